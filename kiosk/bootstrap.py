@@ -1,0 +1,65 @@
+"""Wire a kiosk from settings: database, migrations, printer and clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Settings
+from kiosk.events import Changes
+from kiosk.services.context import Kiosk
+from kiosk.storage.db import make_engine, migrate
+from printer.ports import ReceiptPrinter
+
+
+@dataclass
+class Runtime:
+    """Everything a running kiosk holds: settings, the use-case context, ports and events."""
+
+    settings: Settings
+    kiosk: Kiosk
+    printer: ReceiptPrinter
+    changes: Changes
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.kiosk.engine.dispose()
+
+
+def make_printer_from(settings: Settings) -> ReceiptPrinter:
+    """Build the configured printer backend."""
+    from printer.backends import make_printer
+
+    p = settings.printer
+    params = {
+        "simulator": {},
+        "file": {"path": p.path},
+        "network": {"host": p.host, "port": p.port},
+        "usb": {"vendor_id": p.vendor_id, "product_id": p.product_id},
+        "serial": {"device": p.device, "baudrate": p.baudrate},
+    }.get(p.backend, {})
+    return make_printer(p.backend, **params)
+
+
+def bootstrap(
+    settings: Settings, *, clock: Clock | None = None, printer: ReceiptPrinter | None = None
+) -> Runtime:
+    """Open (and migrate) the database and assemble the kiosk."""
+    url = settings.database_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    migrate(engine)
+    changes = Changes()
+    kiosk = Kiosk(
+        kiosk_id=settings.kiosk.id,
+        store=settings.kiosk.store,
+        engine=engine,
+        clock=clock or SystemClock(),
+        offline_allowance=settings.kiosk.offline_allowance,
+        paper_width=32 if settings.printer.paper_width == 58 else 48,
+        timezone=settings.kiosk.timezone,
+        on_change=changes.publish,
+    )
+    return Runtime(settings, kiosk, printer or make_printer_from(settings), changes)

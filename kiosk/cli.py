@@ -1,0 +1,263 @@
+"""The `kiosk` command."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import ConfigError, Settings, load
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the kiosk command line."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scan-image"]:
+        from kiosk.scan.files import scan_image_main
+
+        return scan_image_main(argv[1:])
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args) or 0
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="积分兑换终端 Exchange Kiosk")
+    p.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run everything on this machine with demo data")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--data", type=Path, default=None, help="data folder (kept between runs)")
+    demo.set_defaults(handler=_demo)
+
+    run = sub.add_parser("run", help="run a production kiosk")
+    run.add_argument("--config", type=Path, required=True)
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--host", default="127.0.0.1")
+    run.set_defaults(handler=_run)
+
+    restock = sub.add_parser("restock", help="restock from a delivery list (CSV)")
+    restock.add_argument("--config", type=Path, required=True)
+    restock.add_argument("file", type=Path)
+    restock.set_defaults(handler=_restock)
+
+    doctor = sub.add_parser("doctor", help="verify a kiosk database")
+    where = doctor.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path)
+    where.add_argument("--data", type=Path)
+    doctor.set_defaults(handler=_doctor)
+
+    sub.add_parser("scan-image", help="decode QR codes in image files (--json for JSON)")
+
+    test = sub.add_parser("printer-test", help="print (or simulate) the self-test receipt")
+    test.add_argument("--config", type=Path)
+    test.add_argument("--out", type=Path, help="also save the ESC/POS bytes here")
+    test.set_defaults(handler=_printer_test)
+    return p
+
+
+def default_demo_dir() -> Path:
+    """Return where the demo keeps its data when --data is not given."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "exchange-kiosk" / "demo"
+
+
+def demo_settings(data: Path) -> Settings:
+    """Return the settings of the demo kiosk."""
+    from kiosk import demo
+
+    return load(
+        None,
+        kiosk={
+            "id": demo.KIOSK_ID,
+            "store": demo.STORE,
+            "data_dir": str(data),
+            "offline_allowance": 0,
+        },
+        camera={"source": "sim"},
+        printer={"backend": "simulator"},
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kiosk import demo
+    from kiosk.bootstrap import bootstrap
+
+    data = (args.data or default_demo_dir()).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    runtime = bootstrap(demo_settings(data))
+    if not demo.is_seeded(runtime.kiosk):
+        demo.seed(runtime.kiosk, data)
+        print(f"data {data} (new demo store)")
+    else:
+        print(f"data {data} (reused)")
+    cards = demo.cards(runtime.kiosk, data)
+    url = f"http://{args.host}:{args.port}/"
+    print(f"kiosk {url}")
+    for card in cards:
+        print(f"card {card['code']} {card['name']} {card['balance']}")
+    sys.stdout.flush()
+    return _serve(runtime, args.host, args.port, demo_cards=cards)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.bootstrap import bootstrap
+
+    runtime = bootstrap(load(args.config))
+    print(f"kiosk http://{args.host}:{args.port}/")
+    sys.stdout.flush()
+    return _serve(runtime, args.host, args.port)
+
+
+def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
+    from waitress import serve
+
+    from terminal_ui import create_app
+
+    app = create_app(runtime, {"DEMO_CARDS": demo_cards or []})
+    try:
+        serve(app, host=host, port=port, threads=16, channel_timeout=120, ident="kiosk")
+    finally:
+        runtime.close()
+    return 0
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    if getattr(args, "config", None):
+        return load(args.config)
+    data = Path(args.data)
+    if not (data / "kiosk.db").exists():
+        raise ConfigError(f"no kiosk database in {data}")
+    return load(None, kiosk={"data_dir": str(data)})
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from kiosk.bootstrap import bootstrap
+    from kiosk.services import doctor
+
+    runtime = bootstrap(_settings_for(args))
+    try:
+        problems = doctor.check(runtime.kiosk)
+    finally:
+        runtime.close()
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print("ok: integrity, balances, stock and ledger chain verified")
+    return 0
+
+
+RESTOCK_COLUMNS = ("product_code", "qty", "source", "donor", "unit_value")
+
+
+def _restock(args: argparse.Namespace) -> int:
+    from kiosk.bootstrap import bootstrap
+    from kiosk.domain.errors import DomainError
+    from kiosk.services import admin, queries
+
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"kiosk restock: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    rows = list(csv.DictReader(text.splitlines()))
+    header = [h.strip() for h in (rows[0].keys() if rows else [])]
+    missing = [c for c in RESTOCK_COLUMNS if c not in header and c not in ("donor", "unit_value")]
+    if not rows or missing:
+        print(
+            f"kiosk restock: the file needs the columns {', '.join(RESTOCK_COLUMNS)}",
+            file=sys.stderr,
+        )
+        return 2
+    runtime = bootstrap(load(args.config))
+    try:
+        known = {p["code"] for p in queries.products(runtime.kiosk, include_inactive=True)}
+        problems = []
+        for line, row in enumerate(rows, start=2):
+            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            problems += [f"line {line}: {p}" for p in _restock_row_problems(row, known)]
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            print("nothing was restocked", file=sys.stderr)
+            return 1
+        for line, row in enumerate(rows, start=2):
+            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            try:
+                result = admin.restock(
+                    runtime.kiosk,
+                    row["product_code"],
+                    row["qty"],
+                    row["source"],
+                    row.get("donor", ""),
+                    row.get("unit_value"),
+                    actor="cli",
+                )
+            except DomainError as exc:
+                print(f"line {line}: {exc}; rows before it were restocked", file=sys.stderr)
+                return 1
+            print(f"line {line}: {result.product_code} +{result.qty} → {result.stock}")
+    finally:
+        runtime.close()
+    return 0
+
+
+def _restock_row_problems(row: dict[str, str], known: set[str]) -> list[str]:
+    from kiosk.domain import errors, rules
+    from kiosk.domain.codes import normalise_product_code
+    from kiosk.services.admin import parse_unit_value
+
+    problems = []
+    try:
+        if normalise_product_code(row.get("product_code", "")) not in known:
+            problems.append(f"unknown product {row.get('product_code')!r}")
+        rules.restock_quantity(row.get("qty", ""))
+        source = rules.source_value(row.get("source", ""))
+        rules.text_value(row.get("donor", ""), "donor", required=source == "donation")
+        parse_unit_value(row.get("unit_value"))
+    except errors.DomainError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def _printer_test(args: argparse.Namespace) -> int:
+    from kiosk.bootstrap import make_printer_from
+    from printer.escpos import to_escpos
+    from printer.layout import to_text
+    from printer.ports import PrinterError
+    from printer.selftest import selftest_document
+
+    settings = load(args.config) if args.config else load(None)
+    width = 32 if settings.printer.paper_width == 58 else 48
+    doc = selftest_document(width)
+    data = to_escpos(doc, width=width)
+    if args.out:
+        args.out.write_bytes(data)
+    printer = make_printer_from(settings)
+    try:
+        printer.send(data)
+    except PrinterError as exc:
+        print(f"printer {settings.printer.backend}: {exc.code}: {exc}", file=sys.stderr)
+        return 1
+    print(to_text(doc, width))
+    print(f"printer {settings.printer.backend}: sent {len(data)} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

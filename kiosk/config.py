@@ -1,0 +1,140 @@
+"""Settings: one TOML file, every key overridable by KIOSK_<SECTION>_<KEY>."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    id: str = "K01"
+    store: str = "爱心超市"
+    timezone: str = "Asia/Shanghai"
+    offline_allowance: int = 0
+    data_dir: str = "."
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    url: str = ""  # empty: SQLite file kiosk.db in the data dir
+
+
+@dataclass(frozen=True)
+class CameraSection:
+    source: str = "sim"  # device index, video/image file or folder, or "sim"
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    backend: str = "simulator"  # simulator | usb | network | serial | file
+    host: str = ""
+    port: int = 9100
+    vendor_id: str = ""
+    product_id: str = ""
+    device: str = ""
+    baudrate: int = 9600
+    path: str = ""
+    paper_width: int = 58  # mm: 58 or 80
+    profile: str = "default"
+
+
+@dataclass(frozen=True)
+class CentralSection:
+    url: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class UiSection:
+    language: str = "zh_CN"
+
+
+@dataclass(frozen=True)
+class Settings:
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    database: DatabaseSection = field(default_factory=DatabaseSection)
+    camera: CameraSection = field(default_factory=CameraSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
+    central: CentralSection = field(default_factory=CentralSection)
+    ui: UiSection = field(default_factory=UiSection)
+
+    def database_url(self) -> str:
+        """Return the database URL, defaulting to kiosk.db in the data dir."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{Path(self.kiosk.data_dir).resolve() / 'kiosk.db'}"
+
+
+def load(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: dict[str, Any],
+) -> Settings:
+    """Read settings from a TOML file (optional), then the environment, then overrides."""
+    raw: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        if path and "data_dir" not in raw.get("kiosk", {}):
+            raw.setdefault("kiosk", {})["data_dir"] = str(Path(path).resolve().parent)
+    for section, values in overrides.items():
+        raw.setdefault(section, {}).update(values)
+    return _build(raw, os.environ if env is None else env)
+
+
+def _build(raw: dict[str, dict[str, Any]], env: Mapping[str, str]) -> Settings:
+    settings = Settings()
+    known = {f.name for f in fields(Settings)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    sections = {}
+    for section in fields(Settings):
+        current = getattr(settings, section.name)
+        given = dict(raw.get(section.name, {}))
+        names = {f.name for f in fields(current)}
+        bad = set(given) - names
+        if bad:
+            raise ConfigError(f"[{section.name}] unknown key(s): {', '.join(sorted(bad))}")
+        for name in names:
+            key = f"KIOSK_{section.name}_{name}".upper()
+            if key in env:
+                given[name] = env[key]
+        values = {}
+        for f in fields(current):
+            if f.name in given:
+                values[f.name] = _coerce(
+                    section.name, f.name, given[f.name], getattr(current, f.name)
+                )
+        sections[section.name] = replace(current, **values)
+    result = Settings(**sections)
+    if result.printer.paper_width not in (58, 80):
+        raise ConfigError("[printer] paper_width must be 58 or 80")
+    return result
+
+
+def _coerce(section: str, name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"[{section}] {name} must be a whole number") from None
+    return str(value)

@@ -1,0 +1,150 @@
+"""Demo data: a village store with Chinese households, donated goods and activities."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kiosk.domain.codes import card_code, derived_card_token, token_hash
+from kiosk.services import admin, catalog
+from kiosk.services.context import Kiosk
+from kiosk.storage.models import Card, Household, Resident
+
+STORE = "湘妹子能量家园·爱心超市"
+KIOSK_ID = "DEMO01"
+
+# (household name, members, opening points)
+HOUSEHOLDS = [
+    ("王建国家", ["王建国", "李秀英", "王小红"], 320),
+    ("李德福家", ["李德福", "张桂兰"], 180),
+    ("张伟家", ["张伟"], 95),
+    ("刘淑珍家", ["刘淑珍", "陈永强"], 260),
+    ("陈志明家", ["陈志明", "黄丽华", "陈思雨", "陈奶奶"], 410),
+    ("杨秀兰家", ["杨秀兰"], 40),
+    ("赵国庆家", ["赵国庆", "周美玲"], 150),
+    ("黄金凤家", ["黄金凤"], 75),
+    ("周德胜家", ["周德胜", "吴翠花"], 220),
+    ("吴桂英家", ["吴桂英"], 130),
+    ("徐建军家", ["徐建军", "孙红梅", "徐浩"], 300),
+    ("孙玉兰家", ["孙玉兰"], 60),
+    ("胡志强家", ["胡志强", "马春燕"], 190),
+    ("朱秀梅家", ["朱秀梅"], 85),
+    ("高德明家", ["高德明", "林凤英"], 240),
+    ("林小燕家", ["林小燕", "郭大海"], 115),
+    ("何桂芳家", ["何桂芳"], 20),
+    ("郭永福家", ["郭永福", "罗秀珍", "郭晓东"], 350),
+    ("罗春华家", ["罗春华"], 145),
+    ("梁玉珍家", ["梁玉珍", "宋志刚"], 275),
+    ("宋明亮家", ["宋明亮"], 5),
+    ("谢彩霞家", ["谢彩霞", "韩建华"], 165),
+]
+
+# (code, name, unit, category, points, [(qty, source, donor, unit value in yuan)])
+PRODUCTS = [
+    ("OIL5L", "金龙鱼食用油 5升", "桶", "粮油", 120, [(10, "donation", "县妇联", "69.9")]),
+    ("OIL18", "鲁花花生油 1.8升", "瓶", "粮油", 60, [(12, "donation", "湘农银行", "45")]),
+    ("RICE10", "东北大米 10斤", "袋", "粮油", 80, [(15, "purchase", "", "38")]),
+    ("NOODLE", "挂面 1公斤", "包", "粮油", 15, [(40, "donation", "爱心企业·福临门", "8.5")]),
+    ("SALT", "食用盐 400克", "包", "粮油", 5, [(50, "transfer", "镇中心超市", "2")]),
+    ("SOY", "酱油 500毫升", "瓶", "粮油", 12, [(30, "donation", "湘农银行", "6.8")]),
+    ("DET2KG", "蓝月亮洗衣液 2公斤", "瓶", "日用", 50, [(20, "donation", "县妇联", "32")]),
+    ("SOAP", "雕牌肥皂", "块", "日用", 8, [(60, "purchase", "", "3.5")]),
+    ("TISSUE", "清风抽纸 3包装", "提", "日用", 15, [(40, "donation", "村企共建·华丰纸业", "9.9")]),
+    ("ROLL10", "卷纸 10卷", "提", "日用", 25, [(25, "donation", "村企共建·华丰纸业", "16")]),
+    ("CUP", "保温杯", "个", "日用", 40, [(15, "donation", "爱心人士陈先生", "25")]),
+    ("MUG", "陶瓷杯", "个", "日用", 10, [(30, "donation", "爱心人士陈先生", "6")]),
+    ("TPASTE", "云南白药牙膏", "支", "个护", 20, [(30, "donation", "县人民医院", "12")]),
+    ("TBRUSH", "牙刷 2支装", "盒", "个护", 8, [(40, "purchase", "", "4.5")]),
+    ("SHAMP", "洗发水 400毫升", "瓶", "个护", 30, [(18, "donation", "县妇联", "19.9")]),
+    ("TOWEL", "纯棉毛巾", "条", "个护", 12, [(35, "transfer", "镇中心超市", "7")]),
+    ("BASIN", "塑料脸盆", "个", "日用", 18, [(2, "donation", "爱心人士陈先生", "10")]),
+    ("UMBR", "雨伞", "把", "日用", 35, [(0, "donation", "", "0")]),
+]
+
+ACTIVITIES = [
+    ("ACT-SORT", "SORT", "垃圾分类积分日", "垃圾分类", 10, None),
+    ("ACT-CLEAN", "CLEAN", "为五保户义务打扫", "义务打扫", 20, 30),
+    ("ACT-SCREEN", "SCREEN", "两癌检查", "健康筛查", 30, None),
+]
+
+
+def secret_path(data_dir: Path) -> Path:
+    """Return where the demo keeps the secret its card codes derive from."""
+    return data_dir / "demo-cards.secret"
+
+
+def is_seeded(k: Kiosk) -> bool:
+    """Tell whether the database already holds households."""
+    with k.uow(write=False) as uow:
+        return (uow.session.scalar(select(func.count()).select_from(Household)) or 0) > 0
+
+
+def seed(k: Kiosk, data_dir: Path) -> None:
+    """Fill an empty kiosk with the demo store."""
+    secret = secrets.token_bytes(32)
+    path = secret_path(data_dir)
+    path.write_bytes(secret)
+    path.chmod(0o600)
+    for i, (name, members, points) in enumerate(HOUSEHOLDS, start=1):
+        hid = f"H{i:04d}"
+        people = [(f"{hid}-{j}", person, None) for j, person in enumerate(members, start=1)]
+        catalog.register_household(k, hid, name, people, points, actor="demo")
+    for code, name, unit, category, points, batches in PRODUCTS:
+        catalog.save_product(k, code, name, points, unit=unit, category=category, actor="demo")
+        for qty, source, donor, value in batches:
+            if qty:
+                admin.restock(k, code, qty, source, donor, value, actor="demo")
+    day = k.clock.now().date()
+    for offset, (aid, code, name, kind, points, cap) in enumerate(ACTIVITIES):
+        catalog.define_activity(
+            k, aid, code, name, kind, day + timedelta(days=offset), points, cap, actor="demo"
+        )
+    _issue_cards(k, secret)
+
+
+def _issue_cards(k: Kiosk, secret: bytes) -> None:
+    with k.uow() as uow:
+        s = uow.session
+        for person in s.scalars(select(Resident).order_by(Resident.id)):
+            token = derived_card_token(secret, person.id)
+            s.add(
+                Card(
+                    resident_id=person.id,
+                    token_hash=token_hash(token),
+                    status="active",
+                    issued_at=k.clock.now(),
+                )
+            )
+        uow.commit()
+
+
+def cards(k: Kiosk, data_dir: Path) -> list[dict[str, object]]:
+    """Return each demo resident's card code, name, household and balance."""
+    secret = secret_path(data_dir).read_bytes()
+    out = []
+    with k.uow(write=False) as uow:
+        s = uow.session
+        rows = s.execute(
+            select(Resident, Household, Card)
+            .join(Household, Household.id == Resident.household_id)
+            .join(Card, Card.resident_id == Resident.id)
+            .where(Card.status == "active")
+            .order_by(Resident.id)
+        ).all()
+        for person, household, card in rows:
+            token = derived_card_token(secret, person.id)
+            if token_hash(token) != card.token_hash:
+                continue  # re-issued since: the new token was handed out, not derived
+            out.append(
+                {
+                    "code": card_code(token),
+                    "name": person.name,
+                    "household": household.name,
+                    "balance": household.balance,
+                    "resident_id": person.id,
+                }
+            )
+    return out

@@ -1,0 +1,73 @@
+"""The append-only ledger: entry kinds and the per-kiosk hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+GENESIS_HASH = "0" * 64
+KINDS = ("earn", "spend", "void", "adjust")
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """The facts of a ledger entry that its hash covers."""
+
+    id: str
+    kiosk_id: str
+    seq: int
+    household_id: str
+    kind: str
+    points: int  # signed: earn > 0, spend < 0
+    ref: str
+    created_at: str  # ISO 8601, UTC
+
+    def canonical(self) -> bytes:
+        """Return the canonical bytes hashed into the chain."""
+        fields = [
+            self.id,
+            self.kiosk_id,
+            self.seq,
+            self.household_id,
+            self.kind,
+            self.points,
+            self.ref,
+            self.created_at,
+        ]
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, facts: EntryFacts) -> str:
+    """Return the hash linking an entry to the previous entry of its kiosk."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + facts.canonical()).hexdigest()
+
+
+def signed_points(kind: str, amount: int) -> int:
+    """Return the signed ledger amount for a kind and a positive amount."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown ledger kind {kind!r}")
+    return -amount if kind == "spend" else amount
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """A break in a kiosk's sequence or hash chain."""
+
+    seq: int
+    problem: str
+
+
+def verify_chain(entries: list[EntryFacts], hashes: list[tuple[str, str]]) -> list[ChainProblem]:
+    """Check gap-free sequence and hash links; hashes holds (prev_hash, hash) per entry."""
+    problems: list[ChainProblem] = []
+    prev = GENESIS_HASH
+    for i, (facts, (prev_hash, own_hash)) in enumerate(zip(entries, hashes, strict=True)):
+        if facts.seq != i + 1:
+            problems.append(ChainProblem(facts.seq, f"sequence gap: expected {i + 1}"))
+        if prev_hash != prev:
+            problems.append(ChainProblem(facts.seq, "previous hash does not match"))
+        if chain_hash(prev_hash, facts) != own_hash:
+            problems.append(ChainProblem(facts.seq, "hash does not match contents"))
+        prev = own_hash
+    return problems

@@ -1,0 +1,147 @@
+"""Pure rules of the points store: quantities, spending, stock and voids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kiosk.domain import errors
+
+MAX_CART_QTY = 99
+MAX_RESTOCK_QTY = 100_000
+MAX_POINTS = 1_000_000
+MAX_UNIT_VALUE_CENTS = 100_000_000
+SOURCES = ("donation", "purchase", "transfer")
+MAX_NAME = 80
+MAX_REASON = 200
+
+
+def parse_int(value: object, low: int, high: int, error: type[errors.DomainError]) -> int:
+    """Return value as an int within [low, high], or raise error naming the bounds."""
+    if isinstance(value, bool):
+        raise error(low=low, high=high)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit() or len(text) > 12:
+            raise error(low=low, high=high)
+        value = int(text)
+    if not isinstance(value, int) or not low <= value <= high:
+        raise error(low=low, high=high)
+    return value
+
+
+def cart_quantity(value: object) -> int:
+    """Return a cart line quantity (0 removes the line)."""
+    return parse_int(value, 0, MAX_CART_QTY, errors.BadQuantity)
+
+
+def restock_quantity(value: object) -> int:
+    """Return a restock quantity: a positive whole number."""
+    return parse_int(value, 1, MAX_RESTOCK_QTY, errors.BadQuantity)
+
+
+def points_value(value: object, low: int = 0) -> int:
+    """Return a point amount within sane bounds."""
+    return parse_int(value, low, MAX_POINTS, errors.BadPoints)
+
+
+def source_value(value: object) -> str:
+    """Return a restock source: donation, purchase or transfer."""
+    if not isinstance(value, str) or value.strip().lower() not in SOURCES:
+        raise errors.BadSource()
+    return value.strip().lower()
+
+
+def text_value(value: object, field: str, *, required: bool, limit: int = MAX_NAME) -> str:
+    """Return trimmed printable text of at most limit characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise errors.BadValue(field=field, reason="not text")
+    text = " ".join(value.split())
+    if required and not text:
+        raise errors.BadValue(field=field, reason="missing")
+    if len(text) > limit or not text.isprintable():
+        raise errors.BadValue(field=field, reason="too long or unprintable")
+    return text
+
+
+def check_spend(balance: int, allowance: int, total: int) -> None:
+    """Refuse a spend beyond the balance plus the offline allowance."""
+    available = max(balance, 0) + max(allowance, 0)
+    if total > available:
+        raise errors.InsufficientPoints(needed=total, available=available)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A restock batch as the allocator sees it: oldest first."""
+
+    id: int
+    remaining: int
+
+
+def allocate_fifo(batches: Sequence[Batch], qty: int, *, name: str = "") -> list[tuple[int, int]]:
+    """Take qty from the oldest batches first; return (batch id, qty) pairs."""
+    available = sum(b.remaining for b in batches if b.remaining > 0)
+    if qty > available:
+        raise errors.OutOfStock(name=name, available=available)
+    taken: list[tuple[int, int]] = []
+    need = qty
+    for batch in batches:
+        if need == 0:
+            break
+        take = min(batch.remaining, need)
+        if take > 0:
+            taken.append((batch.id, take))
+            need -= take
+    return taken
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One product in the cart with its price at the time it was chosen."""
+
+    product_code: str
+    name: str
+    qty: int
+    points_each: int
+
+    @property
+    def points(self) -> int:
+        """Return the line's total points."""
+        return self.qty * self.points_each
+
+
+def cart_total(lines: Iterable[CartLine]) -> int:
+    """Return the sum of the line totals."""
+    return sum(line.points for line in lines)
+
+
+def check_stock(name: str, qty: int, stock: int) -> None:
+    """Refuse a quantity larger than the stock on hand."""
+    if qty > stock:
+        raise errors.OutOfStock(name=name, available=max(stock, 0))
+
+
+def check_voidable(status: str) -> None:
+    """Refuse to void an exchange twice."""
+    if status == "voided":
+        raise errors.AlreadyVoided()
+
+
+def check_activity_open(name: str, active: bool, participants: int, cap: int | None) -> None:
+    """Refuse a check-in to a closed or full activity."""
+    if not active:
+        raise errors.InactiveActivity(name=name)
+    if cap is not None and participants >= cap:
+        raise errors.ActivityFull(name=name)
+
+
+def mask_name(name: str) -> str:
+    """Mask a personal name for a receipt: 王秀英 → 王*英, 李四 → 李*."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

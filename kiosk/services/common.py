@@ -1,0 +1,140 @@
+"""Building blocks shared by the use cases: ledger appends, audit, outbox, ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.domain import errors
+from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points
+from kiosk.services.context import Kiosk
+from kiosk.storage.models import (
+    AuditEntry,
+    Household,
+    KioskState,
+    LedgerEntry,
+    OutboxRow,
+    Resident,
+    TerminalSession,
+)
+
+
+def new_id() -> str:
+    """Return a new random UUID as text."""
+    return str(uuid.uuid4())
+
+
+def iso(at: datetime) -> str:
+    """Return a stored (naive UTC) time as ISO 8601 with a Z."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_facts(entry: LedgerEntry) -> EntryFacts:
+    """Return the hashed facts of a stored entry."""
+    return EntryFacts(
+        id=entry.id,
+        kiosk_id=entry.kiosk_id,
+        seq=entry.seq,
+        household_id=entry.household_id,
+        kind=entry.kind,
+        points=entry.points,
+        ref=entry.ref,
+        created_at=iso(entry.created_at),
+    )
+
+
+def append_ledger(
+    s: Session, k: Kiosk, household: Household, kind: str, amount: int, ref: str, at: datetime
+) -> LedgerEntry:
+    """Append a chained entry and move the household's cached balance with it."""
+    state = kiosk_state(s, k.kiosk_id)
+    entry = LedgerEntry(
+        id=new_id(),
+        kiosk_id=k.kiosk_id,
+        seq=state.last_seq + 1,
+        household_id=household.id,
+        kind=kind,
+        points=signed_points(kind, amount),
+        ref=ref,
+        created_at=at,
+        prev_hash=state.last_hash,
+    )
+    entry.hash = chain_hash(state.last_hash, entry_facts(entry))
+    state.last_seq = entry.seq
+    state.last_hash = entry.hash
+    household.balance += entry.points
+    s.add(entry)
+    s.flush()  # rows that refer to the entry are inserted after it
+    return entry
+
+
+def kiosk_state(s: Session, kiosk_id: str) -> KioskState:
+    """Return this kiosk's chain head and session pointer, creating it on first use."""
+    state = s.get(KioskState, kiosk_id)
+    if state is None:
+        state = KioskState(kiosk_id=kiosk_id, last_seq=0, last_hash=GENESIS_HASH)
+        s.add(state)
+    return state
+
+
+def ledger_wire(entry: LedgerEntry) -> dict[str, Any]:
+    """Return a ledger entry as it travels to central."""
+    facts = entry_facts(entry)
+    return {
+        "id": facts.id,
+        "kiosk_id": facts.kiosk_id,
+        "seq": facts.seq,
+        "household_id": facts.household_id,
+        "kind": facts.kind,
+        "points": facts.points,
+        "ref": facts.ref,
+        "created_at": facts.created_at,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def audit(s: Session, at: datetime, actor: str, action: str, target: str = "", **details: Any):
+    """Record who did what."""
+    s.add(AuditEntry(at=at, actor=actor, action=action, target=target, details=details))
+
+
+def outbox(s: Session, at: datetime, kind: str, payload: dict[str, Any]) -> OutboxRow:
+    """Queue a change for central in the current transaction."""
+    row = OutboxRow(entry_id=new_id(), kind=kind, payload=payload, created_at=at)
+    s.add(row)
+    return row
+
+
+def current_session(s: Session, kiosk_id: str) -> TerminalSession | None:
+    """Return the terminal's open session, if any."""
+    return s.scalar(
+        select(TerminalSession).where(
+            TerminalSession.kiosk_id == kiosk_id, TerminalSession.status == "open"
+        )
+    )
+
+
+def household_of(s: Session, household_id: str) -> Household:
+    """Return a household, which must exist."""
+    household = s.get(Household, household_id)
+    if household is None:
+        raise errors.BadValue(field="household", reason="unknown")
+    return household
+
+
+def resident(s: Session, resident_id: object) -> Resident:
+    """Return a resident by id or raise UnknownResident."""
+    found = s.get(Resident, resident_id) if isinstance(resident_id, str) else None
+    if found is None:
+        raise errors.UnknownResident()
+    return found
+
+
+def count(s: Session, stmt) -> int:
+    """Return the number of rows a select would return."""
+    return s.scalar(select(func.count()).select_from(stmt.subquery())) or 0

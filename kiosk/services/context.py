@@ -1,0 +1,40 @@
+"""What every use case needs to know about the terminal it runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.storage.uow import UnitOfWork
+
+
+@dataclass
+class Kiosk:
+    """This terminal: identity, store, database and clock."""
+
+    kiosk_id: str
+    store: str
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+    offline_allowance: int = 0
+    paper_width: int = 32
+    timezone: str = "Asia/Shanghai"
+    on_change: Callable[[str], None] | None = None
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        """Return a new unit of work on this kiosk's database."""
+        return UnitOfWork(self.engine, write=write)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the store's local time zone (receipts show local time)."""
+        return ZoneInfo(self.timezone)
+
+    def changed(self, what: str) -> None:
+        """Tell listeners (the screen) that something they show has changed."""
+        if self.on_change is not None:
+            self.on_change(what)

@@ -1,0 +1,113 @@
+"""Read-only views for the screens and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from kiosk.domain import errors, rules
+from kiosk.services.common import current_session
+from kiosk.services.context import Kiosk
+from kiosk.services.terminal import cart_lines
+from kiosk.storage.models import Activity, Household, Product, Receipt, Resident
+
+
+def session_view(k: Kiosk) -> dict[str, Any]:
+    """Return what the terminal shows: who, which household, the cart and the total."""
+    with k.uow(write=False) as uow:
+        s = uow.session
+        sess = current_session(s, k.kiosk_id)
+        view: dict[str, Any] = {
+            "session_id": None,
+            "mode": "idle",
+            "resident": None,
+            "household": None,
+            "beneficiary": None,
+            "members": [],
+            "activity": None,
+            "cart": [],
+            "total": 0,
+            "remaining": None,
+        }
+        if sess is None:
+            return view
+        view["session_id"] = sess.id
+        view["mode"] = sess.mode
+        if sess.mode == "checkin":
+            activity = s.get(Activity, sess.activity_id)
+            view["activity"] = {
+                "id": activity.id,
+                "name": activity.name,
+                "points": activity.points,
+                "type": activity.type,
+            }
+            return view
+        person = s.get(Resident, sess.resident_id)
+        household = s.get(Household, sess.household_id)
+        lines = cart_lines(s, sess.id)
+        total = rules.cart_total(lines)
+        view["resident"] = {"id": person.id, "name": person.name}
+        view["household"] = {
+            "id": household.id,
+            "name": household.name,
+            "balance": household.balance,
+        }
+        view["members"] = [
+            {"id": m.id, "name": m.name}
+            for m in s.scalars(
+                select(Resident).where(Resident.household_id == household.id).order_by(Resident.id)
+            )
+        ]
+        if sess.beneficiary_id:
+            other = s.get(Resident, sess.beneficiary_id)
+            view["beneficiary"] = {"id": other.id, "name": other.name}
+        view["cart"] = [
+            {
+                "product_code": ln.product_code,
+                "name": ln.name,
+                "qty": ln.qty,
+                "points": ln.points,
+                "points_each": ln.points_each,
+            }
+            for ln in lines
+        ]
+        view["total"] = total
+        view["remaining"] = household.balance - total
+        return view
+
+
+def products(k: Kiosk, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    """Return the goods on offer with price and stock."""
+    with k.uow(write=False) as uow:
+        stmt = select(Product).order_by(Product.category, Product.code)
+        if not include_inactive:
+            stmt = stmt.where(Product.active.is_(True))
+        return [
+            {
+                "code": p.code,
+                "name": p.name,
+                "points": p.points,
+                "stock": p.stock,
+                "category": p.category,
+                "unit": p.unit,
+                "active": p.active,
+            }
+            for p in uow.session.scalars(stmt)
+        ]
+
+
+def receipt(k: Kiosk, receipt_id: object) -> dict[str, Any]:
+    """Return a receipt's text and its ESC/POS bytes."""
+    with k.uow(write=False) as uow:
+        row = uow.session.get(Receipt, receipt_id) if isinstance(receipt_id, int) else None
+        if row is None:
+            raise errors.UnknownReceipt()
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "number": row.number,
+            "text": row.text,
+            "escpos": row.escpos,
+            "status": row.status,
+        }

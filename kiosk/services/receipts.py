@@ -1,0 +1,43 @@
+"""Receipt records: laid out and encoded in the transaction of what they record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kiosk.services.context import Kiosk
+from kiosk.storage.models import Receipt
+from printer import receipt as r
+from printer.escpos import to_escpos
+from printer.layout import layout, to_text
+
+
+def local_time(k: Kiosk, at: datetime) -> datetime:
+    """Return a stored UTC time in the store's zone, as printed."""
+    from datetime import UTC
+
+    return at.replace(tzinfo=UTC).astimezone(k.zone).replace(tzinfo=None)
+
+
+def store_receipt(s: Session, k: Kiosk, kind: str, ref: str, doc_source: Any, at: datetime):
+    """Lay out a receipt, encode it and add its record to the session."""
+    doc = layout(doc_source, width=k.paper_width)
+    row = Receipt(
+        kind=kind,
+        ref=ref,
+        number=doc_source.number,
+        text=to_text(doc, k.paper_width),
+        escpos=to_escpos(doc, width=k.paper_width),
+        created_at=at,
+        status="pending",
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def items(lines) -> tuple[r.ReceiptItem, ...]:
+    """Return receipt items for exchange lines."""
+    return tuple(r.ReceiptItem(name=ln.name, qty=ln.qty, points=ln.points) for ln in lines)

@@ -1,0 +1,394 @@
+"""The resident's side of the terminal: scan, cart, checkout, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk.domain import errors, rules
+from kiosk.domain.codes import classify, normalise_product_code, token_hash
+from kiosk.domain.rules import Batch, CartLine
+from kiosk.services import checkin as checkin_service
+from kiosk.services.common import (
+    append_ledger,
+    audit,
+    current_session,
+    household_of,
+    kiosk_state,
+    ledger_wire,
+    new_id,
+    outbox,
+    resident,
+)
+from kiosk.services.context import Kiosk
+from kiosk.services.receipts import items, local_time, store_receipt
+from kiosk.storage.models import (
+    Activity,
+    Card,
+    Exchange,
+    ExchangeLine,
+    Product,
+    Resident,
+    SessionLine,
+    StockBatch,
+    StockMovement,
+    TerminalSession,
+)
+from printer.receipt import ExchangeReceipt
+
+TERMINAL = "terminal"
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What a scan did."""
+
+    kind: str  # card | product | activity | checkin
+    detail: dict[str, Any]
+
+
+def scan(k: Kiosk, raw: object) -> ScanOutcome:
+    """Resolve a scanned code: a card starts a session, a label adds to the cart."""
+    scanned = classify(raw)
+    with k.uow() as uow:
+        s = uow.session
+        now = k.clock.now()
+        sess = current_session(s, k.kiosk_id)
+        if scanned.kind == "card":
+            person = _card_holder(s, scanned.value)
+            if sess is not None and sess.mode == "checkin":
+                credit = checkin_service.credit(s, k, sess.activity_id, person, TERMINAL, now)
+                uow.commit()
+                k.changed("session")
+                return ScanOutcome("checkin", credit)
+            if sess is None or sess.resident_id != person.id:
+                if sess is not None:
+                    _close(s, sess, "cancelled", now)
+                    s.flush()
+                sess = TerminalSession(
+                    id=new_id(),
+                    kiosk_id=k.kiosk_id,
+                    mode="exchange",
+                    status="open",
+                    household_id=person.household_id,
+                    resident_id=person.id,
+                    started_at=now,
+                )
+                _open(s, k, sess)
+                audit(s, now, TERMINAL, "session_start", person.id, household=person.household_id)
+            outcome = ScanOutcome("card", {"resident_id": person.id})
+        elif scanned.kind == "product":
+            sess = _exchange_session(sess)
+            product = _product(s, scanned.value)
+            line = s.get(SessionLine, (sess.id, product.code))
+            qty = (line.qty if line else 0) + 1
+            _set_line(s, k, sess, product, qty, now)
+            outcome = ScanOutcome("product", {"product_code": product.code, "qty": qty})
+        else:
+            activity = s.scalar(select(Activity).where(Activity.code == scanned.value))
+            if activity is None:
+                raise errors.UnknownActivity()
+            rules.check_activity_open(activity.name, activity.active, 0, None)
+            if sess is not None:
+                _close(s, sess, "cancelled", now)
+                s.flush()
+            _open(
+                s,
+                k,
+                TerminalSession(
+                    id=new_id(),
+                    kiosk_id=k.kiosk_id,
+                    mode="checkin",
+                    status="open",
+                    activity_id=activity.id,
+                    started_at=now,
+                ),
+            )
+            audit(s, now, TERMINAL, "checkin_mode", activity.id)
+            outcome = ScanOutcome("activity", {"activity_id": activity.id})
+        uow.commit()
+    k.changed("session")
+    return outcome
+
+
+def set_cart_line(k: Kiosk, product_code: object, qty: object) -> None:
+    """Set how many of a product the resident takes; 0 removes the line."""
+    quantity = rules.cart_quantity(qty)
+    code = normalise_product_code(product_code)
+    with k.uow() as uow:
+        s = uow.session
+        sess = _exchange_session(current_session(s, k.kiosk_id))
+        product = _product(s, code, allow_inactive=quantity == 0)
+        _set_line(s, k, sess, product, quantity, k.clock.now())
+        uow.commit()
+    k.changed("session")
+
+
+def set_beneficiary(k: Kiosk, resident_id: object) -> None:
+    """Record that the goods are taken on behalf of another household member."""
+    with k.uow() as uow:
+        s = uow.session
+        sess = _exchange_session(current_session(s, k.kiosk_id))
+        if resident_id in (None, "", sess.resident_id):
+            sess.beneficiary_id = None
+        else:
+            member = resident(s, resident_id)
+            if member.household_id != sess.household_id:
+                raise errors.NotInHousehold()
+            sess.beneficiary_id = member.id
+        audit(s, k.clock.now(), TERMINAL, "beneficiary", sess.id, resident=sess.beneficiary_id)
+        uow.commit()
+    k.changed("session")
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """A committed exchange."""
+
+    exchange_id: str
+    number: str
+    total: int
+    balance_after: int
+    receipt_id: int
+
+
+def checkout(k: Kiosk, session_id: str | None = None) -> CheckoutResult:
+    """Commit the cart: ledger, stock, exchange, receipt and outbox in one transaction."""
+    try:
+        return _checkout(k, session_id)
+    except IntegrityError as exc:
+        if "session_id" not in str(exc.orig):
+            raise
+        # A racing checkout of the same session got there first.
+        raise errors.AlreadyCheckedOut() from exc
+
+
+def _checkout(k: Kiosk, session_id: str | None) -> CheckoutResult:
+    with k.uow() as uow:
+        s = uow.session
+        now = k.clock.now()
+        sess = _session_to_check_out(s, k, session_id)
+        lines = _cart_lines(s, sess.id)
+        if not lines:
+            raise errors.EmptyCart()
+        household = household_of(s, sess.household_id)
+        total = rules.cart_total(line for line, _ in lines)
+        rules.check_spend(household.balance, k.offline_allowance, total)
+        balance_before = household.balance
+        exchange_id = new_id()
+        entry = append_ledger(s, k, household, "spend", total, exchange_id, now)
+        number = f"{k.kiosk_id}-{entry.seq:06d}"
+        exchange = Exchange(
+            id=exchange_id,
+            number=number,
+            kiosk_id=k.kiosk_id,
+            session_id=sess.id,
+            household_id=household.id,
+            resident_id=sess.resident_id,
+            beneficiary_id=sess.beneficiary_id,
+            total=total,
+            balance_before=balance_before,
+            balance_after=household.balance,
+            status="completed",
+            ledger_entry_id=entry.id,
+            created_at=now,
+        )
+        s.add(exchange)
+        movements = []
+        for line, product in lines:
+            if not product.active:
+                raise errors.InactiveProduct(name=product.name)
+            s.add(
+                ExchangeLine(
+                    exchange_id=exchange_id,
+                    product_code=product.code,
+                    name=product.name,
+                    qty=line.qty,
+                    points_each=line.points_each,
+                    points=line.points,
+                )
+            )
+            movements += issue_stock(s, product, line.qty, "issue", exchange_id, now)
+        _close(s, sess, "checked_out", now)
+        person = s.get(Resident, sess.resident_id)
+        beneficiary = s.get(Resident, sess.beneficiary_id) if sess.beneficiary_id else None
+        receipt = store_receipt(
+            s,
+            k,
+            "exchange",
+            exchange_id,
+            ExchangeReceipt(
+                store=k.store,
+                kiosk_id=k.kiosk_id,
+                number=number,
+                created_at=local_time(k, now),
+                resident=rules.mask_name(person.name),
+                household=rules.mask_name(household.name),
+                items=items(line for line, _ in lines),
+                total=total,
+                balance_before=balance_before,
+                balance_after=household.balance,
+                pending_sync=False,
+                beneficiary=rules.mask_name(beneficiary.name) if beneficiary else None,
+            ),
+            now,
+        )
+        outbox(
+            s,
+            now,
+            "exchange",
+            {
+                "exchange_id": exchange_id,
+                "number": number,
+                "household_id": household.id,
+                "resident_id": sess.resident_id,
+                "beneficiary_id": sess.beneficiary_id,
+                "total": total,
+                "lines": [
+                    {"product_code": ln.product_code, "qty": ln.qty, "points": ln.points}
+                    for ln, _ in lines
+                ],
+                "stock": movements,
+                "ledger": ledger_wire(entry),
+            },
+        )
+        audit(s, now, TERMINAL, "checkout", exchange_id, total=total, household=household.id)
+        uow.commit()
+    k.changed("session")
+    k.changed("stock")
+    return CheckoutResult(exchange_id, number, total, exchange.balance_after, receipt.id)
+
+
+def cancel(k: Kiosk) -> bool:
+    """End the open session without changing any points or stock; say if one was open."""
+    with k.uow() as uow:
+        s = uow.session
+        sess = current_session(s, k.kiosk_id)
+        if sess is None:
+            return False
+        _close(s, sess, "cancelled", k.clock.now())
+        audit(s, k.clock.now(), TERMINAL, "session_cancel", sess.id)
+        uow.commit()
+    k.changed("session")
+    return True
+
+
+def issue_stock(
+    s: Session, product: Product, qty: int, kind: str, ref: str, at
+) -> list[dict[str, int]]:
+    """Take qty out of stock, oldest batch first; return the movements made."""
+    batches = s.scalars(
+        select(StockBatch)
+        .where(StockBatch.product_code == product.code, StockBatch.remaining > 0)
+        .order_by(StockBatch.received_at, StockBatch.id)
+    ).all()
+    taken = rules.allocate_fifo([Batch(b.id, b.remaining) for b in batches], qty, name=product.name)
+    by_id = {b.id: b for b in batches}
+    for batch_id, n in taken:
+        by_id[batch_id].remaining -= n
+        s.add(
+            StockMovement(
+                product_code=product.code,
+                batch_id=batch_id,
+                kind=kind,
+                qty=-n,
+                ref=ref,
+                created_at=at,
+            )
+        )
+    product.stock -= qty
+    return [{"product_code": product.code, "batch_id": b, "qty": -n} for b, n in taken]
+
+
+def _card_holder(s: Session, token: str) -> Resident:
+    card = s.scalar(select(Card).where(Card.token_hash == token_hash(token)))
+    if card is None:
+        raise errors.UnknownCard()
+    if card.status != "active":
+        raise errors.RevokedCard()
+    return s.get(Resident, card.resident_id)
+
+
+def _exchange_session(sess: TerminalSession | None) -> TerminalSession:
+    if sess is None:
+        raise errors.NoSession()
+    if sess.mode != "exchange":
+        raise errors.WrongMode()
+    return sess
+
+
+def _product(s: Session, code: str, *, allow_inactive: bool = False) -> Product:
+    product = s.get(Product, code)
+    if product is None:
+        raise errors.UnknownProduct(code=code)
+    if not product.active and not allow_inactive:
+        raise errors.InactiveProduct(name=product.name)
+    return product
+
+
+def _set_line(s: Session, k: Kiosk, sess: TerminalSession, product: Product, qty: int, now):
+    line = s.get(SessionLine, (sess.id, product.code))
+    if qty == 0:
+        if line is not None:
+            s.delete(line)
+    else:
+        rules.check_stock(product.name, qty, product.stock)
+        others = sum(cl.points for cl, p in _cart_lines(s, sess.id) if p.code != product.code)
+        household = household_of(s, sess.household_id)
+        rules.check_spend(household.balance, k.offline_allowance, others + qty * product.points)
+        if line is None:
+            position = len(_cart_lines(s, sess.id))
+            s.add(
+                SessionLine(
+                    session_id=sess.id, product_code=product.code, qty=qty, position=position
+                )
+            )
+        else:
+            line.qty = qty
+    audit(s, now, TERMINAL, "cart_set", product.code, qty=qty, session=sess.id)
+
+
+def _cart_lines(s: Session, session_id: str) -> list[tuple[CartLine, Product]]:
+    rows = s.execute(
+        select(SessionLine, Product)
+        .join(Product, Product.code == SessionLine.product_code)
+        .where(SessionLine.session_id == session_id)
+        .order_by(SessionLine.position, SessionLine.product_code)
+    ).all()
+    return [(CartLine(p.code, p.name, line.qty, p.points), p) for line, p in rows]
+
+
+def _session_to_check_out(s: Session, k: Kiosk, session_id: str | None) -> TerminalSession:
+    if session_id is not None:
+        sess = s.get(TerminalSession, session_id) if isinstance(session_id, str) else None
+        if sess is None or sess.kiosk_id != k.kiosk_id:
+            raise errors.NoSession()
+    else:
+        latest = kiosk_state(s, k.kiosk_id).last_session_id
+        sess = s.get(TerminalSession, latest) if latest else None
+        if sess is None:
+            raise errors.NoSession()
+    if sess.status == "checked_out":
+        raise errors.AlreadyCheckedOut()
+    if sess.status != "open":
+        raise errors.NoSession()
+    return _exchange_session(sess)
+
+
+def _open(s: Session, k: Kiosk, sess: TerminalSession) -> None:
+    s.add(sess)
+    kiosk_state(s, k.kiosk_id).last_session_id = sess.id
+
+
+def _close(s: Session, sess: TerminalSession, status: str, now) -> None:
+    sess.status = status
+    sess.ended_at = now
+
+
+def cart_lines(s: Session, session_id: str) -> list[CartLine]:
+    """Return the cart of a session with current prices."""
+    return [line for line, _ in _cart_lines(s, session_id)]

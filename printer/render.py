@@ -1,0 +1,140 @@
+"""Preview images of receipts, drawn roughly as a 203 dpi thermal printer would print them."""
+
+import io
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from printer.blocks import QR, Cut, Document, Feed, Rule, Text, text_columns
+from printer.qrimage import qr_matrix
+from printer.textwidth import char_width, clean, display_width, wrap
+
+log = logging.getLogger(__name__)
+
+CELL = 12  # dots per column: 384 dots on 58 mm paper, 576 on 80 mm
+LINE = 30
+MARGIN = 16
+_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
+# Face 7 of the Noto CJK collections is "Noto Sans Mono CJK SC": Latin exactly half a Chinese glyph.
+_CJK_FONTS = (("NotoSansCJK-Regular.ttc", 7), ("NotoSansCJK-Bold.ttc", 7))
+_OTHER_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def render_image(doc: Document, width: int = 32) -> Image.Image:
+    """Draw a document as a grayscale image of the paper."""
+    canvas = _Canvas(width)
+    if not _font_path(bold=False):
+        canvas.note("(no CJK font found: Chinese will not show)")
+    for block in doc:
+        if isinstance(block, Text):
+            for line in wrap(block.text, text_columns(block, width)):
+                canvas.text(line, block.align, block.bold, block.double)
+        elif isinstance(block, Rule):
+            char = clean(block.char)[:1] or "-"
+            canvas.text(char * (width // max(display_width(char), 1)), "left", False, False)
+        elif isinstance(block, QR):
+            canvas.qr(block.data)
+        elif isinstance(block, Feed):
+            canvas.y += LINE * block.lines
+        elif isinstance(block, Cut):
+            canvas.cut()
+    return canvas.finish()
+
+
+def render_png(doc: Document, path: str | Path, width: int = 32) -> Path:
+    """Write a preview of a document to a PNG file and return its path."""
+    path = Path(path)
+    render_image(doc, width).save(path, format="PNG")
+    return path
+
+
+def png_bytes(doc: Document, width: int = 32) -> bytes:
+    """Return a preview of a document as PNG bytes."""
+    buf = io.BytesIO()
+    render_image(doc, width).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class _Canvas:
+    """A tall sheet that grows downwards as lines are drawn, cropped when finished."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.image = Image.new("L", (width * CELL + 2 * MARGIN, 4000), 255)
+        self.draw = ImageDraw.Draw(self.image)
+        self.y = MARGIN
+
+    def _grow(self, height: int) -> None:
+        if self.y + height + MARGIN <= self.image.height:
+            return
+        bigger = Image.new("L", (self.image.width, self.image.height * 2 + height), 255)
+        bigger.paste(self.image, (0, 0))
+        self.image, self.draw = bigger, ImageDraw.Draw(bigger)
+
+    def note(self, message: str) -> None:
+        log.warning("receipt preview: %s", message)
+        self.draw.text((MARGIN, self.y), message, fill=128, font=ImageFont.load_default())
+        self.y += LINE
+
+    def text(self, line: str, align: str, bold: bool, double: bool) -> None:
+        scale = 2 if double else 1
+        self._grow(LINE * scale)
+        font = _font(CELL * 2 * scale, bold)
+        free = self.width - display_width(line) * scale
+        start = {"left": 0, "center": free // 2, "right": free}.get(align, 0)
+        x = MARGIN + start * CELL
+        for c in line:
+            self.draw.text((x, self.y), c, fill=0, font=font)
+            x += char_width(c) * CELL * scale
+        self.y += LINE * scale
+
+    def qr(self, data: str) -> None:
+        modules = qr_matrix(data)
+        box = max(2, min(8, self.width * CELL * 6 // 10 // len(modules)))
+        size = len(modules) * box
+        self._grow(size)
+        left = (self.image.width - size) // 2
+        for r, row in enumerate(modules):
+            for c, dark in enumerate(row):
+                if dark:
+                    x, y = left + c * box, self.y + r * box
+                    self.draw.rectangle((x, y, x + box - 1, y + box - 1), fill=0)
+        self.y += size
+
+    def cut(self) -> None:
+        self._grow(LINE)
+        mid = self.y + LINE // 2
+        for x in range(0, self.image.width, 12):
+            self.draw.line((x, mid, x + 6, mid), fill=160)
+        self.y += LINE
+
+    def finish(self) -> Image.Image:
+        return self.image.crop((0, 0, self.image.width, self.y + MARGIN))
+
+
+@lru_cache(maxsize=2)
+def _font_path(bold: bool) -> tuple[str, int] | None:
+    name, index = _CJK_FONTS[1 if bold else 0]
+    for folder in _FONT_DIRS:
+        if (Path(folder) / name).exists():
+            return str(Path(folder) / name), index
+    for path in _OTHER_FONTS:
+        if Path(path).exists():
+            return path, 0
+    return None
+
+
+@lru_cache(maxsize=8)
+def _font(size: int, bold: bool) -> Font:
+    found = _font_path(bold) or _font_path(False)
+    if found is None:
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(found[0], size, index=found[1])

@@ -1,0 +1,66 @@
+"""Display width and wrapping in printer columns (a Chinese character takes two)."""
+
+import unicodedata
+
+# Ambiguous-width characters (·, é, ×, “, ①) print full-width on Chinese-mode printers,
+# so they count two: overestimating wastes a column, underestimating overflows the paper.
+_WIDE = frozenset("WFA")
+
+
+def clean(s: str) -> str:
+    """Return ``s`` NFC-normalised with control characters replaced by spaces."""
+    s = unicodedata.normalize("NFC", s)
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in s)
+
+
+def char_width(c: str) -> int:
+    """Return the display width of one character: 0, 1 or 2."""
+    if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+        return 0
+    if unicodedata.category(c) in ("Cc", "Cs"):
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in _WIDE else 1
+
+
+def display_width(s: str) -> int:
+    """Return the number of printer columns ``s`` occupies."""
+    return sum(char_width(c) for c in s)
+
+
+def wrap(s: str, width: int) -> list[str]:
+    """Split ``s`` into lines no wider than ``width`` columns, preferring breaks at spaces."""
+    if width < 2:
+        raise ValueError("width must be at least 2 columns")
+    lines: list[str] = []
+    for paragraph in s.split("\n"):
+        lines.extend(_wrap_paragraph(clean(paragraph), width))
+    return lines
+
+
+def _wrap_paragraph(s: str, width: int) -> list[str]:
+    lines: list[str] = []
+    line, used = "", 0
+    for c in s:
+        w = char_width(c)
+        if used + w > width:
+            head, tail = (line, "") if c.isspace() else _split_before_word(line, width - w)
+            lines.append(head.rstrip())
+            line = tail
+            used = display_width(line)
+            if c == " " and not line:
+                continue
+        line += c
+        used += w
+    lines.append(line.rstrip())
+    return lines
+
+
+def _split_before_word(line: str, room: int) -> tuple[str, str]:
+    """Move a trailing Latin word ("3kg") to the next line whole when it fits there."""
+    start = len(line)
+    while start > 0 and line[start - 1].isascii() and not line[start - 1].isspace():
+        start -= 1
+    head, tail = line[:start], line[start:]
+    if not head.strip() or not tail or display_width(tail) > room:
+        return line, ""
+    return head, tail

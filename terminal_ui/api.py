@@ -1,0 +1,140 @@
+"""The kiosk JSON API: the single path for scans, cart, checkout and receipts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+
+from kiosk.domain import errors
+from kiosk.services import queries, terminal
+from kiosk.services.printing import print_receipt
+from terminal_ui.context import runtime
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def body() -> dict[str, Any]:
+    """Return the JSON object sent, or raise a 400 for anything else."""
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise errors.BadRequest()
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise errors.BadRequest()
+    return data
+
+
+@bp.post("/scan")
+def scan():
+    """Resolve any scanned code (camera, wedge scanner or test) and return the session."""
+    outcome = terminal.scan(runtime().kiosk, body().get("code"))
+    view = queries.session_view(runtime().kiosk)
+    view["scan"] = {"kind": outcome.kind, **outcome.detail}
+    if outcome.kind == "checkin" and outcome.detail.get("receipt_id"):
+        view["scan"]["printed"] = print_receipt(
+            runtime().kiosk, runtime().printer, outcome.detail["receipt_id"]
+        )
+    return jsonify(view)
+
+
+@bp.get("/session")
+def session():
+    """Return the terminal's current session."""
+    return jsonify(queries.session_view(runtime().kiosk))
+
+
+@bp.post("/session/cart")
+def cart():
+    """Set a cart line (qty 0 removes it)."""
+    data = body()
+    terminal.set_cart_line(runtime().kiosk, data.get("product_code"), data.get("qty"))
+    return jsonify(queries.session_view(runtime().kiosk))
+
+
+@bp.post("/session/beneficiary")
+def beneficiary():
+    """Record the household member the goods are for."""
+    terminal.set_beneficiary(runtime().kiosk, body().get("resident_id"))
+    return jsonify(queries.session_view(runtime().kiosk))
+
+
+@bp.post("/session/checkout")
+def checkout():
+    """Commit the exchange, then print its receipt."""
+    session_id = body().get("session_id")
+    if session_id is not None and not isinstance(session_id, str):
+        raise errors.NoSession()
+    rt = runtime()
+    result = terminal.checkout(rt.kiosk, session_id)
+    printed = print_receipt(rt.kiosk, rt.printer, result.receipt_id)
+    return jsonify(
+        {
+            "exchange_id": result.exchange_id,
+            "number": result.number,
+            "total": result.total,
+            "balance_after": result.balance_after,
+            "receipt_id": result.receipt_id,
+            "printed": printed,
+        }
+    )
+
+
+@bp.post("/session/cancel")
+def cancel():
+    """End the session without any change to points or stock."""
+    terminal.cancel(runtime().kiosk)
+    return jsonify(queries.session_view(runtime().kiosk))
+
+
+@bp.get("/receipts/<int:receipt_id>")
+def receipt(receipt_id: int):
+    """Return a receipt's text and ESC/POS bytes."""
+    found = queries.receipt(runtime().kiosk, receipt_id)
+    return jsonify(
+        {
+            "id": found["id"],
+            "kind": found["kind"],
+            "number": found["number"],
+            "status": found["status"],
+            "text": found["text"],
+            "escpos_base64": base64.b64encode(found["escpos"]).decode("ascii"),
+        }
+    )
+
+
+@bp.get("/products")
+def products():
+    """Return the goods on offer."""
+    return jsonify(queries.products(runtime().kiosk))
+
+
+@bp.get("/events")
+def events():
+    """Stream a server-sent event whenever the session, stock or printer changes."""
+    changes = runtime().changes
+    timeout = float(request.args.get("timeout", 300))
+    timeout = min(max(timeout, 1.0), 3600.0)
+
+    def stream() -> Iterator[str]:
+        seen = changes.version
+        yield f"event: hello\ndata: {json.dumps({'version': seen})}\n\n"
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            version = changes.wait(seen, timeout=min(15.0, end - time.monotonic()))
+            if version == seen:
+                yield ": keep-alive\n\n"
+                continue
+            seen = version
+            yield f"event: change\ndata: {json.dumps({'version': seen, 'what': changes.last})}\n\n"
+
+    return Response(
+        stream_with_context(stream()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

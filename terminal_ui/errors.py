@@ -1,0 +1,50 @@
+"""Every failure of the API as 4xx JSON with a stable code and a localised message."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from kiosk.domain import errors as domain
+from terminal_ui.context import language
+from terminal_ui.i18n import translate
+
+log = logging.getLogger(__name__)
+
+_HTTP = {
+    400: ("bad_request", "The request is not valid JSON."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("too_large", "The request is too large."),
+}
+
+
+def error_body(code: str, message: str, **params: object):
+    """Return the JSON error shape with the message in the screen's language."""
+    return {"error": {"code": code, "message": translate(message, language(), **params)}}
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers."""
+
+    @app.errorhandler(domain.DomainError)
+    def _domain(exc: domain.DomainError):
+        return jsonify(error_body(exc.code, exc.message, **exc.params)), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if not request.path.startswith("/api/"):
+            return exc
+        code, message = _HTTP.get(exc.code or 400, ("bad_request", "The request was refused."))
+        return jsonify(error_body(code, message)), exc.code
+
+    @app.errorhandler(OperationalError)
+    def _locked(exc: OperationalError):
+        if "locked" in str(exc.orig).lower():
+            busy = domain.Busy()
+            return jsonify(error_body(busy.code, busy.message)), busy.status
+        log.exception("database failure")
+        return jsonify(error_body("internal", "Something went wrong. Nothing was changed.")), 500

@@ -1,0 +1,46 @@
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from printer.layout import display_width, wrap
+
+
+def test_chinese_and_fullwidth_characters_take_two_columns() -> None:
+    assert display_width("湘妹子") == 6
+    assert display_width("：１２３") == 8
+    assert display_width("abc 123") == 7
+
+
+def test_combining_marks_take_no_columns() -> None:
+    assert display_width("e\u0301") == 1
+    assert display_width("a\u0308b") == 2
+
+
+def test_wrap_keeps_latin_words_whole() -> None:
+    assert wrap("hello world again", 11) == ["hello world", "again"]
+
+
+def test_wrap_moves_a_trailing_latin_word_after_chinese_to_the_next_line() -> None:
+    assert wrap("洗衣液3kg", 8) == ["洗衣液", "3kg"]
+
+
+def test_wrap_breaks_a_long_chinese_name_by_characters() -> None:
+    assert wrap("老年人防滑拖鞋加厚款", 8) == ["老年人防", "滑拖鞋加", "厚款"]
+
+
+def test_wrap_rejects_a_width_that_cannot_hold_a_chinese_character() -> None:
+    with pytest.raises(ValueError):
+        wrap("中", 1)
+
+
+@given(st.text(max_size=200), st.integers(min_value=2, max_value=64))
+def test_wrap_never_produces_a_line_wider_than_width(text: str, width: int) -> None:
+    assert all(display_width(line) <= width for line in wrap(text, width))
+
+
+@given(st.text(alphabet=st.characters(categories=["Lo", "Nd", "Lu", "Ll"]), max_size=120))
+def test_wrap_loses_no_printable_characters(text: str) -> None:
+    expected = unicodedata.normalize("NFC", text).replace(" ", "")
+    assert "".join(wrap(text, 10)).replace(" ", "") == expected
