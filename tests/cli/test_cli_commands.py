@@ -1,0 +1,129 @@
+"""The maintenance commands: restock, doctor, printer-test and --version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import run_kiosk
+
+from kiosk import __version__
+
+
+def stock_of(data, code: str) -> int:
+    with sqlite3.connect(data / "kiosk.db") as con:
+        return con.execute("SELECT stock FROM products WHERE code = ?", (code,)).fetchone()[0]
+
+
+def test_version_is_printed():
+    result = run_kiosk("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_restock_adds_every_row_of_a_delivery_list_with_a_bom(store, tmp_path):
+    config, data = store
+    before_oil, before_soap = stock_of(data, "OIL5L"), stock_of(data, "SOAP")
+    delivery = tmp_path / "delivery.csv"
+    delivery.write_text(
+        "product_code,qty,source,donor,unit_value\n"
+        "OIL5L,6,donation,县农商银行,69.90\n"
+        "soap,10,purchase,,3.5\n",
+        encoding="utf-8-sig",
+    )
+    result = run_kiosk("restock", "--config", str(config), str(delivery))
+    assert result.returncode == 0, result.stderr
+    assert stock_of(data, "OIL5L") == before_oil + 6
+    assert stock_of(data, "SOAP") == before_soap + 10
+    with sqlite3.connect(data / "kiosk.db") as con:
+        donor, cents = con.execute(
+            "SELECT donor, unit_value_cents FROM stock_batches WHERE product_code = 'OIL5L'"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert (donor, cents) == ("县农商银行", 6990)
+
+
+def test_restock_with_a_bad_row_names_its_line_and_restocks_nothing(store, tmp_path):
+    config, data = store
+    before = stock_of(data, "OIL5L")
+    delivery = tmp_path / "delivery.csv"
+    delivery.write_text(
+        "product_code,qty,source,donor,unit_value\n"
+        "OIL5L,6,donation,县农商银行,69.90\n"
+        "NOSUCH,1,purchase,,1\n"
+        "OIL5L,-3,purchase,,1\n"
+        "OIL5L,2,donation,,1\n",
+        encoding="utf-8",
+    )
+    result = run_kiosk("restock", "--config", str(config), str(delivery))
+    assert result.returncode == 1
+    assert "line 3" in result.stderr and "NOSUCH" in result.stderr
+    assert "line 4" in result.stderr
+    assert "line 5" in result.stderr  # a donation without a donor
+    assert "line 2" not in result.stderr
+    assert stock_of(data, "OIL5L") == before
+
+
+def test_restock_refuses_a_file_without_the_columns(store, tmp_path):
+    config, _ = store
+    delivery = tmp_path / "delivery.csv"
+    delivery.write_text("code,amount\nOIL5L,3\n", encoding="utf-8")
+    result = run_kiosk("restock", "--config", str(config), str(delivery))
+    assert result.returncode == 2
+    assert "product_code" in result.stderr
+
+
+def test_doctor_passes_a_healthy_database_and_names_each_problem_after_tampering(store):
+    config, data = store
+    healthy = run_kiosk("doctor", "--data", str(data))
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    with sqlite3.connect(data / "kiosk.db") as con:
+        con.execute("UPDATE households SET balance = balance + 5 WHERE id = 'H0003'")
+        con.execute("UPDATE products SET stock = stock - 1 WHERE code = 'SOAP'")
+        con.execute("UPDATE ledger_entries SET points = points + 1 WHERE seq = 2")
+    broken = run_kiosk("doctor", "--config", str(config))
+    assert broken.returncode == 1
+    assert "household H0003" in broken.stdout
+    assert "product SOAP" in broken.stdout
+    assert "seq 2: hash does not match contents" in broken.stdout
+
+
+def test_doctor_on_a_folder_without_a_database_says_so(tmp_path):
+    result = run_kiosk("doctor", "--data", str(tmp_path))
+    assert result.returncode == 2
+    assert "no kiosk database" in result.stderr
+
+
+def test_printer_test_sends_chinese_text_a_qr_and_a_cut_to_a_file_printer(tmp_path):
+    out = tmp_path / "lp0"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[kiosk]\ndata_dir = "{tmp_path}"\n[printer]\nbackend = "file"\npath = "{out}"\n',
+        encoding="utf-8",
+    )
+    result = run_kiosk("printer-test", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\x1b@")
+    assert "湘妹子能量家园".encode("gb18030") in data
+    assert b"\x1d(k" in data  # native QR
+    assert b"\x1dV" in data  # cut
+
+
+def test_printer_test_reports_an_unreachable_network_printer(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[kiosk]\ndata_dir = "{tmp_path}"\n'
+        '[printer]\nbackend = "network"\nhost = "127.0.0.1"\nport = 9\n',
+        encoding="utf-8",
+    )
+    result = run_kiosk("printer-test", "--config", str(config))
+    assert result.returncode == 1
+    assert "offline" in result.stderr
+
+
+def test_an_unknown_config_key_is_a_clear_error(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[printer]\nbakend = "file"\n', encoding="utf-8")
+    result = run_kiosk("doctor", "--config", str(config))
+    assert result.returncode == 2
+    assert "bakend" in result.stderr
