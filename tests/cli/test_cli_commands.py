@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from conftest import run_kiosk
 
@@ -127,3 +128,21 @@ def test_an_unknown_config_key_is_a_clear_error(tmp_path):
     result = run_kiosk("doctor", "--config", str(config))
     assert result.returncode == 2
     assert "bakend" in result.stderr
+
+
+def test_scan_image_reads_a_card_from_a_photo_file(tmp_path):
+    import cv2
+
+    from kiosk.scan.synth import scene
+
+    photo = tmp_path / "卡片.png"
+    cv2.imwrite(str(photo), scene("EKC:ABCDEFGHIJKLMNOPQRSTUVWXYZ", seed=3))
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    result = run_kiosk("scan-image", "--json", str(photo), str(junk))
+    assert result.returncode == 1  # one file could not be read
+    import json
+
+    found = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
+    assert found["卡片.png"]["codes"] == ["EKC:ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    assert found["junk.png"]["error"] == "unreadable image"

@@ -28,8 +28,16 @@ class Demo:
     def __init__(self, data: Path) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "demo", "--port", str(self.port), "--data",
-             str(data)],
+            [
+                sys.executable,
+                "-m",
+                "kiosk.cli",
+                "demo",
+                "--port",
+                str(self.port),
+                "--data",
+                str(data),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -57,9 +65,7 @@ class Demo:
         return self.lines
 
     def cards(self) -> list[tuple[str, str, int]]:
-        return [
-            (m[1], m[2], int(m[3])) for m in map(CARD_LINE.match, self.lines) if m is not None
-        ]
+        return [(m[1], m[2], int(m[3])) for m in map(CARD_LINE.match, self.lines) if m is not None]
 
 
 @pytest.fixture
