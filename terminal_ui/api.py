@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,10 +18,16 @@ from terminal_ui.context import runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+# The largest row id SQLite can hold; a bigger number in a URL names nothing.
+MAX_ROW_ID = 2**63 - 1
+
 
 def body() -> dict[str, Any]:
     """Return the JSON object sent, or raise a 400 for anything else."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # deeply nested arrays fit in 64 KB but not in the decoder's stack
+        raise errors.BadRequest() from None
     if data is None and request.content_length:
         raise errors.BadRequest()
     if data is None:
@@ -95,6 +102,8 @@ def cancel():
 @bp.get("/receipts/<int:receipt_id>")
 def receipt(receipt_id: int):
     """Return a receipt's text and ESC/POS bytes."""
+    if receipt_id > MAX_ROW_ID:
+        raise errors.UnknownReceipt()
     found = queries.receipt(runtime().kiosk, receipt_id)
     return jsonify(
         {
@@ -118,8 +127,7 @@ def products():
 def events():
     """Stream a server-sent event whenever the session, stock or printer changes."""
     changes = runtime().changes
-    timeout = float(request.args.get("timeout", 300))
-    timeout = min(max(timeout, 1.0), 3600.0)
+    timeout = _seconds(request.args.get("timeout"), default=300.0)
 
     def stream() -> Iterator[str]:
         seen = changes.version
@@ -138,3 +146,14 @@ def events():
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """Return a stream timeout between 1 s and an hour; anything unreadable is the default."""
+    try:
+        value = float(text) if text is not None else default
+    except ValueError:
+        value = default
+    if not math.isfinite(value):
+        value = default
+    return min(max(value, 1.0), 3600.0)

@@ -19,11 +19,13 @@ _HTTP = {
     404: ("not_found", "Not found."),
     405: ("method_not_allowed", "This method is not allowed here."),
     413: ("too_large", "The request is too large."),
+    500: ("internal", "Something went wrong. Nothing was changed."),
 }
 
 
-def error_body(code: str, message: str, **params: object):
+def error_body(code: str, message: str, /, **params: object):
     """Return the JSON error shape with the message in the screen's language."""
+    # Positional-only: a message parameter may itself be called code (No such product: {code}).
     return {"error": {"code": code, "message": translate(message, language(), **params)}}
 
 

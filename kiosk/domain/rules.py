@@ -24,7 +24,10 @@ def parse_int(value: object, low: int, high: int, error: type[errors.DomainError
         text = value.strip()
         if not text.lstrip("-").isdigit() or len(text) > 12:
             raise error(low=low, high=high)
-        value = int(text)
+        try:
+            value = int(text)
+        except ValueError:  # "--5", or digits int() cannot read such as "²"
+            raise error(low=low, high=high) from None
     if not isinstance(value, int) or not low <= value <= high:
         raise error(low=low, high=high)
     return value
@@ -68,7 +71,8 @@ def text_value(value: object, field: str, *, required: bool, limit: int = MAX_NA
 
 def check_spend(balance: int, allowance: int, total: int) -> None:
     """Refuse a spend beyond the balance plus the offline allowance."""
-    available = max(balance, 0) + max(allowance, 0)
+    # An overdraft already taken counts against the allowance, so it cannot be taken twice.
+    available = max(balance + max(allowance, 0), 0)
     if total > available:
         raise errors.InsufficientPoints(needed=total, available=available)
 

@@ -141,12 +141,14 @@ def parse_unit_value(value: object) -> int | None:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise errors.BadValue(field="unit_value", reason="not a number") from None
-    cents = amount * 100
-    if not amount.is_finite() or cents != cents.to_integral_value() or amount < 0:
+    # Check finiteness and size before any arithmetic: sNaN or 1e999999999 would raise.
+    if not amount.is_finite() or amount < 0:
         raise errors.BadValue(field="unit_value", reason="not an amount in yuan")
-    if cents > rules.MAX_UNIT_VALUE_CENTS:
+    if amount > Decimal(rules.MAX_UNIT_VALUE_CENTS) / 100:
         raise errors.BadValue(field="unit_value", reason="too large")
-    return int(cents)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise errors.BadValue(field="unit_value", reason="not an amount in yuan")
+    return int(amount * 100)
 
 
 def restock(
