@@ -1,0 +1,200 @@
+"""Central's JSON API under /api/v1: kiosk push/pull/heartbeat and the office's figures."""
+
+from __future__ import annotations
+
+import hmac
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Flask, g, jsonify, request
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from sync.central import feed, ingest, stats
+from sync.central.context import Central
+from sync.central.models import Kiosk, OfficeToken
+from sync.central.openapi import document
+from sync.central.registry import secret_hash
+from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
+from sync.schema import Invalid, validate
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+
+class ApiError(Exception):
+    """A refused request with an HTTP status, a stable code and a reason."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def central() -> Central:
+    """Return the central server this app serves."""
+    from flask import current_app
+
+    return current_app.extensions["central"]
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "a bearer token is required")
+    return token.strip()
+
+
+def kiosk_auth(view):
+    """Admit only an enrolled, unrevoked kiosk; g.kiosk_id names it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        digest = secret_hash(_bearer())
+        with central().uow(write=False) as uow:
+            kiosk = uow.session.scalar(select(Kiosk).where(Kiosk.token_hash == digest))
+            if kiosk is None or kiosk.revoked or not hmac.compare_digest(kiosk.token_hash, digest):
+                raise ApiError(401, "unauthorized", "unknown or revoked kiosk token")
+            g.kiosk_id, g.store_id = kiosk.id, kiosk.store_id
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def office_auth(role: str = "viewer"):
+    """Admit an office token of at least the given role."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            digest = secret_hash(_bearer())
+            with central().uow(write=False) as uow:
+                token = uow.session.scalar(
+                    select(OfficeToken).where(OfficeToken.token_hash == digest)
+                )
+                if token is None or token.revoked:
+                    raise ApiError(401, "unauthorized", "unknown or revoked office token")
+                if role == "admin" and token.role != "admin":
+                    raise ApiError(403, "forbidden", "this token may only read")
+                g.office_role = token.role
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _json() -> Any:
+    if request.content_length and request.content_length > MAX_PUSH_BYTES:
+        raise ApiError(413, "too_large", f"the body is larger than {MAX_PUSH_BYTES} bytes")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "bad_request", "the body must be JSON")
+    return data
+
+
+@bp.post("/push")
+@kiosk_auth
+def push():
+    """Apply a batch of a kiosk's outbox entries, each at most once."""
+    body = _json()
+    try:
+        validate_push(body)
+    except Invalid as exc:
+        raise ApiError(400, "invalid", str(exc)) from None
+    if body["kiosk_id"] != g.kiosk_id:
+        raise ApiError(403, "forbidden", "a kiosk may push only its own entries")
+    outcome = ingest.push(central(), g.kiosk_id, body["entries"])
+    if body.get("version"):
+        _touch(version=body["version"])
+    answer = {"results": outcome.results, "contiguous_seq": outcome.contiguous_seq}
+    return jsonify(answer), 409 if outcome.conflict else 200
+
+
+@bp.get("/changes")
+@kiosk_auth
+def changes():
+    """Return the change feed after a cursor."""
+    try:
+        after = int(request.args.get("after", "0"))
+        limit = int(request.args.get("limit", "500"))
+    except ValueError:
+        raise ApiError(400, "invalid", "after and limit must be whole numbers") from None
+    if after < 0 or limit < 1:
+        raise ApiError(400, "invalid", "after must be ≥ 0 and limit ≥ 1")
+    return jsonify(feed.changes_for(central(), g.kiosk_id, after, limit))
+
+
+@bp.post("/heartbeat")
+@kiosk_auth
+def heartbeat():
+    """Record a kiosk's version, backlog and device states."""
+    body = _json()
+    try:
+        validate(body, HEARTBEAT)
+    except Invalid as exc:
+        raise ApiError(400, "invalid", str(exc)) from None
+    _touch(**body)
+    return jsonify({"ok": True})
+
+
+def _touch(**fields: Any) -> None:
+    c = central()
+    with c.uow() as uow:
+        kiosk = uow.session.get(Kiosk, g.kiosk_id)
+        kiosk.last_seen = c.clock.now()
+        for name, column in (
+            ("version", "version"),
+            ("backlog", "backlog"),
+            ("printer", "printer_state"),
+            ("camera", "camera_state"),
+            ("last_error", "last_error"),
+        ):
+            if name in fields:
+                setattr(kiosk, column, fields[name])
+        uow.commit()
+
+
+@bp.get("/stats")
+@office_auth("viewer")
+def programme_stats():
+    """Return the programme's figures, overall and per store."""
+    return jsonify(stats.stats(central()))
+
+
+@bp.get("/households/<household_id>")
+@office_auth("viewer")
+def household(household_id: str):
+    """Return a household's balance and members."""
+    found = stats.household(central(), household_id[:40])
+    if found is None:
+        raise ApiError(404, "not_found", "no such household")
+    return jsonify(found)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Return the OpenAPI document of this API."""
+    return jsonify(document())
+
+
+@bp.get("/health")
+def health():
+    """Say that the server is up."""
+    return jsonify({"ok": True})
+
+
+def register_errors(app: Flask) -> None:
+    """Answer every API failure as JSON with a code and a reason."""
+
+    @app.errorhandler(ApiError)
+    def _api(exc: ApiError):
+        return jsonify({"error": {"code": exc.code, "message": exc.message}}), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if not request.path.startswith("/api/"):
+            return exc
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.code or 400, "bad_request"
+        )
+        return jsonify({"error": {"code": code, "message": exc.description}}), exc.code

@@ -1,0 +1,49 @@
+"""The central server's use-case context: database, clock, and the change feed writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.storage.uow import UnitOfWork
+from sync.central.models import Change
+
+CENTRAL_CHAIN = "CENTRAL"
+FEED_LOCK = 72_616_001  # advisory lock that keeps change ids in commit order on PostgreSQL
+
+
+@dataclass
+class Central:
+    """The central server's database and clock."""
+
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        """Return a new unit of work on the central database."""
+        return UnitOfWork(self.engine, write=write)
+
+
+def emit(
+    s: Session,
+    kind: str,
+    data: dict[str, Any],
+    at,
+    *,
+    origin_kiosk: str | None = None,
+    store_id: int | None = None,
+) -> None:
+    """Append to the change feed; on PostgreSQL take the feed lock first.
+
+    Kiosks read the feed by cursor, so a change must never become visible after a change with a
+    higher id. SQLite serialises writers already; PostgreSQL hands out ids outside transaction
+    order, so writers of the feed serialise on an advisory lock held until commit.
+    """
+    if s.bind.dialect.name == "postgresql" and not s.info.get("feed_locked"):
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
+        s.info["feed_locked"] = True
+    s.add(Change(kind=kind, data=data, origin_kiosk=origin_kiosk, store_id=store_id, created_at=at))

@@ -1,0 +1,473 @@
+"""Apply pushed kiosk entries exactly once, checking each kiosk's sequence and hash chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.ledger import EntryFacts, chain_hash
+from sync.central.context import Central, emit
+from sync.central.models import (
+    Alert,
+    AuditEntry,
+    Batch,
+    Card,
+    CheckIn,
+    Exchange,
+    ExchangeLine,
+    Household,
+    Kiosk,
+    LedgerEntry,
+    StockMove,
+    SyncEntry,
+)
+from sync.protocol import entry_digest, validate_payload
+from sync.schema import Invalid
+
+LEDGER_KINDS = {"exchange", "void", "checkin", "adjust"}
+
+
+def parse_time(value: str) -> datetime:
+    """Return a wire time as naive UTC."""
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at
+
+
+@dataclass
+class PushOutcome:
+    """Per-entry answers, the kiosk's contiguous sequence, and whether any id conflicted."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    contiguous_seq: int = 0
+    conflict: bool = False
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcome:
+    """Apply a validated batch from one kiosk in one transaction."""
+    outcome = PushOutcome()
+    entries = sorted(entries, key=lambda e: e["seq"])
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        kiosk = s.get(Kiosk, kiosk_id)
+        by_id = {
+            row.id: row
+            for row in s.scalars(
+                select(SyncEntry).where(SyncEntry.id.in_([e["id"] for e in entries]))
+            )
+        }
+        used_seqs = set(
+            s.scalars(
+                select(SyncEntry.seq).where(
+                    SyncEntry.kiosk_id == kiosk_id, SyncEntry.seq.in_([e["seq"] for e in entries])
+                )
+            )
+        )
+        ctx = _Batch(s, kiosk, now, entries)
+        for entry in entries:
+            digest = entry_digest(entry)
+            known = by_id.get(entry["id"])
+            if known is not None:
+                if known.digest == digest and known.kiosk_id == kiosk_id:
+                    outcome.results.append(_result(entry, "duplicate"))
+                else:
+                    outcome.conflict = True
+                    outcome.results.append(
+                        _result(
+                            entry, "rejected", "conflict: this id was pushed with other content"
+                        )
+                    )
+                continue
+            if entry["seq"] in used_seqs:
+                outcome.conflict = True
+                outcome.results.append(
+                    _result(entry, "rejected", "conflict: this sequence number holds another entry")
+                )
+                continue
+            try:
+                validate_payload(entry["kind"], entry["payload"], kiosk_id)
+                ctx.apply(entry)
+                status, reason = "applied", None
+            except Invalid as exc:
+                status, reason = "rejected", f"invalid: {exc}"
+            except _Refused as exc:
+                status, reason = "rejected", exc.reason
+            s.add(
+                SyncEntry(
+                    id=entry["id"],
+                    kiosk_id=kiosk_id,
+                    seq=entry["seq"],
+                    kind=entry["kind"],
+                    digest=digest,
+                    status=status,
+                    reason=reason,
+                    received_at=now,
+                )
+            )
+            used_seqs.add(entry["seq"])
+            by_id[entry["id"]] = SyncEntry(id=entry["id"], kiosk_id=kiosk_id, digest=digest)
+            outcome.results.append(_result(entry, status, reason))
+        s.flush()
+        kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
+        kiosk.last_push = now
+        kiosk.last_seen = now
+        ctx.check_chain()
+        ctx.emit_changes()
+        outcome.contiguous_seq = kiosk.contiguous_seq
+        uow.commit()
+    return outcome
+
+
+def _result(entry: dict[str, Any], status: str, reason: str | None = None) -> dict[str, Any]:
+    result = {"id": entry["id"], "seq": entry["seq"], "status": status}
+    if reason:
+        result["reason"] = reason
+    return result
+
+
+def _contiguous(s: Session, kiosk_id: str, start: int) -> int:
+    seqs = s.scalars(
+        select(SyncEntry.seq)
+        .where(SyncEntry.kiosk_id == kiosk_id, SyncEntry.seq > start)
+        .order_by(SyncEntry.seq)
+    )
+    held = start
+    for seq in seqs:
+        if seq != held + 1:
+            break
+        held = seq
+    return held
+
+
+class _Batch:
+    """What applying one batch needs at hand: prefetched rows and changes to emit."""
+
+    def __init__(self, s: Session, kiosk: Kiosk, now: datetime, entries: list[dict]) -> None:
+        self.s = s
+        self.kiosk = kiosk
+        self.now = now
+        self.new_ledger: list[LedgerEntry] = []
+        self.households: dict[str, Household] = {}
+        ids = {e["payload"].get("household_id") for e in entries if isinstance(e["payload"], dict)}
+        ids |= {
+            (e["payload"].get("ledger") or {}).get("household_id")
+            for e in entries
+            if isinstance(e["payload"], dict) and isinstance(e["payload"].get("ledger"), dict)
+        }
+        ids.discard(None)
+        for h in s.scalars(
+            select(Household).where(Household.id.in_([i for i in ids if isinstance(i, str)]))
+        ):
+            self.households[h.id] = h
+        seqs = [
+            e["payload"]["ledger"]["seq"]
+            for e in entries
+            if isinstance(e["payload"], dict)
+            and isinstance(e["payload"].get("ledger"), dict)
+            and isinstance(e["payload"]["ledger"].get("seq"), int)
+        ]
+        self.ledger_seqs = set(
+            s.scalars(
+                select(LedgerEntry.seq).where(
+                    LedgerEntry.kiosk_id == kiosk.id, LedgerEntry.seq.in_(seqs)
+                )
+            )
+        )
+        self.overdrawn: set[str] = set()
+        self.carrier: dict[int, int] = {}  # ledger seq -> outbox seq of the entry carrying it
+
+    def apply(self, entry: dict[str, Any]) -> None:
+        kind, p = entry["kind"], entry["payload"]
+        if isinstance(p.get("ledger"), dict):
+            self.carrier[p["ledger"]["seq"]] = entry["seq"]
+        getattr(self, f"_{kind}")(p, entry)
+
+    # -- ledger-bearing kinds -------------------------------------------------------------
+
+    def _ledger(self, wire: dict[str, Any]) -> LedgerEntry:
+        household = self.households.get(wire["household_id"])
+        if household is None:
+            raise _Refused(f"unknown household {wire['household_id']}")
+        if wire["seq"] in self.ledger_seqs:
+            raise _Refused(f"ledger sequence {wire['seq']} already held for this kiosk")
+        facts = EntryFacts(
+            id=wire["id"],
+            kiosk_id=wire["kiosk_id"],
+            seq=wire["seq"],
+            household_id=wire["household_id"],
+            kind=wire["kind"],
+            points=wire["points"],
+            ref=wire["ref"],
+            created_at=wire["created_at"],
+        )
+        if chain_hash(wire["prev_hash"], facts) != wire["hash"]:
+            self._alert("chain_tamper", f"ledger seq {wire['seq']}: hash does not match contents")
+            raise _Refused("hash does not match contents")
+        if self.s.get(LedgerEntry, wire["id"]) is not None:
+            raise _Refused("ledger entry id already held")
+        entry = LedgerEntry(
+            id=wire["id"],
+            kiosk_id=wire["kiosk_id"],
+            seq=wire["seq"],
+            household_id=household.id,
+            kind=wire["kind"],
+            points=wire["points"],
+            ref=wire["ref"],
+            created_at=parse_time(wire["created_at"]),
+            prev_hash=wire["prev_hash"],
+            hash=wire["hash"],
+            store_id=self.kiosk.store_id,
+        )
+        self.s.add(entry)
+        household.balance += entry.points
+        if household.balance < 0 and entry.points < 0:
+            self.overdrawn.add(household.id)
+        self.ledger_seqs.add(entry.seq)
+        self.new_ledger.append(entry)
+        return entry
+
+    def _exchange(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        ledger = p["ledger"]
+        if ledger["kind"] != "spend" or -ledger["points"] != p["total"]:
+            raise _Refused("the ledger entry does not match the exchange total")
+        if sum(line["points"] for line in p["lines"]) != p["total"]:
+            raise _Refused("the lines do not add up to the total")
+        self._ledger(ledger)
+        at = parse_time(ledger["created_at"])
+        self.s.add(
+            Exchange(
+                id=p["exchange_id"],
+                number=p["number"],
+                kiosk_id=self.kiosk.id,
+                store_id=self.kiosk.store_id,
+                household_id=p["household_id"],
+                resident_id=p["resident_id"],
+                beneficiary_id=p.get("beneficiary_id"),
+                total=p["total"],
+                status="completed",
+                created_at=at,
+            )
+        )
+        self.s.flush()
+        for line in p["lines"]:
+            self.s.add(
+                ExchangeLine(
+                    exchange_id=p["exchange_id"],
+                    product_code=line["product_code"],
+                    qty=line["qty"],
+                    points=line["points"],
+                )
+            )
+        self._moves(p["stock"], "issue", p["exchange_id"], p["household_id"], at)
+
+    def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        exchange = self.s.get(Exchange, p["exchange_id"])
+        if exchange is None or exchange.kiosk_id != self.kiosk.id:
+            raise _Refused("void of an exchange this kiosk has not pushed")
+        if exchange.status == "voided":
+            raise _Refused("exchange already voided")
+        if p["ledger"]["kind"] != "void" or p["ledger"]["points"] != exchange.total:
+            raise _Refused("the ledger entry does not match the voided total")
+        self._ledger(p["ledger"])
+        exchange.status = "voided"
+        at = parse_time(p["ledger"]["created_at"])
+        self._moves(p["stock"], "void", exchange.id, exchange.household_id, at)
+
+    def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        if p["ledger"]["kind"] != "earn" or p["ledger"]["points"] != p["points"]:
+            raise _Refused("the ledger entry does not match the check-in points")
+        self._ledger(p["ledger"])
+        twice = self.s.scalar(
+            select(CheckIn.id).where(
+                CheckIn.activity_id == p["activity_id"], CheckIn.resident_id == p["resident_id"]
+            )
+        )
+        if twice is not None:
+            self._alert(
+                "double_checkin",
+                f"{p['resident_id']} checked in to {p['activity_id']} at two kiosks",
+                household_id=p["household_id"],
+                amount=p["points"],
+            )
+            return
+        self.s.add(
+            CheckIn(
+                id=p["checkin_id"],
+                activity_id=p["activity_id"],
+                resident_id=p["resident_id"],
+                household_id=p["household_id"],
+                kiosk_id=self.kiosk.id,
+                store_id=self.kiosk.store_id,
+                points=p["points"],
+                created_at=parse_time(p["ledger"]["created_at"]),
+            )
+        )
+        self.s.flush()
+
+    def _adjust(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        if p["ledger"]["kind"] != "adjust":
+            raise _Refused("an adjustment must carry an adjust entry")
+        self._ledger(p["ledger"])
+
+    # -- stock, cards, audit --------------------------------------------------------------
+
+    def _restock(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        exists = self.s.scalar(
+            select(Batch.id).where(Batch.kiosk_id == self.kiosk.id, Batch.batch_id == p["batch_id"])
+        )
+        if exists is not None:
+            raise _Refused(f"batch {p['batch_id']} already held")
+        at = parse_time(p["received_at"])
+        self.s.add(
+            Batch(
+                kiosk_id=self.kiosk.id,
+                batch_id=p["batch_id"],
+                store_id=self.kiosk.store_id,
+                product_code=p["product_code"],
+                qty=p["qty"],
+                source=p["source"],
+                donor=p["donor"],
+                unit_value_cents=p.get("unit_value_cents"),
+                received_at=at,
+            )
+        )
+        self.s.flush()
+
+    def _stocktake(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        self._moves(p["stock"], "adjust", None, None, parse_time(entry["created_at"]))
+
+    def _card_revoke(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        card = self.s.scalar(select(Card).where(Card.token_hash == p["token_hash"]))
+        if card is None:
+            raise _Refused("unknown card")
+        if card.status == "active":
+            card.status, card.revoked_at = "revoked", self.now
+            emit(self.s, "card", card_change(card), self.now)
+
+    def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        self.s.add(
+            AuditEntry(
+                at=parse_time(p["at"]),
+                actor=f"{self.kiosk.id}:{p['actor']}",
+                action=p["action"],
+                target=p.get("target", ""),
+                details=p.get("details") or {},
+                kiosk_id=self.kiosk.id,
+            )
+        )
+
+    def _moves(self, moves, kind: str, exchange_id, household_id, at) -> None:
+        for move in moves:
+            self.s.add(
+                StockMove(
+                    kiosk_id=self.kiosk.id,
+                    batch_id=move["batch_id"],
+                    store_id=self.kiosk.store_id,
+                    product_code=move["product_code"],
+                    qty=move["qty"],
+                    kind=kind,
+                    exchange_id=exchange_id,
+                    household_id=household_id,
+                    created_at=at,
+                )
+            )
+
+    # -- after the batch --------------------------------------------------------------------
+
+    def _alert(
+        self, kind: str, detail: str, *, household_id: str | None = None, amount: int | None = None
+    ) -> None:
+        self.s.add(
+            Alert(
+                kind=kind,
+                kiosk_id=self.kiosk.id,
+                household_id=household_id,
+                detail=detail[:400],
+                amount=amount,
+                created_at=self.now,
+            )
+        )
+
+    def check_chain(self) -> None:
+        """Flag entries whose predecessor is held with another hash, or missing though due."""
+        if not self.new_ledger:
+            return
+        seqs = {e.seq for e in self.new_ledger}
+        wanted = {e.seq - 1 for e in self.new_ledger if e.seq > 1} - seqs
+        held = dict(
+            self.s.execute(
+                select(LedgerEntry.seq, LedgerEntry.hash).where(
+                    LedgerEntry.kiosk_id == self.kiosk.id, LedgerEntry.seq.in_(wanted)
+                )
+            ).all()
+        )
+        own = {e.seq: e.hash for e in self.new_ledger}
+        for e in sorted(self.new_ledger, key=lambda e: e.seq):
+            if e.seq == 1:
+                continue
+            before = own.get(e.seq - 1, held.get(e.seq - 1))
+            if before is None:
+                if self._due(e):
+                    self._alert("chain_gap", f"ledger seq {e.seq - 1} missing before {e.seq}")
+            elif before != e.prev_hash:
+                self._alert("chain_tamper", f"ledger seq {e.seq}: previous hash does not match")
+        following = dict(
+            self.s.execute(
+                select(LedgerEntry.seq, LedgerEntry.prev_hash).where(
+                    LedgerEntry.kiosk_id == self.kiosk.id,
+                    LedgerEntry.seq.in_([s + 1 for s in seqs if s + 1 not in seqs]),
+                )
+            ).all()
+        )
+        for seq, prev in following.items():
+            if own[seq - 1] != prev:
+                self._alert("chain_tamper", f"ledger seq {seq}: previous hash does not match")
+        for household_id in sorted(self.overdrawn):
+            balance = self.households[household_id].balance
+            if balance < 0:
+                self._alert(
+                    "overdraft",
+                    f"household {household_id} is {-balance} points short",
+                    household_id=household_id,
+                    amount=-balance,
+                )
+
+    def _due(self, e: LedgerEntry) -> bool:
+        # A missing predecessor is only a gap once every earlier outbox entry has arrived.
+        return self.carrier[e.seq] <= self.kiosk.contiguous_seq
+
+    def emit_changes(self) -> None:
+        for e in self.new_ledger:
+            emit(self.s, "ledger", ledger_change(e), self.now, origin_kiosk=self.kiosk.id)
+
+
+def ledger_change(e: LedgerEntry) -> dict[str, Any]:
+    """Return a ledger entry as the feed carries it."""
+    return {
+        "id": e.id,
+        "kiosk_id": e.kiosk_id,
+        "seq": e.seq,
+        "household_id": e.household_id,
+        "kind": e.kind,
+        "points": e.points,
+        "ref": e.ref,
+        "created_at": e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def card_change(card: Card) -> dict[str, Any]:
+    """Return a card as the feed carries it."""
+    return {"token_hash": card.token_hash, "resident_id": card.resident_id, "status": card.status}

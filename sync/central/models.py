@@ -1,0 +1,272 @@
+"""SQLAlchemy models of the central server (SQLite for the demo, PostgreSQL in production)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Store(Base):
+    """A points exchange store; its kiosks write only for it."""
+
+    __tablename__ = "stores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    offline_allowance: Mapped[int] = mapped_column(Integer, default=200)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Kiosk(Base):
+    """An enrolled terminal; its token is stored hashed."""
+
+    __tablename__ = "kiosks"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    contiguous_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    last_push: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[str | None] = mapped_column(String(40))
+    backlog: Mapped[int | None] = mapped_column(Integer)
+    printer_state: Mapped[str | None] = mapped_column(String(40))
+    camera_state: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class OfficeToken(Base):
+    """A bearer token for the office API, stored hashed."""
+
+    __tablename__ = "office_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | viewer
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)  # cache of the ledger sum
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    type: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer)
+    cap: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LedgerEntry(Base):
+    """Every points entry of the programme: from kiosks, and central's own credits."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
+
+
+class SyncEntry(Base):
+    """A pushed outbox entry, applied exactly once."""
+
+    __tablename__ = "sync_entries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # applied | rejected
+    reason: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
+
+
+class Exchange(Base):
+    __tablename__ = "exchanges"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(60))
+    kiosk_id: Mapped[str] = mapped_column(String(40))
+    store_id: Mapped[int] = mapped_column(Integer, index=True)
+    household_id: Mapped[str] = mapped_column(String(40), index=True)
+    resident_id: Mapped[str] = mapped_column(String(40))
+    beneficiary_id: Mapped[str | None] = mapped_column(String(40))
+    total: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="completed")
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ExchangeLine(Base):
+    __tablename__ = "exchange_lines"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    exchange_id: Mapped[str] = mapped_column(ForeignKey("exchanges.id"), index=True)
+    product_code: Mapped[str] = mapped_column(String(32))
+    qty: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class Batch(Base):
+    """A restock batch received at a store's kiosk."""
+
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(40))
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    store_id: Mapped[int] = mapped_column(Integer, index=True)
+    product_code: Mapped[str] = mapped_column(String(32))
+    qty: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    donor: Mapped[str] = mapped_column(String(80))
+    unit_value_cents: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("kiosk_id", "batch_id"),)
+
+
+class StockMove(Base):
+    """Goods out of (or back into) a batch: traces donated goods to households."""
+
+    __tablename__ = "stock_moves"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(40))
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    store_id: Mapped[int] = mapped_column(Integer)
+    product_code: Mapped[str] = mapped_column(String(32))
+    qty: Mapped[int] = mapped_column(Integer)  # negative: handed out
+    kind: Mapped[str] = mapped_column(String(16))
+    exchange_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    household_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_stock_moves_batch", "kiosk_id", "batch_id"),)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(40), index=True)
+    resident_id: Mapped[str] = mapped_column(String(40))
+    household_id: Mapped[str] = mapped_column(String(40))
+    kiosk_id: Mapped[str | None] = mapped_column(String(40))
+    store_id: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("activity_id", "resident_id"),)
+
+
+class Alert(Base):
+    """Something the office must look at: a chain gap or break, an overdraft."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(24))  # chain_gap | chain_tamper | overdraft | ...
+    kiosk_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    household_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    detail: Mapped[str] = mapped_column(String(400))
+    amount: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Change(Base):
+    """The change feed kiosks pull by cursor."""
+
+    __tablename__ = "changes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON)
+    origin_kiosk: Mapped[str | None] = mapped_column(String(40))
+    store_id: Mapped[int | None] = mapped_column(Integer)  # None: for every store
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ChainHead(Base):
+    """Central's own ledger chain (credits, opening balances)."""
+
+    __tablename__ = "chain_heads"
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    kiosk_id: Mapped[str | None] = mapped_column(String(40))

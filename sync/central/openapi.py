@@ -1,0 +1,170 @@
+"""The OpenAPI document central serves, built from the same schemas that validate requests."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from kiosk import __version__
+from sync import protocol
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def _oas(schema: Any) -> Any:
+    """Turn our JSON Schema subset into OpenAPI 3.1 (which is JSON Schema)."""
+    if isinstance(schema, dict):
+        return {k: _oas(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_oas(v) for v in schema]
+    return schema
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {
+        400: "Invalid request",
+        401: "Missing or unknown token",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        413: "Too large",
+    }
+    return {
+        str(c): {
+            "description": names[c],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for c in codes
+    }
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+@cache
+def document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of /api/v1."""
+    kiosk = [{"kioskToken": []}]
+    office = [{"officeToken": []}]
+    payloads = {f"Payload_{k}": _oas(v) for k, v in protocol.PAYLOADS.items()}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Exchange Kiosk central API",
+            "version": __version__,
+            "description": "Kiosk sync (push outbox entries, pull the change feed, heartbeat) "
+            "and the office's figures. Protocol version 1; see docs/sync-protocol.md.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {
+                "kioskToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "from `kiosk central enroll`",
+                },
+                "officeToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "from `kiosk central office-token`",
+                },
+            },
+            "schemas": {
+                "Error": _ERROR,
+                "PushRequest": _oas(protocol.PUSH_REQUEST),
+                "PushResponse": _oas(protocol.PUSH_RESPONSE),
+                "FeedResponse": _oas(protocol.FEED_RESPONSE),
+                "Heartbeat": _oas(protocol.HEARTBEAT),
+                "LedgerEntry": _oas(protocol.LEDGER_ENTRY),
+                **payloads,
+            },
+        },
+        "paths": {
+            "/api/v1/push": {
+                "post": {
+                    "summary": "Push a batch of outbox entries (at most 500)",
+                    "description": "Each entry is applied at most once, by id. The answer lists "
+                    "applied / duplicate / rejected (with a reason) per entry and the highest "
+                    "sequence number held without a gap. 409 when an id or sequence number was "
+                    "pushed before with other content. Each entry's payload is checked against "
+                    "the Payload_<kind> schema.",
+                    "security": kiosk,
+                    "requestBody": {"required": True, **_json("PushRequest")},
+                    "responses": {
+                        "200": {"description": "Per-entry answers", **_json("PushResponse")},
+                        **_errors(400, 401, 403, 409, 413),
+                    },
+                }
+            },
+            "/api/v1/changes": {
+                "get": {
+                    "summary": "Pull the change feed after a cursor",
+                    "security": kiosk,
+                    "parameters": [
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": protocol.MAX_FEED_PAGE,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "Changes in order", **_json("FeedResponse")},
+                        **_errors(400, 401),
+                    },
+                }
+            },
+            "/api/v1/heartbeat": {
+                "post": {
+                    "summary": "Report version, backlog, printer and camera state",
+                    "security": kiosk,
+                    "requestBody": {"required": True, **_json("Heartbeat")},
+                    "responses": {"200": {"description": "Recorded"}, **_errors(400, 401)},
+                }
+            },
+            "/api/v1/stats": {
+                "get": {
+                    "summary": "The programme's figures, overall and per store",
+                    "security": office,
+                    "responses": {"200": {"description": "Figures"}, **_errors(401)},
+                }
+            },
+            "/api/v1/households/{household_id}": {
+                "get": {
+                    "summary": "A household's balance and members",
+                    "security": office,
+                    "parameters": [
+                        {
+                            "name": "household_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 40},
+                        }
+                    ],
+                    "responses": {"200": {"description": "The household"}, **_errors(401, 404)},
+                }
+            },
+            "/api/v1/health": {
+                "get": {"summary": "Liveness", "responses": {"200": {"description": "Up"}}}
+            },
+        },
+    }

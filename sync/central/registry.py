@@ -1,0 +1,482 @@
+"""The office's records: stores, kiosks, tokens, households, cards, goods, activities."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.codes import card_code, new_card_token, token_hash
+from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
+from sync.central.context import CENTRAL_CHAIN, Central, emit
+from sync.central.ingest import card_change, ledger_change
+from sync.central.models import (
+    Activity,
+    AuditEntry,
+    Card,
+    ChainHead,
+    CheckIn,
+    Household,
+    Kiosk,
+    LedgerEntry,
+    OfficeToken,
+    Product,
+    Resident,
+    Store,
+)
+
+
+class RegistryError(ValueError):
+    """An office request that cannot be carried out; nothing was changed."""
+
+
+def secret_hash(token: str) -> str:
+    """Return the stored form of a bearer token (tokens carry 256 random bits)."""
+    return hashlib.sha256(("ekt1:" + token).encode("utf-8")).hexdigest()
+
+
+def audit(s: Session, at: datetime, actor: str, action: str, target: str = "", **details: Any):
+    """Record an office action."""
+    s.add(AuditEntry(at=at, actor=actor, action=action, target=target, details=details))
+
+
+# -- stores, kiosks, tokens ---------------------------------------------------------------
+
+
+def store_named(s: Session, name: str, at: datetime) -> Store:
+    """Return the store of that name, creating it."""
+    store = s.scalar(select(Store).where(Store.name == name))
+    if store is None:
+        store = Store(name=name, offline_allowance=200, created_at=at)
+        s.add(store)
+        s.flush()
+        emit(s, "settings", {"offline_allowance": store.offline_allowance}, at, store_id=store.id)
+    return store
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    kiosk_id: str
+    token: str
+    store: str
+
+
+def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cli") -> Enrolment:
+    """Enrol a kiosk for a store; return its id and the only copy of its token."""
+    name = " ".join((store or "").split())
+    if not name or len(name) > 80:
+        raise RegistryError("a store name of 1 to 80 characters is needed")
+    token = "ekt_" + secrets.token_urlsafe(32)
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        shop = store_named(s, name, now)
+        if kiosk_id is None:
+            n = (s.scalar(select(func.count()).select_from(Kiosk)) or 0) + 1
+            while s.get(Kiosk, f"K{n:03d}") is not None:
+                n += 1
+            kiosk_id = f"K{n:03d}"
+        elif s.get(Kiosk, kiosk_id) is not None:
+            raise RegistryError(f"kiosk {kiosk_id} is already enrolled")
+        s.add(
+            Kiosk(
+                id=kiosk_id,
+                store_id=shop.id,
+                token_hash=secret_hash(token),
+                enrolled_at=now,
+                contiguous_seq=0,
+            )
+        )
+        audit(s, now, actor, "kiosk_enroll", kiosk_id, store=name)
+        uow.commit()
+    return Enrolment(kiosk_id, token, name)
+
+
+def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
+    """Revoke a kiosk's token so it can no longer sync."""
+    with c.uow() as uow:
+        kiosk = uow.session.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise RegistryError(f"no kiosk {kiosk_id}")
+        kiosk.revoked = True
+        audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id)
+        uow.commit()
+
+
+def office_token(c: Central, role: str = "admin", label: str = "", actor: str = "cli") -> str:
+    """Create an office API token with a role (admin or viewer); return it."""
+    if role not in ("admin", "viewer"):
+        raise RegistryError("the role must be admin or viewer")
+    token = "eko_" + secrets.token_urlsafe(32)
+    with c.uow() as uow:
+        now = c.clock.now()
+        uow.session.add(
+            OfficeToken(token_hash=secret_hash(token), role=role, label=label, created_at=now)
+        )
+        audit(uow.session, now, actor, "office_token", role, label=label)
+        uow.commit()
+    return token
+
+
+def set_allowance(c: Central, store: str, points: int, actor: str) -> None:
+    """Set a store's offline allowance; its kiosks learn it from the feed."""
+    if not isinstance(points, int) or not 0 <= points <= 100_000:
+        raise RegistryError("the allowance must be a whole number from 0 to 100000")
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        shop = s.scalar(select(Store).where(Store.name == store))
+        if shop is None:
+            raise RegistryError(f"no store {store}")
+        shop.offline_allowance = points
+        emit(s, "settings", {"offline_allowance": points}, now, store_id=shop.id)
+        audit(s, now, actor, "allowance", store, points=points)
+        uow.commit()
+
+
+# -- households and residents ---------------------------------------------------------------
+
+
+def household_change(h: Household) -> dict[str, Any]:
+    return {"id": h.id, "name": h.name}
+
+
+def resident_change(r: Resident) -> dict[str, Any]:
+    return {"id": r.id, "household_id": r.household_id, "name": r.name}
+
+
+def next_household_id(s: Session) -> int:
+    """Return the number the next household id will carry."""
+    last = s.scalar(select(func.max(Household.id)).where(Household.id.like("H%")))
+    try:
+        return int(last[1:]) + 1 if last else 1
+    except ValueError:
+        return (s.scalar(select(func.count()).select_from(Household)) or 0) + 1
+
+
+def credit(
+    s: Session, at: datetime, household: Household, points: int, kind: str, ref: str
+) -> LedgerEntry:
+    """Append an entry to central's own chain and announce it to the kiosks."""
+    head = s.get(ChainHead, CENTRAL_CHAIN)
+    if head is None:
+        head = ChainHead(kiosk_id=CENTRAL_CHAIN, last_seq=0, last_hash=GENESIS_HASH)
+        s.add(head)
+    seq = head.last_seq + 1
+    entry_id = str(uuid.uuid4())
+    facts = EntryFacts(
+        entry_id,
+        CENTRAL_CHAIN,
+        seq,
+        household.id,
+        kind,
+        points,
+        ref,
+        at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    )
+    entry = LedgerEntry(
+        id=entry_id,
+        kiosk_id=CENTRAL_CHAIN,
+        seq=seq,
+        household_id=household.id,
+        kind=kind,
+        points=points,
+        ref=ref,
+        created_at=at,
+        prev_hash=head.last_hash,
+        hash=chain_hash(head.last_hash, facts),
+    )
+    head.last_seq, head.last_hash = seq, entry.hash
+    household.balance += points
+    s.add(entry)
+    emit(s, "ledger", ledger_change(entry), at)
+    return entry
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    household: str
+    resident: str
+    phone: str
+    opening_points: int
+
+
+def add_roster(
+    c: Central, rows: list[RosterRow], actor: str = "cli", progress=None
+) -> tuple[int, int]:
+    """Register households and residents; return (households added, residents added)."""
+    added_h = added_r = 0
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        by_name = {h.name: h for h in s.scalars(select(Household))}
+        members: dict[str, set[str]] = {}
+        for r in s.scalars(select(Resident)):
+            members.setdefault(r.household_id, set()).add(r.name)
+        counts = dict(
+            s.execute(select(Resident.household_id, func.count()).group_by(Resident.household_id))
+        )
+        n = next_household_id(s)
+        for i, row in enumerate(rows, start=1):
+            household = by_name.get(row.household)
+            if household is None:
+                household = Household(id=f"H{n:06d}", name=row.household, balance=0, created_at=now)
+                n += 1
+                s.add(household)
+                s.flush()
+                by_name[row.household] = household
+                emit(s, "household", household_change(household), now)
+                if row.opening_points:
+                    credit(s, now, household, row.opening_points, "adjust", "opening")
+                added_h += 1
+            names = members.setdefault(household.id, set())
+            if row.resident not in names:
+                counts[household.id] = counts.get(household.id, 0) + 1
+                person = Resident(
+                    id=f"{household.id}-{counts[household.id]}",
+                    household_id=household.id,
+                    name=row.resident,
+                    phone=row.phone or None,
+                    created_at=now,
+                )
+                s.add(person)
+                names.add(row.resident)
+                emit(s, "resident", resident_change(person), now)
+                added_r += 1
+            if progress and i % 1000 == 0:
+                progress(i)
+        audit(s, now, actor, "roster_import", "", households=added_h, residents=added_r)
+        uow.commit()
+    return added_h, added_r
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    resident_id: str
+    resident: str
+    household: str
+    code: str
+
+
+def issue_cards(
+    c: Central,
+    resident_ids: list[str] | None = None,
+    *,
+    reissue: bool = False,
+    actor: str = "cli",
+    token_for=None,
+) -> list[IssuedCard]:
+    """Issue cards to residents without one (or re-issue the given ones); return the codes."""
+    issued: list[IssuedCard] = []
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        stmt = select(Resident, Household).join(Household, Household.id == Resident.household_id)
+        if resident_ids is not None:
+            stmt = stmt.where(Resident.id.in_(resident_ids))
+        holders = set(s.scalars(select(Card.resident_id).where(Card.status == "active")))
+        for person, household in s.execute(stmt.order_by(Resident.id)).all():
+            if person.id in holders:
+                if not reissue:
+                    continue
+                for old in s.scalars(
+                    select(Card).where(Card.resident_id == person.id, Card.status == "active")
+                ):
+                    old.status, old.revoked_at = "revoked", now
+                    emit(s, "card", card_change(old), now)
+            token = token_for(person.id) if token_for else new_card_token()
+            card = Card(
+                resident_id=person.id, token_hash=token_hash(token), status="active", issued_at=now
+            )
+            s.add(card)
+            emit(s, "card", card_change(card), now)
+            issued.append(IssuedCard(person.id, person.name, household.name, card_code(token)))
+        audit(s, now, actor, "cards_issue", "", count=len(issued), reissue=reissue)
+        uow.commit()
+    return issued
+
+
+def revoke_card(c: Central, resident_id: str, actor: str) -> int:
+    """Revoke a resident's active cards; return how many."""
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        cards = s.scalars(
+            select(Card).where(Card.resident_id == resident_id, Card.status == "active")
+        ).all()
+        for card in cards:
+            card.status, card.revoked_at = "revoked", now
+            emit(s, "card", card_change(card), now)
+        audit(s, now, actor, "card_revoke", resident_id, count=len(cards))
+        uow.commit()
+    return len(cards)
+
+
+# -- goods and activities ---------------------------------------------------------------------
+
+
+def product_change(p: Product) -> dict[str, Any]:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "category": p.category,
+        "points": p.points,
+        "unit": p.unit,
+        "active": p.active,
+    }
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    line: int
+    code: str
+    name: str
+    category: str
+    points: int
+    unit: str
+
+
+def save_products(c: Central, rows: list[ProductRow], actor: str = "cli") -> tuple[int, int]:
+    """Add or update goods of the catalogue; return (added, changed)."""
+    added = changed = 0
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        for row in rows:
+            p = s.get(Product, row.code)
+            if p is None:
+                p = Product(
+                    code=row.code,
+                    name=row.name,
+                    category=row.category,
+                    points=row.points,
+                    unit=row.unit,
+                    active=True,
+                )
+                s.add(p)
+                added += 1
+            elif (p.name, p.category, p.points, p.unit, p.active) != (
+                row.name,
+                row.category,
+                row.points,
+                row.unit,
+                True,
+            ):
+                if p.points != row.points:
+                    audit(s, now, actor, "price_change", p.code, old=p.points, new=row.points)
+                p.name, p.category, p.points, p.unit, p.active = (
+                    row.name,
+                    row.category,
+                    row.points,
+                    row.unit,
+                    True,
+                )
+                changed += 1
+            else:
+                continue
+            s.flush()
+            emit(s, "product", product_change(p), now)
+        audit(s, now, actor, "products_import", "", added=added, changed=changed)
+        uow.commit()
+    return added, changed
+
+
+def activity_change(a: Activity) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "code": a.code,
+        "name": a.name,
+        "type": a.type,
+        "day": a.day.isoformat(),
+        "points": a.points,
+        "cap": a.cap,
+        "active": a.active,
+    }
+
+
+def define_activity(
+    c: Central,
+    code: str,
+    name: str,
+    kind: str,
+    day: date,
+    points: int,
+    cap: int | None = None,
+    actor: str = "office",
+) -> str:
+    """Define an activity kiosks can check residents in to; return its id."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32 or not all(ch.isalnum() or ch in "._-" for ch in code):
+        raise RegistryError("the activity code must be 1 to 32 letters, digits, . _ or -")
+    if not isinstance(points, int) or not 1 <= points <= 100_000:
+        raise RegistryError("points must be a whole number from 1 to 100000")
+    if not (name or "").strip():
+        raise RegistryError("the activity needs a name")
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        if s.scalar(select(Activity).where(Activity.code == code)) is not None:
+            raise RegistryError(f"an activity with code {code} exists")
+        activity = Activity(
+            id=f"ACT-{code}",
+            code=code,
+            name=name.strip(),
+            type=kind.strip(),
+            day=day,
+            points=points,
+            cap=cap,
+            active=True,
+        )
+        s.add(activity)
+        s.flush()
+        emit(s, "activity", activity_change(activity), now)
+        audit(s, now, actor, "activity_define", activity.id, points=points)
+        uow.commit()
+    return activity.id
+
+
+def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> dict[str, Any]:
+    """Credit residents for an activity, once each; return who was credited or skipped."""
+    credited, skipped = [], []
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        activity = s.get(Activity, activity_id)
+        if activity is None:
+            raise RegistryError(f"no activity {activity_id}")
+        done = set(s.scalars(select(CheckIn.resident_id).where(CheckIn.activity_id == activity_id)))
+        for rid in dict.fromkeys(resident_ids):
+            person = s.get(Resident, rid)
+            if person is None or rid in done:
+                skipped.append(rid)
+                continue
+            if activity.cap is not None and len(done) >= activity.cap:
+                skipped.append(rid)
+                continue
+            household = s.get(Household, person.household_id)
+            checkin_id = str(uuid.uuid4())
+            credit(s, now, household, activity.points, "earn", checkin_id)
+            s.add(
+                CheckIn(
+                    id=checkin_id,
+                    activity_id=activity_id,
+                    resident_id=rid,
+                    household_id=household.id,
+                    kiosk_id=None,
+                    store_id=None,
+                    points=activity.points,
+                    created_at=now,
+                )
+            )
+            done.add(rid)
+            credited.append(rid)
+        audit(s, now, actor, "award", activity_id, credited=len(credited), skipped=len(skipped))
+        uow.commit()
+    return {"credited": credited, "skipped": skipped}

@@ -1,0 +1,33 @@
+"""Open the central database (migrating it) and build the central web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from kiosk.clock import Clock
+from kiosk.storage.db import make_engine
+from sync.central.context import Central
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the central schema up to the newest migration."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_central(url: str, clock: Clock | None = None) -> Central:
+    """Connect to the central database, creating the SQLite folder and migrating."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    migrate(engine)
+    return Central(engine) if clock is None else Central(engine, clock)

@@ -1,0 +1,228 @@
+"""The sync wire protocol, version 1: what kiosks push and what they pull.
+
+Every schema here both validates requests at central and appears in its OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sync.schema import Invalid, validate
+
+VERSION = 1
+MAX_BATCH = 500
+MAX_FEED_PAGE = 1000
+MAX_ENTRY_BYTES = 32 * 1024
+MAX_PUSH_BYTES = 4 * 1024 * 1024
+
+_ID = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9._-]+$"}
+_CODE = {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"^[A-Z0-9._-]+$"}
+_UUID = {"type": "string", "format": "uuid"}
+_TIME = {"type": "string", "format": "date-time", "maxLength": 40}
+_HASH = {"type": "string", "pattern": r"^[0-9a-f]{64}$"}
+_TEXT = {"type": "string", "maxLength": 200}
+_POINTS = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
+_QTY = {"type": "integer", "minimum": -100_000, "maximum": 100_000}
+
+
+def _obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": required,
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+LEDGER_ENTRY = _obj(
+    [
+        "id",
+        "kiosk_id",
+        "seq",
+        "household_id",
+        "kind",
+        "points",
+        "ref",
+        "created_at",
+        "prev_hash",
+        "hash",
+    ],
+    id=_UUID,
+    kiosk_id=_ID,
+    seq={"type": "integer", "minimum": 1, "maximum": 2**53},
+    household_id=_ID,
+    kind={"type": "string", "enum": ["earn", "spend", "void", "adjust"]},
+    points=_POINTS,
+    ref={"type": "string", "maxLength": 40},
+    created_at=_TIME,
+    prev_hash=_HASH,
+    hash=_HASH,
+)
+STOCK_MOVE = _obj(
+    ["product_code", "batch_id", "qty"],
+    product_code=_CODE,
+    batch_id={"type": "integer", "minimum": 1},
+    qty=_QTY,
+)
+_STOCK = {"type": "array", "maxItems": 500, "items": STOCK_MOVE}
+_LINE = _obj(
+    ["product_code", "qty", "points"],
+    product_code=_CODE,
+    qty={"type": "integer", "minimum": 1, "maximum": 99},
+    points={"type": "integer", "minimum": 0, "maximum": 1_000_000},
+)
+
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "exchange": _obj(
+        [
+            "exchange_id",
+            "number",
+            "household_id",
+            "resident_id",
+            "total",
+            "lines",
+            "stock",
+            "ledger",
+        ],
+        exchange_id=_UUID,
+        number={"type": "string", "maxLength": 60},
+        household_id=_ID,
+        resident_id=_ID,
+        beneficiary_id={"type": ["string", "null"], "maxLength": 40},
+        total={"type": "integer", "minimum": 0, "maximum": 1_000_000},
+        lines={"type": "array", "minItems": 1, "maxItems": 100, "items": _LINE},
+        stock=_STOCK,
+        ledger=LEDGER_ENTRY,
+        hold_id={"type": ["string", "null"], "maxLength": 40},
+    ),
+    "void": _obj(
+        ["exchange_id", "number", "reason", "stock", "ledger"],
+        exchange_id=_UUID,
+        number={"type": "string", "maxLength": 60},
+        reason=_TEXT,
+        stock=_STOCK,
+        ledger=LEDGER_ENTRY,
+    ),
+    "checkin": _obj(
+        ["checkin_id", "activity_id", "resident_id", "household_id", "points", "ledger"],
+        checkin_id=_UUID,
+        activity_id=_ID,
+        resident_id=_ID,
+        household_id=_ID,
+        points={"type": "integer", "minimum": 0, "maximum": 1_000_000},
+        ledger=LEDGER_ENTRY,
+    ),
+    "restock": _obj(
+        ["batch_id", "product_code", "qty", "source", "donor", "received_at"],
+        batch_id={"type": "integer", "minimum": 1},
+        product_code=_CODE,
+        qty={"type": "integer", "minimum": 1, "maximum": 100_000},
+        source={"type": "string", "enum": ["donation", "purchase", "transfer"]},
+        donor={"type": "string", "maxLength": 80},
+        unit_value_cents={"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000},
+        received_at=_TIME,
+    ),
+    "stocktake": _obj(
+        ["product_code", "counted", "reason", "stock"],
+        product_code=_CODE,
+        counted={"type": "integer", "minimum": 0, "maximum": 100_000},
+        reason=_TEXT,
+        stock=_STOCK,
+    ),
+    "adjust": _obj(["reason", "ledger"], reason=_TEXT, ledger=LEDGER_ENTRY),
+    "card_revoke": _obj(["token_hash", "reason"], token_hash=_HASH, reason=_TEXT),
+    "audit": _obj(
+        ["at", "actor", "action"],
+        at=_TIME,
+        actor={"type": "string", "maxLength": 40},
+        action={"type": "string", "maxLength": 40},
+        target={"type": "string", "maxLength": 80},
+        details={"type": "object"},
+    ),
+}
+
+ENTRY = _obj(
+    ["id", "seq", "kind", "created_at", "payload"],
+    id=_UUID,
+    seq={"type": "integer", "minimum": 1, "maximum": 2**53},
+    kind={"type": "string", "enum": sorted(PAYLOADS)},
+    created_at=_TIME,
+    payload={"type": "object"},
+)
+
+PUSH_REQUEST = _obj(
+    ["kiosk_id", "entries"],
+    kiosk_id=_ID,
+    version={"type": "string", "maxLength": 40},
+    entries={"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": ENTRY},
+)
+
+PUSH_RESULT = _obj(
+    ["id", "seq", "status"],
+    id=_UUID,
+    seq={"type": "integer"},
+    status={"type": "string", "enum": ["applied", "duplicate", "rejected"]},
+    reason={"type": "string"},
+)
+PUSH_RESPONSE = _obj(
+    ["results", "contiguous_seq"],
+    results={"type": "array", "items": PUSH_RESULT},
+    contiguous_seq={"type": "integer", "minimum": 0},
+)
+
+CHANGE_KINDS = ["household", "resident", "card", "product", "activity", "ledger", "settings"]
+CHANGE = _obj(
+    ["cursor", "kind", "data"],
+    cursor={"type": "integer", "minimum": 1},
+    kind={"type": "string", "enum": CHANGE_KINDS},
+    data={"type": "object"},
+)
+FEED_RESPONSE = _obj(
+    ["changes", "cursor", "more"],
+    changes={"type": "array", "items": CHANGE},
+    cursor={"type": "integer", "minimum": 0},
+    more={"type": "boolean"},
+)
+
+HEARTBEAT = _obj(
+    [],
+    version={"type": "string", "maxLength": 40},
+    backlog={"type": "integer", "minimum": 0},
+    printer={"type": "string", "maxLength": 40},
+    camera={"type": "string", "maxLength": 40},
+    last_error={"type": ["string", "null"], "maxLength": 200},
+)
+
+
+def validate_push(body: Any) -> dict[str, Any]:
+    """Return a push request checked against the schema, entry payloads included."""
+    validate(body, PUSH_REQUEST)
+    seen: set[str] = set()
+    for i, entry in enumerate(body["entries"]):
+        if entry["id"] in seen:
+            raise Invalid(f"$.entries[{i}].id", "appears twice in the batch")
+        seen.add(entry["id"])
+        if len(canonical(entry["payload"])) > MAX_ENTRY_BYTES:
+            raise Invalid(f"$.entries[{i}].payload", f"is larger than {MAX_ENTRY_BYTES} bytes")
+    return body
+
+
+def validate_payload(kind: str, payload: dict[str, Any], kiosk_id: str) -> None:
+    """Check one entry's payload for its kind; its ledger entry must be the pushing kiosk's."""
+    validate(payload, PAYLOADS[kind], "$.payload")
+    ledger = payload.get("ledger")
+    if ledger is not None and ledger["kiosk_id"] != kiosk_id:
+        raise Invalid("$.payload.ledger.kiosk_id", "is not the pushing kiosk")
+
+
+def canonical(value: Any) -> bytes:
+    """Return the canonical JSON bytes of a value (sorted keys, no spaces)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def entry_digest(entry: dict[str, Any]) -> str:
+    """Return the digest that tells a duplicate from a conflicting entry with the same id."""
+    facts = {k: entry[k] for k in ("id", "seq", "kind", "created_at", "payload")}
+    return hashlib.sha256(canonical(facts)).hexdigest()
