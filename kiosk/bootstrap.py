@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import Settings
+from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
 from kiosk.storage.db import make_engine, migrate
 from printer.ports import ReceiptPrinter
+
+if TYPE_CHECKING:
+    from sync.client import SyncClient
 
 
 @dataclass
@@ -21,9 +25,12 @@ class Runtime:
     kiosk: Kiosk
     printer: ReceiptPrinter
     changes: Changes
+    sync: SyncClient | None = None
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Stop syncing and release the database connections."""
+        if self.sync is not None:
+            self.sync.stop()
         self.kiosk.engine.dispose()
 
 
@@ -62,4 +69,12 @@ def bootstrap(
         timezone=settings.kiosk.timezone,
         on_change=changes.publish,
     )
-    return Runtime(settings, kiosk, printer or make_printer_from(settings), changes)
+    runtime = Runtime(settings, kiosk, printer or make_printer_from(settings), changes)
+    if settings.central.url:
+        from sync.client import SyncClient
+
+        if not settings.central.token:
+            raise ConfigError("[central] url is set but token is not (see kiosk central enroll)")
+        kiosk.synced = True
+        runtime.sync = SyncClient(kiosk, settings.central.url, settings.central.token)
+    return runtime

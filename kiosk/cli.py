@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scan-image", help="decode QR codes in image files (--json for JSON)")
 
+    from sync.central.cli import add_parser as add_central
+
+    add_central(sub)
+
     test = sub.add_parser("printer-test", help="print (or simulate) the self-test receipt")
     test.add_argument("--config", type=Path)
     test.add_argument("--out", type=Path, help="also save the ESC/POS bytes here")
@@ -76,12 +80,14 @@ def default_demo_dir() -> Path:
     return Path(base) / "exchange-kiosk" / "demo"
 
 
-def demo_settings(data: Path) -> Settings:
-    """Return the settings of the demo kiosk."""
+def demo_settings(data: Path, central_url: str = "", token: str = "") -> Settings:
+    """Return the settings of the demo kiosk (standalone when no central is given)."""
     from kiosk import demo
 
     return load(
         None,
+        env={},
+        central={"url": central_url, "token": token},
         kiosk={
             "id": demo.KIOSK_ID,
             "store": demo.STORE,
@@ -94,24 +100,50 @@ def demo_settings(data: Path) -> Settings:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import json
+    import threading
+
+    from waitress import create_server
+
     from kiosk import demo
     from kiosk.bootstrap import bootstrap
+    from sync.central.app import create_central_app
+    from sync.central.server import open_central
 
     data = (args.data or default_demo_dir()).resolve()
     data.mkdir(parents=True, exist_ok=True)
-    runtime = bootstrap(demo_settings(data))
-    if not demo.is_seeded(runtime.kiosk):
-        demo.seed(runtime.kiosk, data)
-        print(f"data {data} (new demo store)")
-    else:
-        print(f"data {data} (reused)")
+    central = open_central(f"sqlite:///{data / 'central.db'}")
+    enrolment = data / "demo-kiosk.json"
+    fresh = not enrolment.exists()
+    if fresh:
+        token = demo.seed_central(central, data)
+        enrolment.write_text(json.dumps({"kiosk_id": demo.KIOSK_ID, "token": token}))
+        enrolment.chmod(0o600)
+    token = json.loads(enrolment.read_text())["token"]
+    central_server = create_server(create_central_app(central), host=args.host,
+                                   port=args.port + 1, threads=8, ident="central")
+    threading.Thread(target=central_server.run, name="central", daemon=True).start()
+    central_url = f"http://{args.host}:{args.port + 1}/"
+
+    settings = demo_settings(data, central_url, token)
+    runtime = bootstrap(settings)
+    runtime.sync.sync_once()  # learn households, cards and goods from central
+    if not demo.has_stock(runtime.kiosk):
+        demo.stock_up(runtime.kiosk)
+        runtime.sync.sync_once()
+    print(f"data {data} ({'new demo programme' if fresh else 'reused'})")
+    print(f"kiosk http://{args.host}:{args.port}/")
+    print(f"central {central_url}")
     cards = demo.cards(runtime.kiosk, data)
-    url = f"http://{args.host}:{args.port}/"
-    print(f"kiosk {url}")
     for card in cards:
         print(f"card {card['code']} {card['name']} {card['balance']}")
     sys.stdout.flush()
-    return _serve(runtime, args.host, args.port, demo_cards=cards)
+    runtime.sync.start()
+    try:
+        return _serve(runtime, args.host, args.port, demo_cards=cards)
+    finally:
+        central_server.close()
+        central.engine.dispose()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,6 +152,8 @@ def _run(args: argparse.Namespace) -> int:
     runtime = bootstrap(load(args.config))
     print(f"kiosk http://{args.host}:{args.port}/")
     sys.stdout.flush()
+    if runtime.sync is not None:
+        runtime.sync.start()
     return _serve(runtime, args.host, args.port)
 
 

@@ -105,6 +105,54 @@ def seed(k: Kiosk, data_dir: Path) -> None:
     _issue_cards(k, secret)
 
 
+def seed_central(central, data_dir: Path) -> str:
+    """Fill an empty central server with the demo programme; return the demo kiosk's token."""
+    from sync.central import registry
+
+    secret = secrets.token_bytes(32)
+    path = secret_path(data_dir)
+    path.write_bytes(secret)
+    path.chmod(0o600)
+    enrolment = registry.enroll(central, STORE, KIOSK_ID, actor="demo")
+    rows = [
+        registry.RosterRow(i, name, person, "", points)
+        for i, (name, members, points) in enumerate(HOUSEHOLDS, start=2)
+        for person in members
+    ]
+    registry.add_roster(central, rows, actor="demo")
+    registry.save_products(
+        central,
+        [
+            registry.ProductRow(i, code, name, category, points, unit)
+            for i, (code, name, unit, category, points, _) in enumerate(PRODUCTS, start=2)
+        ],
+        actor="demo",
+    )
+    day = central.clock.now().date()
+    for offset, (_aid, code, name, kind, points, cap) in enumerate(ACTIVITIES):
+        registry.define_activity(central, code, name, kind, day + timedelta(days=offset),
+                                 points, cap, actor="demo")
+    registry.issue_cards(central, actor="demo",
+                         token_for=lambda resident_id: derived_card_token(secret, resident_id))
+    return enrolment.token
+
+
+def stock_up(k: Kiosk) -> None:
+    """Receive the demo store's first deliveries from its named donors."""
+    for code, _name, _unit, _category, _points, batches in PRODUCTS:
+        for qty, source, donor, value in batches:
+            if qty:
+                admin.restock(k, code, qty, source, donor, value, actor="demo")
+
+
+def has_stock(k: Kiosk) -> bool:
+    """Tell whether any goods were ever received."""
+    from kiosk.storage.models import StockBatch
+
+    with k.uow(write=False) as uow:
+        return uow.session.scalar(select(func.count()).select_from(StockBatch)) > 0
+
+
 def _issue_cards(k: Kiosk, secret: bytes) -> None:
     with k.uow() as uow:
         s = uow.session

@@ -77,6 +77,30 @@ def check_spend(balance: int, allowance: int, total: int) -> None:
         raise errors.InsufficientPoints(needed=total, available=available)
 
 
+def spendable(
+    balance: int, allowance: int, unconfirmed_out: int, *, synced: bool, online: bool
+) -> int:
+    """Return how many points a household may spend at this kiosk now.
+
+    A standalone kiosk is the only store, so its books are the truth: balance plus allowance.
+    A kiosk that syncs and has just heard from central knows every confirmed spend: the balance.
+    Offline, spending central has not confirmed is capped by the allowance, so a household that
+    visits several offline stores can overdraw by at most the allowance at each.
+    """
+    allowance = max(allowance, 0)
+    if not synced:
+        return max(balance + allowance, 0)
+    if online:
+        return max(balance, 0)
+    return max(min(balance + allowance, allowance - max(unconfirmed_out, 0)), 0)
+
+
+def check_available(total: int, available: int) -> None:
+    """Refuse a spend beyond what may be spent."""
+    if total > available:
+        raise errors.InsufficientPoints(needed=total, available=available)
+
+
 @dataclass(frozen=True)
 class Batch:
     """A restock batch as the allocator sees it: oldest first."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain import errors
+from kiosk.domain import errors, rules
 from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
@@ -105,7 +105,16 @@ def audit(s: Session, at: datetime, actor: str, action: str, target: str = "", *
 
 def outbox(s: Session, at: datetime, kind: str, payload: dict[str, Any]) -> OutboxRow:
     """Queue a change for central in the current transaction."""
-    row = OutboxRow(entry_id=new_id(), kind=kind, payload=payload, created_at=at)
+    ledger = payload.get("ledger") or {}
+    row = OutboxRow(
+        entry_id=new_id(),
+        kind=kind,
+        payload=payload,
+        created_at=at,
+        household_id=ledger.get("household_id"),
+        points=ledger.get("points", 0),
+        status="pending",
+    )
     s.add(row)
     return row
 
@@ -133,6 +142,27 @@ def resident(s: Session, resident_id: object) -> Resident:
     if found is None:
         raise errors.UnknownResident()
     return found
+
+
+def unconfirmed_out(s: Session, household_id: str) -> int:
+    """Return the points this kiosk has taken from a household that central has not confirmed."""
+    net = s.scalar(
+        select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
+            OutboxRow.household_id == household_id, OutboxRow.status == "pending"
+        )
+    )
+    return max(-(net or 0), 0)
+
+
+def available_points(s: Session, k: Kiosk, household: Household, online: bool | None = None) -> int:
+    """Return how many points the household may spend here now."""
+    return rules.spendable(
+        household.balance,
+        k.offline_allowance,
+        unconfirmed_out(s, household.id) if k.synced else 0,
+        synced=k.synced,
+        online=k.online() if online is None else online,
+    )
 
 
 def count(s: Session, stmt) -> int:

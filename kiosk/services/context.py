@@ -24,6 +24,8 @@ class Kiosk:
     paper_width: int = 32
     timezone: str = "Asia/Shanghai"
     on_change: Callable[[str], None] | None = None
+    synced: bool = False  # a central server is configured: the offline allowance rules apply
+    is_online: Callable[[], bool] | None = None
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on this kiosk's database."""
@@ -33,6 +35,10 @@ class Kiosk:
     def zone(self) -> ZoneInfo:
         """Return the store's local time zone (receipts show local time)."""
         return ZoneInfo(self.timezone)
+
+    def online(self) -> bool:
+        """Tell whether central was reachable at the last attempt."""
+        return self.is_online() if self.is_online is not None else False
 
     def changed(self, what: str) -> None:
         """Tell listeners (the screen) that something they show has changed."""

@@ -16,6 +16,7 @@ from kiosk.services import checkin as checkin_service
 from kiosk.services.common import (
     append_ledger,
     audit,
+    available_points,
     current_session,
     household_of,
     kiosk_state,
@@ -156,10 +157,15 @@ class CheckoutResult:
     receipt_id: int
 
 
-def checkout(k: Kiosk, session_id: str | None = None) -> CheckoutResult:
-    """Commit the cart: ledger, stock, exchange, receipt and outbox in one transaction."""
+def checkout(
+    k: Kiosk, session_id: str | None = None, *, online: bool | None = None
+) -> CheckoutResult:
+    """Commit the cart: ledger, stock, exchange, receipt and outbox in one transaction.
+
+    online tells whether central was reached just before (None: as last known).
+    """
     try:
-        return _checkout(k, session_id)
+        return _checkout(k, session_id, online)
     except IntegrityError as exc:
         if "session_id" not in str(exc.orig):
             raise
@@ -167,7 +173,7 @@ def checkout(k: Kiosk, session_id: str | None = None) -> CheckoutResult:
         raise errors.AlreadyCheckedOut() from exc
 
 
-def _checkout(k: Kiosk, session_id: str | None) -> CheckoutResult:
+def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> CheckoutResult:
     with k.uow() as uow:
         s = uow.session
         now = k.clock.now()
@@ -177,7 +183,8 @@ def _checkout(k: Kiosk, session_id: str | None) -> CheckoutResult:
             raise errors.EmptyCart()
         household = household_of(s, sess.household_id)
         total = rules.cart_total(line for line, _ in lines)
-        rules.check_spend(household.balance, k.offline_allowance, total)
+        is_online = k.online() if online is None else online
+        rules.check_available(total, available_points(s, k, household, is_online))
         balance_before = household.balance
         exchange_id = new_id()
         entry = append_ledger(s, k, household, "spend", total, exchange_id, now)
@@ -232,7 +239,7 @@ def _checkout(k: Kiosk, session_id: str | None) -> CheckoutResult:
                 total=total,
                 balance_before=balance_before,
                 balance_after=household.balance,
-                pending_sync=False,
+                pending_sync=k.synced and not is_online,
                 beneficiary=rules.mask_name(beneficiary.name) if beneficiary else None,
             ),
             now,
@@ -339,7 +346,7 @@ def _set_line(s: Session, k: Kiosk, sess: TerminalSession, product: Product, qty
         rules.check_stock(product.name, qty, product.stock)
         others = sum(cl.points for cl, p in _cart_lines(s, sess.id) if p.code != product.code)
         household = household_of(s, sess.household_id)
-        rules.check_spend(household.balance, k.offline_allowance, others + qty * product.points)
+        rules.check_available(others + qty * product.points, available_points(s, k, household))
         if line is None:
             position = len(_cart_lines(s, sess.id))
             s.add(

@@ -259,6 +259,21 @@ class OutboxRow(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # Which household's points the entry moves, and by how much: the offline allowance counts
+    # what central has not yet confirmed.
+    household_id: Mapped[str | None] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    reason: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (Index("ix_outbox_household_pending", "household_id", "status"),)
+
+
+class SyncState(Base):
+    """Small facts the sync client keeps: the feed cursor, the store's allowance."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class AuditEntry(Base):

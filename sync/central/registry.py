@@ -221,7 +221,9 @@ def add_roster(
         for r in s.scalars(select(Resident)):
             members.setdefault(r.household_id, set()).add(r.name)
         counts = dict(
-            s.execute(select(Resident.household_id, func.count()).group_by(Resident.household_id))
+            s.execute(
+                select(Resident.household_id, func.count()).group_by(Resident.household_id)
+            ).all()
         )
         n = next_household_id(s)
         for i, row in enumerate(rows, start=1):

@@ -20,6 +20,17 @@ def make_runtime(data_dir):
     return bootstrap(load(None, env={}, kiosk={"data_dir": str(data_dir), "id": "T01"}))
 
 
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kiosk.storage.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def test_bootstrapping_twice_on_the_same_file_keeps_the_data(tmp_path):
     first = make_runtime(tmp_path)
     catalog.register_household(first.kiosk, "H1", "王家", [("H1-1", "王一", None)], 30)
@@ -30,7 +41,7 @@ def test_bootstrapping_twice_on_the_same_file_keeps_the_data(tmp_path):
         with second.kiosk.engine.connect() as conn:
             assert conn.execute(
                 text("SELECT version_num FROM alembic_version")
-            ).scalars().all() == ["0001"]
+            ).scalars().all() == [head_revision()]
         assert doctor.check(second.kiosk) == []
     finally:
         second.close()

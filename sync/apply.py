@@ -1,0 +1,173 @@
+"""Apply central's change feed to a kiosk database, each change idempotently."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.services.context import Kiosk
+from kiosk.storage.models import (
+    Activity,
+    Card,
+    Household,
+    LedgerEntry,
+    Product,
+    Resident,
+    SyncState,
+)
+from sync.central.ingest import parse_time
+
+CURSOR = "feed_cursor"
+ALLOWANCE = "offline_allowance"
+
+
+def get_state(s: Session, key: str, default: str = "") -> str:
+    """Return a stored sync fact."""
+    row = s.get(SyncState, key)
+    return row.value if row is not None else default
+
+
+def set_state(s: Session, key: str, value: str) -> None:
+    """Store a sync fact in the current transaction."""
+    row = s.get(SyncState, key)
+    if row is None:
+        s.add(SyncState(key=key, value=value))
+    else:
+        row.value = value
+
+
+def apply_changes(k: Kiosk, changes: list[dict[str, Any]], cursor: int) -> int:
+    """Apply a page of changes and move the cursor in the same transaction; return how many."""
+    with k.uow() as uow:
+        s = uow.session
+        now = k.clock.now()
+        for change in changes:
+            _APPLY[change["kind"]](s, k, change["data"], now)
+            s.flush()
+        set_state(s, CURSOR, str(cursor))
+        uow.commit()
+    for change in changes:
+        if change["kind"] == "settings" and "offline_allowance" in change["data"]:
+            k.offline_allowance = int(change["data"]["offline_allowance"])
+    if changes:
+        k.changed("stock" if any(c["kind"] == "product" for c in changes) else "session")
+    return len(changes)
+
+
+def _household(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    h = s.get(Household, d["id"])
+    if h is None:
+        s.add(Household(id=d["id"], name=d["name"], balance=0, created_at=now))
+    else:
+        h.name = d["name"]
+
+
+def _resident(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    r = s.get(Resident, d["id"])
+    if r is None:
+        s.add(
+            Resident(
+                id=d["id"],
+                household_id=d["household_id"],
+                name=d["name"],
+                phone=None,
+                created_at=now,
+            )
+        )
+    else:
+        r.household_id, r.name = d["household_id"], d["name"]
+
+
+def _card(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    card = s.scalar(select(Card).where(Card.token_hash == d["token_hash"]))
+    if card is None:
+        s.add(
+            Card(
+                resident_id=d["resident_id"],
+                token_hash=d["token_hash"],
+                status=d["status"],
+                issued_at=now,
+                revoked_at=now if d["status"] != "active" else None,
+            )
+        )
+    elif card.status != d["status"]:
+        card.status = d["status"]
+        card.revoked_at = now if d["status"] != "active" else None
+        card.revoke_reason = "central"
+
+
+def _product(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    p = s.get(Product, d["code"])
+    if p is None:
+        s.add(
+            Product(
+                code=d["code"],
+                name=d["name"],
+                unit=d["unit"],
+                category=d["category"],
+                points=d["points"],
+                active=d["active"],
+                stock=0,
+            )
+        )
+    else:
+        p.name, p.unit, p.category = d["name"], d["unit"], d["category"]
+        p.points, p.active = d["points"], d["active"]
+
+
+def _activity(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    a = s.get(Activity, d["id"])
+    values = dict(
+        code=d["code"],
+        name=d["name"],
+        type=d["type"],
+        day=date.fromisoformat(d["day"]),
+        points=d["points"],
+        cap=d["cap"],
+        active=d["active"],
+    )
+    if a is None:
+        s.add(Activity(id=d["id"], **values))
+    else:
+        for name, value in values.items():
+            setattr(a, name, value)
+
+
+def _ledger(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    if d["kiosk_id"] == k.kiosk_id or s.get(LedgerEntry, d["id"]) is not None:
+        return  # our own entry, or one already applied
+    household = s.get(Household, d["household_id"])
+    s.add(
+        LedgerEntry(
+            id=d["id"],
+            kiosk_id=d["kiosk_id"],
+            seq=d["seq"],
+            household_id=d["household_id"],
+            kind=d["kind"],
+            points=d["points"],
+            ref=d["ref"],
+            created_at=parse_time(d["created_at"]),
+            prev_hash=d["prev_hash"],
+            hash=d["hash"],
+        )
+    )
+    household.balance += d["points"]
+
+
+def _settings(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    if "offline_allowance" in d:
+        set_state(s, ALLOWANCE, str(int(d["offline_allowance"])))
+
+
+_APPLY = {
+    "household": _household,
+    "resident": _resident,
+    "card": _card,
+    "product": _product,
+    "activity": _activity,
+    "ledger": _ledger,
+    "settings": _settings,
+}

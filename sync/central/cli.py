@@ -1,0 +1,205 @@
+"""`kiosk central …`: run the central server and manage its records."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_DB = "sqlite:///central.db"
+
+
+def add_parser(sub) -> None:
+    """Add `central` and its subcommands to the kiosk command."""
+    central = sub.add_parser("central", help="run the central server, or manage its records")
+    _db(central)
+    central.add_argument("--port", type=int, default=8100)
+    central.add_argument("--host", default="127.0.0.1")
+    central.set_defaults(handler=_serve)
+    cmds = central.add_subparsers(metavar="COMMAND")
+
+    enroll = cmds.add_parser("enroll", help="enrol a kiosk for a store; prints its id and token")
+    _db(enroll)
+    enroll.add_argument("--store", required=True)
+    enroll.add_argument("--kiosk-id")
+    enroll.add_argument("--json", action="store_true")
+    enroll.set_defaults(handler=_enroll)
+
+    roster = cmds.add_parser("import-roster", help="load households and residents from CSV")
+    _db(roster)
+    roster.add_argument("file", type=Path)
+    roster.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+    roster.set_defaults(handler=_import_roster)
+
+    products = cmds.add_parser("import-products", help="load the goods catalogue from CSV")
+    _db(products)
+    products.add_argument("file", type=Path)
+    products.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+    products.set_defaults(handler=_import_products)
+
+    cards = cmds.add_parser("issue-cards", help="issue cards to residents without one")
+    _db(cards)
+    cards.add_argument("--out", type=Path, required=True, help="the printable card sheet (PDF)")
+    cards.add_argument("--codes", type=Path, required=True, help="CSV resident,household,code")
+    cards.add_argument("--resident", action="append", help="only this resident (repeatable)")
+    cards.add_argument("--reissue", action="store_true", help="replace their current cards")
+    cards.set_defaults(handler=_issue_cards)
+
+    token = cmds.add_parser("office-token", help="print a token for the office API")
+    _db(token)
+    token.add_argument("--role", choices=("admin", "viewer"), default="admin")
+    token.add_argument("--label", default="")
+    token.set_defaults(handler=_office_token)
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=argparse.SUPPRESS,
+        help="SQLAlchemy URL (default: KIOSK_CENTRAL_DATABASE_URL or sqlite:///central.db)",
+    )
+
+
+def _url(args: argparse.Namespace) -> str:
+    url = getattr(args, "database_url", None) or os.environ.get(
+        "KIOSK_CENTRAL_DATABASE_URL", DEFAULT_DB
+    )
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        url = f"sqlite:///{Path(url.removeprefix('sqlite:///')).resolve()}"
+    return url
+
+
+def _open(args: argparse.Namespace):
+    from sync.central.server import open_central
+
+    return open_central(_url(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from sync.central.app import create_central_app
+
+    central = _open(args)
+    print(f"central http://{args.host}:{args.port}/ database {_url(args).split('@')[-1]}")
+    sys.stdout.flush()
+    try:
+        serve(
+            create_central_app(central), host=args.host, port=args.port, threads=8, ident="central"
+        )
+    finally:
+        central.engine.dispose()
+    return 0
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    from sync.central.registry import RegistryError, enroll
+
+    central = _open(args)
+    try:
+        done = enroll(central, args.store, args.kiosk_id)
+    except RegistryError as exc:
+        print(f"kiosk central enroll: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        central.engine.dispose()
+    if args.json:
+        print(json.dumps({"kiosk_id": done.kiosk_id, "token": done.token}))
+    else:
+        print(f"kiosk_id {done.kiosk_id}")
+        print(f"token {done.token}")
+        print(f"store {done.store}")
+    return 0
+
+
+def _import(args: argparse.Namespace, parse, apply, what: str) -> int:
+    try:
+        parsed = parse(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"kiosk central: {exc}", file=sys.stderr)
+        return 2
+    for problem in parsed.problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"checked {len(parsed.rows) + len(parsed.problems)} rows: "
+        f"{len(parsed.rows)} good, {len(parsed.problems)} bad",
+        file=sys.stderr,
+    )
+    if parsed.problems and not args.skip_bad:
+        print("nothing was imported (fix the rows above, or use --skip-bad)", file=sys.stderr)
+        return 1
+    central = _open(args)
+    try:
+        result = apply(central, parsed.rows)
+    finally:
+        central.engine.dispose()
+    print(f"{what}: {result}")
+    return 0
+
+
+def _import_roster(args: argparse.Namespace) -> int:
+    from sync.central.imports import parse_roster
+    from sync.central.registry import add_roster
+
+    def apply(central, rows):
+        total = len(rows)
+
+        def progress(done: int) -> None:
+            print(f"imported {done}/{total} rows", file=sys.stderr, flush=True)
+
+        households, residents = add_roster(central, rows, progress=progress)
+        return f"{households} households and {residents} residents added"
+
+    return _import(args, parse_roster, apply, "roster")
+
+
+def _import_products(args: argparse.Namespace) -> int:
+    from sync.central.imports import parse_products
+    from sync.central.registry import save_products
+
+    def apply(central, rows):
+        added, changed = save_products(central, rows)
+        return f"{added} goods added, {changed} changed"
+
+    return _import(args, parse_products, apply, "products")
+
+
+def _issue_cards(args: argparse.Namespace) -> int:
+    from sync.central.registry import issue_cards
+
+    central = _open(args)
+    try:
+        issued = issue_cards(central, args.resident, reissue=args.reissue)
+    finally:
+        central.engine.dispose()
+    write_cards(issued, args.out, args.codes)
+    print(f"{len(issued)} cards issued: sheet {args.out}, codes {args.codes}")
+    return 0
+
+
+def write_cards(issued, pdf: Path, codes: Path) -> None:
+    """Write the printable card sheet and the resident,household,code CSV."""
+    from kiosk.sheets import CardSpec, card_sheet
+
+    with codes.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["resident", "household", "code"])
+        for card in issued:
+            writer.writerow([card.resident, card.household, card.code])
+    card_sheet(
+        [CardSpec(code=c.code, resident=c.resident, household=c.household) for c in issued], pdf
+    )
+
+
+def _office_token(args: argparse.Namespace) -> int:
+    from sync.central.registry import office_token
+
+    central = _open(args)
+    try:
+        print(office_token(central, args.role, args.label))
+    finally:
+        central.engine.dispose()
+    return 0

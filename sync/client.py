@@ -1,0 +1,266 @@
+"""The kiosk's sync client: push the outbox, pull the change feed, report a heartbeat.
+
+A background worker does both for ever with jittered exponential backoff. Rows are marked sent
+only after central has answered for them, so a lost answer means a harmless duplicate push.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from kiosk import __version__
+from kiosk.services.common import iso
+from kiosk.services.context import Kiosk
+from kiosk.storage.models import OutboxRow
+from sync.apply import ALLOWANCE, CURSOR, apply_changes, get_state
+from sync.protocol import MAX_BATCH
+
+log = logging.getLogger(__name__)
+
+
+class SyncError(Exception):
+    """Central could not be reached or refused the request."""
+
+
+@dataclass
+class SyncStatus:
+    """What the admin screen shows about sync."""
+
+    online: bool = False
+    backlog: int = 0
+    rejected: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    pushed: int = 0
+    pulled: int = 0
+    failures: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the status as JSON-ready values."""
+        return {
+            "online": self.online,
+            "backlog": self.backlog,
+            "rejected": self.rejected,
+            "last_success": self.last_success.isoformat() + "Z" if self.last_success else None,
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at.isoformat() + "Z" if self.last_error_at else None,
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+        }
+
+
+class SyncClient:
+    """Talk to central for one kiosk."""
+
+    def __init__(
+        self,
+        k: Kiosk,
+        url: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 15.0,
+        device_state=None,
+    ) -> None:
+        self.k = k
+        self.http = httpx.Client(
+            base_url=url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": f"kiosk/{__version__}"},
+            timeout=timeout,
+            transport=transport,
+        )
+        self.status = SyncStatus()
+        self.device_state = device_state or (lambda: {})
+        self._lock = threading.Lock()  # one push or pull at a time
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        k.is_online = lambda: self.status.online
+        with k.uow(write=False) as uow:
+            stored = get_state(uow.session, ALLOWANCE)
+        if stored:
+            k.offline_allowance = int(stored)
+
+    # -- one round -------------------------------------------------------------------------
+
+    def push_once(self) -> int:
+        """Push one batch of pending outbox rows; return how many central answered for."""
+        with self._lock:
+            with self.k.uow(write=False) as uow:
+                rows = uow.session.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.status == "pending")
+                    .order_by(OutboxRow.id)
+                    .limit(MAX_BATCH)
+                ).all()
+                entries = [
+                    {
+                        "id": r.entry_id,
+                        "seq": r.id,
+                        "kind": r.kind,
+                        "created_at": iso(r.created_at),
+                        "payload": r.payload,
+                    }
+                    for r in rows
+                ]
+            if not entries:
+                return 0
+            body = {"kiosk_id": self.k.kiosk_id, "version": __version__, "entries": entries}
+            answer = self._call("POST", "/api/v1/push", json=body, ok=(200, 409))
+            results = {r["id"]: r for r in answer.get("results", [])}
+            with self.k.uow() as uow:
+                now = self.k.clock.now()
+                for entry in entries:
+                    result = results.get(entry["id"])
+                    if result is None:
+                        continue
+                    fresh = uow.session.get(OutboxRow, entry["seq"])
+                    if result["status"] in ("applied", "duplicate"):
+                        fresh.status, fresh.sent_at = "sent", now
+                    else:
+                        fresh.status, fresh.reason = "rejected", result.get("reason", "")[:200]
+                        log.warning("central rejected outbox row %s: %s", fresh.id, fresh.reason)
+                uow.commit()
+            self.status.pushed += len(results)
+            return len(results)
+
+    def pull_once(self, limit: int = 500, timeout: float | None = None) -> int:
+        """Pull and apply the change feed until it is drained; return how many changes."""
+        total = 0
+        with self._lock:
+            while True:
+                with self.k.uow(write=False) as uow:
+                    cursor = int(get_state(uow.session, CURSOR, "0"))
+                page = self._call(
+                    "GET",
+                    "/api/v1/changes",
+                    params={"after": cursor, "limit": limit},
+                    timeout=timeout if timeout is not None else self.http.timeout,
+                )
+                total += apply_changes(self.k, page["changes"], page["cursor"])
+                if not page["more"]:
+                    break
+        self.status.pulled += total
+        return total
+
+    def heartbeat(self) -> None:
+        """Tell central our version, backlog and device states."""
+        body = {"version": __version__, "backlog": self.backlog(), **self.device_state()}
+        if self.status.last_error:
+            body["last_error"] = self.status.last_error[:200]
+        self._call("POST", "/api/v1/heartbeat", json=body)
+
+    def sync_once(self) -> None:
+        """Pull, then push everything pending, then report; raise SyncError on failure."""
+        try:
+            self.pull_once()
+            while self.push_once() == MAX_BATCH:
+                pass
+            self.push_once()
+            self.heartbeat()
+        except SyncError as exc:
+            self._failed(str(exc))
+            raise
+        self._succeeded()
+
+    def refresh(self, timeout: float = 2.0) -> bool:
+        """Pull what central knows now, quickly; return whether central answered."""
+        try:
+            self.pull_once(timeout=timeout)
+        except SyncError as exc:
+            self._failed(str(exc))
+            return False
+        self._succeeded()
+        return True
+
+    def backlog(self) -> int:
+        """Return how many outbox rows wait to be sent."""
+        with self.k.uow(write=False) as uow:
+            return (
+                uow.session.scalar(select(func.count()).where(OutboxRow.status == "pending")) or 0
+            )
+
+    # -- the worker --------------------------------------------------------------------------
+
+    def start(self, interval: float = 5.0) -> None:
+        """Run the sync loop in a background thread."""
+        self._thread = threading.Thread(
+            target=self._run, args=(interval,), name="sync", daemon=True
+        )
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Ask the worker to sync now (after a checkout, say)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker and close the connection."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.http.close()
+
+    def _run(self, interval: float) -> None:
+        delay = 0.0
+        while not self._stop.is_set():
+            try:
+                self.sync_once()
+                delay = 0.0
+                wait = interval
+            except SyncError:
+                delay = min(max(delay * 2, 1.0), 300.0)
+                wait = random.uniform(delay / 2, delay)  # jitter: kiosks don't return in step
+            except Exception:  # never let the worker die: log, back off, try again
+                log.exception("sync round failed")
+                delay = min(max(delay * 2, 1.0), 300.0)
+                wait = random.uniform(delay / 2, delay)
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, *, ok=(200,), **kw) -> dict[str, Any]:
+        try:
+            response = self.http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise SyncError(f"central unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code not in ok:
+            try:
+                reason = response.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                reason = response.text[:200]
+            raise SyncError(f"central answered {response.status_code}: {reason}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise SyncError("central answered with something that is not JSON") from exc
+
+    def _succeeded(self) -> None:
+        s = self.status
+        s.online, s.failures = True, 0
+        s.last_success = self.k.clock.now()
+        s.backlog = self.backlog()
+        with self.k.uow(write=False) as uow:
+            s.rejected = (
+                uow.session.scalar(select(func.count()).where(OutboxRow.status == "rejected")) or 0
+            )
+        self.k.changed("sync")
+
+    def _failed(self, error: str) -> None:
+        s = self.status
+        s.online = False
+        s.failures += 1
+        s.last_error, s.last_error_at = error, self.k.clock.now()
+        s.backlog = self.backlog()
+        self.k.changed("sync")

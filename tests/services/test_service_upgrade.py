@@ -1,0 +1,57 @@
+"""A database made by an older version upgrades in place and keeps its books."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from alembic import command
+from alembic.config import Config
+
+from kiosk.bootstrap import bootstrap
+from kiosk.config import load
+from kiosk.services import catalog, doctor, terminal
+from kiosk.storage.db import MIGRATIONS, make_engine
+from printer.simulator import SimulatedPrinter
+
+
+def test_a_first_version_database_with_sent_and_pending_rows_upgrades_in_place(tmp_path):
+    db = tmp_path / "kiosk.db"
+    engine = make_engine(f"sqlite:///{db}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    engine.dispose()
+    with sqlite3.connect(db) as con:
+        con.executescript(
+            """
+            INSERT INTO households VALUES ('H1', '王家', 70, '2026-01-01 00:00:00');
+            INSERT INTO outbox (id, entry_id, kind, payload, created_at, sent_at) VALUES
+              (1, 'e1', 'adjust', '{"ledger": {"household_id": "H1", "points": 100}}',
+               '2026-01-01 00:00:00', '2026-01-01 00:01:00'),
+              (2, 'e2', 'exchange', '{"ledger": {"household_id": "H1", "points": -30}}',
+               '2026-01-02 00:00:00', NULL),
+              (3, 'e3', 'restock', '{"product_code": "OIL"}', '2026-01-02 00:00:00', NULL);
+            """
+        )
+
+    runtime = bootstrap(
+        load(None, env={}, kiosk={"data_dir": str(tmp_path), "id": "T01"}),
+        printer=SimulatedPrinter(),
+    )
+    try:
+        with sqlite3.connect(db) as con:
+            rows = con.execute(
+                "SELECT id, status, household_id, points FROM outbox ORDER BY id"
+            ).fetchall()
+            head = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        assert rows == [(1, "sent", "H1", 100), (2, "pending", "H1", -30), (3, "pending", None, 0)]
+        assert head != "0001"
+        # The upgraded kiosk keeps working on the same file.
+        catalog.register_household(runtime.kiosk, "H2", "李家", [("H2-1", "李一", None)], 20)
+        catalog.save_product(runtime.kiosk, "SALT", "食用盐", 5)
+        assert terminal.cancel(runtime.kiosk) is False
+        assert [p for p in doctor.check(runtime.kiosk) if "H2" in p] == []
+    finally:
+        runtime.close()
