@@ -101,6 +101,7 @@ def demo_settings(data: Path, central_url: str = "", token: str = "") -> Setting
 
 def _demo(args: argparse.Namespace) -> int:
     import json
+    import secrets
     import threading
 
     from waitress import create_server
@@ -116,10 +117,17 @@ def _demo(args: argparse.Namespace) -> int:
     enrolment = data / "demo-kiosk.json"
     fresh = not enrolment.exists()
     if fresh:
+        from sync.central.users import add_user
+
         token = demo.seed_central(central, data)
-        enrolment.write_text(json.dumps({"kiosk_id": demo.KIOSK_ID, "token": token}))
+        password = secrets.token_urlsafe(9)
+        add_user(central, "admin", password, "admin", actor="demo")
+        enrolment.write_text(
+            json.dumps({"kiosk_id": demo.KIOSK_ID, "token": token, "office_password": password})
+        )
         enrolment.chmod(0o600)
-    token = json.loads(enrolment.read_text())["token"]
+    saved = json.loads(enrolment.read_text())
+    token = saved["token"]
     central_server = create_server(create_central_app(central), host=args.host,
                                    port=args.port + 1, threads=8, ident="central")
     threading.Thread(target=central_server.run, name="central", daemon=True).start()
@@ -137,6 +145,7 @@ def _demo(args: argparse.Namespace) -> int:
     cards = demo.cards(runtime.kiosk, data)
     for card in cards:
         print(f"card {card['code']} {card['name']} {card['balance']}")
+    print(f"office {central_url} user admin password {saved['office_password']}")
     sys.stdout.flush()
     runtime.sync.start()
     try:

@@ -48,6 +48,12 @@ def add_parser(sub) -> None:
     cards.add_argument("--reissue", action="store_true", help="replace their current cards")
     cards.set_defaults(handler=_issue_cards)
 
+    user = cmds.add_parser("add-user", help="create an office web user (password from stdin)")
+    _db(user)
+    user.add_argument("username")
+    user.add_argument("--role", choices=("admin", "viewer"), default="viewer")
+    user.set_defaults(handler=_add_user)
+
     token = cmds.add_parser("office-token", help="print a token for the office API")
     _db(token)
     token.add_argument("--role", choices=("admin", "viewer"), default="admin")
@@ -192,6 +198,28 @@ def write_cards(issued, pdf: Path, codes: Path) -> None:
     card_sheet(
         [CardSpec(code=c.code, resident=c.resident, household=c.household) for c in issued], pdf
     )
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sync.central.registry import RegistryError
+    from sync.central.users import add_user
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    central = _open(args)
+    try:
+        add_user(central, args.username, password, args.role)
+    except RegistryError as exc:
+        print(f"kiosk central add-user: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        central.engine.dispose()
+    print(f"user {args.username} ({args.role}) saved")
+    return 0
 
 
 def _office_token(args: argparse.Namespace) -> int:

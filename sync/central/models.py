@@ -74,6 +74,28 @@ class OfficeToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class OfficeUser(Base):
+    """A person who signs in to the office web; the password is stored as a salted scrypt hash."""
+
+    __tablename__ = "office_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | viewer
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SiteSecret(Base):
+    """The key that signs office web sessions, made once per installation."""
+
+    __tablename__ = "site_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class Household(Base):
     __tablename__ = "households"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

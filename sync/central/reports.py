@@ -1,0 +1,256 @@
+"""The office's reports: donors, partner-store statements, monthly figures, alerts, kiosks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from sync.central.context import Central
+from sync.central.models import (
+    Alert,
+    Batch,
+    CheckIn,
+    Exchange,
+    ExchangeLine,
+    Kiosk,
+    LedgerEntry,
+    Product,
+    StockMove,
+    Store,
+)
+
+
+def month_of(s: Session, column):
+    """Return a SQL expression for the YYYY-MM of a timestamp on this database."""
+    if s.bind.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def donors(c: Central) -> list[dict[str, Any]]:
+    """Per donor: goods given and their value, goods handed out, households reached."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        given = s.execute(
+            select(
+                Batch.donor,
+                func.sum(Batch.qty),
+                func.coalesce(func.sum(Batch.qty * func.coalesce(Batch.unit_value_cents, 0)), 0),
+                func.count(distinct(Batch.product_code)),
+            )
+            .where(Batch.source == "donation")
+            .group_by(Batch.donor)
+        ).all()
+        out_rows = s.execute(
+            select(
+                Batch.donor,
+                func.coalesce(-func.sum(StockMove.qty), 0),
+                func.count(distinct(StockMove.household_id)),
+            )
+            .join(
+                StockMove,
+                and_(StockMove.kiosk_id == Batch.kiosk_id, StockMove.batch_id == Batch.batch_id),
+            )
+            .where(Batch.source == "donation", StockMove.kind.in_(["issue", "void"]))
+            .group_by(Batch.donor)
+        ).all()
+        handed = {
+            donor: (int(qty or 0), int(households or 0)) for donor, qty, households in out_rows
+        }
+        rows = [
+            {
+                "donor": donor or "—",
+                "goods_given": int(qty or 0),
+                "value_yuan": round(int(cents or 0) / 100, 2),
+                "kinds_of_goods": int(kinds or 0),
+                "goods_handed_out": handed.get(donor, (0, 0))[0],
+                "households_reached": handed.get(donor, (0, 0))[1],
+            }
+            for donor, qty, cents, kinds in given
+        ]
+        return sorted(rows, key=lambda r: -r["value_yuan"])
+
+
+def period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    """Return [start, end) from YYYY-MM-DD texts; the default is the current month."""
+    today = date.today()
+    first = date.fromisoformat(start) if start else today.replace(day=1)
+    if end:
+        last = date.fromisoformat(end) + timedelta(days=1)
+    else:
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if last <= first:
+        raise ValueError("the period ends before it starts")
+    return datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.min.time())
+
+
+def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -> dict[str, Any]:
+    """A partner store's statement: points redeemed and goods issued in a period."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        store = s.get(Store, store_id)
+        if store is None:
+            raise LookupError("no such store")
+        live = and_(
+            Exchange.store_id == store_id,
+            Exchange.status == "completed",
+            Exchange.created_at >= start,
+            Exchange.created_at < end,
+        )
+        count, points, households = s.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(Exchange.total), 0),
+                func.count(distinct(Exchange.household_id)),
+            ).where(live)
+        ).one()
+        lines = s.execute(
+            select(
+                ExchangeLine.product_code,
+                func.coalesce(Product.name, ExchangeLine.product_code),
+                func.sum(ExchangeLine.qty),
+                func.sum(ExchangeLine.points),
+            )
+            .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
+            .join(Product, Product.code == ExchangeLine.product_code, isouter=True)
+            .where(live)
+            .group_by(ExchangeLine.product_code, Product.name)
+            .order_by(func.sum(ExchangeLine.points).desc())
+        ).all()
+        voided = s.scalar(
+            select(func.count()).where(
+                Exchange.store_id == store_id,
+                Exchange.status == "voided",
+                Exchange.created_at >= start,
+                Exchange.created_at < end,
+            )
+        )
+        return {
+            "store": store.name,
+            "from": start.date().isoformat(),
+            "to": (end - timedelta(days=1)).date().isoformat(),
+            "exchanges": count,
+            "points_redeemed": int(points),
+            "households_served": households,
+            "voided": voided or 0,
+            "goods": [
+                {"code": code, "name": name, "qty": int(qty), "points": int(pts)}
+                for code, name, qty, pts in lines
+            ],
+        }
+
+
+def monthly(c: Central, store_id: int | None = None) -> list[dict[str, Any]]:
+    """Per month: points issued and redeemed, exchanges, goods given out, participations."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        m = month_of(s, LedgerEntry.created_at)
+        ledger = select(
+            m.label("month"),
+            func.sum(
+                case(
+                    (
+                        and_(LedgerEntry.kind.in_(["earn", "adjust"]), LedgerEntry.points > 0),
+                        LedgerEntry.points,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(case((LedgerEntry.kind == "spend", -LedgerEntry.points), else_=0))
+            - func.sum(case((LedgerEntry.kind == "void", LedgerEntry.points), else_=0)),
+        ).group_by(m)
+        if store_id is not None:
+            ledger = ledger.where(LedgerEntry.store_id == store_id)
+        months: dict[str, dict[str, Any]] = {}
+        for month, issued, redeemed in s.execute(ledger).all():
+            months[month] = {
+                "month": month,
+                "points_issued": int(issued or 0),
+                "points_redeemed": int(redeemed or 0),
+                "exchanges": 0,
+                "goods_issued": 0,
+                "participations": 0,
+            }
+        em = month_of(s, Exchange.created_at)
+        ex = (
+            select(
+                em, func.count(distinct(Exchange.id)), func.coalesce(func.sum(ExchangeLine.qty), 0)
+            )
+            .join(ExchangeLine, ExchangeLine.exchange_id == Exchange.id)
+            .where(Exchange.status == "completed")
+            .group_by(em)
+        )
+        if store_id is not None:
+            ex = ex.where(Exchange.store_id == store_id)
+        for month, count, goods in s.execute(ex).all():
+            row = months.setdefault(month, _blank(month))
+            row["exchanges"], row["goods_issued"] = count, int(goods)
+        cm = month_of(s, CheckIn.created_at)
+        ci = select(cm, func.count()).group_by(cm)
+        if store_id is not None:
+            ci = ci.where(CheckIn.store_id == store_id)
+        for month, count in s.execute(ci).all():
+            months.setdefault(month, _blank(month))["participations"] = count
+        return [months[k] for k in sorted(months)]
+
+
+def _blank(month: str) -> dict[str, Any]:
+    return {
+        "month": month,
+        "points_issued": 0,
+        "points_redeemed": 0,
+        "exchanges": 0,
+        "goods_issued": 0,
+        "participations": 0,
+    }
+
+
+def kiosks(c: Central) -> list[dict[str, Any]]:
+    """Every kiosk with its store, last sync, backlog, version and device states."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        rows = s.execute(
+            select(Kiosk, Store)
+            .join(Store, Store.id == Kiosk.store_id)
+            .order_by(Store.name, Kiosk.id)
+        ).all()
+        return [
+            {
+                "id": k.id,
+                "store": st.name,
+                "revoked": k.revoked,
+                "last_seen": k.last_seen,
+                "last_push": k.last_push,
+                "contiguous_seq": k.contiguous_seq,
+                "backlog": k.backlog,
+                "version": k.version,
+                "printer": k.printer_state,
+                "camera": k.camera_state,
+                "last_error": k.last_error,
+            }
+            for k, st in rows
+        ]
+
+
+def alerts(c: Central, *, open_only: bool = True) -> list[dict[str, Any]]:
+    """Overdrafts, chain gaps and tampering for the office to look at."""
+    with c.uow(write=False) as uow:
+        stmt = select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc()).limit(500)
+        if open_only:
+            stmt = stmt.where(Alert.resolved_at.is_(None))
+        return [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "kiosk_id": a.kiosk_id,
+                "household_id": a.household_id,
+                "detail": a.detail,
+                "amount": a.amount,
+                "created_at": a.created_at,
+                "resolved_at": a.resolved_at,
+            }
+            for a in uow.session.scalars(stmt)
+        ]
