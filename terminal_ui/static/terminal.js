@@ -9,6 +9,20 @@
   let products = [];
   let category = null;
   let doneTimer = null;
+  let lastCode = null; // the cart line touched last, kept in view
+  let checkingOut = false;
+  let doneSession = null; // the session just checked out: any view of it is out of date
+  // Views arrive from several requests at once (taps, scans, the event stream); one asked for
+  // earlier never replaces one asked for later.
+  let asked = 0;
+  let applied = 0;
+  function viewCall(method, path, data) {
+    const n = ++asked;
+    return call(method, path, data).then((v) => {
+      if (n > applied) { applied = n; view = v; render(); }
+      return v;
+    });
+  }
 
   async function call(method, path, data) {
     const url = path + (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(lang);
@@ -45,6 +59,7 @@
     } catch (e) { /* no audio device */ }
   }
 
+  // A message stays until the next tap (or a while), so a slow reader is not cut short.
   let messageTimer = null;
   function say(text, good) {
     const box = $("message");
@@ -52,25 +67,26 @@
     box.classList.toggle("good", !!good);
     box.hidden = false;
     clearTimeout(messageTimer);
-    messageTimer = setTimeout(() => { box.hidden = true; }, 5000);
+    messageTimer = setTimeout(() => { box.hidden = true; }, 15000);
   }
+  document.addEventListener("pointerdown", () => { $("message").hidden = true; }, true);
   function fail(err) { beep(false); say(err.message || String(err), false); }
 
   function show(id) {
     for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== id;
   }
 
-  async function refresh() {
-    view = await call("GET", "/api/session");
-    if (!$("done").hidden && view.mode === "idle") return;
-    render();
-  }
+  function refresh() { return viewCall("GET", "/api/session"); }
   async function loadProducts() {
     products = await call("GET", "/api/products");
-    if (view && view.mode === "exchange") render();
+    if (view) render();
   }
 
   function render() {
+    // The done screen stays until the resident taps Done, the timer ends it or a new card starts
+    // a session; during checkout the screen waits for the answer instead of the event stream.
+    if (checkingOut) return;
+    if (doneSession && view.session_id === doneSession) return;
     if (view.mode === "idle") { if ($("done").hidden) show("idle"); return; }
     clearTimeout(doneTimer);
     if (view.mode === "checkin") {
@@ -98,7 +114,7 @@
       const b = document.createElement("button");
       b.textContent = m.id === view.resident.id ? m.name + "（" + t("myself") + "）" : m.name;
       b.className = m.id === current ? "current" : "";
-      b.onclick = () => call("POST", "/api/session/beneficiary", { resident_id: m.id }).then(set, fail);
+      b.onclick = () => viewCall("POST", "/api/session/beneficiary", { resident_id: m.id }).catch(fail);
       box.append(b);
     }
   }
@@ -137,7 +153,10 @@
       add.setAttribute("aria-label", t("Add") + " " + p.name);
       add.disabled = p.stock <= 0;
       add.onclick = () => setQty(p.code, (inCart[p.code] || 0) + 1);
-      card.append(name, price, stock, add);
+      const buy = document.createElement("div");
+      buy.className = "buy";
+      buy.append(price, add);
+      card.append(name, stock, buy);
       grid.append(card);
     }
   }
@@ -166,33 +185,38 @@
       li.append(name, qty);
       list.append(li);
     }
+    const touched = lastCode && list.querySelector(`li[data-code="${CSS.escape(lastCode)}"]`);
+    if (touched) touched.scrollIntoView({ block: "nearest" });
     $("cart-empty").hidden = view.cart.length > 0;
     $("total").textContent = view.total;
     $("remaining").textContent = view.remaining;
     $("confirm").disabled = view.cart.length === 0;
   }
 
-  function set(v) { view = v; render(); }
   function setQty(code, qty) {
-    call("POST", "/api/session/cart", { product_code: code, qty }).then(set, fail);
+    lastCode = code;
+    viewCall("POST", "/api/session/cart", { product_code: code, qty }).catch(fail);
   }
 
   async function scan(code) {
     try {
-      const v = await call("POST", "/api/scan", { code });
+      const v = await viewCall("POST", "/api/scan", { code });
       beep(true);
       if (v.scan && v.scan.kind === "checkin") {
         $("checkin-last").textContent = "✔ " + t("Checked in") + "：" + v.scan.resident + " +" + v.scan.points;
       }
-      set(v);
-      if (v.scan && v.scan.kind === "product") loadProducts();
+      if (v.scan && v.scan.kind === "product") { lastCode = v.scan.product_code; loadProducts(); }
     } catch (e) { fail(e); }
   }
 
   $("confirm").onclick = async () => {
     $("confirm").disabled = true;
+    const sessionId = view.session_id;
+    checkingOut = true;
     try {
-      const r = await call("POST", "/api/session/checkout", { session_id: view.session_id });
+      const r = await call("POST", "/api/session/checkout", { session_id: sessionId });
+      checkingOut = false;
+      doneSession = sessionId;
       beep(true);
       $("new-balance").textContent = r.balance_after;
       $("exchange-number").textContent = r.number;
@@ -200,21 +224,24 @@
       show("done");
       doneTimer = setTimeout(backToIdle, 20000);
       loadProducts();
-    } catch (e) { fail(e); refresh(); }
+    } catch (e) { checkingOut = false; fail(e); refresh().catch(() => {}); }
   };
-  function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh(); }
+  function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh().catch(() => {}); }
   $("done-button").onclick = backToIdle;
   for (const b of document.querySelectorAll(".cancel")) {
-    b.onclick = () => call("POST", "/api/session/cancel").then((v) => { set(v); show("idle"); }, fail);
+    b.onclick = () => viewCall("POST", "/api/session/cancel").then(() => show("idle"), fail);
   }
   for (const b of document.querySelectorAll(".demo-card")) b.onclick = () => scan(b.dataset.code);
 
-  // A keyboard-wedge scanner types fast and ends with Enter; people type slowly.
+  // A keyboard-wedge scanner types a code in one burst and ends with Enter; a pause longer
+  // than SCAN_GAP_MS drops what came before (stray keys). The gap is read from the events' own
+  // time stamps, so a page busy rendering when the keys arrive does not split a scan in two.
+  const SCAN_GAP_MS = 250;
   let buffer = "";
-  let last = 0;
+  let last = -Infinity;
   document.addEventListener("keydown", (e) => {
-    const now = performance.now();
-    if (now - last > 80) buffer = "";
+    const now = e.timeStamp || performance.now();
+    if (now - last > SCAN_GAP_MS) buffer = "";
     last = now;
     if (e.key === "Enter") {
       if (buffer.length >= 3) { e.preventDefault(); scan(buffer); }
@@ -226,11 +253,13 @@
 
   // The terminal tells the screen of every change (a camera scan, a checkout) as it happens.
   function listen() {
+    // An event names only the last kind of change, and changes close together arrive as one
+    // (a checkout is a session and a stock change), so every event reloads both. "hello" also
+    // arrives after a reconnect, when changes may have been missed.
     const source = new EventSource("/api/events");
-    source.addEventListener("change", (e) => {
-      const what = JSON.parse(e.data).what;
-      if (what === "stock") loadProducts(); else refresh().catch(() => {});
-    });
+    const reload = () => { Promise.all([refresh(), loadProducts()]).catch(() => {}); };
+    source.addEventListener("hello", reload);
+    source.addEventListener("change", reload);
     source.onerror = () => { source.close(); setTimeout(listen, 3000); };
   }
 

@@ -1,0 +1,226 @@
+"""A resident at the touch screen: card, goods, confirm; and what goes wrong on the way."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playwright.sync_api import expect
+
+from kiosk.services import admin, terminal
+
+pytestmark = pytest.mark.browser
+
+
+def tap_card(page, card) -> None:
+    page.locator(f"#idle .demo-card[data-code='{card['code']}']").click()
+
+
+def add(page, code: str) -> None:
+    page.locator(f".good[data-code='{code}'] .add").click()
+
+
+def in_thread(target, *args) -> None:
+    worker = threading.Thread(target=target, args=args, name="camera")
+    worker.start()
+    worker.join(timeout=10)
+
+
+def test_a_resident_exchanges_two_goods_and_gets_a_receipt(
+    page, card, printer, balance, stock, screenshot
+):
+    wang = card("王建国")
+    page.goto("/")
+    expect(page.locator("#idle")).to_be_visible()
+    expect(page.locator("#idle .prompt")).to_have_text("请出示积分码")
+    expect(page.locator("#idle .demo-card").first).to_be_visible()
+    screenshot(page, "idle")
+
+    tap_card(page, wang)
+    expect(page.locator("#shop")).to_be_visible()
+    expect(page.locator("#household-name")).to_have_text("王建国家")
+    expect(page.locator("#resident-name")).to_have_text("王建国")
+    expect(page.locator("#balance")).to_have_text("320")
+    expect(page.locator("#confirm")).to_be_disabled()
+
+    add(page, "OIL18")
+    expect(page.locator("#total")).to_have_text("60")
+    add(page, "TOWEL")
+    expect(page.locator("#total")).to_have_text("72")
+    expect(page.locator("#remaining")).to_have_text("248")
+    expect(page.locator("#cart-lines li")).to_have_count(2)
+    expect(page.locator("#cart-lines")).to_contain_text("鲁花花生油 1.8升")
+    expect(page.locator("#cart-lines")).to_contain_text("纯棉毛巾")
+    screenshot(page, "shop")
+
+    page.locator("#confirm").click()
+    expect(page.locator("#done")).to_be_visible()
+    expect(page.locator("#done .ok")).to_contain_text("兑换成功")
+    expect(page.locator("#new-balance")).to_have_text("248")
+    expect(page.locator("#print-state")).to_have_text("凭条已打印")
+    screenshot(page, "done")
+
+    assert len(printer.jobs) == 1
+    assert "鲁花花生油".encode("gb18030") in printer.jobs[0]
+    assert balance("H0001") == 320 - 72
+    assert (stock("OIL18"), stock("TOWEL")) == (11, 34)
+
+    page.locator("#done-button").click()
+    expect(page.locator("#idle")).to_be_visible()
+
+
+def test_the_done_screen_stays_while_stock_changes_and_gives_way_to_a_new_card(page, card, runtime):
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    add(page, "SOAP")
+    expect(page.locator("#total")).to_have_text("8")
+    page.locator("#confirm").click()
+    expect(page.locator("#done")).to_be_visible()
+
+    with page.expect_response("**/api/products*"):
+        in_thread(admin.restock, runtime.kiosk, "SOAP", 10, "purchase")
+    page.wait_for_timeout(200)
+    expect(page.locator("#done")).to_be_visible()
+    expect(page.locator("#new-balance")).to_have_text("312")
+
+    in_thread(terminal.scan, runtime.kiosk, card("李德福")["code"])
+    expect(page.locator("#shop")).to_be_visible()
+    expect(page.locator("#household-name")).to_have_text("李德福家")
+
+
+def test_more_of_a_good_and_less_again_with_the_cart_buttons(page, card, balance):
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    add(page, "SOAP")
+    line = page.locator("#cart-lines li[data-code='SOAP']")
+
+    line.get_by_role("button", name="加 雕牌肥皂").click()
+    expect(line.locator(".qty span")).to_have_text("2")
+    expect(page.locator("#total")).to_have_text("16")
+    line.get_by_role("button", name="减 雕牌肥皂").click()
+    line.get_by_role("button", name="减 雕牌肥皂").click()
+
+    expect(page.locator("#cart-lines li")).to_have_count(0)
+    expect(page.locator("#cart-empty")).to_be_visible()
+    expect(page.locator("#confirm")).to_be_disabled()
+    assert balance("H0001") == 320
+
+
+def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):
+    page.goto("/")
+    tap_card(page, card("宋明亮"))
+    expect(page.locator("#balance")).to_have_text("5")
+
+    add(page, "OIL5L")
+
+    message = page.locator("#message")
+    expect(message).to_be_visible()
+    expect(message).to_have_text("积分不足：需要 120 分，可用 5 分。")
+    expect(page.locator("#cart-lines li")).to_have_count(0)
+    expect(page.locator("#total")).to_have_text("0")
+    expect(page.locator("#confirm")).to_be_disabled()
+    assert balance("H0021") == 5
+    assert stock("OIL5L") == 10
+
+
+def test_a_keyboard_wedge_scanner_starts_a_session(page, card):
+    page.goto("/")
+    expect(page.locator("#idle")).to_be_visible()
+
+    page.keyboard.type(card("李德福")["code"], delay=5)
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#shop")).to_be_visible()
+    expect(page.locator("#household-name")).to_have_text("李德福家")
+    expect(page.locator("#balance")).to_have_text("180")
+
+
+def test_a_keyboard_wedge_scan_of_a_label_adds_it_to_the_cart(page, card):
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    expect(page.locator("#shop")).to_be_visible()
+
+    page.keyboard.type("EKP:SALT", delay=5)
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#cart-lines li[data-code='SALT'] .qty span")).to_have_text("1")
+    expect(page.locator("#total")).to_have_text("5")
+
+
+def test_keys_with_long_pauses_are_not_taken_for_a_scan(page):
+    page.goto("/")
+
+    page.keyboard.type("SALT", delay=350)
+    page.keyboard.press("Enter")
+
+    page.wait_for_timeout(300)
+    expect(page.locator("#idle")).to_be_visible()
+    expect(page.locator("#message")).to_be_hidden()
+
+
+def test_cancel_returns_to_the_card_prompt_without_spending(page, card, balance, runtime):
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    add(page, "CUP")
+    expect(page.locator("#total")).to_have_text("40")
+
+    page.locator("#shop .cancel").click()
+
+    expect(page.locator("#idle")).to_be_visible()
+    expect(page.locator("#shop")).to_be_hidden()
+    assert balance("H0001") == 320
+    from kiosk.services import queries
+
+    assert queries.session_view(runtime.kiosk)["mode"] == "idle"
+
+
+def test_a_card_seen_by_the_camera_appears_without_reloading(page, card, runtime):
+    page.goto("/")
+    expect(page.locator("#idle")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.__notReloaded = true")
+
+    in_thread(terminal.scan, runtime.kiosk, card("刘淑珍")["code"])
+
+    expect(page.locator("#shop")).to_be_visible()
+    expect(page.locator("#household-name")).to_have_text("刘淑珍家")
+    expect(page.locator("#balance")).to_have_text("260")
+
+    in_thread(terminal.scan, runtime.kiosk, "EKP:TISSUE")
+
+    expect(page.locator("#cart-lines li[data-code='TISSUE']")).to_be_visible()
+    expect(page.locator("#total")).to_have_text("15")
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_an_activity_code_switches_the_screen_to_check_in(page, card, balance):
+    page.goto("/")
+    page.keyboard.type("EKA:SORT", delay=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("#checkin")).to_be_visible()
+    expect(page.locator("#activity-name")).to_have_text("垃圾分类积分日")
+
+    page.locator(f"#checkin .demo-card[data-code='{card('张伟')['code']}']").click()
+
+    expect(page.locator("#checkin-last")).to_contain_text("张伟")
+    expect(page.locator("#checkin-last")).to_contain_text("+10")
+    assert balance("H0003") == 95 + 10
+    page.locator("#checkin .cancel").click()
+    expect(page.locator("#idle")).to_be_visible()
+
+
+def test_the_screen_speaks_english_when_asked(page, card):
+    page.goto("/?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#idle .prompt")).to_have_text("Please show your points card")
+    expect(page.get_by_role("heading", name="Demo cards")).to_be_visible()
+
+    tap_card(page, card("宋明亮"))
+    expect(page.locator("#shop")).to_contain_text("Balance")
+    expect(page.locator("#confirm")).to_have_text("Confirm exchange")
+    expect(page.locator("#shop .cancel")).to_have_text("Cancel")
+    add(page, "OIL5L")
+    expect(page.locator("#message")).to_have_text("Not enough points: 120 needed, 5 available.")
+
+    page.goto("/")  # the choice is remembered
+    expect(page.locator("#shop .cancel")).to_have_text("Cancel")
