@@ -78,7 +78,12 @@ def checkout():
     if session_id is not None and not isinstance(session_id, str):
         raise errors.NoSession()
     rt = runtime()
-    result = terminal.checkout(rt.kiosk, session_id)
+    # A kiosk that syncs asks central for news first: online, the household may spend its
+    # balance; offline, unconfirmed spending is held to the store's allowance.
+    online = rt.sync.refresh(timeout=2.0) if rt.sync is not None else None
+    result = terminal.checkout(rt.kiosk, session_id, online=online)
+    if rt.sync is not None:
+        rt.sync.wake()
     printed = print_receipt(rt.kiosk, rt.printer, result.receipt_id)
     return jsonify(
         {
