@@ -63,6 +63,21 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scan-image", help="decode QR codes in image files (--json for JSON)")
 
+    backup = sub.add_parser("backup", help="copy the kiosk database (safe while it runs)")
+    where = backup.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path)
+    where.add_argument("--data", type=Path)
+    backup.add_argument("--to", type=Path, required=True, help="a file, or a folder (e.g. USB)")
+    backup.add_argument("--keep", type=int, help="in a folder, keep only the newest N backups")
+    backup.set_defaults(handler=_backup)
+
+    restore = sub.add_parser("restore", help="put a backup in place (stop the kiosk first)")
+    where = restore.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path)
+    where.add_argument("--data", type=Path)
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(handler=_restore)
+
     from sync.central.cli import add_parser as add_central
 
     add_central(sub)
@@ -128,8 +143,9 @@ def _demo(args: argparse.Namespace) -> int:
         enrolment.chmod(0o600)
     saved = json.loads(enrolment.read_text())
     token = saved["token"]
-    central_server = create_server(create_central_app(central), host=args.host,
-                                   port=args.port + 1, threads=8, ident="central")
+    central_server = create_server(
+        create_central_app(central), host=args.host, port=args.port + 1, threads=8, ident="central"
+    )
     threading.Thread(target=central_server.run, name="central", daemon=True).start()
     central_url = f"http://{args.host}:{args.port + 1}/"
 
@@ -158,12 +174,21 @@ def _demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from kiosk.bootstrap import bootstrap
 
-    runtime = bootstrap(load(args.config))
+    from kiosk.backup import DailyBackups, sqlite_path
+
+    settings = load(args.config)
+    runtime = bootstrap(settings)
+    db = sqlite_path(settings.database_url())
+    backups = DailyBackups(db, Path(settings.kiosk.data_dir) / "backups", keep=14)
+    backups.start()
     print(f"kiosk http://{args.host}:{args.port}/")
     sys.stdout.flush()
     if runtime.sync is not None:
         runtime.sync.start()
-    return _serve(runtime, args.host, args.port)
+    try:
+        return _serve(runtime, args.host, args.port)
+    finally:
+        backups.stop()
 
 
 def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
@@ -203,6 +228,40 @@ def _doctor(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
     print("ok: integrity, balances, stock and ledger chain verified")
+    return 0
+
+
+def _db_file(args: argparse.Namespace) -> Path:
+    from kiosk.backup import sqlite_path
+
+    settings = load(args.config) if args.config else load(None, kiosk={"data_dir": str(args.data)})
+    return sqlite_path(settings.database_url())
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from kiosk.backup import BackupError, backup
+
+    try:
+        out = backup(_db_file(args), args.to, keep=args.keep)
+    except BackupError as exc:
+        print(f"kiosk backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup {out}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from kiosk.backup import BackupError, restore
+
+    db = _db_file(args)
+    try:
+        kept = restore(args.file, db)
+    except BackupError as exc:
+        print(f"kiosk restore: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    print(f"restored {args.file} to {db}")
+    if kept:
+        print(f"the replaced database is kept as {kept}")
     return 0
 
 
