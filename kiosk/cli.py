@@ -172,9 +172,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk.bootstrap import bootstrap
-
     from kiosk.backup import DailyBackups, sqlite_path
+    from kiosk.bootstrap import bootstrap
 
     settings = load(args.config)
     runtime = bootstrap(settings)

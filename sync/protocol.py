@@ -25,6 +25,7 @@ _HASH = {"type": "string", "pattern": r"^[0-9a-f]{64}$"}
 _TEXT = {"type": "string", "maxLength": 200}
 _POINTS = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
 _QTY = {"type": "integer", "minimum": -100_000, "maximum": 100_000}
+_BATCH_ID = {"type": "integer", "minimum": 1, "maximum": 2**53}
 
 
 def _obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +64,7 @@ LEDGER_ENTRY = _obj(
 STOCK_MOVE = _obj(
     ["product_code", "batch_id", "qty"],
     product_code=_CODE,
-    batch_id={"type": "integer", "minimum": 1},
+    batch_id=_BATCH_ID,
     qty=_QTY,
 )
 _STOCK = {"type": "array", "maxItems": 500, "items": STOCK_MOVE}
@@ -116,7 +117,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     ),
     "restock": _obj(
         ["batch_id", "product_code", "qty", "source", "donor", "received_at"],
-        batch_id={"type": "integer", "minimum": 1},
+        batch_id=_BATCH_ID,
         product_code=_CODE,
         qty={"type": "integer", "minimum": 1, "maximum": 100_000},
         source={"type": "string", "enum": ["donation", "purchase", "transfer"]},
@@ -189,7 +190,7 @@ FEED_RESPONSE = _obj(
 HEARTBEAT = _obj(
     [],
     version={"type": "string", "maxLength": 40},
-    backlog={"type": "integer", "minimum": 0},
+    backlog={"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     printer={"type": "string", "maxLength": 40},
     camera={"type": "string", "maxLength": 40},
     last_error={"type": ["string", "null"], "maxLength": 200},
@@ -204,7 +205,11 @@ def validate_push(body: Any) -> dict[str, Any]:
         if entry["id"] in seen:
             raise Invalid(f"$.entries[{i}].id", "appears twice in the batch")
         seen.add(entry["id"])
-        if len(canonical(entry["payload"])) > MAX_ENTRY_BYTES:
+        try:
+            size = len(canonical(entry["payload"]))
+        except (UnicodeEncodeError, ValueError):
+            raise Invalid(f"$.entries[{i}].payload", "holds text that is not UTF-8") from None
+        if size > MAX_ENTRY_BYTES:
             raise Invalid(f"$.entries[{i}].payload", f"is larger than {MAX_ENTRY_BYTES} bytes")
     return body
 

@@ -9,7 +9,7 @@ items, minItems, maxItems, minLength, maxLength, pattern, minimum, maximum, enum
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -23,6 +23,8 @@ _TYPES = {
     "null": type(None),
 }
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# NUL cannot be stored in PostgreSQL text and a lone surrogate cannot be encoded as UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Invalid(ValueError):
@@ -66,7 +68,7 @@ def validate(value: Any, schema: dict[str, Any], path: str = "$") -> None:
         if schema.get("additionalProperties") is False:
             extra = sorted(set(value) - set(props))
             if extra:
-                raise Invalid(f"{path}.{extra[0]}", "is not allowed")
+                raise Invalid(f"{path}.{extra[0][:40]}", "is not allowed")
         for name, sub in props.items():
             if name in value:
                 validate(value[name], sub, f"{path}.{name}")
@@ -81,6 +83,8 @@ def _is(value: Any, name: str) -> bool:
 
 
 def _string(value: str, schema: dict[str, Any], path: str) -> None:
+    if _UNSTORABLE.search(value):
+        raise Invalid(path, "holds a NUL or an unpaired surrogate")
     if len(value) < schema.get("minLength", 0):
         raise Invalid(path, "is too short" if value else "must not be empty")
     if "maxLength" in schema and len(value) > schema["maxLength"]:
@@ -92,8 +96,10 @@ def _string(value: str, schema: dict[str, Any], path: str) -> None:
         raise Invalid(path, "must be a lower-case UUID")
     if fmt == "date-time":
         try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if at.tzinfo is not None:
+                at.astimezone(UTC)  # central stores UTC: the time must have one
+        except (ValueError, OverflowError):
             raise Invalid(path, "must be an ISO 8601 time") from None
 
 

@@ -39,6 +39,12 @@ def scene(
     code_size: int | None = None,
     lighting: float = 0.3,
     jpeg: int | None = None,
+    tilt: float | None = None,
+    motion: float = 0.0,
+    motion_angle: float | None = None,
+    glare: float = 0.0,
+    brightness: float = 1.0,
+    phone: bool = False,
 ) -> np.ndarray:
     """Render a BGR frame of size (width, height) with each text's card in clutter.
 
@@ -47,12 +53,21 @@ def scene(
     washes the frame out; invert prints the code light on dark; code_size is the code's
     side in pixels before tilt (None: random); lighting in 0..1 is the strength of uneven
     light; jpeg is a JPEG quality to round-trip the frame through.
+
+    tilt turns the card exactly that many degrees out of the image plane about a random
+    axis (instead of perspective); motion is the length in pixels of a straight motion
+    blur at motion_angle degrees (None: random); glare in 0..1 is the strength of a
+    specular highlight over part of the code; brightness < 1 dims the frame before the
+    sensor noise; phone shows the code on a phone screen instead of a printed card.
     """
     rng = np.random.default_rng(seed)
+    # Options added later draw from their own generator, so older scenes stay the same.
+    extra = np.random.default_rng([seed, 11])
     width, height = size
     frame = _background(rng, width, height)
     texts = [] if text is None else [text] if isinstance(text, str | bytes) else list(text)
     slots = _slots(len(texts), width, height)
+    placed = []
     for item, (cx, cy, room) in zip(texts, slots, strict=True):
         side = code_size or int(rng.uniform(0.3, 0.55) * min(room, height))
         angle = rng.uniform(0, 360) if rotation is None else rotation
@@ -61,9 +76,21 @@ def scene(
             cx + int(rng.integers(-slack_x, slack_x + 1)),
             cy + int(rng.integers(-slack_y, slack_y + 1)),
         )
-        card = _card(rng, item, side, invert)
-        _paste(rng, frame, card, centre, side, angle, perspective)
-    frame = _finish(rng, frame, blur, noise, contrast, lighting)
+        if phone:
+            card, anchor = _phone(extra, item, side, invert)
+        else:
+            card, anchor = _card(rng, item, side, invert), None
+        axis = extra.uniform(0, 2 * math.pi) if tilt is not None else 0.0
+        _paste(rng, frame, card, centre, side, angle, perspective, anchor, tilt, axis)
+        placed.append((centre, side))
+    if glare > 0:
+        for centre, side in placed or [((width // 2, height // 2), min(width, height) // 3)]:
+            _glare(extra, frame, centre, side, glare)
+    if motion > 0:
+        frame = _motion_blur(
+            frame, motion, extra.uniform(0, 180) if motion_angle is None else motion_angle
+        )
+    frame = _finish(rng, frame, blur, noise, contrast, lighting, brightness)
     if jpeg is not None:
         ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg)])
         frame = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else frame
@@ -168,20 +195,31 @@ def _paste(
     side: int,
     angle: float,
     perspective: float,
+    anchor: tuple[float, float] | None = None,
+    tilt: float | None = None,
+    axis: float = 0.0,
 ) -> None:
     """Warp the card into the frame around centre with rotation and a 3-D tilt."""
     card_h, card_w = card.shape[:2]
     # Put the code (not the card) at the requested centre: the code sits in the card's top part.
-    qx, qy = card_w / 2, (side // 8) + side / 2
+    qx, qy = anchor or (card_w / 2, (side // 8) + side / 2)
     corners = np.array([[0, 0], [card_w, 0], [card_w, card_h], [0, card_h]], np.float64)
     plane = corners - [qx, qy]
-    tilt = min(max(perspective, 0.0), 1.0) * math.radians(60)
-    ax, ay = rng.uniform(-tilt, tilt), rng.uniform(-tilt, tilt)
+    limit = min(max(perspective, 0.0), 1.0) * math.radians(60)
+    ax, ay = rng.uniform(-limit, limit), rng.uniform(-limit, limit)
     a = math.radians(angle)
     rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
-    rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
-    ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
-    points = np.c_[plane, np.zeros(4)] @ (ry @ rx @ rz).T
+    if tilt is None:
+        rx = np.array(
+            [[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]]
+        )
+        ry = np.array(
+            [[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]]
+        )
+        turn = ry @ rx @ rz
+    else:
+        turn = _axis_rotation((math.cos(axis), math.sin(axis), 0.0), math.radians(tilt)) @ rz
+    points = np.c_[plane, np.zeros(4)] @ turn.T
     focal = 2.5 * side
     depth = focal + points[:, 2]
     projected = points[:, :2] * (focal / depth)[:, None] + centre
@@ -195,6 +233,69 @@ def _paste(
     frame[:] = (warped * alpha + frame * (1.0 - alpha)).astype(np.uint8)
 
 
+def _axis_rotation(axis: tuple[float, float, float], angle: float) -> np.ndarray:
+    """Return the 3-D rotation by angle (radians) about a unit axis (Rodrigues)."""
+    x, y, z = axis
+    k = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]], np.float64)
+    return np.eye(3) + math.sin(angle) * k + (1 - math.cos(angle)) * (k @ k)
+
+
+def _phone(
+    rng: np.random.Generator, text: str | bytes, side: int, invert: bool
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """Draw a phone showing the code (dark mode if inverted); return it and the code centre."""
+    code = render_qr(text, scale=1, border=4)
+    code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+    lit, ink = int(rng.integers(215, 250)), int(rng.integers(5, 35))
+    back, fore = (ink, lit) if invert else (lit, ink)
+    bezel = side // 14 + 2
+    screen_w, screen_h = side + side // 6, int((side + side // 6) * 2.0)
+    body = int(rng.integers(10, 45))
+    phone = np.full((screen_h + 2 * bezel, screen_w + 2 * bezel, 3), body, np.uint8)
+    phone[bezel:-bezel, bezel:-bezel] = back
+    top = bezel + (screen_h - side) // 3
+    left = bezel + (screen_w - side) // 2
+    phone[top : top + side, left : left + side] = np.where(code > 127, back, fore)[..., None]
+    for i in range(3):  # lines of text under the code
+        y = top + side + side // 8 + i * side // 9
+        length = int(side * rng.uniform(0.4, 0.9))
+        cv2.line(phone, (left, y), (left + length, y), (fore,) * 3, max(side // 40, 1))
+    return phone, (left + side / 2, top + side / 2)
+
+
+def _glare(
+    rng: np.random.Generator, frame: np.ndarray, centre: tuple[int, int], side: int, strength: float
+) -> None:
+    """Add a specular highlight (a bright elliptical spot) over part of the code."""
+    height, width = frame.shape[:2]
+    cx = centre[0] + rng.uniform(-0.35, 0.35) * side
+    cy = centre[1] + rng.uniform(-0.35, 0.35) * side
+    radius = side * rng.uniform(0.15, 0.3)
+    angle = rng.uniform(0, math.pi)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    u = (xx - cx) * math.cos(angle) + (yy - cy) * math.sin(angle)
+    v = -(xx - cx) * math.sin(angle) + (yy - cy) * math.cos(angle)
+    spot = np.exp(-((u / (radius * 1.8)) ** 2 + (v / radius) ** 2))
+    lift = (min(max(strength, 0.0), 1.0) * 255.0 * spot)[..., None]
+    frame[:] = np.clip(frame.astype(np.float32) + lift, 0, 255).astype(np.uint8)
+
+
+def _motion_blur(frame: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """Smear the frame along a straight line of length pixels at angle degrees."""
+    size = math.ceil(length) | 1
+    kernel = np.zeros((size, size), np.float32)
+    half = (length - 1) / 2
+    c = size // 2
+    dx, dy = math.cos(math.radians(angle)) * half, math.sin(math.radians(angle)) * half
+    shift = 4  # sub-pixel line ends
+    start = (round((c - dx) * 2**shift), round((c - dy) * 2**shift))
+    end = (round((c + dx) * 2**shift), round((c + dy) * 2**shift))
+    cv2.line(kernel, start, end, 1.0, 1, cv2.LINE_AA, shift)
+    if kernel.sum() <= 0:
+        return frame
+    return cv2.filter2D(frame, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
+
+
 def _finish(
     rng: np.random.Generator,
     frame: np.ndarray,
@@ -202,8 +303,9 @@ def _finish(
     noise: float,
     contrast: float,
     lighting: float,
+    brightness: float = 1.0,
 ) -> np.ndarray:
-    """Apply uneven light, lowered contrast, lens blur and sensor noise."""
+    """Apply uneven light, lowered contrast, lens blur, dimming and sensor noise."""
     height, width = frame.shape[:2]
     out = frame.astype(np.float32)
     if lighting > 0:
@@ -216,6 +318,8 @@ def _finish(
         out = (out - mean) * contrast + mean
     if blur > 0:
         out = cv2.GaussianBlur(out, (0, 0), blur)
+    if brightness != 1.0:
+        out *= max(brightness, 0.0)
     if noise > 0:
         out += rng.normal(0.0, noise, size=out.shape).astype(np.float32)
     return np.clip(out, 0, 255).astype(np.uint8)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from sync.central import feed, ingest, stats
@@ -18,6 +20,7 @@ from sync.central.registry import secret_hash
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 
@@ -189,6 +192,13 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(exc: ApiError):
         return jsonify({"error": {"code": exc.code, "message": exc.message}}), exc.status
+
+    @app.errorhandler(OperationalError)
+    def _db(exc: OperationalError):
+        # A deadlock, a lock timeout or a lost connection: nothing was committed; try again.
+        log.warning("database trouble: %s", exc.orig)
+        body = {"error": {"code": "busy", "message": "the database is busy; try again"}}
+        return jsonify(body), 503, {"Retry-After": "2"}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -166,8 +166,13 @@ class _Batch:
             if isinstance(e["payload"], dict) and isinstance(e["payload"].get("ledger"), dict)
         }
         ids.discard(None)
+        # Lock the batch's households in one order, so two kiosks' batches touching the same
+        # households queue instead of deadlocking.
         for h in s.scalars(
-            select(Household).where(Household.id.in_([i for i in ids if isinstance(i, str)]))
+            select(Household)
+            .where(Household.id.in_([i for i in ids if isinstance(i, str)]))
+            .order_by(Household.id)
+            .with_for_update()
         ):
             self.households[h.id] = h
         seqs = [
