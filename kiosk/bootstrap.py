@@ -14,6 +14,7 @@ from kiosk.storage.db import make_engine, migrate
 from printer.ports import ReceiptPrinter
 
 if TYPE_CHECKING:
+    from kiosk.services.printing import PrintWorker
     from sync.client import SyncClient
 
 
@@ -26,9 +27,12 @@ class Runtime:
     printer: ReceiptPrinter
     changes: Changes
     sync: SyncClient | None = None
+    print_worker: PrintWorker | None = None
 
     def close(self) -> None:
-        """Stop syncing and release the database connections."""
+        """Stop printing and syncing and release the database connections."""
+        if self.print_worker is not None:
+            self.print_worker.stop()
         if self.sync is not None:
             self.sync.stop()
         self.kiosk.engine.dispose()
@@ -42,7 +46,7 @@ def make_printer_from(settings: Settings) -> ReceiptPrinter:
     params = {
         "simulator": {},
         "file": {"path": p.path},
-        "network": {"host": p.host, "port": p.port},
+        "network": {"host": p.host, "port": p.port, "timeout": p.timeout},
         "usb": {"vendor_id": p.vendor_id, "product_id": p.product_id},
         "serial": {"device": p.device, "baudrate": p.baudrate},
     }.get(p.backend, {})

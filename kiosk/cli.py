@@ -193,8 +193,10 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
     from waitress import serve
 
+    from kiosk.services.printing import start_print_worker
     from terminal_ui import create_app
 
+    runtime.print_worker = start_print_worker(runtime)
     app = create_app(runtime, {"DEMO_CARDS": demo_cards or []})
     try:
         serve(app, host=host, port=port, threads=16, channel_timeout=120, ident="kiosk")
@@ -338,15 +340,11 @@ def _restock_row_problems(row: dict[str, str], known: set[str]) -> list[str]:
 
 def _printer_test(args: argparse.Namespace) -> int:
     from kiosk.bootstrap import make_printer_from
-    from printer.escpos import to_escpos
-    from printer.layout import to_text
+    from kiosk.services.printing import selftest_job
     from printer.ports import PrinterError
-    from printer.selftest import selftest_document
 
     settings = load(args.config) if args.config else load(None)
-    width = 32 if settings.printer.paper_width == 58 else 48
-    doc = selftest_document(width)
-    data = to_escpos(doc, width=width)
+    text, data = selftest_job(settings.printer)
     if args.out:
         args.out.write_bytes(data)
     printer = make_printer_from(settings)
@@ -355,7 +353,7 @@ def _printer_test(args: argparse.Namespace) -> int:
     except PrinterError as exc:
         print(f"printer {settings.printer.backend}: {exc.code}: {exc}", file=sys.stderr)
         return 1
-    print(to_text(doc, width))
+    print(text)
     print(f"printer {settings.printer.backend}: sent {len(data)} bytes")
     return 0
 

@@ -43,8 +43,17 @@ class PrinterSection:
     device: str = ""
     baudrate: int = 9600
     path: str = ""
+    timeout: int = 5  # seconds to reach a network or serial printer
     paper_width: int = 58  # mm: 58 or 80
-    profile: str = "default"
+    profile: str = "default"  # a python-escpos profile name: what "auto" below asks
+    chinese_mode: bool = True  # send FS & (Chinese character mode); text is always GB18030
+    raster_text: bool = False  # no Chinese font in the printer: print text as an image
+    native_qr: str = "auto"  # GS ( k QR codes: auto (from the profile) | yes | no (an image)
+    cut: str = "auto"  # cut after each slip: auto | yes | no (feed to the tear bar)
+    require_status: bool = False  # a printer that does not answer DLE EOT gets no job
+    attempts: int = 3  # tries per job before it is held for the shopkeeper
+    retry_delay_ms: int = 1000  # first wait between tries; doubles after each
+    stale_minutes: int = 10  # older unprinted jobs are never printed on their own
 
 
 @dataclass(frozen=True)

@@ -3,41 +3,59 @@
 import contextlib
 import os
 import socket
+import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from printer.ports import PrinterError, ReceiptPrinter
 from printer.simulator import SimulatedPrinter
+from printer.status import query, read_state, status_byte
 
 
 class EscposTransmitter:
-    """Open a python-escpos device at each send, push the bytes through ``_raw``, close it."""
+    """Open a python-escpos device for each job or status check, use it, close it.
+
+    One job or check at a time: a second connection to a busy printer would be refused or
+    would interleave bytes.
+    """
 
     def __init__(self, describe: str, factory: Callable[[], Any]) -> None:
         self._describe = describe
         self._factory = factory
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._describe}>"
 
     def send(self, data: bytes) -> None:
         """Print ``data``; raise PrinterError("offline") when the device cannot be reached."""
-        device = self._open()
-        try:
-            device._raw(data)
-        except Exception as exc:
-            raise PrinterError("offline", f"{self._describe}: {exc}") from exc
-        finally:
-            _close_quietly(device)
+        with self._lock:
+            device = self._open()
+            try:
+                device._raw(data)
+            except Exception as exc:
+                raise PrinterError("offline", f"{self._describe}: {exc}") from exc
+            finally:
+                _close_quietly(device)
 
     def status(self) -> str:
-        """Return ok when the device opens, offline otherwise."""
-        try:
-            _close_quietly(self._open())
-        except PrinterError:
-            return "offline"
-        return "ok"
+        """Ask the printer (DLE EOT 1, 2, 4); offline when it cannot be reached, unknown when
+        it does not answer."""
+        with self._lock:
+            try:
+                device = self._open()
+            except PrinterError:
+                return "offline"
+            try:
+                return read_state(lambda n: _ask(device, n))
+            except PrinterError as exc:
+                return exc.code
+            except Exception:
+                return "unknown"
+            finally:
+                _close_quietly(device)
 
     def _open(self) -> Any:
         try:
@@ -63,18 +81,26 @@ class FileTransmitter(EscposTransmitter):
         return File(devfile=str(self.path))
 
     def status(self) -> str:
-        """Return ok when the file can be written, without truncating it."""
+        """Return ok for a writable plain file, unknown for a device node (a file cannot be
+        asked about paper), offline when it cannot be written; never truncate it."""
         target = self.path if self.path.exists() else self.path.parent
-        return "ok" if os.access(target, os.W_OK) else "offline"
+        if not os.access(target, os.W_OK):
+            return "offline"
+        if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
+            return "unknown"
+        return "ok"
 
 
-def _network(host: str, port: int | str = 9100, timeout: float | str = 10) -> ReceiptPrinter:
+def _network(
+    host: str, port: int | str = 9100, timeout: float | str = 5, status_timeout: float | str = 1.5
+) -> ReceiptPrinter:
     address = (host, int(port))
 
     def device() -> Any:
         from escpos.printer import Network
 
-        return _OwnSocketNetwork(Network(host=host, port=address[1], timeout=float(timeout)))
+        printer = Network(host=host, port=address[1], timeout=float(timeout))
+        return _OwnSocketNetwork(printer, float(status_timeout))
 
     return EscposTransmitter(f"network {host}:{port}", device)
 
@@ -82,8 +108,9 @@ def _network(host: str, port: int | str = 9100, timeout: float | str = 10) -> Re
 class _OwnSocketNetwork:
     """Connect the socket ourselves: escpos's Network.open leaks the socket when refused."""
 
-    def __init__(self, printer: Any) -> None:
+    def __init__(self, printer: Any, status_timeout: float) -> None:
         self.printer = printer
+        self.status_timeout = status_timeout
 
     def open(self) -> None:
         address = (self.printer.host, self.printer.port)
@@ -91,6 +118,14 @@ class _OwnSocketNetwork:
 
     def _raw(self, data: bytes) -> None:
         self.printer._raw(data)
+
+    def _read(self) -> bytes:
+        sock = self.printer.device
+        sock.settimeout(self.status_timeout)
+        try:
+            return sock.recv(16)
+        finally:
+            sock.settimeout(self.printer.timeout)
 
     def close(self) -> None:
         self.printer.close()
@@ -108,14 +143,27 @@ def _usb(vendor_id: int | str, product_id: int | str, timeout: int = 0) -> Recei
     return EscposTransmitter(f"usb {vendor:04x}:{product:04x}", device)
 
 
-def _serial(device: str, baudrate: int | str = 9600) -> ReceiptPrinter:
+def _serial(device: str, baudrate: int | str = 9600, timeout: float | str = 1) -> ReceiptPrinter:
     def make() -> Any:
         from escpos.printer import Serial
 
         _require(Serial, "serial printing needs the pyserial package")
-        return Serial(devfile=device, baudrate=int(baudrate))
+        return Serial(devfile=device, baudrate=int(baudrate), timeout=float(timeout))
 
     return EscposTransmitter(f"serial {device}", make)
+
+
+def _ask(device: Any, n: int) -> int | None:
+    """Send DLE EOT n and return the status byte of the answer, or None without one."""
+    try:
+        device._raw(query(n))
+    except Exception as exc:
+        raise PrinterError("offline", str(exc)) from exc
+    try:
+        reply = device._read()
+    except Exception:  # a timeout, or a driver that cannot read
+        return None
+    return status_byte(bytes(reply or b""))
 
 
 def _close_quietly(device: Any) -> None:

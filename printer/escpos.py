@@ -1,8 +1,14 @@
 """ESC/POS encoding: turn a document into the bytes a thermal printer understands."""
 
-from printer.blocks import QR, Align, Cut, Document, Feed, Rule, Text, text_columns
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from printer.blocks import QR, Align, Block, Cut, Document, Feed, Rule, Text, text_columns
 from printer.qrimage import qr_matrix
 from printer.textwidth import clean, display_width, wrap
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 ESC, GS, FS, LF = b"\x1b", b"\x1d", b"\x1c", b"\n"
 INIT = ESC + b"@"
@@ -13,6 +19,33 @@ _QR_MODULE_SIZE = 6
 _QR_LEVEL_M = 49
 _CUT_FEED = 3
 _NO_CUT_FEED = 6
+_BAND_ROWS = 256  # raster rows per GS v 0 command: small enough for any printer's buffer
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """How documents become bytes for one printer: paper columns and what the printer can do."""
+
+    width: int = 32  # text columns: 32 on 58 mm paper, 48 on 80 mm
+    chinese_mode: bool = True  # send FS & (Chinese character mode) after ESC @
+    native_qr: bool = True  # GS ( k; otherwise the QR code is sent as a raster image
+    cut: bool = True  # GS V; otherwise the paper is fed out to the tear bar
+    full_cut: bool = False  # GS V 0 where the cutter cannot cut partially
+    raster_text: bool = False  # the printer has no Chinese font: send everything as images
+
+
+def encode(doc: Document, options: PrintOptions = PrintOptions()) -> bytes:
+    """Encode a document for the printer ``options`` describe."""
+    if options.raster_text:
+        return to_raster(doc, width=options.width, cut=options.cut, full_cut=options.full_cut)
+    return to_escpos(
+        doc,
+        width=options.width,
+        native_qr=options.native_qr,
+        chinese_mode=options.chinese_mode,
+        cut=options.cut,
+        full_cut=options.full_cut,
+    )
 
 
 def to_escpos(
@@ -22,6 +55,7 @@ def to_escpos(
     native_qr: bool = True,
     chinese_mode: bool = True,
     cut: bool = True,
+    full_cut: bool = False,
 ) -> bytes:
     """Encode a document as ESC/POS bytes, with text in GB18030."""
     out = _Writer()
@@ -41,8 +75,49 @@ def to_escpos(
         elif isinstance(block, Feed):
             out.raw(feed(block.lines))
         elif isinstance(block, Cut):
-            out.raw(feed(_CUT_FEED) + GS + b"V\x01" if cut else feed(_NO_CUT_FEED))
+            out.raw(cut_paper(cut, full_cut))
     return out.getvalue()
+
+
+def to_raster(doc: Document, *, width: int = 32, cut: bool = True, full_cut: bool = False) -> bytes:
+    """Encode a document as raster images drawn with a CJK font, for printers without one."""
+    from printer.render import render_image
+
+    out = bytearray(INIT)
+    segment: list[Block] = []
+    for block in [*doc, None]:
+        if block is not None and not isinstance(block, Cut):
+            segment.append(block)
+            continue
+        if any(not isinstance(b, Feed) for b in segment):
+            image = render_image(tuple(segment), width, margin=0, guides=False)
+            out += ESC + b"a\x00" + raster_image(image)
+        elif segment:
+            out += feed(sum(b.lines for b in segment))
+        if block is not None:
+            out += cut_paper(cut, full_cut)
+        segment = []
+    return bytes(out)
+
+
+def raster_image(image: "Image") -> bytes:
+    """Return a grayscale PIL image as GS v 0 bands: dark pixels print, light ones do not."""
+    mono = image.convert("L").point(lambda v: 255 if v < 160 else 0, mode="1")
+    row_bytes = (mono.width + 7) // 8
+    packed = mono.tobytes()  # mode "1": rows padded to whole bytes, set bit = print a dot
+    out = bytearray()
+    for top in range(0, mono.height, _BAND_ROWS):
+        rows = min(_BAND_ROWS, mono.height - top)
+        out += _raster_header(row_bytes, rows)
+        out += packed[top * row_bytes : (top + rows) * row_bytes]
+    return bytes(out)
+
+
+def cut_paper(cut: bool = True, full: bool = False) -> bytes:
+    """Return the end of a slip: feed past the cutter and cut, or feed to the tear bar."""
+    if not cut:
+        return feed(_NO_CUT_FEED)
+    return feed(_CUT_FEED) + GS + (b"V\x00" if full else b"V\x01")
 
 
 def encode_text(text: str) -> bytes:
@@ -91,8 +166,11 @@ def qr_raster(data: str, width: int) -> bytes:
                 bits = (bits << 1) | dark
         line = (bits << (row_bytes * 8 - dots)).to_bytes(row_bytes, "big")
         body += line * scale
-    header = GS + b"v0\x00" + row_bytes.to_bytes(2, "little") + dots.to_bytes(2, "little")
-    return header + bytes(body)
+    return _raster_header(row_bytes, dots) + bytes(body)
+
+
+def _raster_header(row_bytes: int, rows: int) -> bytes:
+    return GS + b"v0\x00" + row_bytes.to_bytes(2, "little") + rows.to_bytes(2, "little")
 
 
 def _qr_fn(params: bytes) -> bytes:

@@ -180,7 +180,7 @@ def _(r: VoidReceipt, width: int) -> list[Block]:
 
 @_layout.register
 def _(r: CheckinSlip, width: int) -> list[Block]:
-    blocks: list[Block] = _title(r.store, "签到凭条", width)
+    blocks: list[Block] = _title(r.store, "签到凭条", width, r.reprint)
     blocks += [Rule()]
     blocks += _field("编号", r.number, width)
     blocks += _field("时间", r.created_at.strftime(_TIME), width)
@@ -197,7 +197,7 @@ def _(r: CheckinSlip, width: int) -> list[Block]:
 @_layout.register
 def _(r: RestockSlip, width: int) -> list[Block]:
     source, party = _SOURCES.get(r.source, (r.source, "来源方"))
-    blocks: list[Block] = _title(r.store, "入库单", width)
+    blocks: list[Block] = _title(r.store, "入库单", width, r.reprint)
     blocks += [Rule()]
     blocks += _field("单号", r.number, width)
     blocks += _field("时间", r.created_at.strftime(_TIME), width)
@@ -215,7 +215,7 @@ def _(r: RestockSlip, width: int) -> list[Block]:
 
 @_layout.register
 def _(r: DailySummary, width: int) -> list[Block]:
-    blocks: list[Block] = _title(r.store, "日结汇总", width)
+    blocks: list[Block] = _title(r.store, "日结汇总", width, r.reprint)
     blocks += [Rule()]
     blocks += _field("日期", r.day.isoformat(), width)
     blocks += _field("终端", r.kiosk_id, width)

@@ -2,7 +2,17 @@
 
 from typing import Protocol
 
-STATUSES = ("ok", "offline", "paper_out", "cover_open", "unknown")
+STATUSES = ("ok", "paper_low", "offline", "paper_out", "cover_open", "unknown")
+PRINTABLE = ("ok", "paper_low")
+
+STATE_MESSAGES = {
+    "ok": "打印机正常",
+    "paper_low": "打印纸快用完了",
+    "offline": "打印机未连接",
+    "paper_out": "打印机缺纸",
+    "cover_open": "打印机盖未关好",
+    "unknown": "打印机状态未知",
+}
 
 _MESSAGES = {
     "offline": "打印机未连接",
@@ -31,5 +41,5 @@ class ReceiptPrinter(Protocol):
         ...
 
     def status(self) -> str:
-        """Return ok, offline, paper_out, cover_open or unknown."""
+        """Return ok, paper_low, offline, paper_out, cover_open or unknown (no answer)."""
         ...

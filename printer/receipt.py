@@ -1,8 +1,8 @@
 """Receipt data: what the kiosk hands to the printer layout."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 RestockSource = Literal["donation", "purchase", "transfer"]
 
@@ -65,6 +65,7 @@ class CheckinSlip:
     household: str
     points: int
     balance_after: int
+    reprint: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class RestockSlip:
     source: RestockSource
     donor: str | None
     unit_value: int | None  # cents
+    reprint: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,54 @@ class DailySummary:
     checkins: int
     points_earned: int
     voids: int
+    reprint: bool = False
 
 
 Receipt = ExchangeReceipt | VoidReceipt | CheckinSlip | RestockSlip | DailySummary
+
+
+_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (ExchangeReceipt, VoidReceipt, CheckinSlip, RestockSlip, DailySummary)
+}
+
+
+def to_data(receipt: Receipt) -> dict[str, Any]:
+    """Return a receipt as JSON-ready data, so it can be laid out again for a reprint."""
+    data: dict[str, Any] = {"type": type(receipt).__name__}
+    for f in fields(receipt):
+        data[f.name] = _plain(getattr(receipt, f.name))
+    return data
+
+
+def from_data(data: dict[str, Any]) -> Receipt:
+    """Return the receipt that to_data() turned into ``data``."""
+    try:
+        cls = _TYPES[data["type"]]
+    except (KeyError, TypeError):
+        raise ValueError("not receipt data") from None
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name == "created_at":
+            value = datetime.fromisoformat(value)
+        elif f.name == "day":
+            value = date.fromisoformat(value)
+        elif f.name == "items":
+            value = tuple(ReceiptItem(*item) for item in value)
+        elif f.name == "goods_out":
+            value = tuple((name, qty) for name, qty in value)
+        values[f.name] = value
+    return cls(**values)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    if isinstance(value, ReceiptItem):
+        return [value.name, value.qty, value.points]
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value

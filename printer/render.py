@@ -28,9 +28,15 @@ _OTHER_FONTS = (
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-def render_image(doc: Document, width: int = 32) -> Image.Image:
-    """Draw a document as a grayscale image of the paper."""
-    canvas = _Canvas(width)
+def render_image(
+    doc: Document, width: int = 32, *, margin: int = MARGIN, guides: bool = True
+) -> Image.Image:
+    """Draw a document as a grayscale image of the paper.
+
+    ``guides`` draws what is not ink (the cut line, a missing-font note); without them and
+    with no margin the image is exactly the printable width, ready to send as a raster.
+    """
+    canvas = Canvas(width, margin, guides)
     if not _font_path(bold=False):
         canvas.note("(no CJK font found: Chinese will not show)")
     for block in doc:
@@ -43,7 +49,7 @@ def render_image(doc: Document, width: int = 32) -> Image.Image:
         elif isinstance(block, QR):
             canvas.qr(block.data)
         elif isinstance(block, Feed):
-            canvas.y += LINE * block.lines
+            canvas.feed(block.lines)
         elif isinstance(block, Cut):
             canvas.cut()
     return canvas.finish()
@@ -63,17 +69,19 @@ def png_bytes(doc: Document, width: int = 32) -> bytes:
     return buf.getvalue()
 
 
-class _Canvas:
+class Canvas:
     """A tall sheet that grows downwards as lines are drawn, cropped when finished."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, margin: int = MARGIN, guides: bool = True) -> None:
         self.width = width
-        self.image = Image.new("L", (width * CELL + 2 * MARGIN, 4000), 255)
+        self.margin = margin
+        self.guides = guides
+        self.image = Image.new("L", (width * CELL + 2 * margin, 4000), 255)
         self.draw = ImageDraw.Draw(self.image)
-        self.y = MARGIN
+        self.y = margin
 
     def _grow(self, height: int) -> None:
-        if self.y + height + MARGIN <= self.image.height:
+        if self.y + height + self.margin <= self.image.height:
             return
         bigger = Image.new("L", (self.image.width, self.image.height * 2 + height), 255)
         bigger.paste(self.image, (0, 0))
@@ -81,7 +89,9 @@ class _Canvas:
 
     def note(self, message: str) -> None:
         log.warning("receipt preview: %s", message)
-        self.draw.text((MARGIN, self.y), message, fill=128, font=ImageFont.load_default())
+        if not self.guides:
+            return
+        self.draw.text((self.margin, self.y), message, fill=128, font=ImageFont.load_default())
         self.y += LINE
 
     def text(self, line: str, align: str, bold: bool, double: bool) -> None:
@@ -90,15 +100,15 @@ class _Canvas:
         font = _font(CELL * 2 * scale, bold)
         free = self.width - display_width(line) * scale
         start = {"left": 0, "center": free // 2, "right": free}.get(align, 0)
-        x = MARGIN + start * CELL
+        x = self.margin + start * CELL
         for c in line:
             self.draw.text((x, self.y), c, fill=0, font=font)
             x += char_width(c) * CELL * scale
         self.y += LINE * scale
 
-    def qr(self, data: str) -> None:
+    def qr(self, data: str, box: int | None = None) -> None:
         modules = qr_matrix(data)
-        box = max(2, min(8, self.width * CELL * 6 // 10 // len(modules)))
+        box = box or max(2, min(8, self.width * CELL * 6 // 10 // len(modules)))
         size = len(modules) * box
         self._grow(size)
         left = (self.image.width - size) // 2
@@ -109,15 +119,28 @@ class _Canvas:
                     self.draw.rectangle((x, y, x + box - 1, y + box - 1), fill=0)
         self.y += size
 
+    def bitmap(self, image: Image.Image, align: str = "left") -> None:
+        """Paste a printed raster (black on white) at the current line."""
+        self._grow(image.height)
+        free = self.image.width - 2 * self.margin - image.width
+        start = {"center": free // 2, "right": free}.get(align, 0)
+        self.image.paste(image.convert("L"), (self.margin + max(start, 0), self.y))
+        self.y += image.height
+
+    def feed(self, lines: int) -> None:
+        self._grow(LINE * lines)
+        self.y += LINE * lines
+
     def cut(self) -> None:
         self._grow(LINE)
-        mid = self.y + LINE // 2
-        for x in range(0, self.image.width, 12):
-            self.draw.line((x, mid, x + 6, mid), fill=160)
+        if self.guides:
+            mid = self.y + LINE // 2
+            for x in range(0, self.image.width, 12):
+                self.draw.line((x, mid, x + 6, mid), fill=160)
         self.y += LINE
 
     def finish(self) -> Image.Image:
-        return self.image.crop((0, 0, self.image.width, self.y + MARGIN))
+        return self.image.crop((0, 0, self.image.width, self.y + self.margin))
 
 
 @lru_cache(maxsize=2)

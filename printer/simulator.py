@@ -31,7 +31,7 @@ class SimulatedPrinter:
                 (self.spool_dir / f"job-{self._count:06d}.bin").write_bytes(data)
 
     def status(self) -> str:
-        """Return ok, or the failure set with fail()."""
+        """Return ok, or the failure set with fail(), as a real printer's DLE EOT would."""
         with self._lock:
             return self._failure or "ok"
 
@@ -52,6 +52,17 @@ class SimulatedPrinter:
         """Return the most recent job, if any."""
         with self._lock:
             return self._jobs[-1] if self._jobs else None
+
+    def preview_png(self, index: int = -1, width: int = 32) -> bytes | None:
+        """Return a PNG of a kept job (the last by default) as it would print, if kept."""
+        from printer.preview import preview_png
+
+        jobs = self.jobs
+        try:
+            data = jobs[index]
+        except IndexError:
+            return None
+        return preview_png(data, width)
 
     def clear(self) -> None:
         """Forget all kept jobs."""

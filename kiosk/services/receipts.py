@@ -1,8 +1,12 @@
-"""Receipt records: laid out and encoded in the transaction of what they record."""
+"""Receipt records: laid out and encoded in the transaction of what they record.
+
+Each record is also its print job: committed as "pending", printed afterwards by the print
+queue (kiosk.services.printing), so a printer fault can never undo what it records.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,22 +20,33 @@ from printer.layout import layout, to_text
 
 def local_time(k: Kiosk, at: datetime) -> datetime:
     """Return a stored UTC time in the store's zone, as printed."""
-    from datetime import UTC
-
     return at.replace(tzinfo=UTC).astimezone(k.zone).replace(tzinfo=None)
 
 
-def store_receipt(s: Session, k: Kiosk, kind: str, ref: str, doc_source: Any, at: datetime):
-    """Lay out a receipt, encode it and add its record to the session."""
+def store_receipt(
+    s: Session,
+    k: Kiosk,
+    kind: str,
+    ref: str,
+    doc_source: Any,
+    at: datetime,
+    reprint_of: int | None = None,
+    number: str | None = None,
+) -> Receipt:
+    """Lay out a receipt, encode it and add its record (a pending print job) to the session."""
     doc = layout(doc_source, width=k.paper_width)
     row = Receipt(
         kind=kind,
         ref=ref,
-        number=doc_source.number,
+        number=number if number is not None else doc_source.number,
         text=to_text(doc, k.paper_width),
         escpos=to_escpos(doc, width=k.paper_width),
+        source=r.to_data(doc_source),
         created_at=at,
+        queued_at=at,
         status="pending",
+        attempts=0,
+        reprint_of=reprint_of,
     )
     s.add(row)
     s.flush()

@@ -234,7 +234,12 @@ class CheckIn(Base):
 
 
 class Receipt(Base):
-    """A printable record committed with what it records."""
+    """A printable record committed with what it records, and its print job.
+
+    status: pending (queued) → printing → printed; or failed (tries used up) or held (too old
+    to print on its own, or interrupted mid-send): both wait for the shopkeeper, who may
+    retry or dismiss them.
+    """
 
     __tablename__ = "receipts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -244,9 +249,16 @@ class Receipt(Base):
     text: Mapped[str] = mapped_column(Text)
     escpos: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|printed|failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     printed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    error: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(String(200))  # offline | paper_out | … | stale
+    # The receipt's data, to lay it out again (a reprint); None for rows older than the queue.
+    source: Mapped[dict | None] = mapped_column(JSON)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)  # when the job (re)entered
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    printer_state: Mapped[str | None] = mapped_column(String(16))  # as last seen for this job
+    detail: Mapped[str | None] = mapped_column(String(200))
+    reprint_of: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
 
 
 class OutboxRow(Base):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,20 +10,6 @@ from kiosk import demo
 from kiosk.bootstrap import bootstrap
 from kiosk.config import load
 from printer.simulator import SimulatedPrinter
-
-
-def run_kiosk(*args: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess[str]:
-    """Run the kiosk CLI in a fresh interpreter and capture what it prints."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        **kw,
-    )
 
 
 @pytest.fixture

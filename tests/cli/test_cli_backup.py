@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import run_kiosk
+from cli_helpers import run_kiosk
 
 from kiosk.backup import backup, prune
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import run_kiosk
+from cli_helpers import run_kiosk
 
 from kiosk import __version__
 

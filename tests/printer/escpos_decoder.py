@@ -1,4 +1,5 @@
-"""An independent ESC/POS reader for tests: text lines, QR payloads, rasters, cuts, unknowns."""
+"""An independent ESC/POS reader for tests: text lines, QR payloads, rasters, cuts, status
+requests (DLE EOT) and anything it does not understand."""
 
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ class Decoded:
     cuts: list[bytes] = field(default_factory=list)
     feeds: list[int] = field(default_factory=list)
     unknown: list[bytes] = field(default_factory=list)
+    status_requests: list[int] = field(default_factory=list)
     inits: int = 0
     chinese_mode: bool = False
     commands: list[str] = field(default_factory=list)
@@ -72,6 +74,14 @@ def decode(data: bytes) -> Decoded:
             else:
                 out.unknown.append(need(2))
                 i += 2
+        elif b == 0x10:
+            head = need(3)
+            if head[1] == 0x04 and head[2] in (1, 2, 3, 4):
+                out.commands.append("DLE EOT")
+                out.status_requests.append(head[2])
+            else:
+                out.unknown.append(head)
+            i += 3
         elif b == 0x1C:
             cmd = need(2)[1:2]
             out.commands.append("FS " + cmd.decode("latin-1"))
@@ -133,3 +143,10 @@ def raster_to_image(bits: np.ndarray, quiet: int = 16) -> np.ndarray:
     """Return a printed raster as an 8-bit grayscale image (black dots on white paper)."""
     image = np.where(bits, 0, 255).astype(np.uint8)
     return np.pad(image, quiet, constant_values=255)
+
+
+def raster_page(decoded: Decoded, quiet: int = 16) -> np.ndarray:
+    """Return all raster images stacked top to bottom as one grayscale page."""
+    width = max(r.shape[1] for r in decoded.rasters)
+    padded = [np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in decoded.rasters]
+    return raster_to_image(np.vstack(padded), quiet)

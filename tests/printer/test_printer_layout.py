@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from printer.blocks import QR, Cut, Text
 from printer.layout import columns_for_paper, display_width, layout, to_text
-from printer.receipt import ExchangeReceipt, ReceiptItem
+from printer.receipt import ExchangeReceipt, ReceiptItem, from_data, to_data
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -20,6 +20,11 @@ CASES = {
     "checkin_58": (samples.CHECKIN, 32),
     "restock_58": (samples.RESTOCK, 32),
     "summary_80": (samples.SUMMARY, 48),
+    "exchange_plain_80": (samples.PLAIN_EXCHANGE, 48),
+    "void_80": (samples.VOID, 48),
+    "checkin_reprint_58": (replace(samples.CHECKIN, reprint=True), 32),
+    "restock_80": (samples.RESTOCK, 48),
+    "summary_58": (samples.SUMMARY, 32),
 }
 
 
@@ -74,6 +79,25 @@ def test_reprint_mark_comes_first() -> None:
     assert isinstance(first, Text)
     assert "重打" in first.text
     assert "重打" not in to_text(layout(samples.PLAIN_EXCHANGE, 32), 32)
+
+
+@pytest.mark.parametrize(
+    "receipt", [samples.VOID, samples.CHECKIN, samples.RESTOCK, samples.SUMMARY]
+)
+def test_every_slip_can_be_marked_as_a_reprint(receipt) -> None:
+    assert "重打" not in to_text(layout(receipt, 32), 32)
+    first = layout(replace(receipt, reprint=True), 32)[0]
+    assert isinstance(first, Text) and first.text == "【重打】"
+
+
+@pytest.mark.parametrize(
+    "receipt",
+    [samples.BUSY_EXCHANGE, samples.VOID, samples.CHECKIN, samples.RESTOCK, samples.SUMMARY],
+)
+def test_receipt_data_survives_a_round_trip_through_json(receipt) -> None:
+    import json
+
+    assert from_data(json.loads(json.dumps(to_data(receipt)))) == receipt
 
 
 def test_pending_sync_is_marked_only_when_pending() -> None:

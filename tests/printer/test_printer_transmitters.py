@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 import receipt_samples as samples
 from escpos_decoder import decode
+from fake_network_printer import FakeNetworkPrinter
 
 from printer.backends import make_printer
 from printer.escpos import to_escpos
@@ -13,31 +14,6 @@ from printer.ports import PrinterError
 from printer.simulator import SimulatedPrinter
 
 JOB = to_escpos(layout(samples.PLAIN_EXCHANGE, 32))
-
-
-class FakeNetworkPrinter:
-    """A TCP server on a free local port that records what each connection sends."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.received: list[bytes] = []
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        conn, _ = self.server.accept()
-        with conn:
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
-        self.received.append(b"".join(chunks))
-        self.done.set()
-
-    def close(self) -> None:
-        self.server.close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -128,8 +104,7 @@ def test_file_backend_in_a_missing_folder_is_offline(tmp_path) -> None:
 def test_network_backend_delivers_a_receipt_that_decodes(fake_network_printer) -> None:
     printer = make_printer("network", host="127.0.0.1", port=fake_network_printer.port, timeout=5)
     printer.send(JOB)
-    assert fake_network_printer.done.wait(5)
-    (received,) = fake_network_printer.received
+    (received,) = fake_network_printer.wait_printed(1)
     assert received == JOB
     decoded = decode(received)
     assert "交易号：X20240501-0008" in decoded.texts
@@ -148,8 +123,7 @@ def test_refused_network_connection_is_reported_offline() -> None:
 def test_network_port_may_come_from_configuration_as_text(fake_network_printer) -> None:
     printer = make_printer("network", host="127.0.0.1", port=str(fake_network_printer.port))
     printer.send(b"hello")
-    assert fake_network_printer.done.wait(5)
-    assert fake_network_printer.received == [b"hello"]
+    assert fake_network_printer.wait_printed(1) == [b"hello"]
 
 
 def test_usb_backend_without_a_device_is_offline() -> None:
