@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     restore.set_defaults(handler=_restore)
 
+    pin = sub.add_parser("set-pin", help="set the shopkeeper's admin PIN (4-12 digits)")
+    where = pin.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path)
+    where.add_argument("--data", type=Path)
+    pin.set_defaults(handler=_set_pin)
+
     from sync.central.cli import add_parser as add_central
 
     add_central(sub)
@@ -161,6 +167,11 @@ def _demo(args: argparse.Namespace) -> int:
     cards = demo.cards(runtime.kiosk, data)
     for card in cards:
         print(f"card {card['code']} {card['name']} {card['balance']}")
+    from kiosk.services import shop
+
+    if not shop.pin_is_set(runtime.kiosk):
+        shop.set_pin(runtime.kiosk, shop.DEMO_PIN, actor="demo")
+    print(f"admin http://{args.host}:{args.port}/admin/ PIN {shop.DEMO_PIN}")
     print(f"office {central_url} user admin password {saved['office_password']}")
     sys.stdout.flush()
     runtime.sync.start()
@@ -263,6 +274,31 @@ def _restore(args: argparse.Namespace) -> int:
     print(f"restored {args.file} to {db}")
     if kept:
         print(f"the replaced database is kept as {kept}")
+    return 0
+
+
+def _set_pin(args: argparse.Namespace) -> int:
+    import getpass
+
+    from kiosk.bootstrap import bootstrap
+    from kiosk.services import shop
+
+    if sys.stdin.isatty():
+        new = getpass.getpass("PIN (4-12 digits): ")
+        if new != getpass.getpass("again: "):
+            print("kiosk set-pin: the two PINs differ", file=sys.stderr)
+            return 2
+    else:
+        new = sys.stdin.readline().strip()
+    runtime = bootstrap(_settings_for(args))
+    try:
+        shop.set_pin(runtime.kiosk, new, actor="cli")
+    except shop.PinRefused:
+        print("kiosk set-pin: a PIN has 4 to 12 digits", file=sys.stderr)
+        return 2
+    finally:
+        runtime.close()
+    print("ok: PIN set; open /admin/")
     return 0
 
 

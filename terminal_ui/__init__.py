@@ -1,4 +1,4 @@
-"""The terminal's web app: touch screens, the JSON API and screen updates."""
+"""The terminal's web app: touch screens, the JSON API, screen updates and the admin screen."""
 
 from __future__ import annotations
 
@@ -9,20 +9,30 @@ from kiosk.bootstrap import Runtime
 
 def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
     """Create the Flask app for one terminal."""
+    from kiosk.services.shop import session_secret
+
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_AS_ASCII=False,
         LANGUAGE=runtime.settings.ui.language,
+        # Only the shopkeeper's screen has a session: its cookie is sent to /admin and nowhere
+        # else, so the resident screen and the API stay cookie-free.
+        SECRET_KEY=session_secret(runtime.kiosk),
+        SESSION_COOKIE_NAME="kiosk_admin",
+        SESSION_COOKIE_PATH="/admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
     )
     app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from terminal_ui import api, errors, screens
+    from terminal_ui import admin, api, errors, screens
 
     app.register_blueprint(api.bp)
     app.register_blueprint(screens.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)
     return app

@@ -2,18 +2,66 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 
+from kiosk.services import shop
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import LANGUAGES, catalogue, translate
 
 bp = Blueprint("screens", __name__)
+
+# Seconds: the done screen stays this long; a shop screen nobody touches this long asks
+# "still there?", and gives up (cancelling, nothing spent) this long after asking.
+DONE_SECONDS = 20
+IDLE_SECONDS = 120
+STILL_SECONDS = 30
+
+# A product's picture: the first rule whose word is in its name, else its category's, else a box.
+# (Words to match, not words shown: they stay out of the message catalogues.)
+ICON_RULES = [
+    ("洗衣", "detergent"),
+    ("洗发", "shampoo"),
+    ("沐浴", "shampoo"),
+    ("卷纸", "roll"),
+    ("抽纸", "tissue"),
+    ("纸巾", "tissue"),
+    ("牙膏", "toothpaste"),
+    ("牙刷", "toothbrush"),
+    ("毛巾", "towel"),
+    ("保温", "flask"),
+    ("油", "oil"),
+    ("米", "rice"),
+    ("面", "noodle"),
+    ("盐", "salt"),
+    ("酱", "soy"),
+    ("醋", "soy"),
+    ("皂", "soap"),
+    ("杯", "mug"),
+    ("盆", "basin"),
+    ("伞", "umbrella"),
+]
+CATEGORY_ICONS = {"粮油": "grain", "日用": "home", "个护": "care"}
 
 
 @bp.app_context_processor
 def _helpers():
     lang = language()
     return {"_": lambda message, **kw: translate(message, lang, **kw), "lang": lang}
+
+
+def screen_config() -> dict:
+    """Return what the resident screen's script needs besides its messages."""
+    cfg = current_app.config
+    voice = shop.settings(runtime().kiosk).voice
+    return {
+        "voice": bool(cfg.get("VOICE_DEFAULT", True)) if voice is None else voice,
+        "speech_lang": "zh-CN" if language() == "zh_CN" else "en-US",
+        "done_seconds": float(cfg.get("TERMINAL_DONE_SECONDS", DONE_SECONDS)),
+        "idle_seconds": float(cfg.get("TERMINAL_IDLE_SECONDS", IDLE_SECONDS)),
+        "still_seconds": float(cfg.get("TERMINAL_STILL_SECONDS", STILL_SECONDS)),
+        "icon_rules": ICON_RULES,
+        "category_icons": CATEGORY_ICONS,
+    }
 
 
 @bp.get("/")
@@ -24,6 +72,7 @@ def terminal():
         "terminal/index.html",
         store=runtime().settings.kiosk.store,
         messages=catalogue(lang),
+        config=screen_config(),
         languages=LANGUAGES,
         demo_cards=current_app.config.get("DEMO_CARDS", []),
     )
@@ -31,3 +80,9 @@ def terminal():
     if request.args.get("lang"):
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Strict")
     return response
+
+
+@bp.get("/screen/config")
+def config():
+    """Return the resident screen's settings (it asks again when the shopkeeper changes them)."""
+    return jsonify(screen_config())

@@ -2,7 +2,10 @@
 // The resident's touch screen: shows the terminal's session and sends taps and scans to the API.
 (() => {
   const M = JSON.parse(document.getElementById("messages").textContent || "{}");
+  const C = JSON.parse(document.getElementById("config").textContent || "{}");
   const t = (s) => M[s] || s;
+  // A message with {name}-style blanks filled in.
+  const f = (s, params) => t(s).replace(/\{(\w+)\}/g, (m, k) => (k in params ? params[k] : m));
   const lang = document.body.dataset.lang;
   const $ = (id) => document.getElementById(id);
   let view = null;
@@ -41,12 +44,18 @@
     return json;
   }
 
-  // Sound: a short rising tone for success, a low double tone for failure (Web Audio, no files).
+  // Sound: a short rising tone for success, a low double tone for failure and a three-note
+  // chime for a finished exchange (Web Audio, no files).
   let audio = null;
-  function beep(ok) {
+  const TONES = {
+    ok: [[880, 0], [1320, 0.12]],
+    fail: [[220, 0], [180, 0.2]],
+    done: [[660, 0], [880, 0.15], [1320, 0.3]],
+  };
+  function beep(kind) {
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      const tones = ok ? [[880, 0], [1320, 0.12]] : [[220, 0], [180, 0.2]];
+      const tones = TONES[kind === true ? "ok" : kind === false ? "fail" : kind] || TONES.ok;
       for (const [freq, at] of tones) {
         const osc = audio.createOscillator();
         const gain = audio.createGain();
@@ -57,6 +66,18 @@
         osc.stop(audio.currentTime + at + 0.15);
       }
     } catch (e) { /* no audio device */ }
+  }
+
+  // Spoken prompts in the screen's language, when the shopkeeper has switched them on.
+  function speak(text) {
+    if (!C.voice || !text || !window.speechSynthesis) return;
+    try {
+      window.speechSynthesis.cancel();
+      const u = new SpeechSynthesisUtterance(text);
+      u.lang = C.speech_lang || "zh-CN";
+      u.rate = 0.9;
+      window.speechSynthesis.speak(u);
+    } catch (e) { /* no speech on this machine */ }
   }
 
   // A message stays until the next tap (or a while), so a slow reader is not cut short.
@@ -70,10 +91,16 @@
     messageTimer = setTimeout(() => { box.hidden = true; }, 15000);
   }
   document.addEventListener("pointerdown", () => { $("message").hidden = true; }, true);
-  function fail(err) { beep(false); say(err.message || String(err), false); }
+  function fail(err) {
+    const text = err.message || String(err);
+    beep("fail");
+    say(text, false);
+    speak(text);
+  }
 
   function show(id) {
     for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== id;
+    if (id !== "shop") hideStill();
   }
 
   function refresh() { return viewCall("GET", "/api/session"); }
@@ -82,12 +109,71 @@
     if (view) render();
   }
 
+  // -- timers: none runs while the person is acting ---------------------------------------------
+  // The shop screen asks "still there?" only after idle_seconds without a touch, a key or a scan,
+  // and gives up (nothing spent) still_seconds later; any touch puts both back to the start.
+  let idleTimer = null;
+  let stillTimer = null;
+  let stillLeft = 0;
+  function armIdle() {
+    clearTimeout(idleTimer);
+    if (!view || view.mode !== "exchange" || $("shop").hidden || checkingOut) return;
+    idleTimer = setTimeout(askStill, C.idle_seconds * 1000);
+  }
+  function askStill() {
+    if (!view || view.mode !== "exchange" || $("shop").hidden) return;
+    stillLeft = Math.max(1, Math.round(C.still_seconds));
+    $("still").hidden = false;
+    tickStill();
+    speak(t("Are you still there?"));
+  }
+  function tickStill() {
+    $("still-text").textContent = f("Without a tap, the screen finishes in {seconds} seconds. Nothing is spent.", { seconds: stillLeft });
+    clearTimeout(stillTimer);
+    if (stillLeft <= 0) { giveUp(); return; }
+    stillLeft -= 1;
+    stillTimer = setTimeout(tickStill, 1000);
+  }
+  function hideStill() {
+    clearTimeout(stillTimer);
+    $("still").hidden = true;
+  }
+  function giveUp() {
+    hideStill();
+    viewCall("POST", "/api/session/cancel").then(() => show("idle"), () => refresh().catch(() => {}));
+  }
+  $("still-yes").onclick = () => { hideStill(); armIdle(); };
+  $("still-no").onclick = giveUp;
+  for (const kind of ["pointerdown", "keydown"]) {
+    document.addEventListener(kind, () => {
+      if (!$("still").hidden && kind === "keydown") return; // a scanner's keys do not answer
+      if ($("still").hidden) armIdle();
+      if (!$("done").hidden) armDone();
+    }, true);
+  }
+
+  // The done screen counts down to the card prompt; a tap on it starts the count again.
+  let doneLeft = 0;
+  function armDone() {
+    doneLeft = Math.max(1, Math.round(C.done_seconds));
+    tickDone();
+  }
+  function tickDone() {
+    clearTimeout(doneTimer);
+    $("done-countdown").textContent = f("Back to the start in {seconds} seconds", { seconds: doneLeft });
+    if (doneLeft <= 0) { backToIdle(); return; }
+    doneLeft -= 1;
+    doneTimer = setTimeout(tickDone, 1000);
+  }
+
+  let lastSignature = "";
+  let greeted = null;
   function render() {
     // The done screen stays until the resident taps Done, the timer ends it or a new card starts
     // a session; during checkout the screen waits for the answer instead of the event stream.
     if (checkingOut) return;
     if (doneSession && view.session_id === doneSession) return;
-    if (view.mode === "idle") { if ($("done").hidden) show("idle"); return; }
+    if (view.mode === "idle") { if ($("done").hidden) show("idle"); clearTimeout(idleTimer); return; }
     clearTimeout(doneTimer);
     if (view.mode === "checkin") {
       $("activity-name").textContent = view.activity.name;
@@ -98,6 +184,13 @@
     $("household-name").textContent = view.household.name;
     $("resident-name").textContent = view.resident.name;
     $("balance").textContent = view.household.balance;
+    if (greeted !== view.session_id) {
+      greeted = view.session_id;
+      speak(f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance }));
+    }
+    // A change of cart (a tap here, or a label held to the camera) is the person acting.
+    const signature = view.session_id + JSON.stringify(view.cart);
+    if (signature !== lastSignature) { lastSignature = signature; hideStill(); armIdle(); }
     renderMembers();
     renderGoods();
     renderCart();
@@ -114,9 +207,31 @@
       const b = document.createElement("button");
       b.textContent = m.id === view.resident.id ? m.name + "（" + t("myself") + "）" : m.name;
       b.className = m.id === current ? "current" : "";
+      b.setAttribute("aria-pressed", m.id === current ? "true" : "false");
       b.onclick = () => viewCall("POST", "/api/session/beneficiary", { resident_id: m.id }).catch(fail);
       box.append(b);
     }
+  }
+
+  function iconFor(p) {
+    for (const [word, icon] of C.icon_rules || []) if (p.name.includes(word)) return icon;
+    return (C.category_icons || {})[p.category] || "box";
+  }
+  function icon(id) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("aria-hidden", "true");
+    const use = document.createElementNS(NS, "use");
+    use.setAttribute("href", document.body.dataset.icons + "#i-" + id);
+    svg.append(use);
+    return svg;
+  }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
   }
 
   function renderGoods() {
@@ -124,39 +239,43 @@
     const bar = $("categories");
     bar.replaceChildren();
     for (const c of [null, ...cats]) {
-      const b = document.createElement("button");
-      b.textContent = c === null ? t("all") : c;
-      b.className = c === category ? "current" : "";
+      const b = el("button", c === category ? "current" : "", c === null ? t("all") : c);
+      b.setAttribute("aria-pressed", c === category ? "true" : "false");
       b.onclick = () => { category = c; renderGoods(); };
       bar.append(b);
     }
     const inCart = Object.fromEntries(view.cart.map((l) => [l.product_code, l.qty]));
+    const left = view.remaining;
     const grid = $("goods");
     grid.replaceChildren();
     for (const p of products) {
       if (category !== null && p.category !== category) continue;
-      const card = document.createElement("div");
-      card.className = "good" + (p.stock <= 0 ? " out" : "");
+      const chosen = inCart[p.code] || 0;
+      const out = p.stock <= 0;
+      const tooDear = !out && p.points > left;
+      const card = el("div", "good" + (out ? " out" : "") + (chosen ? " chosen" : ""));
       card.dataset.code = p.code;
-      const name = document.createElement("div");
-      name.className = "name";
-      name.textContent = p.name;
-      const price = document.createElement("div");
-      price.className = "price";
-      price.textContent = p.points + " " + t("points");
-      const stock = document.createElement("div");
-      stock.className = "stock";
-      stock.textContent = p.stock > 0 ? t("In stock") + " " + p.stock + " " + p.unit : t("Out of stock");
-      const add = document.createElement("button");
-      add.className = "add";
-      add.textContent = "＋ " + t("Add");
+      const top = el("div", "top");
+      top.append(icon(iconFor(p)), el("div", "name", p.name));
+      const price = el("div", "price");
+      price.append(el("span", "n", p.points), " " + t("points"));
+      let state;
+      if (out) state = el("div", "state out", t("Out of stock"));
+      else if (tooDear) state = el("div", "state dear", t("Not enough points"));
+      else state = el("div", "stock", t("In stock") + " " + p.stock + " " + p.unit);
+      const buy = el("div", "buy");
+      if (chosen) {
+        const less = el("button", "less", "－");
+        less.setAttribute("aria-label", t("Remove") + " " + p.name);
+        less.onclick = () => setQty(p.code, chosen - 1);
+        buy.append(less, el("span", "count", chosen));
+      }
+      const add = el("button", "add", chosen ? "＋" : "＋ " + t("Add"));
       add.setAttribute("aria-label", t("Add") + " " + p.name);
-      add.disabled = p.stock <= 0;
-      add.onclick = () => setQty(p.code, (inCart[p.code] || 0) + 1);
-      const buy = document.createElement("div");
-      buy.className = "buy";
-      buy.append(price, add);
-      card.append(name, stock, buy);
+      add.disabled = out;
+      add.onclick = () => setQty(p.code, chosen + 1);
+      buy.append(add);
+      card.append(top, price, state, buy);
       grid.append(card);
     }
   }
@@ -167,18 +286,13 @@
     for (const line of view.cart) {
       const li = document.createElement("li");
       li.dataset.code = line.product_code;
-      const name = document.createElement("div");
-      name.textContent = line.name + " · " + line.points + " " + t("points");
-      const qty = document.createElement("div");
-      qty.className = "qty";
-      const minus = document.createElement("button");
-      minus.textContent = "－";
+      const name = el("div", "line-name", line.name + " · " + line.points + " " + t("points"));
+      const qty = el("div", "qty");
+      const minus = el("button", "", "－");
       minus.setAttribute("aria-label", t("Remove") + " " + line.name);
       minus.onclick = () => setQty(line.product_code, line.qty - 1);
-      const n = document.createElement("span");
-      n.textContent = line.qty;
-      const plus = document.createElement("button");
-      plus.textContent = "＋";
+      const n = el("span", "", line.qty);
+      const plus = el("button", "", "＋");
       plus.setAttribute("aria-label", t("Add") + " " + line.name);
       plus.onclick = () => setQty(line.product_code, line.qty + 1);
       qty.append(minus, n, plus);
@@ -201,9 +315,10 @@
   async function scan(code) {
     try {
       const v = await viewCall("POST", "/api/scan", { code });
-      beep(true);
+      beep("ok");
       if (v.scan && v.scan.kind === "checkin") {
         $("checkin-last").textContent = "✔ " + t("Checked in") + "：" + v.scan.resident + " +" + v.scan.points;
+        speak(f("{name} checked in: {points} points added.", { name: v.scan.resident, points: v.scan.points }));
       }
       if (v.scan && v.scan.kind === "product") { lastCode = v.scan.product_code; loadProducts(); }
     } catch (e) { fail(e); }
@@ -213,22 +328,26 @@
     $("confirm").disabled = true;
     const sessionId = view.session_id;
     checkingOut = true;
+    clearTimeout(idleTimer);
+    hideStill();
     try {
       const r = await call("POST", "/api/session/checkout", { session_id: sessionId });
       checkingOut = false;
       doneSession = sessionId;
-      beep(true);
+      beep("done");
       $("new-balance").textContent = r.balance_after;
       $("exchange-number").textContent = r.number;
       $("print-state").textContent = r.printed ? t("Receipt printed") : t("The receipt could not be printed; the shopkeeper can reprint it.");
+      $("print-state").classList.toggle("bad", !r.printed);
       show("done");
-      doneTimer = setTimeout(backToIdle, 20000);
+      armDone();
+      speak(f("Exchange complete. {balance} points left. Please take your goods and receipt.", { balance: r.balance_after }));
       loadProducts();
     } catch (e) { checkingOut = false; fail(e); refresh().catch(() => {}); }
   };
   function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh().catch(() => {}); }
   $("done-button").onclick = backToIdle;
-  for (const b of document.querySelectorAll(".cancel")) {
+  for (const b of document.querySelectorAll(".cancel:not(#still-no)")) {
     b.onclick = () => viewCall("POST", "/api/session/cancel").then(() => show("idle"), fail);
   }
   for (const b of document.querySelectorAll(".demo-card")) b.onclick = () => scan(b.dataset.code);
@@ -259,8 +378,20 @@
     const source = new EventSource("/api/events");
     const reload = () => { Promise.all([refresh(), loadProducts()]).catch(() => {}); };
     source.addEventListener("hello", reload);
-    source.addEventListener("change", reload);
+    source.addEventListener("change", (e) => {
+      let what = "";
+      try { what = JSON.parse(e.data).what; } catch (err) { /* an older server */ }
+      if (what === "settings") loadConfig();
+      reload();
+    });
     source.onerror = () => { source.close(); setTimeout(listen, 3000); };
+  }
+  // The shopkeeper switched the spoken prompts (or another setting): take it without a reload.
+  async function loadConfig() {
+    try {
+      const fresh = await call("GET", "/screen/config");
+      Object.assign(C, fresh);
+    } catch (e) { /* keep the settings we have */ }
   }
 
   Promise.all([refresh(), loadProducts()]).catch(fail);

@@ -99,7 +99,7 @@ def base_url(runtime: Runtime, cards: list[dict[str, Any]]) -> Iterator[str]:
     """Serve the terminal app with waitress on a free local port; return its URL."""
     from waitress import create_server, wasyncore
 
-    app = create_app(runtime, {"DEMO_CARDS": cards})
+    app = create_app(runtime, {"DEMO_CARDS": cards, "VOICE_DEFAULT": False})
     sockets: dict = {}
     server = create_server(
         app, map=sockets, host="127.0.0.1", port=0, threads=8, ident="kiosk-test"

@@ -1,0 +1,63 @@
+"use strict";
+// The shopkeeper's screen: PIN pad, sign-out when left alone, and the live check-in list.
+(() => {
+  // Every word shown comes from the server-rendered page, in the page's language.
+  // A screen left alone signs itself out, so the next person at the kiosk does not find it open.
+  const idle = Number(document.body.dataset.idle || 0);
+  if (idle > 0) {
+    let timer = null;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { location.href = "/admin/"; }, (idle + 1) * 1000);
+    };
+    for (const kind of ["pointerdown", "keydown", "input"]) document.addEventListener(kind, arm, true);
+    arm();
+  }
+
+  // PIN pad: the digits go into the PIN field; the field still takes a keyboard.
+  const pad = document.querySelector(".pinpad");
+  const pin = document.getElementById("pin");
+  if (pad && pin) {
+    pad.hidden = false;
+    pad.addEventListener("click", (e) => {
+      const key = e.target.closest("button[data-digit]");
+      if (!key) return;
+      const d = key.dataset.digit;
+      if (d === "clear") pin.value = "";
+      else if (d === "back") pin.value = pin.value.slice(0, -1);
+      else if (pin.value.length < 12) pin.value += d;
+    });
+  }
+
+  // Check-in: keep the scan field focused for a keyboard-wedge scanner, and show each credit as
+  // it happens, including those the terminal's camera makes.
+  const list = document.getElementById("checkins");
+  const code = document.getElementById("code");
+  if (code && document.body.dataset.page === "checkin") {
+    code.focus();
+    document.addEventListener("pointerup", () => {
+      if (!document.activeElement || document.activeElement === document.body) code.focus();
+    });
+  }
+  if (list && list.dataset.src) {
+    let pending = false;
+    const reload = async () => {
+      if (pending) return;
+      pending = true;
+      try {
+        const res = await fetch(list.dataset.src, { credentials: "same-origin" });
+        if (res.redirected) { location.href = res.url; return; } // signed out meanwhile
+        if (res.ok) list.innerHTML = await res.text();
+      } catch (e) { /* the next change tries again */ }
+      pending = false;
+    };
+    const listen = () => {
+      const source = new EventSource("/api/events");
+      // "hello" comes on every (re)connection: changes made before it may have been missed.
+      source.addEventListener("hello", reload);
+      source.addEventListener("change", reload);
+      source.onerror = () => { source.close(); setTimeout(listen, 3000); };
+    };
+    listen();
+  }
+})();
