@@ -471,8 +471,10 @@ def summary_figures(k: Kiosk, day: date) -> DailySummary:
         s = uow.session
         mine = Exchange.kiosk_id == k.kiosk_id
         made = (Exchange.created_at >= start) & (Exchange.created_at < end)
+        # Exchanges voided since are not counted, like the goods they returned.
+        kept = Exchange.status == "completed"
         exchanges, spent = s.execute(
-            select(func.count(), func.coalesce(func.sum(Exchange.total), 0)).where(mine, made)
+            select(func.count(), func.coalesce(func.sum(Exchange.total), 0)).where(mine, made, kept)
         ).one()
         voids = s.scalar(
             select(func.count()).where(mine, Exchange.voided_at >= start, Exchange.voided_at < end)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import re
 from functools import wraps
 from typing import Any
 
@@ -21,6 +23,8 @@ from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
 log = logging.getLogger(__name__)
+MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
+HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 
@@ -89,10 +93,20 @@ def office_auth(role: str = "viewer"):
 def _json() -> Any:
     if request.content_length and request.content_length > MAX_PUSH_BYTES:
         raise ApiError(413, "too_large", f"the body is larger than {MAX_PUSH_BYTES} bytes")
-    data = request.get_json(silent=True)
+    if not request.is_json:
+        raise ApiError(400, "bad_request", "the body must be JSON (application/json)")
+    try:
+        # Strict JSON: NaN and Infinity cannot be stored in PostgreSQL's json columns.
+        data = json.loads(request.get_data(cache=False), parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
+        raise ApiError(400, "bad_request", "the body must be JSON") from None
     if data is None:
         raise ApiError(400, "bad_request", "the body must be JSON")
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 @bp.post("/push")
@@ -122,8 +136,8 @@ def changes():
         limit = int(request.args.get("limit", "500"))
     except ValueError:
         raise ApiError(400, "invalid", "after and limit must be whole numbers") from None
-    if after < 0 or limit < 1:
-        raise ApiError(400, "invalid", "after must be ≥ 0 and limit ≥ 1")
+    if not 0 <= after <= MAX_CURSOR or limit < 1:
+        raise ApiError(400, "invalid", f"after must be from 0 to {MAX_CURSOR} and limit ≥ 1")
     return jsonify(feed.changes_for(central(), g.kiosk_id, after, limit))
 
 
@@ -168,7 +182,9 @@ def programme_stats():
 @office_auth("viewer")
 def household(household_id: str):
     """Return a household's balance and members."""
-    found = stats.household(central(), household_id[:40])
+    # Ids are short and plain: anything else (a NUL, say, which PostgreSQL refuses) is unknown.
+    known_form = HOUSEHOLD_ID.fullmatch(household_id)
+    found = stats.household(central(), household_id) if known_form else None
     if found is None:
         raise ApiError(404, "not_found", "no such household")
     return jsonify(found)

@@ -60,7 +60,8 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
-        kiosk = s.get(Kiosk, kiosk_id)
+        # One batch per kiosk at a time: a repeated request waits, then finds its entries held.
+        kiosk = s.get(Kiosk, kiosk_id, with_for_update=True)
         by_id = {
             row.id: row
             for row in s.scalars(
@@ -80,7 +81,10 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             known = by_id.get(entry["id"])
             if known is not None:
                 if known.digest == digest and known.kiosk_id == kiosk_id:
-                    outcome.results.append(_result(entry, "duplicate"))
+                    if known.status == "rejected":  # a retry hears the answer it missed
+                        outcome.results.append(_result(entry, "rejected", known.reason))
+                    else:
+                        outcome.results.append(_result(entry, "duplicate"))
                 else:
                     outcome.conflict = True
                     outcome.results.append(
@@ -103,6 +107,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 status, reason = "rejected", f"invalid: {exc}"
             except _Refused as exc:
                 status, reason = "rejected", exc.reason
+            reason = reason[:200] if reason else None
             s.add(
                 SyncEntry(
                     id=entry["id"],
@@ -116,7 +121,9 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 )
             )
             used_seqs.add(entry["seq"])
-            by_id[entry["id"]] = SyncEntry(id=entry["id"], kiosk_id=kiosk_id, digest=digest)
+            by_id[entry["id"]] = SyncEntry(
+                id=entry["id"], kiosk_id=kiosk_id, digest=digest, status=status, reason=reason
+            )
             outcome.results.append(_result(entry, status, reason))
         s.flush()
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
@@ -246,6 +253,10 @@ class _Batch:
         ledger = p["ledger"]
         if ledger["kind"] != "spend" or -ledger["points"] != p["total"]:
             raise _Refused("the ledger entry does not match the exchange total")
+        if ledger["household_id"] != p["household_id"]:
+            raise _Refused("the ledger entry is for another household")
+        if self.s.get(Exchange, p["exchange_id"]) is not None:
+            raise _Refused("exchange id already held")
         if sum(line["points"] for line in p["lines"]) != p["total"]:
             raise _Refused("the lines do not add up to the total")
         self._ledger(ledger)
@@ -284,6 +295,8 @@ class _Batch:
             raise _Refused("exchange already voided")
         if p["ledger"]["kind"] != "void" or p["ledger"]["points"] != exchange.total:
             raise _Refused("the ledger entry does not match the voided total")
+        if p["ledger"]["household_id"] != exchange.household_id:
+            raise _Refused("the ledger entry is for another household")
         self._ledger(p["ledger"])
         exchange.status = "voided"
         at = parse_time(p["ledger"]["created_at"])
@@ -292,6 +305,10 @@ class _Batch:
     def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         if p["ledger"]["kind"] != "earn" or p["ledger"]["points"] != p["points"]:
             raise _Refused("the ledger entry does not match the check-in points")
+        if p["ledger"]["household_id"] != p["household_id"]:
+            raise _Refused("the ledger entry is for another household")
+        if self.s.get(CheckIn, p["checkin_id"]) is not None:
+            raise _Refused("check-in id already held")
         self._ledger(p["ledger"])
         twice = self.s.scalar(
             select(CheckIn.id).where(
@@ -364,7 +381,7 @@ class _Batch:
         self.s.add(
             AuditEntry(
                 at=parse_time(p["at"]),
-                actor=f"{self.kiosk.id}:{p['actor']}",
+                actor=f"{self.kiosk.id}:{p['actor']}"[:80],
                 action=p["action"],
                 target=p.get("target", ""),
                 details=p.get("details") or {},

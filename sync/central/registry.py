@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from sync.central.models import (
     Resident,
     Store,
 )
+
+KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
 
 
 class RegistryError(ValueError):
@@ -72,6 +75,13 @@ def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cl
     name = " ".join((store or "").split())
     if not name or len(name) > 80:
         raise RegistryError("a store name of 1 to 80 characters is needed")
+    # The id travels in every push, which must pass the protocol's check; CENTRAL is our chain.
+    if kiosk_id is not None and (
+        not isinstance(kiosk_id, str)
+        or not KIOSK_ID.fullmatch(kiosk_id)
+        or kiosk_id == CENTRAL_CHAIN
+    ):
+        raise RegistryError("a kiosk id is 1 to 40 letters, digits, . _ or - (and not CENTRAL)")
     token = "ekt_" + secrets.token_urlsafe(32)
     with c.uow() as uow:
         s = uow.session
@@ -454,15 +464,33 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
         if activity is None:
             raise RegistryError(f"no activity {activity_id}")
         done = set(s.scalars(select(CheckIn.resident_id).where(CheckIn.activity_id == activity_id)))
-        for rid in dict.fromkeys(resident_ids):
-            person = s.get(Resident, rid)
+        wanted = list(dict.fromkeys(resident_ids))
+        people = {
+            p.id: p
+            for part in _chunks(wanted)
+            for p in s.scalars(select(Resident).where(Resident.id.in_(part)))
+        }
+        # Lock the households first and in id order, as a kiosk's push does: locking one after
+        # the feed lock (taken by the first credit) could deadlock with a push.
+        households = {
+            h.id: h
+            for part in _chunks(sorted({p.household_id for p in people.values()}))
+            for h in s.scalars(
+                select(Household)
+                .where(Household.id.in_(part))
+                .order_by(Household.id)
+                .with_for_update()
+            )
+        }
+        for rid in wanted:
+            person = people.get(rid)
             if person is None or rid in done:
                 skipped.append(rid)
                 continue
             if activity.cap is not None and len(done) >= activity.cap:
                 skipped.append(rid)
                 continue
-            household = s.get(Household, person.household_id)
+            household = households[person.household_id]
             checkin_id = str(uuid.uuid4())
             credit(s, now, household, activity.points, "earn", checkin_id)
             s.add(
@@ -482,3 +510,8 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
         audit(s, now, actor, "award", activity_id, credited=len(credited), skipped=len(skipped))
         uow.commit()
     return {"credited": credited, "skipped": skipped}
+
+
+def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
+    """Split a long list of ids so that each IN (...) stays within the drivers' limits."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
