@@ -1,0 +1,15 @@
+"""The kiosk killed with SIGKILL twenty times mid-stream loses and doubles nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.crash import run
+
+
+@pytest.mark.slow
+def test_twenty_sigkills_lose_no_acknowledged_checkout_and_deliver_everything_once(tmp_path):
+    report = run(kills=20, seed=7, root=tmp_path)
+    assert report["problems"] == []
+    assert report["acknowledged_checkouts"] > 20  # the stream really ran between the kills
+    assert report["outbox_rows"] >= report["exchanges_at_kiosk"]
