@@ -248,13 +248,15 @@ class SyncClient:
 
     def _succeeded(self) -> None:
         s = self.status
-        s.online, s.failures = True, 0
-        s.last_success = self.k.clock.now()
-        s.backlog = self.backlog()
+        # Count first: whoever sees "online" must not see the backlog of the outage with it.
+        backlog = self.backlog()
         with self.k.uow(write=False) as uow:
-            s.rejected = (
+            rejected = (
                 uow.session.scalar(select(func.count()).where(OutboxRow.status == "rejected")) or 0
             )
+        s.backlog, s.rejected = backlog, rejected
+        s.last_success = self.k.clock.now()
+        s.online, s.failures = True, 0
         self.k.changed("sync")
 
     def _failed(self, error: str) -> None:

@@ -1,0 +1,101 @@
+"""Fixtures for the sync tests: central on SQLite and PostgreSQL over real HTTP, kiosks, a proxy."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+from fault_proxy import FaultProxy
+from sync_helpers import EAST, WEST, CentralServer, Programme
+
+from kiosk.storage.db import make_engine, migrate, sqlite_url
+from sync.central.server import open_central
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+NO_PG = "no PostgreSQL server at 127.0.0.1:5432"
+
+
+def _pg_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{NO_PG} (CI must not skip the PostgreSQL sync tests)")
+        pytest.skip(NO_PG)
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """Return the name of a migrated central database that each test's database copies."""
+    name = f"kt_template_{secrets.token_hex(4)}"
+    with _pg_admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        open_central(PG_URL.format(name=name)).engine.dispose()
+        yield name
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def kiosk_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return an empty migrated kiosk database, copied for each kiosk (migrating takes time)."""
+    path = tmp_path_factory.mktemp("kiosk-template") / "kiosk.db"
+    engine = make_engine(sqlite_url(path))
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """Return a fresh central database URL: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"kt_{secrets.token_hex(6)}"
+    with _pg_admin() as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    try:
+        yield PG_URL.format(name=name)
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def central_server(central_url: str):
+    """Return central served by waitress on 127.0.0.1 (base URL in .base, Central in .central)."""
+    server = CentralServer(central_url)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def programme(central_server: CentralServer, tmp_path: Path, kiosk_template: Path):
+    """Return a seeded programme: K1 at the east store, K2 at the west, K3 also at the east."""
+    p = Programme(central_server, tmp_path, kiosk_template=kiosk_template)
+    p.seed({"K1": EAST, "K2": WEST, "K3": EAST})
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def proxy(central_server: CentralServer):
+    """Return a fault-injecting proxy in front of central."""
+    fp = FaultProxy(
+        lambda: central_server.port,
+        restart=central_server.restart,
+        stop=central_server.stop,
+        start=central_server.start,
+    )
+    yield fp
+    fp.stop()

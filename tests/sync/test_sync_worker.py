@@ -1,0 +1,55 @@
+"""The background sync worker: it delivers soon after a wake, rides out outages and stops."""
+
+from __future__ import annotations
+
+import time
+
+from sync_helpers import (
+    SQLITE_ONLY,
+    applied_per_entry,
+    buy,
+    central_balances,
+    household_id,
+    wait_for,
+)
+
+pytestmark = SQLITE_ONLY
+
+H1 = household_id(1)
+
+
+def test_the_worker_delivers_a_checkout_soon_after_a_wake_and_stops_when_told(programme):
+    k1 = programme.kiosk("K1")
+    k1.sync.sync_once()
+    k1.sync.start(interval=30)  # the regular round is far away: only wake() can be quick
+    time.sleep(0.2)
+    result = buy(k1, programme.codes["王建国"], {"OIL": 1}, online=True)
+    k1.sync.wake()
+    assert wait_for(lambda: central_balances(programme.central)[H1] == result.balance_after)
+    assert wait_for(lambda: k1.sync.backlog() == 0)
+    thread = k1.sync._thread
+    k1.sync.stop(timeout=5)
+    assert not thread.is_alive()
+    assert k1.sync.http.is_closed
+
+
+def test_the_worker_keeps_trying_through_an_outage_and_shows_its_state(programme):
+    k1 = programme.kiosk("K1")
+    k1.sync.start(interval=0.2)
+    assert wait_for(lambda: k1.sync.status.online)
+    programme.server.stop()
+    buy(k1, programme.codes["王建国"], {"SOAP": 2})
+    k1.sync.wake()
+    assert wait_for(lambda: not k1.sync.status.online)
+    state = k1.sync.status.as_dict()
+    assert state["backlog"] >= 1 and state["last_error"]
+
+    programme.server.start()
+    k1.sync.wake()
+    assert wait_for(lambda: k1.sync.backlog() == 0, timeout=8)
+    assert wait_for(lambda: k1.sync.status.online)
+    state = k1.sync.status.as_dict()
+    assert state["backlog"] == 0 and state["last_success"]
+    assert central_balances(programme.central)[H1] == 300 - 16
+    assert set(applied_per_entry(programme.central).values()) == {1}
+    k1.sync.stop(timeout=5)
