@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, SystemClock
@@ -43,7 +43,18 @@ def emit(
     higher id. SQLite serialises writers already; PostgreSQL hands out ids outside transaction
     order, so writers of the feed serialise on an advisory lock held until commit.
     """
+    _lock_feed(s)
+    s.add(Change(kind=kind, data=data, origin_kiosk=origin_kiosk, store_id=store_id, created_at=at))
+
+
+def emit_many(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Append many changes to the feed in one insert (after the feed lock, as emit does)."""
+    _lock_feed(s)
+    s.flush()  # changes added one by one earlier in the transaction keep their order
+    s.execute(insert(Change), rows)
+
+
+def _lock_feed(s: Session) -> None:
     if s.bind.dialect.name == "postgresql" and not s.info.get("feed_locked"):
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
         s.info["feed_locked"] = True
-    s.add(Change(kind=kind, data=data, origin_kiosk=origin_kiosk, store_id=store_id, created_at=at))

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.ledger import EntryFacts, chain_hash
-from sync.central.context import Central, emit
+from sync.central.context import Central, emit, emit_many
 from sync.central.models import (
     Alert,
     AuditEntry,
@@ -76,6 +76,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             )
         )
         ctx = _Batch(s, kiosk, now, entries)
+        sync_rows: list[dict[str, Any]] = []
         for entry in entries:
             digest = entry_digest(entry)
             known = by_id.get(entry["id"])
@@ -108,28 +109,31 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             except _Refused as exc:
                 status, reason = "rejected", exc.reason
             reason = reason[:200] if reason else None
-            s.add(
-                SyncEntry(
-                    id=entry["id"],
-                    kiosk_id=kiosk_id,
-                    seq=entry["seq"],
-                    kind=entry["kind"],
-                    digest=digest,
-                    status=status,
-                    reason=reason,
-                    received_at=now,
-                )
+            sync_rows.append(
+                {
+                    "id": entry["id"],
+                    "kiosk_id": kiosk_id,
+                    "seq": entry["seq"],
+                    "kind": entry["kind"],
+                    "digest": digest,
+                    "status": status,
+                    "reason": reason,
+                    "received_at": now,
+                }
             )
             used_seqs.add(entry["seq"])
             by_id[entry["id"]] = SyncEntry(
                 id=entry["id"], kiosk_id=kiosk_id, digest=digest, status=status, reason=reason
             )
             outcome.results.append(_result(entry, status, reason))
-        s.flush()
+        ctx.insert_rows()
+        if sync_rows:
+            s.execute(insert(SyncEntry), sync_rows)
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
         kiosk.last_push = now
         kiosk.last_seen = now
         ctx.check_chain()
+        ctx.insert_alerts()
         ctx.emit_changes()
         outcome.contiguous_seq = kiosk.contiguous_seq
         uow.commit()
@@ -158,37 +162,42 @@ def _contiguous(s: Session, kiosk_id: str, start: int) -> int:
 
 
 class _Batch:
-    """What applying one batch needs at hand: prefetched rows and changes to emit."""
+    """One batch being applied: rows prefetched up front, new rows inserted in bulk at the end.
+
+    Applying entry by entry through the ORM cost a query and a flush per entry; here each table
+    gets one prefetch and one multi-row insert per batch.
+    """
 
     def __init__(self, s: Session, kiosk: Kiosk, now: datetime, entries: list[dict]) -> None:
         self.s = s
         self.kiosk = kiosk
         self.now = now
-        self.new_ledger: list[LedgerEntry] = []
-        self.households: dict[str, Household] = {}
-        ids = {e["payload"].get("household_id") for e in entries if isinstance(e["payload"], dict)}
-        ids |= {
-            (e["payload"].get("ledger") or {}).get("household_id")
-            for e in entries
-            if isinstance(e["payload"], dict) and isinstance(e["payload"].get("ledger"), dict)
-        }
-        ids.discard(None)
+        payloads = [e["payload"] for e in entries if isinstance(e.get("payload"), dict)]
+        ledgers = [p["ledger"] for p in payloads if isinstance(p.get("ledger"), dict)]
+
+        # Prefetching happens before each entry is validated: take only values of a sane form.
+        def strings(values) -> list[str]:
+            return sorted({v for v in values if isinstance(v, str) and len(v) <= 40})
+
+        def ints(values) -> list[int]:
+            return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})
+
         # Lock the batch's households in one order, so two kiosks' batches touching the same
         # households queue instead of deadlocking.
-        for h in s.scalars(
-            select(Household)
-            .where(Household.id.in_([i for i in ids if isinstance(i, str)]))
-            .order_by(Household.id)
-            .with_for_update()
-        ):
-            self.households[h.id] = h
-        seqs = [
-            e["payload"]["ledger"]["seq"]
-            for e in entries
-            if isinstance(e["payload"], dict)
-            and isinstance(e["payload"].get("ledger"), dict)
-            and isinstance(e["payload"]["ledger"].get("seq"), int)
-        ]
+        household_ids = strings([p.get("household_id") for p in payloads])
+        household_ids = sorted(
+            set(household_ids) | set(strings(x.get("household_id") for x in ledgers))
+        )
+        self.households: dict[str, Household] = {
+            h.id: h
+            for h in s.scalars(
+                select(Household)
+                .where(Household.id.in_(household_ids))
+                .order_by(Household.id)
+                .with_for_update()
+            )
+        }
+        seqs = ints(x.get("seq") for x in ledgers)
         self.ledger_seqs = set(
             s.scalars(
                 select(LedgerEntry.seq).where(
@@ -196,6 +205,60 @@ class _Batch:
                 )
             )
         )
+        self.ledger_ids = set(
+            s.scalars(
+                select(LedgerEntry.id).where(
+                    LedgerEntry.id.in_(strings(x.get("id") for x in ledgers))
+                )
+            )
+        )
+        self.exchanges: dict[str, Exchange] = {
+            x.id: x
+            for x in s.scalars(
+                select(Exchange).where(
+                    Exchange.id.in_(strings(p.get("exchange_id") for p in payloads))
+                )
+            )
+        }
+        self.checkin_ids = set(
+            s.scalars(
+                select(CheckIn.id).where(
+                    CheckIn.id.in_(strings(p.get("checkin_id") for p in payloads))
+                )
+            )
+        )
+        self.checked_in = set(
+            s.execute(
+                select(CheckIn.activity_id, CheckIn.resident_id).where(
+                    CheckIn.resident_id.in_(
+                        strings(p.get("resident_id") for p in payloads if "checkin_id" in p)
+                    )
+                )
+            ).all()
+        )
+        self.batch_ids = set(
+            s.scalars(
+                select(Batch.batch_id).where(
+                    Batch.kiosk_id == kiosk.id,
+                    Batch.batch_id.in_(ints(p.get("batch_id") for p in payloads)),
+                )
+            )
+        )
+        self.rows: dict[type, list[dict[str, Any]]] = {
+            model: []
+            for model in (
+                LedgerEntry,
+                Exchange,
+                ExchangeLine,
+                StockMove,
+                Batch,
+                CheckIn,
+                AuditEntry,
+                Alert,
+            )
+        }
+        self.new_exchanges: dict[str, dict[str, Any]] = {}
+        self.new_ledger: list[dict[str, Any]] = []
         self.overdrawn: set[str] = set()
         self.carrier: dict[int, int] = {}  # ledger seq -> outbox seq of the entry carrying it
 
@@ -207,7 +270,7 @@ class _Batch:
 
     # -- ledger-bearing kinds -------------------------------------------------------------
 
-    def _ledger(self, wire: dict[str, Any]) -> LedgerEntry:
+    def _ledger(self, wire: dict[str, Any]) -> None:
         household = self.households.get(wire["household_id"])
         if household is None:
             raise _Refused(f"unknown household {wire['household_id']}")
@@ -226,28 +289,28 @@ class _Batch:
         if chain_hash(wire["prev_hash"], facts) != wire["hash"]:
             self._alert("chain_tamper", f"ledger seq {wire['seq']}: hash does not match contents")
             raise _Refused("hash does not match contents")
-        if self.s.get(LedgerEntry, wire["id"]) is not None:
+        if wire["id"] in self.ledger_ids:
             raise _Refused("ledger entry id already held")
-        entry = LedgerEntry(
-            id=wire["id"],
-            kiosk_id=wire["kiosk_id"],
-            seq=wire["seq"],
-            household_id=household.id,
-            kind=wire["kind"],
-            points=wire["points"],
-            ref=wire["ref"],
-            created_at=parse_time(wire["created_at"]),
-            prev_hash=wire["prev_hash"],
-            hash=wire["hash"],
-            store_id=self.kiosk.store_id,
-        )
-        self.s.add(entry)
-        household.balance += entry.points
-        if household.balance < 0 and entry.points < 0:
+        row = {
+            "id": wire["id"],
+            "kiosk_id": wire["kiosk_id"],
+            "seq": wire["seq"],
+            "household_id": household.id,
+            "kind": wire["kind"],
+            "points": wire["points"],
+            "ref": wire["ref"],
+            "created_at": parse_time(wire["created_at"]),
+            "prev_hash": wire["prev_hash"],
+            "hash": wire["hash"],
+            "store_id": self.kiosk.store_id,
+        }
+        self.rows[LedgerEntry].append(row)
+        household.balance += row["points"]
+        if household.balance < 0 and row["points"] < 0:
             self.overdrawn.add(household.id)
-        self.ledger_seqs.add(entry.seq)
-        self.new_ledger.append(entry)
-        return entry
+        self.ledger_seqs.add(row["seq"])
+        self.ledger_ids.add(row["id"])
+        self.new_ledger.append(row)
 
     def _exchange(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         ledger = p["ledger"]
@@ -255,67 +318,83 @@ class _Batch:
             raise _Refused("the ledger entry does not match the exchange total")
         if ledger["household_id"] != p["household_id"]:
             raise _Refused("the ledger entry is for another household")
-        if self.s.get(Exchange, p["exchange_id"]) is not None:
+        if p["exchange_id"] in self.exchanges or p["exchange_id"] in self.new_exchanges:
             raise _Refused("exchange id already held")
         if sum(line["points"] for line in p["lines"]) != p["total"]:
             raise _Refused("the lines do not add up to the total")
         self._ledger(ledger)
         at = parse_time(ledger["created_at"])
-        self.s.add(
-            Exchange(
-                id=p["exchange_id"],
-                number=p["number"],
-                kiosk_id=self.kiosk.id,
-                store_id=self.kiosk.store_id,
-                household_id=p["household_id"],
-                resident_id=p["resident_id"],
-                beneficiary_id=p.get("beneficiary_id"),
-                total=p["total"],
-                status="completed",
-                created_at=at,
-            )
-        )
-        self.s.flush()
-        for line in p["lines"]:
-            self.s.add(
-                ExchangeLine(
-                    exchange_id=p["exchange_id"],
-                    product_code=line["product_code"],
-                    qty=line["qty"],
-                    points=line["points"],
-                )
-            )
-        self._moves(p["stock"], "issue", p["exchange_id"], p["household_id"], at)
+        row = {
+            "id": p["exchange_id"],
+            "number": p["number"],
+            "kiosk_id": self.kiosk.id,
+            "store_id": self.kiosk.store_id,
+            "household_id": p["household_id"],
+            "resident_id": p["resident_id"],
+            "beneficiary_id": p.get("beneficiary_id"),
+            "total": p["total"],
+            "status": "completed",
+            "created_at": at,
+        }
+        self.rows[Exchange].append(row)
+        self.new_exchanges[row["id"]] = row
+        self.rows[ExchangeLine] += [
+            {
+                "exchange_id": row["id"],
+                "product_code": line["product_code"],
+                "qty": line["qty"],
+                "points": line["points"],
+            }
+            for line in p["lines"]
+        ]
+        self._moves(p["stock"], "issue", row["id"], p["household_id"], at)
 
     def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
-        exchange = self.s.get(Exchange, p["exchange_id"])
-        if exchange is None or exchange.kiosk_id != self.kiosk.id:
+        held = self.exchanges.get(p["exchange_id"])
+        fresh = self.new_exchanges.get(p["exchange_id"])
+        if held is not None:
+            kiosk_id, status, total, household_id = (
+                held.kiosk_id,
+                held.status,
+                held.total,
+                held.household_id,
+            )
+        elif fresh is not None:
+            kiosk_id, status, total, household_id = (
+                fresh["kiosk_id"],
+                fresh["status"],
+                fresh["total"],
+                fresh["household_id"],
+            )
+        else:
             raise _Refused("void of an exchange this kiosk has not pushed")
-        if exchange.status == "voided":
+        if kiosk_id != self.kiosk.id:
+            raise _Refused("void of an exchange this kiosk has not pushed")
+        if status == "voided":
             raise _Refused("exchange already voided")
-        if p["ledger"]["kind"] != "void" or p["ledger"]["points"] != exchange.total:
+        if p["ledger"]["kind"] != "void" or p["ledger"]["points"] != total:
             raise _Refused("the ledger entry does not match the voided total")
-        if p["ledger"]["household_id"] != exchange.household_id:
+        if p["ledger"]["household_id"] != household_id:
             raise _Refused("the ledger entry is for another household")
         self._ledger(p["ledger"])
-        exchange.status = "voided"
+        if held is not None:
+            held.status = "voided"
+        else:
+            fresh["status"] = "voided"
         at = parse_time(p["ledger"]["created_at"])
-        self._moves(p["stock"], "void", exchange.id, exchange.household_id, at)
+        self._moves(p["stock"], "void", p["exchange_id"], household_id, at)
 
     def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         if p["ledger"]["kind"] != "earn" or p["ledger"]["points"] != p["points"]:
             raise _Refused("the ledger entry does not match the check-in points")
         if p["ledger"]["household_id"] != p["household_id"]:
             raise _Refused("the ledger entry is for another household")
-        if self.s.get(CheckIn, p["checkin_id"]) is not None:
+        if p["checkin_id"] in self.checkin_ids:
             raise _Refused("check-in id already held")
         self._ledger(p["ledger"])
-        twice = self.s.scalar(
-            select(CheckIn.id).where(
-                CheckIn.activity_id == p["activity_id"], CheckIn.resident_id == p["resident_id"]
-            )
-        )
-        if twice is not None:
+        self.checkin_ids.add(p["checkin_id"])
+        pair = (p["activity_id"], p["resident_id"])
+        if pair in self.checked_in:
             self._alert(
                 "double_checkin",
                 f"{p['resident_id']} checked in to {p['activity_id']} at two kiosks",
@@ -323,19 +402,19 @@ class _Batch:
                 amount=p["points"],
             )
             return
-        self.s.add(
-            CheckIn(
-                id=p["checkin_id"],
-                activity_id=p["activity_id"],
-                resident_id=p["resident_id"],
-                household_id=p["household_id"],
-                kiosk_id=self.kiosk.id,
-                store_id=self.kiosk.store_id,
-                points=p["points"],
-                created_at=parse_time(p["ledger"]["created_at"]),
-            )
+        self.checked_in.add(pair)
+        self.rows[CheckIn].append(
+            {
+                "id": p["checkin_id"],
+                "activity_id": p["activity_id"],
+                "resident_id": p["resident_id"],
+                "household_id": p["household_id"],
+                "kiosk_id": self.kiosk.id,
+                "store_id": self.kiosk.store_id,
+                "points": p["points"],
+                "created_at": parse_time(p["ledger"]["created_at"]),
+            }
         )
-        self.s.flush()
 
     def _adjust(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         if p["ledger"]["kind"] != "adjust":
@@ -345,26 +424,22 @@ class _Batch:
     # -- stock, cards, audit --------------------------------------------------------------
 
     def _restock(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
-        exists = self.s.scalar(
-            select(Batch.id).where(Batch.kiosk_id == self.kiosk.id, Batch.batch_id == p["batch_id"])
-        )
-        if exists is not None:
+        if p["batch_id"] in self.batch_ids:
             raise _Refused(f"batch {p['batch_id']} already held")
-        at = parse_time(p["received_at"])
-        self.s.add(
-            Batch(
-                kiosk_id=self.kiosk.id,
-                batch_id=p["batch_id"],
-                store_id=self.kiosk.store_id,
-                product_code=p["product_code"],
-                qty=p["qty"],
-                source=p["source"],
-                donor=p["donor"],
-                unit_value_cents=p.get("unit_value_cents"),
-                received_at=at,
-            )
+        self.batch_ids.add(p["batch_id"])
+        self.rows[Batch].append(
+            {
+                "kiosk_id": self.kiosk.id,
+                "batch_id": p["batch_id"],
+                "store_id": self.kiosk.store_id,
+                "product_code": p["product_code"],
+                "qty": p["qty"],
+                "source": p["source"],
+                "donor": p["donor"],
+                "unit_value_cents": p.get("unit_value_cents"),
+                "received_at": parse_time(p["received_at"]),
+            }
         )
-        self.s.flush()
 
     def _stocktake(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         self._moves(p["stock"], "adjust", None, None, parse_time(entry["created_at"]))
@@ -378,55 +453,69 @@ class _Batch:
             emit(self.s, "card", card_change(card), self.now)
 
     def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
-        self.s.add(
-            AuditEntry(
-                at=parse_time(p["at"]),
-                actor=f"{self.kiosk.id}:{p['actor']}"[:80],
-                action=p["action"],
-                target=p.get("target", ""),
-                details=p.get("details") or {},
-                kiosk_id=self.kiosk.id,
-            )
+        self.rows[AuditEntry].append(
+            {
+                "at": parse_time(p["at"]),
+                "actor": f"{self.kiosk.id}:{p['actor']}"[:80],
+                "action": p["action"],
+                "target": p.get("target", ""),
+                "details": p.get("details") or {},
+                "kiosk_id": self.kiosk.id,
+            }
         )
 
     def _moves(self, moves, kind: str, exchange_id, household_id, at) -> None:
-        for move in moves:
-            self.s.add(
-                StockMove(
-                    kiosk_id=self.kiosk.id,
-                    batch_id=move["batch_id"],
-                    store_id=self.kiosk.store_id,
-                    product_code=move["product_code"],
-                    qty=move["qty"],
-                    kind=kind,
-                    exchange_id=exchange_id,
-                    household_id=household_id,
-                    created_at=at,
-                )
-            )
+        self.rows[StockMove] += [
+            {
+                "kiosk_id": self.kiosk.id,
+                "batch_id": move["batch_id"],
+                "store_id": self.kiosk.store_id,
+                "product_code": move["product_code"],
+                "qty": move["qty"],
+                "kind": kind,
+                "exchange_id": exchange_id,
+                "household_id": household_id,
+                "created_at": at,
+            }
+            for move in moves
+        ]
 
     # -- after the batch --------------------------------------------------------------------
 
     def _alert(
         self, kind: str, detail: str, *, household_id: str | None = None, amount: int | None = None
     ) -> None:
-        self.s.add(
-            Alert(
-                kind=kind,
-                kiosk_id=self.kiosk.id,
-                household_id=household_id,
-                detail=detail[:400],
-                amount=amount,
-                created_at=self.now,
-            )
+        self.rows[Alert].append(
+            {
+                "kind": kind,
+                "kiosk_id": self.kiosk.id,
+                "household_id": household_id,
+                "detail": detail[:400],
+                "amount": amount,
+                "created_at": self.now,
+            }
         )
+
+    def insert_rows(self) -> None:
+        """Write the batch's new rows, parents before children, one statement per table."""
+        self.s.flush()  # balances, statuses and revocations of rows already held
+        for model, rows in self.rows.items():
+            if rows and model is not Alert:
+                self.s.execute(insert(model), rows)
+                rows.clear()
+
+    def insert_alerts(self) -> None:
+        """Write the alerts raised while applying and checking the batch."""
+        if self.rows[Alert]:
+            self.s.execute(insert(Alert), self.rows[Alert])
+            self.rows[Alert].clear()
 
     def check_chain(self) -> None:
         """Flag entries whose predecessor is held with another hash, or missing though due."""
         if not self.new_ledger:
             return
-        seqs = {e.seq for e in self.new_ledger}
-        wanted = {e.seq - 1 for e in self.new_ledger if e.seq > 1} - seqs
+        seqs = {e["seq"] for e in self.new_ledger}
+        wanted = {e["seq"] - 1 for e in self.new_ledger if e["seq"] > 1} - seqs
         held = dict(
             self.s.execute(
                 select(LedgerEntry.seq, LedgerEntry.hash).where(
@@ -434,16 +523,16 @@ class _Batch:
                 )
             ).all()
         )
-        own = {e.seq: e.hash for e in self.new_ledger}
-        for e in sorted(self.new_ledger, key=lambda e: e.seq):
-            if e.seq == 1:
+        own = {e["seq"]: e["hash"] for e in self.new_ledger}
+        for e in sorted(self.new_ledger, key=lambda e: e["seq"]):
+            if e["seq"] == 1:
                 continue
-            before = own.get(e.seq - 1, held.get(e.seq - 1))
+            before = own.get(e["seq"] - 1, held.get(e["seq"] - 1))
             if before is None:
                 if self._due(e):
-                    self._alert("chain_gap", f"ledger seq {e.seq - 1} missing before {e.seq}")
-            elif before != e.prev_hash:
-                self._alert("chain_tamper", f"ledger seq {e.seq}: previous hash does not match")
+                    self._alert("chain_gap", f"ledger seq {e['seq'] - 1} missing before {e['seq']}")
+            elif before != e["prev_hash"]:
+                self._alert("chain_tamper", f"ledger seq {e['seq']}: previous hash does not match")
         following = dict(
             self.s.execute(
                 select(LedgerEntry.seq, LedgerEntry.prev_hash).where(
@@ -465,13 +554,43 @@ class _Batch:
                     amount=-balance,
                 )
 
-    def _due(self, e: LedgerEntry) -> bool:
+    def _due(self, e: dict[str, Any]) -> bool:
         # A missing predecessor is only a gap once every earlier outbox entry has arrived.
-        return self.carrier[e.seq] <= self.kiosk.contiguous_seq
+        return self.carrier[e["seq"]] <= self.kiosk.contiguous_seq
 
     def emit_changes(self) -> None:
-        for e in self.new_ledger:
-            emit(self.s, "ledger", ledger_change(e), self.now, origin_kiosk=self.kiosk.id)
+        """Announce the batch's ledger entries to the other kiosks in one insert."""
+        if not self.new_ledger:
+            return
+        emit_many(
+            self.s,
+            [
+                {
+                    "kind": "ledger",
+                    "data": ledger_change_row(e),
+                    "origin_kiosk": self.kiosk.id,
+                    "store_id": None,
+                    "created_at": self.now,
+                }
+                for e in self.new_ledger
+            ],
+        )
+
+
+def ledger_change_row(e: dict[str, Any]) -> dict[str, Any]:
+    """Return a new ledger row as the feed carries it."""
+    return {
+        "id": e["id"],
+        "kiosk_id": e["kiosk_id"],
+        "seq": e["seq"],
+        "household_id": e["household_id"],
+        "kind": e["kind"],
+        "points": e["points"],
+        "ref": e["ref"],
+        "created_at": e["created_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "prev_hash": e["prev_hash"],
+        "hash": e["hash"],
+    }
 
 
 def ledger_change(e: LedgerEntry) -> dict[str, Any]:

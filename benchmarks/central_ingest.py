@@ -1,0 +1,294 @@
+"""Central ingest throughput into PostgreSQL through the real HTTP push endpoint.
+
+Simulated kiosks push chained entries (exchanges with lines and stock moves, check-ins,
+adjustments) in batches of 500 to central served by gunicorn with several workers. Reported:
+entries/s, p50/p99 batch latency, the same rows through a bare batched
+`INSERT … ON CONFLICT DO NOTHING` measured in the same run (the ratio says what validation,
+exactly-once bookkeeping, chain checks and HTTP cost), and a full replay, which must apply 0.
+
+    python benchmarks/central_ingest.py [--entries 1000000] [--kiosks 8] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
+from sync.central import registry
+from sync.central.server import open_central
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.Random):
+    """Return a kiosk's outbox entries with a valid ledger chain."""
+    prev, out = GENESIS_HASH, []
+    start = datetime(2026, 1, 1)
+    for seq in range(1, count + 1):
+        at = start + timedelta(seconds=seq)
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        household = rng.choice(households)
+        kind = "exchange" if seq % 4 else "adjust"
+        points = -rng.randrange(5, 60) if kind == "exchange" else rng.randrange(20, 200)
+        ledger_kind = "spend" if kind == "exchange" else "adjust"
+        ref = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        facts = EntryFacts(
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            kiosk_id,
+            seq,
+            household,
+            ledger_kind,
+            points,
+            ref,
+            stamp,
+        )
+        own = chain_hash(prev, facts)
+        ledger = {
+            "id": facts.id,
+            "kiosk_id": kiosk_id,
+            "seq": seq,
+            "household_id": household,
+            "kind": ledger_kind,
+            "points": points,
+            "ref": ref,
+            "created_at": stamp,
+            "prev_hash": prev,
+            "hash": own,
+        }
+        prev = own
+        if kind == "exchange":
+            payload = {
+                "exchange_id": ref,
+                "number": f"{kiosk_id}-{seq:06d}",
+                "household_id": household,
+                "resident_id": f"{household}-1",
+                "beneficiary_id": None,
+                "total": -points,
+                "lines": [{"product_code": "RICE", "qty": 1, "points": -points}],
+                "stock": [{"product_code": "RICE", "batch_id": 1, "qty": -1}],
+                "ledger": ledger,
+            }
+        else:
+            payload = {"reason": "benchmark", "ledger": ledger}
+        out.append(
+            {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "seq": seq,
+                "kind": kind,
+                "created_at": stamp,
+                "payload": payload,
+            }
+        )
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def push_all(base: str, tokens: dict[str, str], batches: dict[str, list[list[dict]]]):
+    """Push every kiosk's batches concurrently; return latencies and per-status counts."""
+    latencies: list[float] = []
+    counts: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def run(kiosk_id: str) -> None:
+        with httpx.Client(
+            base_url=base, timeout=120, headers={"Authorization": f"Bearer {tokens[kiosk_id]}"}
+        ) as client:
+            for batch in batches[kiosk_id]:
+                t = time.perf_counter()
+                r = client.post("/api/v1/push", json={"kiosk_id": kiosk_id, "entries": batch})
+                elapsed = time.perf_counter() - t
+                r.raise_for_status()
+                with lock:
+                    latencies.append(elapsed)
+                    for result in r.json()["results"]:
+                        counts[result["status"]] = counts.get(result["status"], 0) + 1
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        list(pool.map(run, batches))
+    return latencies, counts
+
+
+def bare_insert(url: str, entries: list[dict]) -> float:
+    """Insert the same ledger rows with batched INSERT … ON CONFLICT DO NOTHING; return seconds."""
+    rows = [
+        (
+            e["payload"]["ledger"]["id"],
+            e["payload"]["ledger"]["kiosk_id"],
+            e["payload"]["ledger"]["seq"],
+            e["payload"]["ledger"]["household_id"],
+            e["payload"]["ledger"]["kind"],
+            e["payload"]["ledger"]["points"],
+            e["payload"]["ledger"]["ref"],
+            e["payload"]["ledger"]["created_at"],
+            e["payload"]["ledger"]["prev_hash"],
+            e["payload"]["ledger"]["hash"],
+        )
+        for e in entries
+    ]
+    with psycopg.connect(url) as con:
+        con.execute(
+            "CREATE TABLE bare_ledger (id text PRIMARY KEY, kiosk_id text, seq bigint,"
+            " household_id text, kind text, points int, ref text, created_at timestamp,"
+            " prev_hash text, hash text, UNIQUE (kiosk_id, seq))"
+        )
+        con.commit()
+        t = time.perf_counter()
+        with con.cursor() as cur:
+            for i in range(0, len(rows), 500):
+                cur.executemany(
+                    "INSERT INTO bare_ledger VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                    " ON CONFLICT DO NOTHING",
+                    rows[i : i + 500],
+                )
+                con.commit()
+        return time.perf_counter() - t
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+
+def main() -> None:
+    """Set up, push, replay, compare and save."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--kiosks", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--households", type=int, default=5_000)
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).with_name("results") / "central_ingest.json"
+    )
+    args = parser.parse_args()
+
+    name = f"kt_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name}")
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    server = None
+    try:
+        central = open_central(url)
+        rows = [registry.RosterRow(i, f"户{i}", f"居民{i}", "", 0) for i in range(args.households)]
+        registry.add_roster(central, rows)
+        tokens = {}
+        for i in range(args.kiosks):
+            done = registry.enroll(central, f"门店{i % 4}", f"K{i:03d}")
+            tokens[done.kiosk_id] = done.token
+        households = [f"H{i:06d}" for i in range(1, args.households + 1)]
+        central.engine.dispose()
+
+        rng = random.Random(5)
+        per_kiosk = args.entries // args.kiosks
+        t = time.perf_counter()
+        entries = {k: make_entries(k, per_kiosk, households, rng) for k in tokens}
+        print(f"generated {per_kiosk * args.kiosks:,} entries in {time.perf_counter() - t:.1f} s")
+        batches = {k: [v[i : i + 500] for i in range(0, len(v), 500)] for k, v in entries.items()}
+
+        port = free_port()
+        env = {**os.environ, "KIOSK_CENTRAL_DATABASE_URL": url}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(args.workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+                "sync.central.wsgi:app",
+            ],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/api/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+
+        t = time.perf_counter()
+        latencies, counts = push_all(base, tokens, batches)
+        pushed = time.perf_counter() - t
+        total = sum(len(v) for v in entries.values())
+        t = time.perf_counter()
+        _, replay = push_all(base, tokens, batches)
+        replayed = time.perf_counter() - t
+
+        flat = [e for v in entries.values() for e in v]
+        bare = bare_insert(f"postgresql://postgres@127.0.0.1:5432/{name}", flat)
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as con:
+            held = con.execute(
+                "SELECT count(*) FROM ledger_entries WHERE kiosk_id <> 'CENTRAL'"
+            ).fetchone()[0]
+            mismatched = con.execute(
+                "SELECT count(*) FROM households h WHERE h.balance <> (SELECT coalesce(sum("
+                "points), 0) FROM ledger_entries l WHERE l.household_id = h.id)"
+            ).fetchone()[0]
+            alerts = con.execute("SELECT kind, count(*) FROM alerts GROUP BY kind").fetchall()
+        result = {
+            "benchmark": "central_ingest",
+            "when": datetime.now().isoformat(timespec="seconds"),
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+            "entries": total,
+            "kiosks": args.kiosks,
+            "server_workers": args.workers,
+            "batch_size": 500,
+            "push_seconds": round(pushed, 2),
+            "entries_per_second": round(total / pushed),
+            "batch_latency_p50_ms": pct(latencies, 0.50),
+            "batch_latency_p99_ms": pct(latencies, 0.99),
+            "statuses": counts,
+            "replay_seconds": round(replayed, 2),
+            "replay_statuses": replay,
+            "replay_applied": replay.get("applied", 0),
+            "baseline_bare_insert_seconds": round(bare, 2),
+            "baseline_entries_per_second": round(total / bare),
+            "ratio_http_to_bare_insert": round((total / pushed) / (total / bare), 3),
+            "ledger_rows_held": held,
+            "households_with_balance_not_ledger_sum": mismatched,
+            "alerts": dict(alerts),
+            "target_entries_per_second": 5000,
+            "meets_target": total / pushed >= 5000,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+        with psycopg.connect(ADMIN, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""WSGI entry point for production servers: `gunicorn sync.central.wsgi:app`.
+
+The database comes from KIOSK_CENTRAL_DATABASE_URL (default sqlite:///central.db).
+"""
+
+from __future__ import annotations
+
+import os
+
+from sync.central.app import create_central_app
+from sync.central.server import open_central
+
+app = create_central_app(
+    open_central(os.environ.get("KIOSK_CENTRAL_DATABASE_URL", "sqlite:///central.db"))
+)
