@@ -42,7 +42,7 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited; see {proc.args[-1] if proc.args else ''} log")
+            raise RuntimeError(f"{url} exited with {proc.returncode}")
         try:
             if httpx.get(url, timeout=1).status_code < 500:
                 return
@@ -117,8 +117,14 @@ class Harness:
         return runtime.kiosk
 
     def start(self) -> subprocess.Popen:
+        """Start the kiosk on a fresh port (another program may have taken the last one)."""
+        self.port = free_port()
         proc = _kiosk(["run", "--config", str(self.config), "--port", str(self.port)], self.env)
-        _wait(f"http://127.0.0.1:{self.port}/api/session", proc)
+        try:
+            _wait(f"http://127.0.0.1:{self.port}/api/session", proc)
+        except RuntimeError as exc:
+            log = (self.root / "run.log").read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"{exc}; the end of run.log:\n{log[-3000:]}") from None
         return proc
 
     def stop(self, proc: subprocess.Popen) -> None:
