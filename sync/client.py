@@ -161,17 +161,23 @@ class SyncClient:
         self._call("POST", "/api/v1/heartbeat", json=body)
 
     def sync_once(self) -> None:
-        """Pull, then push everything pending, then report; raise SyncError on failure."""
+        """Push everything pending, then pull, then report; raise SyncError on failure.
+
+        Pushing comes first so that a feed change this kiosk cannot apply never keeps its own
+        entries from central; a failed heartbeat is only logged.
+        """
         try:
-            self.pull_once()
             while self.push_once() == MAX_BATCH:
                 pass
-            self.push_once()
-            self.heartbeat()
+            self.pull_once()
         except SyncError as exc:
             self._failed(str(exc))
             raise
         self._succeeded()
+        try:
+            self.heartbeat()
+        except SyncError as exc:
+            log.warning("heartbeat failed: %s", exc)
 
     def refresh(self, timeout: float = 2.0) -> bool:
         """Pull what central knows now, quickly; return whether central answered."""
