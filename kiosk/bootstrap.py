@@ -14,6 +14,8 @@ from kiosk.storage.db import make_engine, migrate
 from printer.ports import ReceiptPrinter
 
 if TYPE_CHECKING:
+    from kiosk.camera import CameraLoop
+    from kiosk.camera.scans import CameraScans
     from kiosk.services.printing import PrintWorker
     from sync.client import SyncClient
 
@@ -28,9 +30,13 @@ class Runtime:
     changes: Changes
     sync: SyncClient | None = None
     print_worker: PrintWorker | None = None
+    camera: CameraLoop | None = None
+    camera_scans: CameraScans | None = None
 
     def close(self) -> None:
-        """Stop printing and syncing and release the database connections."""
+        """Stop the camera, printing and syncing, and release the database connections."""
+        if self.camera is not None:
+            self.camera.stop()
         if self.print_worker is not None:
             self.print_worker.stop()
         if self.sync is not None:

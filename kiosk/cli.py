@@ -15,6 +15,14 @@ from kiosk.config import ConfigError, Settings, load
 def main(argv: list[str] | None = None) -> int:
     """Run the kiosk command line."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cards"]:
+        from kiosk.sheets.commands import cards_main
+
+        return cards_main(argv[1:])
+    if argv[:1] == ["labels"]:
+        from kiosk.sheets.commands import labels_main
+
+        return labels_main(argv[1:])
     if argv[:1] == ["scan-image"]:
         from kiosk.scan.files import scan_image_main
 
@@ -62,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor.set_defaults(handler=_doctor)
 
     sub.add_parser("scan-image", help="decode QR codes in image files (--json for JSON)")
+    sub.add_parser("cards", help="issue resident QR cards as an A4 PDF (the only copy of codes)")
+    sub.add_parser("labels", help="shelf and item labels with point prices and QR, as A4 PDF")
 
     backup = sub.add_parser("backup", help="copy the kiosk database (safe while it runs)")
     where = backup.add_mutually_exclusive_group(required=True)
@@ -208,6 +218,9 @@ def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
     from terminal_ui import create_app
 
     runtime.print_worker = start_print_worker(runtime)
+    from kiosk.camera.scans import start_camera
+
+    start_camera(runtime)
     app = create_app(runtime, {"DEMO_CARDS": demo_cards or []})
     try:
         serve(app, host=host, port=port, threads=16, channel_timeout=120, ident="kiosk")

@@ -29,10 +29,11 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from terminal_ui import admin, api, errors, screens
+    from terminal_ui import admin, api, camera, errors, screens
 
     app.register_blueprint(api.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(camera.bp)
     errors.register(app)
     return app

@@ -11,6 +11,7 @@ from pathlib import Path
 
 UNREADABLE = "unreadable image"
 NOT_FOUND = "no such file"
+TOO_LARGE = "image too large"
 
 
 @dataclass(frozen=True)
@@ -25,25 +26,21 @@ class ScanFileResult:
 
 def decode_file(path: str | Path) -> ScanFileResult:
     """Read an image file (any path, any name) and decode it with the camera's pipeline."""
-    import cv2
-    import numpy as np
-
     from kiosk.scan import decode
+    from kiosk.scan.images import UnreadableImage, image_from_bytes
 
     name = str(path)
     try:
-        data = np.fromfile(path, dtype=np.uint8)
+        data = Path(path).read_bytes()  # bytes, not cv2.imread: non-ASCII paths everywhere
     except FileNotFoundError:
         return ScanFileResult(name, [], 0.0, NOT_FOUND)
     except (OSError, ValueError):
         return ScanFileResult(name, [], 0.0, UNREADABLE)
-    # Decoding the bytes (not cv2.imread) copes with non-ASCII paths on every platform.
     try:
-        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    except cv2.error:
-        image = None
-    if image is None or image.size == 0:
-        return ScanFileResult(name, [], 0.0, UNREADABLE)
+        image = image_from_bytes(data)
+    except UnreadableImage as exc:
+        too_large = str(exc).startswith("too large")
+        return ScanFileResult(name, [], 0.0, TOO_LARGE if too_large else UNREADABLE)
     start = time.perf_counter()
     codes = decode(image)
     ms = (time.perf_counter() - start) * 1000.0

@@ -48,6 +48,16 @@ class PushOutcome:
     conflict: bool = False
 
 
+@dataclass(frozen=True)
+class _Held:
+    """What a batch needs of an entry held already: who sent it, its digest and answer."""
+
+    kiosk_id: str
+    digest: str
+    status: str
+    reason: str | None
+
+
 class _Refused(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -63,9 +73,15 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         # One batch per kiosk at a time: a repeated request waits, then finds its entries held.
         kiosk = s.get(Kiosk, kiosk_id, with_for_update=True)
         by_id = {
-            row.id: row
-            for row in s.scalars(
-                select(SyncEntry).where(SyncEntry.id.in_([e["id"] for e in entries]))
+            row.id: _Held(row.kiosk_id, row.digest, row.status, row.reason)
+            for row in s.execute(
+                select(
+                    SyncEntry.id,
+                    SyncEntry.kiosk_id,
+                    SyncEntry.digest,
+                    SyncEntry.status,
+                    SyncEntry.reason,
+                ).where(SyncEntry.id.in_([e["id"] for e in entries]))
             )
         }
         used_seqs = set(
@@ -122,9 +138,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 }
             )
             used_seqs.add(entry["seq"])
-            by_id[entry["id"]] = SyncEntry(
-                id=entry["id"], kiosk_id=kiosk_id, digest=digest, status=status, reason=reason
-            )
+            by_id[entry["id"]] = _Held(kiosk_id, digest, status, reason)
             outcome.results.append(_result(entry, status, reason))
         ctx.insert_rows()
         if sync_rows:

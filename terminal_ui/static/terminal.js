@@ -350,7 +350,39 @@
   for (const b of document.querySelectorAll(".cancel:not(#still-no)")) {
     b.onclick = () => viewCall("POST", "/api/session/cancel").then(() => show("idle"), fail);
   }
-  for (const b of document.querySelectorAll(".demo-card")) b.onclick = () => scan(b.dataset.code);
+  // A demo card is "held to the camera": the server renders its QR into a camera frame and
+  // scans that through the real decode path. Without a simulated camera, it is typed in.
+  async function showCard(code) {
+    try {
+      const v = await viewCall("POST", "/api/camera/card", { code });
+      const outcome = v.camera && v.camera.outcome;
+      if (outcome) { cameraSeen = outcome.seq; announce(outcome); }
+    } catch (e) {
+      if (e.code === "no_simulated_camera") scan(code); else fail(e);
+    }
+  }
+  for (const b of document.querySelectorAll(".demo-card")) b.onclick = () => showCard(b.dataset.code);
+
+  // What the camera saw reaches the screen as an event: say so, in words and in sound.
+  let cameraSeen = null;
+  async function cameraOutcome() {
+    let answer;
+    try { answer = await call("GET", "/api/camera"); } catch (e) { return; }
+    const last = answer.last;
+    if (!last || last.seq === cameraSeen) return;
+    const first = cameraSeen === null;
+    cameraSeen = last.seq;
+    if (first) return;  // an outcome from before this page was opened
+    announce(last);
+  }
+  function announce(outcome) {
+    if (!outcome.ok) { fail(outcome); return; }
+    beep("ok");
+    if (outcome.kind === "checkin") {
+      $("checkin-last").textContent = "✔ " + t("Checked in") + "：" + outcome.resident + " +" + outcome.points;
+      speak(f("{name} checked in: {points} points added.", { name: outcome.resident, points: outcome.points }));
+    }
+  }
 
   // A keyboard-wedge scanner types a code in one burst and ends with Enter; a pause longer
   // than SCAN_GAP_MS drops what came before (stray keys). The gap is read from the events' own
@@ -377,12 +409,13 @@
     // arrives after a reconnect, when changes may have been missed.
     const source = new EventSource("/api/events");
     const reload = () => { Promise.all([refresh(), loadProducts()]).catch(() => {}); };
-    source.addEventListener("hello", reload);
+    source.addEventListener("hello", () => { reload(); cameraOutcome(); });
     source.addEventListener("change", (e) => {
       let what = "";
       try { what = JSON.parse(e.data).what; } catch (err) { /* an older server */ }
       if (what === "settings") loadConfig();
-      reload();
+      if (what === "camera") cameraOutcome();
+      reload();  // events coalesce: "what" names only the last change, so always reload
     });
     source.onerror = () => { source.close(); setTimeout(listen, 3000); };
   }

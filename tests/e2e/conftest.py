@@ -13,6 +13,7 @@ import pytest
 
 from kiosk import demo
 from kiosk.bootstrap import Runtime, bootstrap
+from kiosk.camera.scans import start_camera
 from kiosk.cli import demo_settings
 from kiosk.storage.models import Household, Product
 from printer.simulator import SimulatedPrinter
@@ -78,6 +79,7 @@ def runtime(tmp_path: Path, seeded_store: Path, printer: SimulatedPrinter) -> It
     for path in seeded_store.iterdir():
         shutil.copy2(path, tmp_path / path.name)
     rt = bootstrap(demo_settings(tmp_path), printer=printer)
+    start_camera(rt)  # the simulated camera, as in the demo: demo cards go through it
     yield rt
     rt.close()
 

@@ -54,3 +54,34 @@ def test_scene_without_text_has_no_code():
 def test_scene_is_harder_than_a_printed_code():
     frame = scene(CARD, seed=6, perspective=0.5, noise=10.0, contrast=0.6)
     assert frame.std() > 20  # clutter, not a flat page
+
+
+def test_new_options_are_deterministic_and_leave_older_scenes_unchanged():
+    options = {"tilt": 40.0, "motion": 8.0, "glare": 0.5, "brightness": 0.6, "phone": True}
+    assert np.array_equal(scene(CARD, seed=7, **options), scene(CARD, seed=7, **options))
+    # Turning none of them on draws nothing extra from the scene's generator.
+    plain = scene(CARD, seed=7, perspective=0.4)
+    assert np.array_equal(plain, scene(CARD, seed=7, perspective=0.4, motion=0.0, glare=0.0))
+
+
+def test_a_phone_in_dark_mode_shows_a_light_on_dark_code_that_decodes():
+    frame = scene(CARD, seed=8, phone=True, invert=True, code_size=220, rotation=10)
+    assert decode(frame) == [CARD]
+
+
+def test_motion_smears_along_its_angle_only():
+    frame = np.zeros((101, 101, 3), np.uint8)
+    frame[50, 50] = 255
+    from kiosk.scan.synth import _motion_blur
+
+    smear = _motion_blur(frame, 11, 0)[..., 0]
+    assert smear[50].astype(bool).sum() >= 9  # along the row
+    assert smear[:, 50].astype(bool).sum() <= 3  # hardly across it
+
+
+def test_dim_and_glare_change_the_light_not_the_layout():
+    dim = scene(CARD, seed=9, brightness=0.2, code_size=200).astype(float)
+    bright = scene(CARD, seed=9, code_size=200).astype(float)
+    assert dim.mean() < 0.3 * bright.mean()
+    glare = scene(CARD, seed=9, glare=1.0, code_size=200).astype(float)
+    assert (glare - bright).max() > 150 and glare.mean() > bright.mean()

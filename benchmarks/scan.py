@@ -1,0 +1,338 @@
+"""QR decode rate and time on distorted 1280×720 camera frames, against the open decoders.
+
+Each condition renders the same seeded scenes (kiosk.scan.synth: a card or a phone placed by a
+3-D pose on a cluttered counter) and runs three decoders on every frame in the same run:
+
+- `kiosk` — `kiosk.scan.decode`, the function the camera loop calls;
+- `zxing` — plain `zxingcpp.read_barcodes(frame, formats=QRCode)` with its defaults;
+- `aruco` — OpenCV's `cv2.QRCodeDetectorAruco().detectAndDecodeMulti(frame)`.
+
+Conditions: nominal (5-9 px a module, small turn and tilt), small codes at 3.5 and 2.5 px a
+module, any rotation, tilts of exactly 40° and 60°, defocus, straight motion blur of 8-16 px
+(the whole frame, as when the camera shakes), sensor noise, low contrast, dim light, glare,
+heavy JPEG, light-on-dark codes, several moderate distortions combined, and empty frames.
+A frame counts as read when the decoder returns its code; a misread is any other text on a
+frame that holds a code; a false positive is any text on an empty frame. Times are the
+decoding thread's processor time with one OpenCV thread (see CLOCK).
+
+    python benchmarks/scan.py [--frames 100] [--seed 1] [--only motion,perspective_60]
+        [--no-aruco] [--jobs N] [--out benchmarks/results/scan.json]
+
+The default run takes about three minutes on two cores (frames are rendered by --jobs
+processes between timings, never during them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import zxingcpp
+
+from kiosk.scan import decode
+from kiosk.scan.synth import render_qr, scene
+
+SIZE = (1280, 720)
+CHUNK = 25  # frames rendered at a time: ~70 MB
+# Decode times are the decoding thread's processor time: every decoder here runs on one
+# thread, so on an idle machine this equals wall time, and on a shared one it is not
+# inflated by other processes taking the core.
+CLOCK = time.thread_time
+RESULTS = Path(__file__).parent / "results" / "scan.json"
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def payload(rng: np.random.Generator) -> str:
+    """Return a card code (four in five) or a product label, as the kiosk prints them."""
+    if rng.random() < 0.8:
+        token = base64.b32encode(rng.bytes(16)).decode("ascii").rstrip("=")
+        return "EKC:" + token
+    return "EKP:" + "".join(rng.choice(list(_ALPHABET), size=int(rng.integers(3, 9))))
+
+
+def modules(text: str) -> int:
+    """Return the side of a code in modules, quiet zone (4 each side) included."""
+    return render_qr(text, scale=1, border=4).shape[0]
+
+
+def _nominal(rng: np.random.Generator, text: str) -> dict[str, Any]:
+    """Return the scene options of a plain, well-lit, steady card at a comfortable distance."""
+    return {
+        "code_size": round(rng.uniform(5.0, 9.0) * modules(text)),
+        "rotation": float(rng.uniform(-20, 20)),
+        "tilt": float(rng.uniform(0, 15)),
+        "noise": float(rng.uniform(2, 5)),
+        "lighting": float(rng.uniform(0.0, 0.4)),
+        "phone": bool(rng.random() < 0.25),
+    }
+
+
+def _with(**changes: Callable[[np.random.Generator, str], Any] | Any):
+    """Return a condition: the nominal options with some replaced (values or rng functions)."""
+
+    def options(rng: np.random.Generator, text: str) -> dict[str, Any]:
+        out = _nominal(rng, text)
+        for key, value in changes.items():
+            out[key] = value(rng, text) if callable(value) else value
+        return out
+
+    return options
+
+
+def _ppm(low: float, high: float | None = None):
+    """Return a code_size chooser for a pixels-per-module range (or one value)."""
+    return lambda rng, text: round(
+        (low if high is None else rng.uniform(low, high)) * modules(text)
+    )
+
+
+def _uniform(low: float, high: float):
+    return lambda rng, text: float(rng.uniform(low, high))
+
+
+def _combined(rng: np.random.Generator, text: str) -> dict[str, Any]:
+    """Return several moderate distortions at once, as a real counter produces them."""
+    return {
+        "code_size": round(rng.uniform(4.5, 8.0) * modules(text)),
+        "rotation": float(rng.uniform(0, 360)),
+        "tilt": float(rng.uniform(15, 45)),
+        "blur": float(rng.uniform(0.0, 1.2)),
+        "motion": float(rng.choice([0.0, rng.uniform(3, 8)])),
+        "noise": float(rng.uniform(4, 12)),
+        "contrast": float(rng.uniform(0.5, 0.9)),
+        "brightness": float(rng.uniform(0.45, 1.0)),
+        "lighting": float(rng.uniform(0.2, 0.6)),
+        "glare": float(rng.choice([0.0, rng.uniform(0.3, 0.6)])),
+        "jpeg": int(rng.uniform(40, 85)),
+        "invert": bool(rng.random() < 0.2),
+        "phone": bool(rng.random() < 0.3),
+    }
+
+
+def _empty(rng: np.random.Generator, text: str) -> dict[str, Any]:
+    """Return the distortions of a frame with no code: clutter under varied conditions."""
+    return {
+        "noise": float(rng.uniform(0, 15)),
+        "blur": float(rng.choice([0.0, rng.uniform(0.5, 2.0)])),
+        "contrast": float(rng.uniform(0.4, 1.0)),
+        "lighting": float(rng.uniform(0, 0.6)),
+        "jpeg": int(rng.uniform(30, 90)) if rng.random() < 0.5 else None,
+    }
+
+
+CONDITIONS: dict[str, Callable[[np.random.Generator, str], dict[str, Any]]] = {
+    "nominal": _with(),
+    "small_3.5px": _with(code_size=_ppm(3.5)),
+    "small_2.5px": _with(code_size=_ppm(2.5)),
+    "rotation": _with(rotation=_uniform(0, 360)),
+    "perspective_40": _with(tilt=40.0, rotation=_uniform(0, 360)),
+    "perspective_60": _with(tilt=60.0, rotation=_uniform(0, 360)),
+    "defocus": _with(blur=_uniform(1.5, 3.0), code_size=_ppm(6, 9)),
+    "motion": _with(motion=_uniform(8, 16), code_size=_ppm(6, 9)),
+    "noise": _with(noise=_uniform(15, 30)),
+    "low_contrast": _with(contrast=_uniform(0.15, 0.3)),
+    "dim": _with(brightness=_uniform(0.1, 0.2), noise=_uniform(1.5, 3)),
+    "glare": _with(glare=_uniform(0.5, 0.9)),
+    "jpeg": _with(jpeg=lambda rng, text: int(rng.uniform(10, 30)), code_size=_ppm(4, 6)),
+    "inverted": _with(invert=True, phone=lambda rng, text: bool(rng.random() < 0.5)),
+    "combined": _combined,
+    "empty": _empty,
+}
+
+
+def frame(condition: str, seed: int, i: int) -> tuple[str | None, np.ndarray]:
+    """Return (expected text or None, frame) number i of a condition; the same for a seed."""
+    rng = np.random.default_rng([seed, list(CONDITIONS).index(condition), i])
+    text = None if condition == "empty" else payload(rng)
+    options = CONDITIONS[condition](rng, text)
+    return text, scene(text, seed=int(rng.integers(2**31)), size=SIZE, **options)
+
+
+def frames(condition: str, count: int, seed: int, pool: Pool | None = None):
+    """Yield (expected text or None, frame) for a condition, rendered ahead by the pool."""
+    jobs = [(condition, seed, i) for i in range(count)]
+    for start in range(0, count, CHUNK):
+        chunk = jobs[start : start + CHUNK]
+        # Render a chunk first (on every core), then time the decoders alone.
+        yield from pool.starmap(frame, chunk) if pool else (frame(*job) for job in chunk)
+
+
+def run_kiosk(frame: np.ndarray) -> list[str]:
+    """Decode with the kiosk's pipeline."""
+    return decode(frame)
+
+
+def run_zxing(frame: np.ndarray) -> list[str]:
+    """Decode with plain zxing-cpp, QR only, its defaults otherwise."""
+    return [b.text for b in zxingcpp.read_barcodes(frame, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+_ARUCO: list[Any] = []
+
+
+def run_aruco(frame: np.ndarray) -> list[str]:
+    """Decode with OpenCV's Aruco-based QR detector."""
+    if not _ARUCO:
+        _ARUCO.append(cv2.QRCodeDetectorAruco())
+    try:
+        ok, texts, _, _ = _ARUCO[0].detectAndDecodeMulti(frame)
+    except cv2.error:
+        return []
+    return [t for t in texts if t] if ok else []
+
+
+DECODERS = {"kiosk": run_kiosk, "zxing": run_zxing, "aruco": run_aruco}
+
+
+def measure(
+    names: list[str], count: int, seed: int, decoders: dict[str, Callable], pool: Pool | None
+) -> dict:
+    """Run every decoder on every frame of each condition; return the figures."""
+    for run in decoders.values():  # load libraries and detectors before timing
+        run(np.zeros((720, 1280, 3), np.uint8))
+    results: dict[str, Any] = {}
+    for name in names:
+        tally = {d: {"read": 0, "misreads": 0, "false_positives": 0, "ms": []} for d in decoders}
+        frames_seen = 0
+        for text, image in frames(name, count, seed, pool):
+            frames_seen += 1
+            for decoder, run in decoders.items():
+                image.max()  # bring the frame into the cache: no decoder pays for the first touch
+                start = CLOCK()
+                found = run(image)
+                tally[decoder]["ms"].append((CLOCK() - start) * 1000.0)
+                if text is None:
+                    tally[decoder]["false_positives"] += len(found)
+                else:
+                    tally[decoder]["read"] += text in found
+                    tally[decoder]["misreads"] += sum(t != text for t in found)
+        results[name] = {d: summary(t, frames_seen, name == "empty") for d, t in tally.items()}
+        print(row(name, results[name]), flush=True)
+    return results
+
+
+def summary(tally: dict[str, Any], frames_seen: int, empty: bool) -> dict[str, Any]:
+    """Return rate, counts and median/p90 milliseconds of one decoder on one condition."""
+    ms = sorted(tally["ms"])
+    return {
+        "frames": frames_seen,
+        "read": None if empty else tally["read"],
+        "rate": None if empty else round(tally["read"] / frames_seen, 4),
+        "misreads": tally["misreads"],
+        "false_positives": tally["false_positives"],
+        "median_ms": round(statistics.median(ms), 2),
+        "p90_ms": round(ms[min(int(len(ms) * 0.9), len(ms) - 1)], 2),
+        "mean_ms": round(statistics.mean(ms), 2),
+        "ms": [round(m, 3) for m in tally["ms"]],
+    }
+
+
+def overall(results: dict[str, Any], decoders: list[str]) -> dict[str, Any]:
+    """Return each decoder's totals over every condition that holds a code."""
+    out = {}
+    for d in decoders:
+        coded = [r[d] for name, r in results.items() if name != "empty"]
+        frames_total = sum(r["frames"] for r in coded)
+        all_ms = [m for r in coded for m in r["ms"]]
+        out[d] = {
+            "frames": frames_total,
+            "read": sum(r["read"] for r in coded),
+            "rate": round(sum(r["read"] for r in coded) / max(frames_total, 1), 4),
+            "misreads": sum(r[d]["misreads"] for r in results.values()),
+            "false_positives": sum(r[d]["false_positives"] for r in results.values()),
+            "median_ms": round(statistics.median(all_ms), 2) if all_ms else None,
+            "mean_ms": round(statistics.mean(all_ms), 2) if all_ms else None,
+        }
+    return out
+
+
+def row(name: str, figures: dict[str, Any]) -> str:
+    """Format one table row: per decoder the rate and median/p90 milliseconds."""
+    cells = []
+    for f in figures.values():
+        rate = "   -  " if f["rate"] is None else f"{f['rate'] * 100:5.1f}%"
+        bad = f["misreads"] + f["false_positives"]
+        flag = f" !{bad}" if bad else "   "
+        cells.append(f"{rate} {f['median_ms']:6.1f} {f['p90_ms']:6.1f}{flag}")
+    return f"{name:<15}" + " | ".join(cells)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table and save the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=100, help="frames per condition")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default="", help="comma-separated conditions to run")
+    parser.add_argument("--no-aruco", action="store_true", help="skip OpenCV's slow detector")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="render processes")
+    args = parser.parse_args(argv)
+    names = [n for n in args.only.split(",") if n] or list(CONDITIONS)
+    unknown = set(names) - set(CONDITIONS)
+    if unknown:
+        parser.error(f"unknown condition(s): {', '.join(sorted(unknown))}")
+    decoders = {d: f for d, f in DECODERS.items() if not (args.no_aruco and d == "aruco")}
+    cv2.setNumThreads(1)  # the kiosk decodes one frame at a time on one core
+    header = " | ".join(f"{d:<5} rate  med ms p90 ms   " for d in decoders)
+    print(f"{'condition':<15}{header}")
+    started = time.perf_counter()
+    with Pool(args.jobs) as pool:
+        results = measure(names, args.frames, args.seed, decoders, pool)
+    totals = overall(results, list(decoders))
+    print()
+    for d, t in totals.items():
+        print(
+            f"overall {d:<6} {t['rate'] * 100:5.1f}% of {t['frames']} frames, median "
+            f"{t['median_ms']} ms, {t['misreads']} misreads, {t['false_positives']} false positives"
+        )
+    report = {
+        "about": "decode rate and time per condition on seeded 1280x720 frames",
+        "command": " ".join(
+            ["python benchmarks/scan.py", *(sys.argv[1:] if argv is None else argv)]
+        ),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cores": os.cpu_count(),
+        },
+        "versions": {
+            "opencv": cv2.__version__,
+            "zxingcpp": _zxing_version(),
+            "numpy": np.__version__,
+        },
+        "frames_per_condition": args.frames,
+        "seed": args.seed,
+        "seconds": round(time.perf_counter() - started, 1),
+        "clock": "thread processor time (time.thread_time), one OpenCV thread",
+        "overall": totals,
+        "conditions": {
+            name: {d: {k: v for k, v in f.items() if k != "ms"} for d, f in figures.items()}
+            for name, figures in results.items()
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"saved {args.out} ({report['seconds']} s)")
+    return 0
+
+
+def _zxing_version() -> str:
+    from importlib.metadata import version
+
+    return version("zxing-cpp")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Camera codes take the path of POST /api/scan; the screen hears the outcome over its events."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import TYPE_CHECKING, Any
+
+from kiosk.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from kiosk.bootstrap import Runtime
+
+
+class CameraScans:
+    """Hand each new camera code to the scan service and keep the last outcome for the screen."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self.last: dict[str, Any] | None = None
+
+    def __call__(self, code: str) -> dict[str, Any]:
+        """Scan one code; return (and remember) what happened."""
+        from kiosk.services import terminal
+        from kiosk.services.printing import print_receipt
+
+        k = self.runtime.kiosk
+        try:
+            outcome = terminal.scan(k, code)
+            result: dict[str, Any] = {"ok": True, "kind": outcome.kind, **outcome.detail}
+            if outcome.kind == "checkin" and outcome.detail.get("receipt_id"):
+                print_receipt(k, self.runtime.printer, outcome.detail["receipt_id"], wait=0)
+        except DomainError as exc:
+            result = {
+                "ok": False,
+                "code": exc.code,
+                "message": exc.message,
+                "params": {key: str(v) for key, v in exc.params.items()},
+            }
+        with self._lock:
+            result["seq"] = next(self._seq)
+            self.last = result
+        self.runtime.changes.publish("camera")
+        return result
+
+
+def start_camera(runtime: Runtime):
+    """Open the configured camera and start the loop that scans what it sees."""
+    from kiosk.camera import CameraLoop, make_camera
+
+    runtime.camera_scans = CameraScans(runtime)
+    seen = {"state": None}
+
+    def on_status(status: dict[str, Any]) -> None:
+        if status.get("state") != seen["state"]:  # lost, reconnecting, running: tell the screen
+            seen["state"] = status.get("state")
+            runtime.changes.publish("camera_status")
+
+    runtime.camera = CameraLoop(
+        make_camera(runtime.settings.camera.source),
+        on_code=runtime.camera_scans,
+        on_status=on_status,
+    )
+    runtime.camera.start()
+    return runtime.camera

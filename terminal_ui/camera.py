@@ -1,0 +1,91 @@
+"""The camera's side of the API: frames for the simulated camera, and what it last saw."""
+
+from __future__ import annotations
+
+import random
+
+from flask import Blueprint, jsonify, request
+
+from kiosk.domain import errors
+from kiosk.services import queries
+from terminal_ui.context import language, runtime
+from terminal_ui.i18n import translate
+
+bp = Blueprint("camera", __name__, url_prefix="/api/camera")
+MAX_FRAME_BYTES = 12 * 1024 * 1024
+
+
+class NoSimulatedCamera(errors.DomainError):
+    code = "no_simulated_camera"
+    status = 409
+    message = "Frames can only be sent to the simulated camera."
+
+
+class UnreadableFrame(errors.DomainError):
+    code = "unreadable_image"
+    status = 400
+    message = "The image cannot be read."
+
+
+def _loop():
+    rt = runtime()
+    if rt.camera is None or rt.settings.camera.source != "sim":
+        raise NoSimulatedCamera()
+    return rt.camera
+
+
+def last_outcome() -> dict | None:
+    """Return the camera's last scan outcome with its message in the screen's language."""
+    scans = runtime().camera_scans
+    last = dict(scans.last) if scans is not None and scans.last else None
+    if last and not last["ok"]:
+        last["message"] = translate(last["message"], language(), **last.get("params", {}))
+    return last
+
+
+def _answer(codes: list[str]):
+    view = queries.session_view(runtime().kiosk)
+    view["camera"] = {"codes": len(codes), "outcome": last_outcome() if codes else None}
+    return jsonify(view)
+
+
+@bp.post("/frame")
+def frame():
+    """Put an uploaded image through the real decode path, as if the camera had seen it."""
+    from kiosk.scan.images import UnreadableImage, image_from_bytes
+
+    loop = _loop()
+    request.max_content_length = MAX_FRAME_BYTES
+    upload = request.files.get("image")
+    data = upload.read() if upload is not None else request.get_data()
+    try:
+        image = image_from_bytes(data)
+    except UnreadableImage:
+        raise UnreadableFrame() from None
+    return _answer(loop.scan_frame(image))
+
+
+@bp.post("/card")
+def card():
+    """Hold a card to the simulated camera: render its QR into a scene and scan that."""
+    from kiosk.camera import render_card_frame
+
+    loop = _loop()
+    data = request.get_json(silent=True)
+    code = data.get("code") if isinstance(data, dict) else None
+    if not isinstance(code, str) or not 1 <= len(code) <= 64:
+        raise errors.BadCode()
+    loop.debouncer.forget(code)  # a tap is a fresh showing of the card
+    for _ in range(3):  # a hand can hold a card badly; a person would simply hold it again
+        codes = loop.scan_frame(render_card_frame(code, seed=random.randrange(1 << 30)))
+        if codes:
+            break
+    return _answer(codes)
+
+
+@bp.get("")
+def status():
+    """Return the camera's state and its last scan outcome."""
+    rt = runtime()
+    state = rt.camera.status() if rt.camera is not None else {"state": "off"}
+    return jsonify({"status": state, "last": last_outcome()})
