@@ -98,8 +98,9 @@ def build(path: Path, households: int, products: int, entries: int) -> None:
                 created_at=at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             )
             own = chain_hash(prev, facts)
-            rows.append((facts.id, KIOSK, seq, facts.household_id, kind, points, "bench", at,
-                         prev, own))
+            rows.append(
+                (facts.id, KIOSK, seq, facts.household_id, kind, points, "bench", at, prev, own)
+            )
             prev = own
             if len(rows) == 50_000:
                 _insert_entries(con, rows)
@@ -114,11 +115,20 @@ def build(path: Path, households: int, products: int, entries: int) -> None:
         for i in range(households):
             seq = entries + i + 1
             at = start + timedelta(seconds=seq * 30)
-            facts = EntryFacts(f"00000000-0000-4000-9000-{seq:012d}", KIOSK, seq, f"H{i:06d}",
-                               "adjust", 10_000, "bench", at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            facts = EntryFacts(
+                f"00000000-0000-4000-9000-{seq:012d}",
+                KIOSK,
+                seq,
+                f"H{i:06d}",
+                "adjust",
+                10_000,
+                "bench",
+                at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            )
             own = chain_hash(prev, facts)
-            topups.append((facts.id, KIOSK, seq, facts.household_id, "adjust", 10_000,
-                           "bench", at, prev, own))
+            topups.append(
+                (facts.id, KIOSK, seq, facts.household_id, "adjust", 10_000, "bench", at, prev, own)
+            )
             prev = own
         _insert_entries(con, topups)
         con.execute(
@@ -144,8 +154,13 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     def at(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
 
-    return {"n": len(ordered), "p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99),
-            "mean_ms": round(statistics.fmean(ordered) * 1000, 3)}
+    return {
+        "n": len(ordered),
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 3),
+    }
 
 
 def main() -> None:
@@ -155,8 +170,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--checkouts", type=int, default=500)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results")
-                        / "checkout.json")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).with_name("results") / "checkout.json"
+    )
     args = parser.parse_args()
 
     from waitress import create_server
@@ -187,8 +203,10 @@ def main() -> None:
                 r.raise_for_status()
                 for _ in range(rng.randrange(1, 4)):
                     product = f"P{rng.randrange(args.products):04d}"
-                    client.post("/api/session/cart", json={"product_code": product,
-                                                           "qty": rng.randrange(1, 3)})
+                    client.post(
+                        "/api/session/cart",
+                        json={"product_code": product, "qty": rng.randrange(1, 3)},
+                    )
                 t = time.perf_counter()
                 r = client.post("/api/session/checkout")
                 checkout_s.append(time.perf_counter() - t)
@@ -220,8 +238,11 @@ def main() -> None:
         "benchmark": "checkout",
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "sizes": {"households": args.households, "products": args.products,
-                  "ledger_entries": args.entries + args.households},
+        "sizes": {
+            "households": args.households,
+            "products": args.products,
+            "ledger_entries": args.entries + args.households,
+        },
         "build_seconds": round(built, 1),
         "checkout_http": percentiles(checkout_s),
         "card_scan_http": percentiles(scan_s),

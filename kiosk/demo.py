@@ -130,10 +130,12 @@ def seed_central(central, data_dir: Path) -> str:
     )
     day = central.clock.now().date()
     for offset, (_aid, code, name, kind, points, cap) in enumerate(ACTIVITIES):
-        registry.define_activity(central, code, name, kind, day + timedelta(days=offset),
-                                 points, cap, actor="demo")
-    registry.issue_cards(central, actor="demo",
-                         token_for=lambda resident_id: derived_card_token(secret, resident_id))
+        registry.define_activity(
+            central, code, name, kind, day + timedelta(days=offset), points, cap, actor="demo"
+        )
+    registry.issue_cards(
+        central, actor="demo", token_for=lambda resident_id: derived_card_token(secret, resident_id)
+    )
     return enrolment.token
 
 
