@@ -48,6 +48,11 @@ def add_parser(sub) -> None:
     cards.add_argument("--reissue", action="store_true", help="replace their current cards")
     cards.set_defaults(handler=_issue_cards)
 
+    revoke = cmds.add_parser("revoke-kiosk", help="revoke a kiosk's token (a lost or stolen kiosk)")
+    _db(revoke)
+    revoke.add_argument("kiosk_id")
+    revoke.set_defaults(handler=_revoke_kiosk)
+
     user = cmds.add_parser("add-user", help="create an office web user (password from stdin)")
     _db(user)
     user.add_argument("username")
@@ -198,6 +203,21 @@ def write_cards(issued, pdf: Path, codes: Path) -> None:
     card_sheet(
         [CardSpec(code=c.code, resident=c.resident, household=c.household) for c in issued], pdf
     )
+
+
+def _revoke_kiosk(args: argparse.Namespace) -> int:
+    from sync.central.registry import RegistryError, revoke_kiosk
+
+    central = _open(args)
+    try:
+        revoke_kiosk(central, args.kiosk_id)
+    except RegistryError as exc:
+        print(f"kiosk central revoke-kiosk: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        central.engine.dispose()
+    print(f"kiosk {args.kiosk_id} revoked: its token no longer syncs")
+    return 0
 
 
 def _add_user(args: argparse.Namespace) -> int:

@@ -388,6 +388,15 @@
   // than SCAN_GAP_MS drops what came before (stray keys). The gap is read from the events' own
   // time stamps, so a page busy rendering when the keys arrive does not split a scan in two.
   const SCAN_GAP_MS = 250;
+  // A scanner that reads the same label twice in a blink (or is triggered twice) adds one item:
+  // the same code again within RESCAN_MS is the same showing.
+  const RESCAN_MS = 1500;
+  let lastScan = { code: "", at: -Infinity };
+  function wedgeScan(code, at) {
+    if (code === lastScan.code && at - lastScan.at < RESCAN_MS) return;
+    lastScan = { code, at };
+    scan(code);
+  }
   let buffer = "";
   let last = -Infinity;
   document.addEventListener("keydown", (e) => {
@@ -395,7 +404,7 @@
     if (now - last > SCAN_GAP_MS) buffer = "";
     last = now;
     if (e.key === "Enter") {
-      if (buffer.length >= 3) { e.preventDefault(); scan(buffer); }
+      if (buffer.length >= 3) { e.preventDefault(); wedgeScan(buffer, e.timeStamp); }
       buffer = "";
     } else if (e.key.length === 1) {
       buffer += e.key;

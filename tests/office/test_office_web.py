@@ -1,0 +1,153 @@
+"""The office web: sign-in and roles, CSRF, records, cards, awards, reports and exports."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from kiosk.domain.codes import token_hash
+from sync.central import registry
+from sync.central.app import create_central_app
+from sync.central.server import open_central
+from sync.central.users import add_user
+
+
+@pytest.fixture
+def central(tmp_path):
+    c = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    registry.add_roster(
+        c,
+        [
+            registry.RosterRow(2, "王建国家", "王建国", "", 100),
+            registry.RosterRow(3, "王建国家", "李秀英", "", 100),
+            registry.RosterRow(4, "张伟家", "张伟", "", 30),
+        ],
+    )
+    registry.enroll(c, "东村爱心超市", "K001")
+    registry.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
+    add_user(c, "admin", "admin-password", "admin")
+    add_user(c, "viewer", "viewer-password", "viewer")
+    yield c
+    c.engine.dispose()
+
+
+@pytest.fixture
+def client(central):
+    return create_central_app(central).test_client()
+
+
+def csrf(client, path="/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def sign_in(client, user: str, password: str):
+    return client.post(
+        "/login", data={"csrf_token": csrf(client), "username": user, "password": password}
+    )
+
+
+def test_pages_need_a_signed_in_user(client):
+    assert client.get("/").status_code == 302
+    assert "/login" in client.get("/households").headers["Location"]
+
+
+def test_a_wrong_password_is_refused_and_five_lock_the_account(client):
+    for _ in range(5):
+        assert sign_in(client, "admin", "wrong-password").status_code == 401
+    locked = sign_in(client, "admin", "admin-password")
+    assert locked.status_code == 401
+    assert "锁定" in locked.text
+
+
+def test_a_form_without_the_csrf_token_is_refused(client):
+    sign_in(client, "admin", "admin-password")
+    answer = client.post(
+        "/activities",
+        data={"code": "X", "name": "x", "type": "x", "day": "2026-11-02", "points": "5"},
+    )
+    assert answer.status_code == 400
+
+
+def test_the_dashboard_shows_the_programme_figures(client):
+    assert sign_in(client, "viewer", "viewer-password").status_code == 302
+    page = client.get("/").text
+    assert "注册居民" in page and "<svg" in page
+    assert re.search(r'data-figure="registered_residents"><span class="value">3<', page)
+
+
+def test_a_viewer_may_read_but_not_award(client, central):
+    sign_in(client, "viewer", "viewer-password")
+    token = csrf(client, "/activities/ACT-SORT")
+    answer = client.post(
+        "/activities/ACT-SORT/award", data={"csrf_token": token, "resident": ["H000001-1"]}
+    )
+    assert answer.status_code == 403
+    with central.uow(write=False) as uow:
+        from sqlalchemy import func, select
+
+        from sync.central.models import CheckIn
+
+        assert uow.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_an_admin_awards_points_once_per_resident(client, central):
+    sign_in(client, "admin", "admin-password")
+    token = csrf(client, "/activities/ACT-SORT")
+    for _ in range(2):
+        client.post(
+            "/activities/ACT-SORT/award",
+            data={"csrf_token": token, "resident": ["H000001-1", "H000002-1"]},
+        )
+    from sync.central.stats import household
+
+    assert household(central, "H000001")["balance"] == 110
+    assert household(central, "H000002")["balance"] == 40
+
+
+def test_a_roster_upload_with_a_bad_row_imports_nothing(client, central):
+    sign_in(client, "admin", "admin-password")
+    roster = "household,resident,phone,opening_points\n赵家,赵一,,10\n钱家,,,5\n".encode()
+    answer = client.post(
+        "/households/import",
+        follow_redirects=True,
+        data={
+            "csrf_token": csrf(client, "/households"),
+            "file": (io.BytesIO(roster), "roster.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert "line 3" in answer.text
+    from sync.central.stats import stats
+
+    assert stats(central)["households"] == 2
+
+
+def test_issuing_cards_downloads_a_pdf_and_the_cards_work(client, central):
+    sign_in(client, "admin", "admin-password")
+    answer = client.post("/cards/issue", data={"csrf_token": csrf(client, "/households")})
+    assert answer.status_code == 200
+    assert answer.data.startswith(b"%PDF")
+    from sqlalchemy import select
+
+    from sync.central.models import Card
+
+    with central.uow(write=False) as uow:
+        hashes = set(uow.session.scalars(select(Card.token_hash)))
+    assert len(hashes) == 3
+    assert token_hash("A" * 26) not in hashes
+
+
+def test_reports_export_as_csv_and_xlsx(client):
+    sign_in(client, "viewer", "viewer-password")
+    csv = client.get("/reports/monthly.csv")
+    assert csv.status_code == 200 and csv.data.startswith("\ufeff".encode())
+    assert "月份" in csv.data.decode("utf-8-sig").splitlines()[0]
+    xlsx = client.get("/reports/donors.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.cell(1, 1).value == "捐赠方"
+    assert client.get("/reports/statement").status_code == 200
+    assert client.get("/kiosks").status_code == 200 and "K001" in client.get("/kiosks").text
