@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain import errors, rules
+from kiosk.domain.passwords import hash_secret, secret_matches
 from kiosk.services.common import audit
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
@@ -47,7 +45,6 @@ SESSION_SECRET = "admin_session_secret"
 SESSION_EPOCH = "admin_session_epoch"
 SETTINGS = {"voice": "ui_voice", "low_stock": "ui_low_stock"}
 
-_N, _R, _P = 2**14, 8, 1
 
 
 class PinRefused(Exception):
@@ -79,30 +76,8 @@ def _put(s: Session, key: str, value: str) -> None:
 # -- the PIN --------------------------------------------------------------------------------------
 
 
-def hash_pin(pin: str) -> str:
-    """Return a salted scrypt hash of a PIN."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    """Tell whether a PIN matches a stored hash, in constant time."""
-    try:
-        _, n, r, p, salt, digest = stored.split("$")
-        expected = base64.b64decode(digest)
-        got = hashlib.scrypt(
-            pin.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, expected)
+hash_pin = hash_secret
+pin_matches = secret_matches
 
 
 def valid_pin(pin: object) -> bool:

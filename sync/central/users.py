@@ -2,47 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from kiosk.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
 from sync.central.models import OfficeUser, SiteSecret
 from sync.central.registry import RegistryError, audit
 
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=5)
-_N, _R, _P = 2**14, 8, 1
 
 
-def hash_password(password: str) -> str:
-    """Return a salted scrypt hash of a password."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    """Tell whether a password matches a stored hash, in constant time."""
-    try:
-        _, n, r, p, salt, digest = stored.split("$")
-        expected = base64.b64decode(digest)
-        got = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, expected)
+hash_password = hash_secret
+check_password = secret_matches
 
 
 def add_user(c: Central, username: str, password: str, role: str, actor: str = "cli") -> None:

@@ -22,7 +22,9 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def quick_pin_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash PINs with a cheaper scrypt cost in tests (each hash stores its own cost)."""
-    monkeypatch.setattr(shop, "_N", 2**10)
+    from kiosk.domain import passwords
+
+    monkeypatch.setattr(passwords, "_N", 2**10)
 
 
 @pytest.fixture
