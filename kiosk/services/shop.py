@@ -46,7 +46,6 @@ SESSION_EPOCH = "admin_session_epoch"
 SETTINGS = {"voice": "ui_voice", "low_stock": "ui_low_stock"}
 
 
-
 class PinRefused(Exception):
     """A PIN was not accepted; ``code`` is unset, wrong, locked or bad."""
 
