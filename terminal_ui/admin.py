@@ -794,6 +794,18 @@ def receipt(receipt_id: int):
     return _page("admin/receipt.html", r=found)
 
 
+@bp.get("/receipts/<int:receipt_id>/preview.png")
+@signed_in
+def receipt_preview(receipt_id: int):
+    """Draw a receipt from its exact ESC/POS bytes: the text and the QR code, as printed."""
+    from flask import Response
+
+    if receipt_id >= 2**63 or shop.receipt_text(runtime().kiosk, receipt_id) is None:
+        return _not_found()
+    png = printing.preview_png(runtime().kiosk, receipt_id)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+
 @bp.post("/receipts/<int:receipt_id>/reprint")
 @signed_in
 def receipt_reprint(receipt_id: int):

@@ -370,3 +370,22 @@ def test_the_audit_log_shows_who_did_what(admin, rt):
     assert "SOAP" in page
     with rt.kiosk.uow(write=False) as uow:
         assert uow.session.get(Product, "SOAP").stock == 65
+
+
+def test_a_receipt_preview_shows_its_qr_as_printed(admin, rt, card):
+    import cv2
+    import numpy as np
+
+    from kiosk.scan import decode
+    from kiosk.services import terminal
+
+    terminal.scan(rt.kiosk, card("王建国")["code"])
+    terminal.set_cart_line(rt.kiosk, "SALT", 1)
+    done = terminal.checkout(rt.kiosk)
+    page = admin.get(f"/admin/receipts/{done.receipt_id}")
+    assert f"/admin/receipts/{done.receipt_id}/preview.png" in page.text
+    png = admin.get(f"/admin/receipts/{done.receipt_id}/preview.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    image = cv2.imdecode(np.frombuffer(png.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert decode(image) == [done.number]
+    assert admin.get("/admin/receipts/999999/preview.png").status_code == 404
