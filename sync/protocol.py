@@ -134,6 +134,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     ),
     "adjust": _obj(["reason", "ledger"], reason=_TEXT, ledger=LEDGER_ENTRY),
     "card_revoke": _obj(["token_hash", "reason"], token_hash=_HASH, reason=_TEXT),
+    "card_issue": _obj(["token_hash", "resident_id"], token_hash=_HASH, resident_id=_ID),
     "audit": _obj(
         ["at", "actor", "action"],
         at=_TIME,

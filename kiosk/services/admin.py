@@ -302,11 +302,10 @@ def issue_card(k: Kiosk, resident_id: object, actor: str = "admin") -> str:
             select(Card).where(Card.resident_id == person.id, Card.status == "active")
         ):
             old.status, old.revoked_at, old.revoke_reason = "revoked", now, "reissued"
-        s.add(
-            Card(
-                resident_id=person.id, token_hash=token_hash(token), status="active", issued_at=now
-            )
-        )
+        digest = token_hash(token)
+        s.add(Card(resident_id=person.id, token_hash=digest, status="active", issued_at=now))
+        # Central learns of the card (and that it replaces the resident's others) from this row.
+        outbox(s, now, "card_issue", {"token_hash": digest, "resident_id": person.id})
         audit(s, now, actor, "card_issue", person.id)
         uow.commit()
     return token

@@ -22,6 +22,7 @@ from sync.central.models import (
     Household,
     Kiosk,
     LedgerEntry,
+    Resident,
     StockMove,
     SyncEntry,
 )
@@ -465,6 +466,26 @@ class _Batch:
         if card.status == "active":
             card.status, card.revoked_at = "revoked", self.now
             emit(self.s, "card", card_change(card), self.now)
+
+    def _card_issue(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        held = self.s.scalar(select(Card).where(Card.token_hash == p["token_hash"]))
+        if held is not None:
+            raise _Refused("this card is already held")
+        if self.s.get(Resident, p["resident_id"]) is None:
+            raise _Refused(f"unknown resident {p['resident_id']}")
+        for old in self.s.scalars(
+            select(Card).where(Card.resident_id == p["resident_id"], Card.status == "active")
+        ):
+            old.status, old.revoked_at = "revoked", self.now
+            emit(self.s, "card", card_change(old), self.now)
+        card = Card(
+            resident_id=p["resident_id"],
+            token_hash=p["token_hash"],
+            status="active",
+            issued_at=parse_time(entry["created_at"]),
+        )
+        self.s.add(card)
+        emit(self.s, "card", card_change(card), self.now, origin_kiosk=self.kiosk.id)
 
     def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         self.rows[AuditEntry].append(

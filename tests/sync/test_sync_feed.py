@@ -216,3 +216,27 @@ def test_a_day_at_two_stores_reaches_central_once_and_every_kiosk_converges(prog
     household = get(programme.server.base, viewer, f"/api/v1/households/{H1}").json()
     assert household["balance"] == expected[H1]
     assert get(programme.server.base, viewer, "/api/v1/stats").json()["exchanges"] == 3
+
+
+def test_a_card_issued_at_one_kiosk_reaches_central_and_works_at_another(programme):
+    k1 = programme.kiosk("K1", stock=False)
+    k2 = programme.kiosk("K2", stock=False)
+    resident = programme.residents["王建国"]
+    old_code = programme.codes["王建国"]
+    token = admin.issue_card(k1.kiosk, resident, actor="test")
+    new_code = "EKC:" + token
+    k1.sync.sync_once()
+    with programme.central.uow(write=False) as uow:
+        cards = dict(
+            uow.session.execute(
+                select(cm.Card.token_hash, cm.Card.status).where(cm.Card.resident_id == resident)
+            ).all()
+        )
+    assert cards[token_hash(token)] == "active"
+    assert cards[token_hash(old_code[4:])] == "revoked"
+    k2.sync.sync_once()
+    assert terminal.scan(k2.kiosk, new_code).kind == "card"
+    terminal.cancel(k2.kiosk)
+    with pytest.raises(errors.RevokedCard):
+        terminal.scan(k2.kiosk, old_code)
+    assert_exactly_once(programme.central, k1)
