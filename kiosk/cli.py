@@ -221,12 +221,24 @@ def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
     from kiosk.camera.scans import start_camera
 
     start_camera(runtime)
+    if runtime.sync is not None:
+        runtime.sync.device_state = lambda: device_state(runtime)
     app = create_app(runtime, {"DEMO_CARDS": demo_cards or []})
     try:
         serve(app, host=host, port=port, threads=16, channel_timeout=120, ident="kiosk")
     finally:
         runtime.close()
     return 0
+
+
+def device_state(runtime) -> dict[str, str]:
+    """Return the printer's and camera's states as the heartbeat reports them to central."""
+    from kiosk.services.printing import printer_status
+
+    state = {"printer": str(printer_status(runtime.kiosk, runtime.printer, live=False)["state"])}
+    if runtime.camera is not None:
+        state["camera"] = str(runtime.camera.status().get("state", "unknown"))
+    return {key: value[:40] for key, value in state.items()}
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:
