@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk.domain.ledger import parse_wire_time
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
@@ -18,7 +19,6 @@ from kiosk.storage.models import (
     Resident,
     SyncState,
 )
-from sync.central.ingest import parse_time
 
 CURSOR = "feed_cursor"
 ALLOWANCE = "offline_allowance"
@@ -149,7 +149,7 @@ def _ledger(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
             kind=d["kind"],
             points=d["points"],
             ref=d["ref"],
-            created_at=parse_time(d["created_at"]),
+            created_at=parse_wire_time(d["created_at"]),
             prev_hash=d["prev_hash"],
             hash=d["hash"],
         )

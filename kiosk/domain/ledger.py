@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 GENESIS_HASH = "0" * 64
+WIRE_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 KINDS = ("earn", "spend", "void", "adjust")
 
 
@@ -36,6 +38,19 @@ class EntryFacts:
             self.created_at,
         ]
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def wire_time(at: datetime) -> str:
+    """Return a stored (naive UTC) time as the ISO 8601 text entries carry and hash."""
+    return at.strftime(WIRE_TIME)
+
+
+def parse_wire_time(value: str) -> datetime:
+    """Return an ISO 8601 time from the wire as naive UTC."""
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at
 
 
 def chain_hash(prev_hash: str, facts: EntryFacts) -> str:

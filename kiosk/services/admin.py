@@ -19,7 +19,7 @@ from kiosk.services.common import (
 )
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import items, local_time, store_receipt
-from kiosk.services.terminal import issue_stock
+from kiosk.services.terminal import issue_stock, receive_stock
 from kiosk.storage.models import (
     Card,
     Exchange,
@@ -172,29 +172,10 @@ def restock(
         product = s.get(Product, code)
         if product is None:
             raise errors.UnknownProduct(code=code)
-        batch = StockBatch(
-            product_code=code,
-            source=origin,
-            donor=giver,
-            unit_value_cents=cents,
-            qty_in=quantity,
-            remaining=quantity,
-            received_at=now,
+        batch = receive_stock(
+            s, product, quantity, "restock", now, source=origin, donor=giver, unit_value_cents=cents
         )
-        s.add(batch)
-        s.flush()
         ref = f"batch-{batch.id}"
-        s.add(
-            StockMovement(
-                product_code=code,
-                batch_id=batch.id,
-                kind="restock",
-                qty=quantity,
-                ref=ref,
-                created_at=now,
-            )
-        )
-        product.stock += quantity
         receipt = store_receipt(
             s,
             k,
@@ -253,28 +234,7 @@ def stocktake(
         if change < 0:
             movements = issue_stock(s, product, -change, "adjust", ref, now)
         elif change > 0:
-            batch = StockBatch(
-                product_code=code,
-                source="stocktake",
-                donor="",
-                qty_in=change,
-                remaining=change,
-                received_at=now,
-                unit_value_cents=None,
-            )
-            s.add(batch)
-            s.flush()
-            s.add(
-                StockMovement(
-                    product_code=code,
-                    batch_id=batch.id,
-                    kind="adjust",
-                    qty=change,
-                    ref=ref,
-                    created_at=now,
-                )
-            )
-            product.stock += change
+            batch = receive_stock(s, product, change, "adjust", now, source="stocktake", ref=ref)
             movements = [{"product_code": code, "batch_id": batch.id, "qty": change}]
         else:
             movements = []

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain import errors, rules
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points
+from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points, wire_time
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     AuditEntry,
@@ -28,9 +28,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def iso(at: datetime) -> str:
-    """Return a stored (naive UTC) time as ISO 8601 with a Z."""
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+iso = wire_time
 
 
 def entry_facts(entry: LedgerEntry) -> EntryFacts:

@@ -311,6 +311,44 @@ def issue_stock(
     return [{"product_code": product.code, "batch_id": b, "qty": -n} for b, n in taken]
 
 
+def receive_stock(
+    s: Session,
+    product: Product,
+    qty: int,
+    kind: str,
+    at,
+    *,
+    source: str,
+    donor: str = "",
+    unit_value_cents: int | None = None,
+    ref: str | None = None,
+) -> StockBatch:
+    """Put qty into stock as a new batch with its movement; return the batch."""
+    batch = StockBatch(
+        product_code=product.code,
+        source=source,
+        donor=donor,
+        unit_value_cents=unit_value_cents,
+        qty_in=qty,
+        remaining=qty,
+        received_at=at,
+    )
+    s.add(batch)
+    s.flush()
+    s.add(
+        StockMovement(
+            product_code=product.code,
+            batch_id=batch.id,
+            kind=kind,
+            qty=qty,
+            ref=ref or f"batch-{batch.id}",
+            created_at=at,
+        )
+    )
+    product.stock += qty
+    return batch
+
+
 def _card_holder(s: Session, token: str) -> Resident:
     card = s.scalar(select(Card).where(Card.token_hash == token_hash(token)))
     if card is None:

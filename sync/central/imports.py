@@ -71,9 +71,6 @@ def _int(value: str, what: str, low: int, high: int, blank: int | None = None) -
     return number
 
 
-ROSTER_COLUMNS = ("household", "resident", "phone", "opening_points")
-
-
 def parse_roster(path: Path) -> Parsed:
     """Check a roster (household, resident, phone, opening_points) row by row."""
     header, rows = read_csv(path)

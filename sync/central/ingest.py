@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.ledger import EntryFacts, chain_hash
+from kiosk.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
 from sync.central.context import Central, emit, emit_many
 from sync.central.models import (
     Alert,
@@ -29,15 +29,7 @@ from sync.central.models import (
 from sync.protocol import entry_digest, validate_payload
 from sync.schema import Invalid
 
-LEDGER_KINDS = {"exchange", "void", "checkin", "adjust"}
-
-
-def parse_time(value: str) -> datetime:
-    """Return a wire time as naive UTC."""
-    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return at
+parse_time = parse_wire_time
 
 
 @dataclass
@@ -612,6 +604,20 @@ class _Batch:
         )
 
 
+LEDGER_FIELDS = (
+    "id",
+    "kiosk_id",
+    "seq",
+    "household_id",
+    "kind",
+    "points",
+    "ref",
+    "created_at",
+    "prev_hash",
+    "hash",
+)
+
+
 def ledger_change_row(e: dict[str, Any]) -> dict[str, Any]:
     """Return a new ledger row as the feed carries it."""
     return {
@@ -622,26 +628,15 @@ def ledger_change_row(e: dict[str, Any]) -> dict[str, Any]:
         "kind": e["kind"],
         "points": e["points"],
         "ref": e["ref"],
-        "created_at": e["created_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "created_at": wire_time(e["created_at"]),
         "prev_hash": e["prev_hash"],
         "hash": e["hash"],
     }
 
 
 def ledger_change(e: LedgerEntry) -> dict[str, Any]:
-    """Return a ledger entry as the feed carries it."""
-    return {
-        "id": e.id,
-        "kiosk_id": e.kiosk_id,
-        "seq": e.seq,
-        "household_id": e.household_id,
-        "kind": e.kind,
-        "points": e.points,
-        "ref": e.ref,
-        "created_at": e.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
-    }
+    """Return a stored ledger entry as the feed carries it."""
+    return ledger_change_row({name: getattr(e, name) for name in LEDGER_FIELDS})
 
 
 def card_change(card: Card) -> dict[str, Any]:

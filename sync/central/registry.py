@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.codes import card_code, new_card_token, token_hash
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
+from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
 from sync.central.context import CENTRAL_CHAIN, Central, emit
 from sync.central.ingest import card_change, ledger_change
 from sync.central.models import (
@@ -188,7 +188,7 @@ def credit(
         kind,
         points,
         ref,
-        at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        wire_time(at),
     )
     entry = LedgerEntry(
         id=entry_id,
