@@ -1,0 +1,78 @@
+"""A kiosk and central written by an earlier release (kept as files) upgrade and finish syncing.
+
+tests/fixtures/old_versions/build.py made the files with that release's own code: central at
+schema c0001, the kiosk at 0002, the morning's work synced and the afternoon's still in the
+kiosk's outbox, and the kiosk's enrolment token as that release issued it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from sync_helpers import (
+    CentralServer,
+    alerts,
+    assert_converged,
+    assert_exactly_once,
+    buy,
+    central_count,
+    open_kiosk,
+    outbox_statuses,
+    quiet_sync,
+)
+
+from kiosk import demo
+from kiosk.clock import FixedClock
+from kiosk.services import doctor
+from sync.central import models as cm
+
+EARLIER_RELEASE = Path(__file__).parents[1] / "fixtures" / "old_versions" / "302bc25"
+
+
+def _count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def test_the_old_outbox_reaches_the_upgraded_central_once_with_the_old_token(tmp_path):
+    data = tmp_path / "store"
+    shutil.copytree(EARLIER_RELEASE, data)
+    held_before = _count(data / "central.db", "SELECT count(*) FROM sync_entries")
+    sent = _count(data / "kiosk.db", "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
+    unsent = _count(data / "kiosk.db", "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+    assert held_before == sent > 0 and unsent > 0
+
+    enrolment = json.loads((data / "demo-kiosk.json").read_text())
+    server = CentralServer(f"sqlite:///{data / 'central.db'}")
+    server.start()
+    runtime = open_kiosk(
+        data,
+        enrolment["kiosk_id"],
+        demo.STORE,
+        server.base,
+        enrolment["token"],
+        FixedClock(datetime(2026, 11, 2, 2, 0)),
+    )
+    try:
+        assert outbox_statuses(runtime) == {"sent": sent, "pending": unsent}
+        quiet_sync(runtime)
+        assert runtime.sync.status.last_error in (None, "")
+        assert central_count(server.central, cm.SyncEntry) == sent + unsent
+        assert_exactly_once(server.central, runtime)
+        assert_converged(server.central, runtime)
+        assert alerts(server.central) == []
+        assert doctor.check(runtime.kiosk) == []
+
+        # The upgraded pair keeps working: a new exchange arrives once, as before.
+        buy(runtime, demo.cards(runtime.kiosk, data)[0]["code"], {"SALT": 1})
+        quiet_sync(runtime)
+        assert central_count(server.central, cm.SyncEntry) == sent + unsent + 1
+        assert_exactly_once(server.central, runtime)
+        assert_converged(server.central, runtime)
+    finally:
+        runtime.close()
+        server.stop()
