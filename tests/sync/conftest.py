@@ -71,6 +71,19 @@ def central_url(request: pytest.FixtureRequest, tmp_path: Path):
 
 
 @pytest.fixture
+def empty_pg_database():
+    """Return (URL, admin connection string) of a new, empty PostgreSQL database."""
+    name = f"kt_{secrets.token_hex(6)}"
+    with _pg_admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield PG_URL.format(name=name), PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
 def central_server(central_url: str):
     """Return central served by waitress on 127.0.0.1 (base URL in .base, Central in .central)."""
     server = CentralServer(central_url)

@@ -1,8 +1,9 @@
 """A kiosk and central written by an earlier release (kept as files) upgrade and finish syncing.
 
 tests/fixtures/old_versions/build.py made the files with that release's own code: central at
-schema c0001, the kiosk at 0002, the morning's work synced and the afternoon's still in the
-kiosk's outbox, and the kiosk's enrolment token as that release issued it.
+schema c0001 (a SQLite file, and a PostgreSQL dump), the kiosk at 0002, the morning's work synced
+and the afternoon's still in the kiosk's outbox, and the kiosk's enrolment token as that release
+issued it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+import pytest
 from sync_helpers import (
     CentralServer,
     alerts,
@@ -30,7 +33,7 @@ from kiosk.clock import FixedClock
 from kiosk.services import doctor
 from sync.central import models as cm
 
-EARLIER_RELEASE = Path(__file__).parents[1] / "fixtures" / "old_versions" / "302bc25"
+OLD_VERSIONS = Path(__file__).parents[1] / "fixtures" / "old_versions"
 
 
 def _count(db: Path, sql: str) -> int:
@@ -38,16 +41,33 @@ def _count(db: Path, sql: str) -> int:
         return con.execute(sql).fetchone()[0]
 
 
-def test_the_old_outbox_reaches_the_upgraded_central_once_with_the_old_token(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_release(request, tmp_path):
+    """Return (data folder, central URL, entries central held) of the earlier release's files."""
     data = tmp_path / "store"
-    shutil.copytree(EARLIER_RELEASE, data)
-    held_before = _count(data / "central.db", "SELECT count(*) FROM sync_entries")
+    if request.param == "sqlite":
+        shutil.copytree(OLD_VERSIONS / "302bc25", data)
+        url = f"sqlite:///{data / 'central.db'}"
+        return data, url, _count(data / "central.db", "SELECT count(*) FROM sync_entries")
+    shutil.copytree(OLD_VERSIONS / "302bc25-pg", data)
+    url, plain = request.getfixturevalue("empty_pg_database")
+    with psycopg.connect(plain, autocommit=True) as con:
+        con.execute((data / "central.sql").read_text())
+    with psycopg.connect(plain) as con:
+        (version,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        (held,) = con.execute("SELECT count(*) FROM sync_entries").fetchone()
+    assert version == "c0001"
+    return data, url, held
+
+
+def test_the_old_outbox_reaches_the_upgraded_central_once_with_the_old_token(old_release):
+    data, url, held_before = old_release
     sent = _count(data / "kiosk.db", "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
     unsent = _count(data / "kiosk.db", "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
     assert held_before == sent > 0 and unsent > 0
 
     enrolment = json.loads((data / "demo-kiosk.json").read_text())
-    server = CentralServer(f"sqlite:///{data / 'central.db'}")
+    server = CentralServer(url)
     server.start()
     runtime = open_kiosk(
         data,
