@@ -53,6 +53,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(("ekc1:" + token).encode("ascii")).hexdigest()
 
 
+def bare_card_token(raw: object) -> str | None:
+    """Return the token of a card code that lost its EKC: prefix (some scanners drop it), if
+    the text has a card token's shape; None otherwise."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip().upper()
+    if len(text) == 26 and set(text) <= _B32:
+        return text
+    return None
+
+
 def normalise_product_code(code: object) -> str:
     """Return a product code in canonical form, or raise UnknownProduct."""
     if not isinstance(code, str):

@@ -10,7 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.domain import errors, rules
-from kiosk.domain.codes import classify, normalise_product_code, token_hash
+from kiosk.domain.codes import (
+    Scanned,
+    bare_card_token,
+    classify,
+    normalise_product_code,
+    token_hash,
+)
 from kiosk.domain.rules import Batch, CartLine
 from kiosk.services import checkin as checkin_service
 from kiosk.services.common import (
@@ -59,6 +65,8 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
         s = uow.session
         now = k.clock.now()
         sess = current_session(s, k.kiosk_id)
+        if scanned.kind == "product" and _is_bare_card(s, raw, scanned.value):
+            scanned = Scanned("card", scanned.value)
         if scanned.kind == "card":
             person = _card_holder(s, scanned.value)
             if sess is not None and sess.mode == "checkin":
@@ -347,6 +355,15 @@ def receive_stock(
     )
     product.stock += qty
     return batch
+
+
+def _is_bare_card(s: Session, raw: object, code: str) -> bool:
+    """Tell whether a text read as a product code is really a card's token without its prefix:
+    it has a token's shape, names no product, and a card (active or not) carries it."""
+    token = bare_card_token(raw)
+    if token is None or token != code or s.get(Product, code) is not None:
+        return False
+    return s.scalar(select(Card.id).where(Card.token_hash == token_hash(token))) is not None
 
 
 def _card_holder(s: Session, token: str) -> Resident:

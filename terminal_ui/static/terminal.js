@@ -205,7 +205,7 @@
     const current = view.beneficiary ? view.beneficiary.id : view.resident.id;
     for (const m of members) {
       const b = document.createElement("button");
-      b.textContent = m.id === view.resident.id ? m.name + "（" + t("myself") + "）" : m.name;
+      b.textContent = m.id === view.resident.id ? f("{name} (myself)", { name: m.name }) : m.name;
       b.className = m.id === current ? "current" : "";
       b.setAttribute("aria-pressed", m.id === current ? "true" : "false");
       b.onclick = () => viewCall("POST", "/api/session/beneficiary", { resident_id: m.id }).catch(fail);
@@ -267,13 +267,13 @@
       if (chosen) {
         const less = el("button", "less", "－");
         less.setAttribute("aria-label", t("Remove") + " " + p.name);
-        less.onclick = () => setQty(p.code, chosen - 1);
+        less.onclick = () => setQty(p.code, qtyOf(p.code, chosen) - 1);
         buy.append(less, el("span", "count", chosen));
       }
       const add = el("button", "add", chosen ? "＋" : "＋ " + t("Add"));
       add.setAttribute("aria-label", t("Add") + " " + p.name);
       add.disabled = out;
-      add.onclick = () => setQty(p.code, chosen + 1);
+      add.onclick = () => setQty(p.code, qtyOf(p.code, chosen) + 1);
       buy.append(add);
       card.append(top, price, state, buy);
       grid.append(card);
@@ -290,11 +290,11 @@
       const qty = el("div", "qty");
       const minus = el("button", "", "－");
       minus.setAttribute("aria-label", t("Remove") + " " + line.name);
-      minus.onclick = () => setQty(line.product_code, line.qty - 1);
+      minus.onclick = () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1);
       const n = el("span", "", line.qty);
       const plus = el("button", "", "＋");
       plus.setAttribute("aria-label", t("Add") + " " + line.name);
-      plus.onclick = () => setQty(line.product_code, line.qty + 1);
+      plus.onclick = () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1);
       qty.append(minus, n, plus);
       li.append(name, qty);
       list.append(li);
@@ -307,9 +307,25 @@
     $("confirm").disabled = view.cart.length === 0;
   }
 
+  // Quantities asked for and not yet answered, per product: a second tap before the screen has
+  // caught up counts from the first tap's quantity, not from the one shown. Cart changes go to
+  // the terminal one after another so a later tap can never be overtaken by an earlier one.
+  const wanted = {};
+  let cartQueue = Promise.resolve();
+
+  function qtyOf(code, shown) {
+    return code in wanted ? wanted[code] : shown;
+  }
+
   function setQty(code, qty) {
     lastCode = code;
-    viewCall("POST", "/api/session/cart", { product_code: code, qty }).catch(fail);
+    qty = Math.max(0, qty);
+    wanted[code] = qty;
+    cartQueue = cartQueue.then(() =>
+      viewCall("POST", "/api/session/cart", { product_code: code, qty })
+        .then(() => { if (wanted[code] === qty) delete wanted[code]; })
+        .catch((e) => { delete wanted[code]; fail(e); })
+    );
   }
 
   async function scan(code) {

@@ -7,7 +7,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.services import admin, terminal
+from kiosk.services import admin, queries, terminal
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +104,29 @@ def test_more_of_a_good_and_less_again_with_the_cart_buttons(page, card, balance
     expect(page.locator("#cart-empty")).to_be_visible()
     expect(page.locator("#confirm")).to_be_disabled()
     assert balance("H0001") == 320
+
+
+def test_quick_taps_on_plus_each_count_before_the_screen_catches_up(page, card, runtime):
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    add(page, "SOAP")
+    line = page.locator("#cart-lines li[data-code='SOAP']")
+    expect(line.locator(".qty span")).to_have_text("1")
+
+    # Three taps in one go, before any answer can redraw the buttons.
+    line.get_by_role("button", name="加 雕牌肥皂").evaluate(
+        "b => { b.click(); b.click(); b.click(); }"
+    )
+    expect(line.locator(".qty span")).to_have_text("4")
+    expect(page.locator("#total")).to_have_text("32")
+    page.locator("#goods .good[data-code='SOAP'] button.less").evaluate(
+        "b => { b.click(); b.click(); }"
+    )
+    expect(line.locator(".qty span")).to_have_text("2")
+    page.wait_for_timeout(300)
+    expect(page.locator("#total")).to_have_text("16")
+    cart = queries.session_view(runtime.kiosk)["cart"]
+    assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 2)]
 
 
 def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):

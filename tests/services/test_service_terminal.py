@@ -35,6 +35,39 @@ def test_scanning_a_card_starts_a_session_for_its_household(k, cards):
     assert [p["id"] for p in view["members"]] == ["H0001-1", "H0001-2", "H0001-3"]
 
 
+def test_a_card_read_without_its_prefix_still_starts_the_session(k, cards):
+    bare = card(cards, "H0002-1").removeprefix(codes.CARD_PREFIX)
+    outcome = terminal.scan(k, " " + bare.lower() + "\n")
+    assert outcome == terminal.ScanOutcome("card", {"resident_id": "H0002-1"})
+    assert queries.session_view(k)["household"]["id"] == "H0002"
+
+
+def test_a_token_shaped_text_that_is_no_card_stays_an_unknown_product(k, cards):
+    terminal.scan(k, card(cards, "H0001-1"))
+    before = snapshot(k)
+    with pytest.raises(errors.UnknownProduct):
+        terminal.scan(k, codes.new_card_token())
+    assert snapshot(k) == before
+
+
+def test_a_product_whose_code_looks_like_a_token_is_still_that_product(k, cards):
+    code = codes.new_card_token()
+    catalog.save_product(k, code, "长编码商品", 3)
+    admin.restock(k, code, 2, "purchase", "", "1")
+    terminal.scan(k, card(cards, "H0001-1"))
+    assert terminal.scan(k, code).kind == "product"
+    assert [ln["product_code"] for ln in queries.session_view(k)["cart"]] == [code]
+
+
+def test_a_revoked_card_read_without_its_prefix_is_refused_as_revoked(k, cards):
+    code = card(cards, "H0003-1")
+    with k.uow(write=False) as uow:
+        card_id = uow.session.scalar(select(m.Card.id).where(m.Card.resident_id == "H0003-1"))
+    admin.revoke_card(k, card_id, "lost")
+    with pytest.raises(errors.RevokedCard):
+        terminal.scan(k, code.removeprefix(codes.CARD_PREFIX))
+
+
 def test_scanning_the_same_card_again_keeps_the_session_and_its_cart(k, cards):
     terminal.scan(k, card(cards, "H0001-1"))
     terminal.set_cart_line(k, "SALT", 2)
