@@ -238,4 +238,5 @@ def _item_rows(items: tuple[ReceiptItem, ...]) -> list[tuple[str, int, int | Non
 
 def _yuan(cents: int) -> str:
     sign = "-" if cents < 0 else ""
-    return f"{sign}¥{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    # The full-width sign: two bytes in GBK as in GB18030 (the half-width ¥ is not in GBK).
+    return f"{sign}￥{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -175,3 +175,11 @@ def test_arbitrary_unicode_never_overflows_or_raises(
         if isinstance(block, Text):
             assert display_width(block.text) <= (width // 2 if block.double else width)
     assert all(display_width(line) <= width for line in to_text(doc, width).splitlines())
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_what_we_add_to_a_receipt_prints_on_a_gbk_only_printer(name: str) -> None:
+    # Names come from people; the receipt's own words, signs and figures must all be in GBK.
+    receipt, width = CASES[name]
+    for line in lines_of(receipt, width):
+        line.encode("gbk")
