@@ -72,6 +72,12 @@ InsufficientPoints = _error(
     409,
     "Not enough points: {needed} needed, {available} available.",
 )
+TooMuchInOneGo = _error(
+    "TooMuchInOneGo",
+    "too_much_in_one_go",
+    409,
+    "Too much for one record. Please do it in two parts, for example two exchanges.",
+)
 OutOfStock = _error("OutOfStock", "out_of_stock", 409, "Only {available} of {name} left in stock.")
 BadQuantity = _error(
     "BadQuantity", "bad_quantity", 400, "The quantity must be a whole number from {low} to {high}."

@@ -21,6 +21,7 @@ from kiosk.storage.models import (
     Resident,
     TerminalSession,
 )
+from sync import protocol
 
 
 def new_id() -> str:
@@ -102,7 +103,13 @@ def audit(s: Session, at: datetime, actor: str, action: str, target: str = "", *
 
 
 def outbox(s: Session, at: datetime, kind: str, payload: dict[str, Any]) -> OutboxRow:
-    """Queue a change for central in the current transaction."""
+    """Queue a change for central in the current transaction.
+
+    An entry central would refuse for its size would stay in the outbox for ever and hold back
+    every later one, so the whole transaction is refused instead, changing nothing.
+    """
+    if len(protocol.canonical(payload)) > protocol.MAX_ENTRY_BYTES:
+        raise errors.TooMuchInOneGo()
     ledger = payload.get("ledger") or {}
     row = OutboxRow(
         entry_id=new_id(),

@@ -289,3 +289,40 @@ def test_a_checkout_tells_the_screen_after_it_commits(seeded):
 
 def _last_seq(k) -> int:
     return scalar(k, select(func.max(m.LedgerEntry.seq)).where(m.LedgerEntry.kiosk_id == "T01"))
+
+
+def test_an_exchange_too_big_for_one_sync_entry_is_refused_whole(k, cards, monkeypatch):
+    from sync import protocol
+
+    fill(k, cards, "H0005-1", SALT=1, SOAP=2, MUG=1)
+    terminal.checkout(k)
+    with k.uow(write=False) as uow:
+        three = uow.session.scalar(
+            select(m.OutboxRow.payload).where(m.OutboxRow.kind == "exchange")
+        )
+    monkeypatch.setattr(protocol, "MAX_ENTRY_BYTES", len(protocol.canonical(three)) + 100)
+
+    fill(k, cards, "H0005-1", SALT=1, SOAP=2, MUG=1, TOWEL=1, NOODLE=1, SOY=1)
+    before = snapshot(k)
+    with pytest.raises(errors.TooMuchInOneGo):
+        terminal.checkout(k)
+    assert snapshot(k) == before
+    for code in ("TOWEL", "NOODLE", "SOY"):
+        terminal.set_cart_line(k, code, 0)
+    assert terminal.checkout(k).total == 5 + 16 + 10
+
+
+def test_a_cart_of_every_good_in_the_store_fits_one_sync_entry_many_times_over(k, cards):
+    from sync import protocol
+
+    terminal.scan(k, card(cards, "H0005-1"))
+    for p in queries.products(k):
+        if p["stock"] > 0 and p["points"] <= 30:
+            terminal.set_cart_line(k, p["code"], 1)
+    terminal.checkout(k)
+    with k.uow(write=False) as uow:
+        entry = uow.session.scalar(
+            select(m.OutboxRow.payload).where(m.OutboxRow.kind == "exchange")
+        )
+    assert len(entry["lines"]) >= 8
+    assert len(protocol.canonical(entry)) * 8 < protocol.MAX_ENTRY_BYTES
