@@ -6,6 +6,7 @@ only after central has answered for them, so a lost answer means a harmless dupl
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -21,7 +22,7 @@ from kiosk.services.common import iso
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import OutboxRow
 from sync.apply import ALLOWANCE, CURSOR, apply_changes, get_state
-from sync.protocol import MAX_BATCH
+from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class SyncClient:
         self.status = SyncStatus()
         self.device_state = device_state or (lambda: {})
         self._lock = threading.Lock()  # one push or pull at a time
+        self._more = False  # the last push left pending rows behind (count or size limit)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,16 +105,19 @@ class SyncClient:
                     .order_by(OutboxRow.id)
                     .limit(MAX_BATCH)
                 ).all()
-                entries = [
-                    {
-                        "id": r.entry_id,
-                        "seq": r.id,
-                        "kind": r.kind,
-                        "created_at": iso(r.created_at),
-                        "payload": r.payload,
-                    }
-                    for r in rows
-                ]
+                entries = _within_push_limit(
+                    [
+                        {
+                            "id": r.entry_id,
+                            "seq": r.id,
+                            "kind": r.kind,
+                            "created_at": iso(r.created_at),
+                            "payload": r.payload,
+                        }
+                        for r in rows
+                    ]
+                )
+                self._more = len(rows) == MAX_BATCH or len(entries) < len(rows)
             if not entries:
                 return 0
             body = {"kiosk_id": self.k.kiosk_id, "version": __version__, "entries": entries}
@@ -167,7 +172,7 @@ class SyncClient:
         entries from central; a failed heartbeat is only logged.
         """
         try:
-            while self.push_once() == MAX_BATCH:
+            while self.push_once() and self._more:
                 pass
             self.pull_once()
         except SyncError as exc:
@@ -272,3 +277,14 @@ class SyncClient:
         s.last_error, s.last_error_at = error, self.k.clock.now()
         s.backlog = self.backlog()
         self.k.changed("sync")
+
+
+def _within_push_limit(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the leading entries whose request body stays under central's size limit (at least
+    one: a single entry is always within it, as the outbox refuses bigger ones)."""
+    budget = MAX_PUSH_BYTES - 4096  # the envelope: kiosk id, version, brackets
+    for n, entry in enumerate(entries):
+        budget -= len(json.dumps(entry)) + 1  # escaped as ASCII: never less than sent
+        if budget < 0 and n > 0:
+            return entries[:n]
+    return entries

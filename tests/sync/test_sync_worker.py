@@ -54,3 +54,40 @@ def test_the_worker_keeps_trying_through_an_outage_and_shows_its_state(programme
     assert central_balances(programme.central)[H1] == 300 - 16
     assert set(applied_per_entry(programme.central).values()) == {1}
     k1.sync.stop(timeout=5)
+
+
+def test_a_backlog_bigger_than_one_request_may_be_goes_in_several_and_all_arrives(
+    programme, monkeypatch
+):
+    import json
+
+    import sync.client
+
+    k1 = programme.kiosk("K1")
+    for _ in range(6):
+        buy(k1, programme.codes["王建国"], {"SOAP": 1})
+    with k1.kiosk.uow(write=False) as uow:
+        from sqlalchemy import select
+
+        from kiosk.storage.models import OutboxRow
+
+        pending = select(OutboxRow.payload).where(OutboxRow.status == "pending")
+        sizes = [len(json.dumps(p)) for p in uow.session.scalars(pending)]
+    assert len(sizes) >= 6
+    # Room for about a third of the backlog per request (beyond the fixed envelope).
+    monkeypatch.setattr(sync.client, "MAX_PUSH_BYTES", 4096 + sum(sizes) // 3)
+    bodies: list[int] = []
+    send = k1.sync.http.request
+
+    def measured(method, path, **kw):
+        if path.endswith("/push"):
+            bodies.append(len(json.dumps(kw["json"])))
+        return send(method, path, **kw)
+
+    monkeypatch.setattr(k1.sync.http, "request", measured)
+    k1.sync.sync_once()
+    assert k1.sync.backlog() == 0
+    assert len(bodies) >= 3
+    assert all(size <= sync.client.MAX_PUSH_BYTES for size in bodies)
+    held = applied_per_entry(programme.central)
+    assert set(held.values()) == {1} and len(held) >= len(sizes)
