@@ -28,6 +28,7 @@ from sqlalchemy import func, or_, select
 from sync.central import charts, reports, stats
 from sync.central.export import table_response
 from sync.central.imports import parse_roster
+from sync.central.localtime import local
 from sync.central.models import (
     Activity,
     Alert,
@@ -658,3 +659,6 @@ def report_monthly(fmt: str = "html"):
             for st in uow.session.scalars(select(Store).order_by(Store.name))
         ]
     return render_template("office/monthly.html", rows=rows, stores=stores, store_id=store_id)
+
+
+bp.add_app_template_filter(local, "local")

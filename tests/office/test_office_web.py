@@ -151,3 +151,19 @@ def test_reports_export_as_csv_and_xlsx(client):
     assert sheet.cell(1, 1).value == "捐赠方"
     assert client.get("/reports/statement").status_code == 200
     assert client.get("/kiosks").status_code == 200 and "K001" in client.get("/kiosks").text
+
+
+def test_times_are_shown_in_the_programmes_time_zone(client, central, monkeypatch):
+    from datetime import datetime
+
+    from sync.central.models import Kiosk
+
+    with central.uow() as uow:
+        uow.session.get(Kiosk, "K001").last_seen = datetime(2026, 3, 1, 20, 30)  # stored in UTC
+        uow.commit()
+    sign_in(client, "viewer", "viewer-password")
+    assert "2026-03-02 04:30" in client.get("/kiosks").text  # Beijing time by default
+    monkeypatch.setenv("KIOSK_CENTRAL_TIMEZONE", "Europe/London")
+    assert "2026-03-01 20:30" in client.get("/kiosks").text
+    monkeypatch.setenv("KIOSK_CENTRAL_TIMEZONE", "Not/AZone")
+    assert "2026-03-02 04:30" in client.get("/kiosks").text
