@@ -68,10 +68,11 @@ def retry_after(seconds: float) -> str:
 
 # Defaults, each overridable in the app's config (and so by KIOSK_CENTRAL_<NAME> variables).
 DEFAULTS = {
-    # A kiosk polls every few seconds (push, pull, heartbeat); catching up a backlog it pushes
-    # 500 entries per request, so 2 requests a second still moves 1,000 entries a second.
-    "SYNC_RATE_BURST": 120,
-    "SYNC_RATE_PER_SECOND": 2.0,
+    # A kiosk polls every few seconds (push, pull, heartbeat: under one request a second);
+    # catching up a backlog it pushes 500 entries per request, so even at the limit it moves
+    # 2,500 entries a second. The limit stops a runaway or cloned kiosk flooding central.
+    "SYNC_RATE_BURST": 300,
+    "SYNC_RATE_PER_SECOND": 5.0,
     # Wrong bearer tokens per client address: 20, then one more every 15 seconds.
     "AUTH_FAIL_BURST": 20,
     "AUTH_FAIL_PER_SECOND": 1 / 15,

@@ -142,10 +142,9 @@ def revoke_office_token(c: Central, token_id: str, actor: str = "cli") -> None:
         row = uow.session.scalar(select(OfficeToken).where(OfficeToken.token_id == token_id))
         if row is None:
             raise RegistryError(f"no office token {token_id}")
-        row.revoked = True
+        row.revoked, office_id = True, row.id
         audit(uow.session, c.clock.now(), actor, "office_token_revoke", token_id)
         uow.commit()
-        office_id = row.id
     c.tokens.forget(f"office:{office_id}")
 
 
