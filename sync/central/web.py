@@ -335,7 +335,7 @@ def import_roster():
 
 
 def _check_upload(upload, limit: int) -> None:
-    """Refuse an uploaded file that is not a CSV (415) or is bigger than the limit (413)."""
+    """Refuse an upload that is not UTF-8 CSV (415) or is bigger than the limit (413)."""
     kind = (upload.mimetype or "").lower()
     if not upload.filename.lower().endswith(".csv") or kind not in CSV_TYPES:
         abort(415, description=_("Only CSV files (UTF-8) can be imported here."))
@@ -344,6 +344,11 @@ def _check_upload(upload, limit: int) -> None:
     upload.stream.seek(0)
     if size > limit:
         abort(413, description=_("The file is too large: at most {mb} MB.", mb=limit // 2**20))
+    try:
+        upload.stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        abort(415, description=_("The file is not UTF-8 text: save it as CSV UTF-8."))
+    upload.stream.seek(0)
 
 
 def _card_pdf(issued, name: str):
@@ -512,10 +517,7 @@ def activity_award(activity_id: str):
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         _check_upload(upload, AWARD_MAX_BYTES)
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            abort(415, description=_("The file is not UTF-8 text: save it as CSV UTF-8."))
+        text = upload.read().decode("utf-8-sig")
         for line in text.splitlines():
             first = line.split(",")[0].strip()
             if first and first.lower() not in ("resident", "resident_id"):

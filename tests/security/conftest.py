@@ -125,4 +125,3 @@ def state_of(c: Central) -> dict[str, object]:
                 for k in s.scalars(select(cm.Kiosk))
             },
         }
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -53,7 +54,10 @@ def test_a_kiosk_catching_up_a_long_backlog_is_never_refused_at_the_default_rate
     # A week offline at a busy store: a few thousand entries, pushed 500 at a time, with a pull
     # and a heartbeat between rounds, as fast as the test client can go.
     for seq in range(1, 61):
-        assert client.post("/api/v1/push", json=audit_entry("K001", seq), headers=k1).status_code == 200
+        assert (
+            client.post("/api/v1/push", json=audit_entry("K001", seq), headers=k1).status_code
+            == 200
+        )
         assert client.get("/api/v1/changes", headers=k1).status_code == 200
     assert client.post("/api/v1/heartbeat", json={}, headers=k1).status_code == 200
 
@@ -73,9 +77,7 @@ def test_a_client_that_waits_as_asked_always_gets_through_in_the_end():
     assert now[0] == pytest.approx((200 - 5) / 0.5)  # progress at the configured rate
 
 
-def test_wrong_tokens_from_one_address_are_refused_for_a_while_without_hashing(
-    office, monkeypatch
-):
+def test_wrong_tokens_from_one_address_are_refused_for_a_while_without_hashing(office, monkeypatch):
     client = office.app(AUTH_FAIL_BURST=3, AUTH_FAIL_PER_SECOND=0.001).test_client()
     office.central.tokens.clear()
     token_id = office.kiosk_tokens["K001"].removeprefix("ekt_").partition(".")[0]
@@ -186,7 +188,9 @@ def test_the_sync_worker_waits_as_long_as_central_asks_even_when_woken(kiosk):
         body = {"error": {"code": "rate_limited", "message": "too many requests"}}
         return httpx.Response(429, json=body, headers={"Retry-After": "1"})
 
-    sync = SyncClient(kiosk.kiosk, "http://central", "ekt_x", transport=httpx.MockTransport(central))
+    sync = SyncClient(
+        kiosk.kiosk, "http://central", "ekt_x", transport=httpx.MockTransport(central)
+    )
     with pytest.raises(SyncError) as refused:
         sync.sync_once()
     assert refused.value.retry_after == 1.0
@@ -200,7 +204,7 @@ def test_the_sync_worker_waits_as_long_as_central_asks_even_when_woken(kiosk):
         assert len(asked) == 1
         time.sleep(1.2)
         assert len(asked) >= 2  # and it does try again afterwards
-        gaps = [b - a for a, b in zip(asked, asked[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(asked)]
         assert all(gap >= 0.95 for gap in gaps)
     finally:
         sync.stop(timeout=5)

@@ -190,8 +190,10 @@ def legacy_central(tmp_path: Path) -> tuple[str, str, str]:
     kiosk_token, office_token = "ekt_" + "k" * 43, "eko_" + "o" * 43
     db = sqlite3.connect(tmp_path / "old.db")
     with db:
-        db.execute("INSERT INTO stores (id, name, offline_allowance, created_at) VALUES (1, ?, 200, ?)",
-                   ("旧门店", "2026-01-01 00:00:00.000000"))
+        db.execute(
+            "INSERT INTO stores (id, name, offline_allowance, created_at) VALUES (1, ?, 200, ?)",
+            ("旧门店", "2026-01-01 00:00:00.000000"),
+        )
         db.execute(
             "INSERT INTO kiosks (id, store_id, token_hash, revoked, enrolled_at, contiguous_seq)"
             " VALUES ('K900', 1, ?, 0, '2026-01-01 00:00:00.000000', 0)",
@@ -230,7 +232,10 @@ def test_tokens_issued_before_the_upgrade_keep_working_and_lose_their_fast_diges
         # New enrolments on the upgraded database get the new form, and both live side by side.
         fresh = registry.enroll(c, "旧门店", "K901")
         assert "." in fresh.token
-        assert client.post("/api/v1/heartbeat", json={}, headers=bearer(fresh.token)).status_code == 200
+        assert (
+            client.post("/api/v1/heartbeat", json={}, headers=bearer(fresh.token)).status_code
+            == 200
+        )
     finally:
         c.engine.dispose()
 
@@ -239,7 +244,9 @@ def test_the_enrol_command_keeps_its_output_and_its_token_works(tmp_path, capsys
     from kiosk.cli import main
 
     url = f"sqlite:///{tmp_path / 'central.db'}"
-    assert main(["central", "enroll", "--store", "东村爱心超市", "--json", "--database-url", url]) == 0
+    assert (
+        main(["central", "enroll", "--store", "东村爱心超市", "--json", "--database-url", url]) == 0
+    )
     printed = json.loads(capsys.readouterr().out)
     assert set(printed) == {"kiosk_id", "token"}
     c = open_central(url)
