@@ -7,19 +7,19 @@ import uuid
 from datetime import datetime
 
 import pytest
-from conftest import (
+from security_helpers import (
     ADMIN_PASSWORD,
     CSRF,
     EAST,
     VIEWER_PASSWORD,
     WEST,
+    audit_entry,
     bearer,
     csrf,
     sign_in,
     state_of,
 )
 from sqlalchemy import func, select
-from test_security_tokens import audit_entry
 
 from kiosk.domain.ledger import wire_time
 from kiosk.services import shop

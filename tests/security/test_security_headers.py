@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ADMIN_PASSWORD, bearer, sign_in
+from security_helpers import ADMIN_PASSWORD, bearer, sign_in
 
 from kiosk import config
 from kiosk.services import shop

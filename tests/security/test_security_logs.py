@@ -6,8 +6,7 @@ import logging
 import re
 
 import pytest
-from conftest import ADMIN_PASSWORD, bearer, sign_in
-from test_security_tokens import audit_entry
+from security_helpers import ADMIN_PASSWORD, audit_entry, bearer, sign_in
 
 from kiosk.cli import main
 from kiosk.services import shop

@@ -10,8 +10,15 @@ from datetime import datetime
 
 import httpx
 import pytest
-from conftest import ADMIN_PASSWORD, CSRF, VIEWER_PASSWORD, bearer, csrf, sign_in
-from test_security_tokens import audit_entry
+from security_helpers import (
+    ADMIN_PASSWORD,
+    CSRF,
+    VIEWER_PASSWORD,
+    audit_entry,
+    bearer,
+    csrf,
+    sign_in,
+)
 
 from kiosk.clock import FixedClock
 from kiosk.domain import passwords

@@ -5,41 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import uuid
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from conftest import bearer
+from security_helpers import ADMIN_PASSWORD, audit_entry, bearer
 from sqlalchemy import select
 
 from kiosk.domain import passwords
-from kiosk.domain.ledger import wire_time
 from kiosk.storage.db import make_engine
 from sync.central import models as cm
 from sync.central import registry, tokens
 from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.server import MIGRATIONS, open_central
-
-
-def audit_entry(kiosk_id: str, seq: int = 1) -> dict:
-    """Return a push body with one audit entry."""
-    at = wire_time(datetime(2026, 11, 2, 2, 0, 0))
-    return {
-        "kiosk_id": kiosk_id,
-        "entries": [
-            {
-                "id": str(uuid.uuid4()),
-                "seq": seq,
-                "kind": "audit",
-                "created_at": at,
-                "payload": {"at": at, "actor": "admin", "action": "login"},
-            }
-        ],
-    }
 
 
 @pytest.fixture
@@ -258,3 +238,29 @@ def test_the_enrol_command_keeps_its_output_and_its_token_works(tmp_path, capsys
         assert answer.status_code == 200
     finally:
         c.engine.dispose()
+
+
+def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
+
+    from kiosk.services import shop
+    from kiosk.storage.models import SyncState
+
+    rt, _ = seeded
+    shop.set_pin(rt.kiosk, "135790", actor="test")
+    first = _stored_pin(rt, SyncState, shop.PIN_HASH)
+    shop.set_pin(rt.kiosk, "135790", actor="test")
+    second = _stored_pin(rt, SyncState, shop.PIN_HASH)
+    assert first.startswith("scrypt$") and "135790" not in first
+    assert first != second  # a fresh salt each time
+    with office.central.uow(write=False) as uow:
+        stored = uow.session.scalar(
+            select(cm.OfficeUser.password_hash).where(cm.OfficeUser.username == "admin")
+        )
+    assert stored.startswith("scrypt$") and ADMIN_PASSWORD not in stored
+    assert passwords.secret_matches(ADMIN_PASSWORD, stored)
+    assert not passwords.secret_matches(ADMIN_PASSWORD + "x", stored)
+
+
+def _stored_pin(rt, model, key: str) -> str:
+    with rt.kiosk.uow(write=False) as uow:
+        return uow.session.get(model, key).value

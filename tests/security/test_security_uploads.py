@@ -8,7 +8,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from conftest import ADMIN_PASSWORD, csrf, sign_in, state_of
+from security_helpers import ADMIN_PASSWORD, csrf, sign_in, state_of
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
