@@ -264,3 +264,11 @@ def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
 def _stored_pin(rt, model, key: str) -> str:
     with rt.kiosk.uow(write=False) as uow:
         return uow.session.get(model, key).value
+
+
+def test_the_central_models_match_the_migrated_schema(office):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with office.central.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), cm.Base.metadata) == []
