@@ -272,3 +272,26 @@ def test_the_central_models_match_the_migrated_schema(office):
 
     with office.central.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), cm.Base.metadata) == []
+
+
+def test_the_office_can_revoke_an_office_token_from_the_command_line(tmp_path, capsys):
+    from kiosk.cli import main
+
+    url = f"sqlite:///{tmp_path / 'central.db'}"
+    assert main(["central", "office-token", "--role", "viewer", "--database-url", url]) == 0
+    assert main(["central", "office-token", "--database-url", url]) == 0
+    first, second = capsys.readouterr().out.split()
+    c = open_central(url)
+    try:
+        client = create_central_app(c).test_client()
+        for token in (first, second):
+            assert client.get("/api/v1/stats", headers=bearer(token)).status_code == 200
+        token_id = second.removeprefix("eko_").partition(".")[0]
+        assert main(["central", "revoke-office-token", first, "--database-url", url]) == 0
+        assert main(["central", "revoke-office-token", token_id, "--database-url", url]) == 0
+        assert main(["central", "revoke-office-token", "nosuchid", "--database-url", url]) == 1
+        c.tokens.clear()  # the command ran in "another process"; this one's cache is bounded
+        for token in (first, second):
+            assert client.get("/api/v1/stats", headers=bearer(token)).status_code == 401
+    finally:
+        c.engine.dispose()
