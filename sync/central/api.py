@@ -17,7 +17,7 @@ from sync.central import feed, ingest, stats, tokens
 from sync.central.context import Central
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
-from sync.central.models import Kiosk, OfficeToken
+from sync.central.models import Kiosk, OfficeToken, SiteSecret
 from sync.central.openapi import document
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
@@ -95,21 +95,33 @@ def _verified(token: str, prefix: str, model) -> tuple[str, Any] | None:
     return found if tokens.matches(presented, stored) else None
 
 
+def _token_cache():
+    """Return this process's verified tokens, first forgetting them all if any was revoked."""
+    c = central()
+    if c.tokens.stamp_due():
+        with c.uow(write=False) as uow:
+            row = uow.session.get(SiteSecret, tokens.REVOCATION_STAMP)
+            stamp = row.value if row is not None else ""
+        c.tokens.saw_stamp(stamp)
+    return c.tokens
+
+
 def kiosk_auth(view):
     """Admit only an enrolled, unrevoked kiosk within its rate; g.kiosk_id names it."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = _bearer()
-        cache = central().tokens
+        cache = _token_cache()
         hit = cache.get(token)
         if not (isinstance(hit, tuple) and hit[0] == "kiosk"):
             _refuse_guessing()
+            generation = cache.generation
             found = _verified(token, tokens.KIOSK_PREFIX, Kiosk)
             if found is None:
                 raise _wrong_token("unknown or revoked kiosk token")
             hit = ("kiosk", *found[1])
-            cache.put(token, found[0], hit)
+            cache.put(token, found[0], hit, generation)
         g.kiosk_id, g.store_id = hit[1], hit[2]
         wait = _limits().kiosk.take(g.kiosk_id)
         if wait:
@@ -131,15 +143,16 @@ def office_auth(role: str = "viewer"):
         @wraps(view)
         def wrapper(*args, **kwargs):
             token = _bearer()
-            cache = central().tokens
+            cache = _token_cache()
             hit = cache.get(token)
             if not (isinstance(hit, tuple) and hit[0] == "office"):
                 _refuse_guessing()
+                generation = cache.generation
                 found = _verified(token, tokens.OFFICE_PREFIX, OfficeToken)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
                 hit = ("office", found[1])
-                cache.put(token, found[0], hit)
+                cache.put(token, found[0], hit, generation)
             if role == "admin" and hit[1] != "admin":
                 raise ApiError(403, "forbidden", "this token may only read")
             g.office_role = hit[1]

@@ -15,7 +15,13 @@ def _env_settings() -> dict:
     """Return settings given as KIOSK_CENTRAL_<NAME> environment variables."""
     from sync.central.limits import DEFAULTS
 
-    names = [*DEFAULTS, "TOKEN_CACHE_SECONDS", "PROXIES", "SESSION_COOKIE_SECURE"]
+    names = [
+        *DEFAULTS,
+        "TOKEN_CACHE_SECONDS",
+        "TOKEN_REVOCATION_CHECK_SECONDS",
+        "PROXIES",
+        "SESSION_COOKIE_SECURE",
+    ]
     found: dict = {}
     for name in names:
         value = os.environ.get(f"KIOSK_CENTRAL_{name}")
@@ -50,6 +56,8 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     security.install(app)
     if "TOKEN_CACHE_SECONDS" in app.config:
         central.tokens.seconds = float(app.config["TOKEN_CACHE_SECONDS"])
+    if "TOKEN_REVOCATION_CHECK_SECONDS" in app.config:
+        central.tokens.check_every = float(app.config["TOKEN_REVOCATION_CHECK_SECONDS"])
     proxies = int(app.config.get("PROXIES", 0))
     if proxies > 0:
         # Behind nginx: trust its X-Forwarded-For (client address for rate limits) and -Proto.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +29,7 @@ from sync.central.models import (
     OfficeToken,
     Product,
     Resident,
+    SiteSecret,
     Store,
 )
 
@@ -110,9 +112,10 @@ def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
         if kiosk is None:
             raise RegistryError(f"no kiosk {kiosk_id}")
         kiosk.revoked = True
+        _stamp_revocation(uow.session)
         audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id)
         uow.commit()
-    c.tokens.forget(f"kiosk:{kiosk_id}")  # refused at once here; other processes within the TTL
+    c.tokens.forget(f"kiosk:{kiosk_id}")  # refused at once here, elsewhere at the next stamp read
 
 
 def office_token(c: Central, role: str = "admin", label: str = "", actor: str = "cli") -> str:
@@ -143,9 +146,19 @@ def revoke_office_token(c: Central, token_id: str, actor: str = "cli") -> None:
         if row is None:
             raise RegistryError(f"no office token {token_id}")
         row.revoked, office_id = True, row.id
+        _stamp_revocation(uow.session)
         audit(uow.session, c.clock.now(), actor, "office_token_revoke", token_id)
         uow.commit()
     c.tokens.forget(f"office:{office_id}")
+
+
+def _stamp_revocation(s: Session) -> None:
+    """Change the stamp that tells every central process to forget the tokens it verified."""
+    row = s.get(SiteSecret, tokens.REVOCATION_STAMP)
+    if row is None:
+        s.add(SiteSecret(name=tokens.REVOCATION_STAMP, value=secrets.token_hex(8)))
+    else:
+        row.value = secrets.token_hex(8)  # random, not a counter: two revocations never collide
 
 
 def set_allowance(c: Central, store: str, points: int, actor: str) -> None:

@@ -2,9 +2,12 @@
 
 A token names its row by a public id (an indexed lookup) and proves itself with a secret that is
 stored only as a salted scrypt hash and compared in constant time. Scrypt costs tens of
-milliseconds, so a token that has just been verified is remembered for a short while in this
-process (keyed by an HMAC of the token under a per-process key): a kiosk pushing a backlog pays
-the slow hash about once per TTL, not once per batch.
+milliseconds, so a token that has just been verified is remembered for a while in this process
+(keyed by an HMAC of the token under a per-process key): a kiosk pays the slow hash about once
+per TTL and process, not once per request. A revocation is seen at once by the process that
+made it (it forgets the token) and by every other process within REVOCATION_CHECK seconds: each
+process reads a stamp that every revocation changes at most that often, and forgets everything
+it remembers when the stamp has moved.
 
 Tokens issued before this form (`ekt_<secret>` / `eko_<secret>`, no dot) keep working: their
 row's id is `legacy-` plus the first 16 hex digits of their old SHA-256 digest, and their hash is
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
@@ -27,8 +31,10 @@ from kiosk.domain.passwords import hash_secret, secret_matches
 KIOSK_PREFIX, OFFICE_PREFIX = "ekt_", "eko_"
 LEGACY_ID = "legacy-"
 MAX_TOKEN = 200  # longer bearer strings are refused before any hashing
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 600.0
 CACHE_SIZE = 4096
+REVOCATION_CHECK = 1.0  # seconds between two reads of the revocation stamp, per process
+REVOCATION_STAMP = "token_revocations"  # its row in site_secrets
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,36 @@ def matches(presented: Presented, stored: str) -> bool:
 class TokenCache:
     """Recently verified tokens of this process, for a short time; forgotten on revocation."""
 
-    def __init__(self, seconds: float = CACHE_SECONDS, size: int = CACHE_SIZE) -> None:
-        self.seconds, self.size = seconds, size
+    def __init__(
+        self,
+        seconds: float = CACHE_SECONDS,
+        size: int = CACHE_SIZE,
+        check_every: float = REVOCATION_CHECK,
+    ) -> None:
+        self.seconds, self.size, self.check_every = seconds, size, check_every
         self._key = secrets.token_bytes(32)
         self._entries: OrderedDict[bytes, tuple[float, str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._stamp: str | None = None
+        self._stamp_read = -math.inf
+        self.generation = 0  # moves whenever something is forgotten
+
+    def stamp_due(self) -> bool:
+        """Tell whether the revocation stamp should be read again (and note that it will be)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._stamp_read < self.check_every:
+                return False
+            self._stamp_read = now
+            return True
+
+    def saw_stamp(self, stamp: str) -> None:
+        """Take the revocation stamp just read; forget everything if it moved."""
+        with self._lock:
+            if stamp != self._stamp:
+                self._entries.clear()
+                self._stamp = stamp
+                self.generation += 1
 
     def _slot(self, token: str) -> bytes:
         return hmac.new(self._key, token.encode("utf-8"), hashlib.sha256).digest()
@@ -110,11 +141,17 @@ class TokenCache:
                 return None
             return found[2]
 
-    def put(self, token: str, owner: str, value: Any) -> None:
-        """Remember a verified token; owner names its row (kiosk:K001, office:3)."""
+    def put(self, token: str, owner: str, value: Any, generation: int) -> None:
+        """Remember a token verified since `generation`; owner names its row (kiosk:K001).
+
+        If anything was forgotten meanwhile (a revocation) the token is not remembered: it may
+        have been read from its row just before the row was revoked.
+        """
         if self.seconds <= 0:
             return
         with self._lock:
+            if generation != self.generation:
+                return
             slot = self._slot(token)
             self._entries[slot] = (time.monotonic() + self.seconds, owner, value)
             self._entries.move_to_end(slot)
@@ -126,8 +163,10 @@ class TokenCache:
         with self._lock:
             for slot in [k for k, v in self._entries.items() if v[1] == owner]:
                 del self._entries[slot]
+            self.generation += 1
 
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
             self._entries.clear()
+            self.generation += 1

@@ -108,7 +108,7 @@ def test_a_revoked_kiosk_is_refused_at_once_even_though_its_token_was_cached(cli
         ).all()
 
 
-def test_another_process_refuses_a_revoked_kiosk_within_the_cache_time(office, monkeypatch):
+def test_another_process_refuses_a_revoked_kiosk_within_a_second(office, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(tokens.time, "monotonic", lambda: now[0])
     # A second worker: the same database, its own token cache.
@@ -117,14 +117,44 @@ def test_another_process_refuses_a_revoked_kiosk_within_the_cache_time(office, m
     token = office.kiosk_tokens["K002"]
     assert other_app.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
     registry.revoke_kiosk(office.central, "K002")  # revoked by this process (the CLI, say)
-    assert other.tokens.seconds == tokens.CACHE_SECONDS
-    now[0] += tokens.CACHE_SECONDS - 1
+    assert other.tokens.check_every == tokens.REVOCATION_CHECK == 1.0
+    now[0] += 0.5
     # Within the bound the other worker may still admit it ...
     assert other_app.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
-    now[0] += 2
-    # ... and after it, never.
+    now[0] += 0.6
+    # ... and after it, never; its other kiosks are verified afresh and still admitted.
     answer = other_app.post("/api/v1/heartbeat", json={}, headers=bearer(token))
     assert answer.status_code == 401
+    k1 = bearer(office.kiosk_tokens["K001"])
+    assert other_app.post("/api/v1/heartbeat", json={}, headers=k1).status_code == 200
+
+
+def test_a_verified_token_is_checked_again_after_the_cache_time(
+    client, office, monkeypatch, scrypt_calls
+):
+    now = [5000.0]
+    monkeypatch.setattr(tokens.time, "monotonic", lambda: now[0])
+    office.central.tokens.clear()
+    token = bearer(office.kiosk_tokens["K001"])
+    for step in (0, 10, tokens.CACHE_SECONDS - 20):
+        now[0] += step
+        assert client.post("/api/v1/heartbeat", json={}, headers=token).status_code == 200
+    assert len(scrypt_calls) == 1
+    now[0] += 30
+    assert client.post("/api/v1/heartbeat", json={}, headers=token).status_code == 200
+    assert len(scrypt_calls) == 2
+
+
+def test_a_token_verified_while_something_was_revoked_is_not_remembered():
+    cache = tokens.TokenCache()
+    generation = cache.generation
+    cache.forget("kiosk:K001")  # a revocation lands while the token is being verified
+    cache.put("ekt_x", "kiosk:K001", ("kiosk", "K001", 1), generation)
+    assert cache.get("ekt_x") is None
+    cache.put("ekt_x", "kiosk:K001", ("kiosk", "K001", 1), cache.generation)
+    assert cache.get("ekt_x") == ("kiosk", "K001", 1)
+    cache.saw_stamp("a")
+    assert cache.get("ekt_x") is None  # a moved stamp forgets everything
 
 
 def test_a_revoked_office_token_is_refused_at_once(client, office):
