@@ -6,7 +6,7 @@ milliseconds, so a token that has just been verified is remembered for a while i
 (keyed by an HMAC of the token under a per-process key): a kiosk pays the slow hash about once
 per TTL and process, not once per request. A revocation is seen at once by the process that
 made it (it forgets the token) and by every other process within REVOCATION_CHECK seconds: each
-process reads a stamp that every revocation changes at most that often, and forgets everything
+process reads, at most that often, a stamp that every revocation changes, and forgets everything
 it remembers when the stamp has moved.
 
 Tokens issued before this form (`ekt_<secret>` / `eko_<secret>`, no dot) keep working: their
