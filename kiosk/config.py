@@ -65,6 +65,7 @@ class CentralSection:
 @dataclass(frozen=True)
 class UiSection:
     language: str = "zh_CN"
+    secure_cookies: bool = False  # the admin cookie is Secure anyway when served over TLS
 
 
 @dataclass(frozen=True)

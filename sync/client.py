@@ -10,6 +10,7 @@ import json
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,25 @@ log = logging.getLogger(__name__)
 
 
 class SyncError(Exception):
-    """Central could not be reached or refused the request."""
+    """Central could not be reached or refused the request; retry_after is central's ask."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Return the seconds a Retry-After header asks for (delay-seconds form), or None."""
+    try:
+        seconds = float((value or "").strip())
+    except ValueError:
+        return None
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
 
 
 @dataclass
@@ -225,19 +244,27 @@ class SyncClient:
     def _run(self, interval: float) -> None:
         delay = 0.0
         while not self._stop.is_set():
+            not_before = 0.0
             try:
                 self.sync_once()
                 delay = 0.0
                 wait = interval
-            except SyncError:
+            except SyncError as exc:
                 delay = min(max(delay * 2, 1.0), 300.0)
                 wait = random.uniform(delay / 2, delay)  # jitter: kiosks don't return in step
+                if exc.retry_after is not None:
+                    # Central asked us to wait (rate limit, busy): no sooner, even when woken.
+                    wait = max(wait, exc.retry_after)
+                    not_before = time.monotonic() + exc.retry_after
             except Exception:  # never let the worker die: log, back off, try again
                 log.exception("sync round failed")
                 delay = min(max(delay * 2, 1.0), 300.0)
                 wait = random.uniform(delay / 2, delay)
             self._wake.wait(wait)
             self._wake.clear()
+            left = not_before - time.monotonic()
+            if left > 0:
+                self._stop.wait(left)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -251,7 +278,10 @@ class SyncClient:
                 reason = response.json()["error"]["message"]
             except (ValueError, KeyError, TypeError):
                 reason = response.text[:200]
-            raise SyncError(f"central answered {response.status_code}: {reason}")
+            raise SyncError(
+                f"central answered {response.status_code}: {reason}",
+                retry_after_seconds(response.headers.get("Retry-After")),
+            )
         try:
             return response.json()
         except ValueError as exc:

@@ -23,17 +23,20 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_PATH="/admin",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        # Secure when configured (KIOSK_UI_SECURE_COOKIES) or whenever served over TLS.
+        SESSION_COOKIE_SECURE=runtime.settings.ui.secure_cookies,
     )
     app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from terminal_ui import admin, api, camera, errors, screens
+    from terminal_ui import admin, api, camera, errors, screens, security
 
     app.register_blueprint(api.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(camera.bp)
     errors.register(app)
+    security.install(app)
     return app

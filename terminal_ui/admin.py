@@ -118,14 +118,7 @@ def _before() -> Response | None:
 @bp.after_request
 def _headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
-    )
-    return response
+    return response  # the security headers come from terminal_ui.security, as on every page
 
 
 @bp.context_processor

@@ -78,7 +78,14 @@ def terminal():
     )
     response = make_response(page)
     if request.args.get("lang"):
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Strict")
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Strict",
+            httponly=True,
+            secure=request.is_secure,
+        )
     return response
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import re
@@ -14,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from sync.central import feed, ingest, stats
+from sync.central import feed, ingest, stats, tokens
 from sync.central.context import Central
-from sync.central.models import Kiosk, OfficeToken
+from sync.central.limits import Limits
+from sync.central.limits import retry_after as retry_after_header
+from sync.central.models import Kiosk, OfficeToken, SiteSecret
 from sync.central.openapi import document
-from sync.central.registry import secret_hash
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
@@ -31,9 +31,12 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 class ApiError(Exception):
     """A refused request with an HTTP status, a stable code and a reason."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = {"Retry-After": retry_after_header(retry_after)} if retry_after else {}
 
 
 def central() -> Central:
@@ -51,17 +54,83 @@ def _bearer() -> str:
     return token.strip()
 
 
+def _refuse_guessing() -> None:
+    """Refuse a client address that has sent too many wrong tokens (before any slow hashing)."""
+    wait = _limits().auth_failures.peek(request.remote_addr or "?")
+    if wait:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many unknown tokens from this address; try again later",
+            retry_after=wait,
+        )
+
+
+def _wrong_token(message: str) -> ApiError:
+    _limits().auth_failures.take(request.remote_addr or "?")
+    return ApiError(401, "unauthorized", message)
+
+
+def _limits() -> Limits:
+    from flask import current_app
+
+    return current_app.extensions["limits"]
+
+
+def _verified(token: str, prefix: str, model) -> tuple[str, Any] | None:
+    """Return (owner, row facts) of a token's live row if the token matches it, else None."""
+    presented = tokens.parse(token, prefix)
+    if presented is None:
+        return None
+    with central().uow(write=False) as uow:
+        row = uow.session.scalar(select(model).where(model.token_id == presented.token_id))
+        if row is None or row.revoked:
+            return None
+        stored = row.token_hash
+        if model is Kiosk:
+            found = (f"kiosk:{row.id}", (row.id, row.store_id))
+        else:
+            found = (f"office:{row.id}", row.role)
+    # The slow hash runs outside the transaction: no connection is held while it works.
+    return found if tokens.matches(presented, stored) else None
+
+
+def _token_cache():
+    """Return this process's verified tokens, first forgetting them all if any was revoked."""
+    c = central()
+    if c.tokens.stamp_due():
+        with c.uow(write=False) as uow:
+            row = uow.session.get(SiteSecret, tokens.REVOCATION_STAMP)
+            stamp = row.value if row is not None else ""
+        c.tokens.saw_stamp(stamp)
+    return c.tokens
+
+
 def kiosk_auth(view):
-    """Admit only an enrolled, unrevoked kiosk; g.kiosk_id names it."""
+    """Admit only an enrolled, unrevoked kiosk within its rate; g.kiosk_id names it."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        digest = secret_hash(_bearer())
-        with central().uow(write=False) as uow:
-            kiosk = uow.session.scalar(select(Kiosk).where(Kiosk.token_hash == digest))
-            if kiosk is None or kiosk.revoked or not hmac.compare_digest(kiosk.token_hash, digest):
-                raise ApiError(401, "unauthorized", "unknown or revoked kiosk token")
-            g.kiosk_id, g.store_id = kiosk.id, kiosk.store_id
+        token = _bearer()
+        cache = _token_cache()
+        hit = cache.get(token)
+        if not (isinstance(hit, tuple) and hit[0] == "kiosk"):
+            _refuse_guessing()
+            generation = cache.generation
+            found = _verified(token, tokens.KIOSK_PREFIX, Kiosk)
+            if found is None:
+                raise _wrong_token("unknown or revoked kiosk token")
+            hit = ("kiosk", *found[1])
+            cache.put(token, found[0], hit, generation)
+        g.kiosk_id, g.store_id = hit[1], hit[2]
+        wait = _limits().kiosk.take(g.kiosk_id)
+        if wait:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many requests from this kiosk; it may try again after Retry-After seconds",
+                retry_after=wait,
+            )
         return view(*args, **kwargs)
 
     return wrapper
@@ -73,16 +142,20 @@ def office_auth(role: str = "viewer"):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            digest = secret_hash(_bearer())
-            with central().uow(write=False) as uow:
-                token = uow.session.scalar(
-                    select(OfficeToken).where(OfficeToken.token_hash == digest)
-                )
-                if token is None or token.revoked:
-                    raise ApiError(401, "unauthorized", "unknown or revoked office token")
-                if role == "admin" and token.role != "admin":
-                    raise ApiError(403, "forbidden", "this token may only read")
-                g.office_role = token.role
+            token = _bearer()
+            cache = _token_cache()
+            hit = cache.get(token)
+            if not (isinstance(hit, tuple) and hit[0] == "office"):
+                _refuse_guessing()
+                generation = cache.generation
+                found = _verified(token, tokens.OFFICE_PREFIX, OfficeToken)
+                if found is None:
+                    raise _wrong_token("unknown or revoked office token")
+                hit = ("office", found[1])
+                cache.put(token, found[0], hit, generation)
+            if role == "admin" and hit[1] != "admin":
+                raise ApiError(403, "forbidden", "this token may only read")
+            g.office_role = hit[1]
             return view(*args, **kwargs)
 
         return wrapper
@@ -207,7 +280,8 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api(exc: ApiError):
-        return jsonify({"error": {"code": exc.code, "message": exc.message}}), exc.status
+        body = {"error": {"code": exc.code, "message": exc.message}}
+        return jsonify(body), exc.status, exc.headers
 
     @app.errorhandler(OperationalError)
     def _db(exc: OperationalError):
@@ -219,7 +293,9 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if not request.path.startswith("/api/"):
-            return exc
+            from sync.central.web import problem_page
+
+            return problem_page(exc)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.code or 400, "bad_request"
         )

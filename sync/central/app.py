@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from flask import Flask
 
 from sync.central.context import Central
+from terminal_ui import security
+
+
+def _env_settings() -> dict:
+    """Return settings given as KIOSK_CENTRAL_<NAME> environment variables."""
+    from sync.central.limits import DEFAULTS
+
+    names = [
+        *DEFAULTS,
+        "TOKEN_CACHE_SECONDS",
+        "TOKEN_REVOCATION_CHECK_SECONDS",
+        "PROXIES",
+        "SESSION_COOKIE_SECURE",
+    ]
+    found: dict = {}
+    for name in names:
+        value = os.environ.get(f"KIOSK_CENTRAL_{name}")
+        if value is None:
+            continue
+        if name == "SESSION_COOKIE_SECURE":
+            found[name] = value.strip().lower() in ("1", "true", "yes", "on")
+        else:
+            found[name] = float(value)
+    return found
 
 
 def create_central_app(central: Central, test_config: dict | None = None) -> Flask:
     """Create the central web app."""
     from sync.central import api, web
+    from sync.central.limits import Limits
     from sync.central.users import site_secret
 
     app = Flask(__name__)
@@ -20,24 +46,33 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
         SECRET_KEY=site_secret(central),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,  # Secure anyway whenever the request came over TLS
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
+    app.config.update(_env_settings())
     app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)
+    security.install(app)
+    if "TOKEN_CACHE_SECONDS" in app.config:
+        central.tokens.seconds = float(app.config["TOKEN_CACHE_SECONDS"])
+    if "TOKEN_REVOCATION_CHECK_SECONDS" in app.config:
+        central.tokens.check_every = float(app.config["TOKEN_REVOCATION_CHECK_SECONDS"])
+    proxies = int(app.config.get("PROXIES", 0))
+    if proxies > 0:
+        # Behind nginx: trust its X-Forwarded-For (client address for rate limits) and -Proto.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.extensions["central"] = central
+    app.extensions["limits"] = Limits(app.config)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     api.register_errors(app)
 
     @app.after_request
-    def _secure_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'"
-        )
+    def _no_store(response):
+        response.headers.setdefault("Cache-Control", "no-store")  # pages carry personal data
         return response
 
     return app

@@ -65,6 +65,11 @@ def add_parser(sub) -> None:
     token.add_argument("--label", default="")
     token.set_defaults(handler=_office_token)
 
+    untoken = cmds.add_parser("revoke-office-token", help="revoke an office API token")
+    _db(untoken)
+    untoken.add_argument("token", help="the token, or its id (the part between eko_ and the dot)")
+    untoken.set_defaults(handler=_revoke_office_token)
+
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -250,4 +255,23 @@ def _office_token(args: argparse.Namespace) -> int:
         print(office_token(central, args.role, args.label))
     finally:
         central.engine.dispose()
+    return 0
+
+
+def _revoke_office_token(args: argparse.Namespace) -> int:
+    from sync.central import tokens
+    from sync.central.registry import RegistryError, revoke_office_token
+
+    given = args.token.strip()
+    presented = tokens.parse(given, tokens.OFFICE_PREFIX)
+    token_id = presented.token_id if presented is not None else given
+    central = _open(args)
+    try:
+        revoke_office_token(central, token_id)
+    except RegistryError as exc:
+        print(f"kiosk central revoke-office-token: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        central.engine.dispose()
+    print(f"office token {token_id} revoked")
     return 0

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from kiosk.clock import Clock, SystemClock
 from kiosk.storage.uow import UnitOfWork
 from sync.central.models import Change
+from sync.central.tokens import TokenCache
 
 CENTRAL_CHAIN = "CENTRAL"
 FEED_LOCK = 72_616_001  # advisory lock that keeps change ids in commit order on PostgreSQL
@@ -22,6 +23,7 @@ class Central:
 
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
+    tokens: TokenCache = field(default_factory=TokenCache)  # recently verified bearer tokens
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on the central database."""

@@ -44,12 +44,13 @@ class Store(Base):
 
 
 class Kiosk(Base):
-    """An enrolled terminal; its token is stored hashed."""
+    """An enrolled terminal; its token is found by its public id and checked by a salted hash."""
 
     __tablename__ = "kiosks"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[str] = mapped_column(String(24), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(200), unique=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     contiguous_seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -63,11 +64,12 @@ class Kiosk(Base):
 
 
 class OfficeToken(Base):
-    """A bearer token for the office API, stored hashed."""
+    """A bearer token for the office API: a public id and a salted hash of the token."""
 
     __tablename__ = "office_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[str] = mapped_column(String(24), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(16))  # admin | viewer
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -38,6 +38,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found",
         409: "Conflict",
         413: "Too large",
+        429: "Too many requests: wait for the Retry-After header's seconds",
     }
     return {
         str(c): {
@@ -103,7 +104,7 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True, **_json("PushRequest")},
                     "responses": {
                         "200": {"description": "Per-entry answers", **_json("PushResponse")},
-                        **_errors(400, 401, 403, 409, 413),
+                        **_errors(400, 401, 403, 409, 413, 429),
                     },
                 }
             },
@@ -129,7 +130,7 @@ def document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": {"description": "Changes in order", **_json("FeedResponse")},
-                        **_errors(400, 401),
+                        **_errors(400, 401, 429),
                     },
                 }
             },
@@ -138,14 +139,14 @@ def document() -> dict[str, Any]:
                     "summary": "Report version, backlog, printer and camera state",
                     "security": kiosk,
                     "requestBody": {"required": True, **_json("Heartbeat")},
-                    "responses": {"200": {"description": "Recorded"}, **_errors(400, 401)},
+                    "responses": {"200": {"description": "Recorded"}, **_errors(400, 401, 429)},
                 }
             },
             "/api/v1/stats": {
                 "get": {
                     "summary": "The programme's figures, overall and per store",
                     "security": office,
-                    "responses": {"200": {"description": "Figures"}, **_errors(401)},
+                    "responses": {"200": {"description": "Figures"}, **_errors(401, 429)},
                 }
             },
             "/api/v1/households/{household_id}": {
@@ -160,7 +161,10 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "string", "maxLength": 40},
                         }
                     ],
-                    "responses": {"200": {"description": "The household"}, **_errors(401, 404)},
+                    "responses": {
+                        "200": {"description": "The household"},
+                        **_errors(401, 404, 429),
+                    },
                 }
             },
             "/api/v1/health": {

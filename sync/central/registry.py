@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import uuid
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.codes import card_code, new_card_token, token_hash
 from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
+from sync.central import tokens
 from sync.central.context import CENTRAL_CHAIN, Central, emit
 from sync.central.ingest import card_change, ledger_change
 from sync.central.models import (
@@ -29,6 +29,7 @@ from sync.central.models import (
     OfficeToken,
     Product,
     Resident,
+    SiteSecret,
     Store,
 )
 
@@ -37,11 +38,6 @@ KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
 
 class RegistryError(ValueError):
     """An office request that cannot be carried out; nothing was changed."""
-
-
-def secret_hash(token: str) -> str:
-    """Return the stored form of a bearer token (tokens carry 256 random bits)."""
-    return hashlib.sha256(("ekt1:" + token).encode("utf-8")).hexdigest()
 
 
 def audit(s: Session, at: datetime, actor: str, action: str, target: str = "", **details: Any):
@@ -82,7 +78,7 @@ def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cl
         or kiosk_id == CENTRAL_CHAIN
     ):
         raise RegistryError("a kiosk id is 1 to 40 letters, digits, . _ or - (and not CENTRAL)")
-    token = "ekt_" + secrets.token_urlsafe(32)
+    issued = tokens.issue(tokens.KIOSK_PREFIX)
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
@@ -98,14 +94,15 @@ def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cl
             Kiosk(
                 id=kiosk_id,
                 store_id=shop.id,
-                token_hash=secret_hash(token),
+                token_id=issued.token_id,
+                token_hash=issued.token_hash,
                 enrolled_at=now,
                 contiguous_seq=0,
             )
         )
         audit(s, now, actor, "kiosk_enroll", kiosk_id, store=name)
         uow.commit()
-    return Enrolment(kiosk_id, token, name)
+    return Enrolment(kiosk_id, issued.token, name)
 
 
 def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
@@ -115,23 +112,53 @@ def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
         if kiosk is None:
             raise RegistryError(f"no kiosk {kiosk_id}")
         kiosk.revoked = True
+        _stamp_revocation(uow.session)
         audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id)
         uow.commit()
+    c.tokens.forget(f"kiosk:{kiosk_id}")  # refused at once here, elsewhere at the next stamp read
 
 
 def office_token(c: Central, role: str = "admin", label: str = "", actor: str = "cli") -> str:
     """Create an office API token with a role (admin or viewer); return it."""
     if role not in ("admin", "viewer"):
         raise RegistryError("the role must be admin or viewer")
-    token = "eko_" + secrets.token_urlsafe(32)
+    issued = tokens.issue(tokens.OFFICE_PREFIX)
     with c.uow() as uow:
         now = c.clock.now()
         uow.session.add(
-            OfficeToken(token_hash=secret_hash(token), role=role, label=label, created_at=now)
+            OfficeToken(
+                token_id=issued.token_id,
+                token_hash=issued.token_hash,
+                role=role,
+                label=label,
+                created_at=now,
+            )
         )
         audit(uow.session, now, actor, "office_token", role, label=label)
         uow.commit()
-    return token
+    return issued.token
+
+
+def revoke_office_token(c: Central, token_id: str, actor: str = "cli") -> None:
+    """Revoke an office token by its public id so it can no longer be used."""
+    with c.uow() as uow:
+        row = uow.session.scalar(select(OfficeToken).where(OfficeToken.token_id == token_id))
+        if row is None:
+            raise RegistryError(f"no office token {token_id}")
+        row.revoked, office_id = True, row.id
+        _stamp_revocation(uow.session)
+        audit(uow.session, c.clock.now(), actor, "office_token_revoke", token_id)
+        uow.commit()
+    c.tokens.forget(f"office:{office_id}")
+
+
+def _stamp_revocation(s: Session) -> None:
+    """Change the stamp that tells every central process to forget the tokens it verified."""
+    row = s.get(SiteSecret, tokens.REVOCATION_STAMP)
+    if row is None:
+        s.add(SiteSecret(name=tokens.REVOCATION_STAMP, value=secrets.token_hex(8)))
+    else:
+        row.value = secrets.token_hex(8)  # random, not a counter: two revocations never collide
 
 
 def set_allowance(c: Central, store: str, points: int, actor: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import math
 import secrets
 import tempfile
 from datetime import date
@@ -28,6 +29,7 @@ from sqlalchemy import func, or_, select
 from sync.central import charts, reports, stats
 from sync.central.export import table_response
 from sync.central.imports import parse_roster
+from sync.central.limits import retry_after
 from sync.central.localtime import local
 from sync.central.models import (
     Activity,
@@ -59,6 +61,17 @@ bp = Blueprint(
     static_url_path="/office-static",
 )
 PAGE = 50
+ROSTER_MAX_BYTES = 8 * 2**20  # about 100,000 residents
+AWARD_MAX_BYTES = 2 * 2**20
+# What browsers send for a .csv file (Windows with Excel says vnd.ms-excel).
+CSV_TYPES = {
+    "",
+    "text/csv",
+    "text/plain",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+}
 
 
 def central():
@@ -100,7 +113,9 @@ def _check_csrf() -> None:
     if request.method == "POST" and not request.path.startswith("/api/"):
         sent = request.form.get("csrf_token", "")
         if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-            abort(400, description="CSRF token missing or wrong; reload the page.")
+            abort(
+                400, description=_("The form has expired: go back, reload the page and try again.")
+            )
 
 
 def signed_in(role: str = "viewer"):
@@ -131,12 +146,23 @@ def login_page():
 
 @bp.post("/login")
 def login_submit():
-    """Sign in, or say why not."""
+    """Sign in, or say why not; too many failures from one address are refused for a while."""
+    failures = current_app.extensions["limits"].login_failures
+    address = request.remote_addr or "?"
+    wait = failures.peek(address)
+    if wait:
+        message = _(
+            "Too many failed sign-ins from this computer: try again in {minutes} minute(s).",
+            minutes=max(1, math.ceil(wait / 60)),
+        )
+        page = render_template("office/login.html", error=message)
+        return page, 429, {"Retry-After": retry_after(wait)}
     try:
         user, role = login(
             central(), request.form.get("username", ""), request.form.get("password", "")
         )
     except LoginRefused as exc:
+        failures.take(address)
         message = (
             _("Too many wrong passwords: the account is locked for 5 minutes.")
             if exc.code == "locked"
@@ -283,6 +309,7 @@ def import_roster():
     if upload is None or not upload.filename:
         flash(_("Choose a CSV file first."), "error")
         return redirect(url_for("office.households"))
+    _check_upload(upload, ROSTER_MAX_BYTES)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "roster.csv"
         upload.save(path)
@@ -306,6 +333,23 @@ def import_roster():
         "ok",
     )
     return redirect(url_for("office.households"))
+
+
+def _check_upload(upload, limit: int) -> None:
+    """Refuse an upload that is not UTF-8 CSV (415) or is bigger than the limit (413)."""
+    kind = (upload.mimetype or "").lower()
+    if not upload.filename.lower().endswith(".csv") or kind not in CSV_TYPES:
+        abort(415, description=_("Only CSV files (UTF-8) can be imported here."))
+    upload.stream.seek(0, io.SEEK_END)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > limit:
+        abort(413, description=_("The file is too large: at most {mb} MB.", mb=limit // 2**20))
+    try:
+        upload.stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        abort(415, description=_("The file is not UTF-8 text: save it as CSV UTF-8."))
+    upload.stream.seek(0)
 
 
 def _card_pdf(issued, name: str):
@@ -473,7 +517,8 @@ def activity_award(activity_id: str):
     ids = [r[:40] for r in request.form.getlist("resident")]
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        text = upload.read(2_000_000).decode("utf-8-sig", errors="replace")
+        _check_upload(upload, AWARD_MAX_BYTES)
+        text = upload.read().decode("utf-8-sig")
         for line in text.splitlines():
             first = line.split(",")[0].strip()
             if first and first.lower() not in ("resident", "resident_id"):
@@ -662,3 +707,23 @@ def report_monthly(fmt: str = "html"):
 
 
 bp.add_app_template_filter(local, "local")
+
+
+# -- refusals as pages --------------------------------------------------------------------------
+
+PROBLEMS = {
+    400: "The request was refused.",
+    403: "Your account may only read.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    413: "The request is too large.",
+    415: "This kind of file cannot be used here.",
+}
+
+
+def problem_page(exc):
+    """Answer a refused office request with a page in the user's language."""
+    code = exc.code or 400
+    own = exc.description if exc.description != type(exc).description else None
+    text = own or _(PROBLEMS.get(code, "The request was refused."))
+    return render_template("office/problem.html", text=text), code
