@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain import errors
+import terminal_ui
 from terminal_ui import admin
 from terminal_ui.i18n import translate
 
-UI = Path(admin.__file__).parent
+UI = Path(terminal_ui.__file__).parent
 PY_OR_TEMPLATE = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 JS = re.compile(r"""\b[tf]\(\s*"((?:[^"\\]|\\.)*)\"""")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -20,7 +21,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def message_ids() -> set[str]:
     found: set[str] = set()
-    for path in [*UI.glob("templates/**/*.html"), UI / "admin.py", UI / "errors.py"]:
+    for path in [*UI.glob("templates/**/*.html"), *UI.glob("**/*.py")]:
         for pair in PY_OR_TEMPLATE.findall(path.read_text(encoding="utf-8")):
             found.add(pair[0] or pair[1])
     for path in UI.glob("static/*.js"):

@@ -1,0 +1,272 @@
+"""The admin blueprint and what its pages share: language, CSRF, pages, sign-in checks, printing."""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import secrets
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from kiosk.domain.errors import DomainError
+from kiosk.services import printing, shop
+from terminal_ui.context import runtime
+from terminal_ui.i18n import LANGUAGES, pick, translate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+IDLE_SECONDS = 600  # an admin session left alone this long signs itself out
+PAGE = 50
+SOURCES = ("donation", "purchase", "transfer")
+
+# What the audit log's action and actor codes are called on the screen (message ids).
+ACTIONS = {
+    "login": "Signed in",
+    "logout": "Signed out",
+    "login_failed": "Wrong PIN",
+    "login_refused_locked": "Sign-in while locked",
+    "pin_locked": "PIN locked",
+    "pin_set": "PIN set",
+    "restock": "Goods received",
+    "stocktake": "Stocktake",
+    "void": "Exchange voided",
+    "product_add": "Product added",
+    "product_edit": "Product edited",
+    "price_change": "Price changed",
+    "checkin": "Checked in",
+    "checkin_mode": "Terminal in check-in mode",
+    "checkin_start": "Check-in started",
+    "checkin_end": "Check-in ended",
+    "checkout": "Exchange",
+    "session_start": "Card shown",
+    "session_cancel": "Exchange cancelled",
+    "cart_set": "Cart changed",
+    "beneficiary": "Taken for another member",
+    "card_issue": "Card issued",
+    "card_revoke": "Card cancelled",
+    "household_register": "Household registered",
+    "activity_define": "Activity defined",
+    "reprint": "Receipt reprinted",
+    "print_retry": "Receipt printed again",
+    "print_dismiss": "Receipt taken off the list",
+    "daily_summary": "Summary printed",
+    "labels": "Labels made",
+    "settings": "Settings changed",
+}
+ACTORS = {
+    "admin": "Shopkeeper",
+    "terminal": "Resident screen",
+    "cli": "Command line",
+    "demo": "Demo set-up",
+}
+
+
+# -- language, flash messages, errors -------------------------------------------------------------
+
+
+def _(message: str, **params: object) -> str:
+    """Translate a message into the admin page's language."""
+    return translate(message, g.get("lang", "zh_CN"), **params)
+
+
+def admin_language() -> str:
+    """Return the admin page's language: ?lang=, the admin session, else the configured one."""
+    default = pick(current_app.config.get("LANGUAGE", "zh_CN"))
+    asked = request.args.get("lang") or session.get("lang")
+    return pick(asked, default)
+
+
+@bp.before_request
+def _before() -> Response | None:
+    g.lang = admin_language()
+    if request.args.get("lang") in LANGUAGES and session.get("lang") != g.lang:
+        session["lang"] = g.lang
+    if request.method == "POST":
+        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+        expected = session.get("csrf", "")
+        if not sent or not expected or not hmac.compare_digest(sent, expected):
+            return _page(
+                "admin/problem.html",
+                400,
+                title=_("The form has expired"),
+                text=_("Please go back, reload the page and try again."),
+            )
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response  # the security headers come from terminal_ui.security, as on every page
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "_": _,
+        "lang": g.get("lang", "zh_CN"),
+        "languages": LANGUAGES,
+        "csrf_token": csrf_token,
+        "action_label": lambda code: _(ACTIONS[code]) if code in ACTIONS else code,
+        "actor_label": lambda code: _(ACTORS[code]) if code in ACTORS else code,
+        "store": runtime().settings.kiosk.store,
+        "signed_in": bool(session.get("admin")),
+        "idle_seconds": idle_seconds(),
+    }
+
+
+def csrf_token() -> str:
+    """Return the admin session's CSRF token, making one on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def idle_seconds() -> int:
+    """Return how long an admin session may stay idle."""
+    return int(current_app.config.get("ADMIN_IDLE_SECONDS", IDLE_SECONDS))
+
+
+def _page(template: str, http_status: int = 200, **context: Any) -> Response:
+    return make_response(render_template(template, **context), http_status)
+
+
+def _problem(exc: DomainError) -> str:
+    """Return a domain error's message in the page's language."""
+    return _(exc.message, **exc.params)
+
+
+def _now() -> datetime:
+    return runtime().kiosk.clock.now()
+
+
+# -- sign-in --------------------------------------------------------------------------------------
+
+
+def signed_in(view=None, *, background: bool = False):
+    """Require a signed-in shopkeeper whose session is neither idle too long nor ended.
+
+    A background request (a page refreshing a list) does not count as use, and leaves the
+    session cookie alone: answering it with a cookie could undo what a request made meanwhile
+    (a note to show) wrote there.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not session.get("admin"):
+                return redirect(url_for("admin.login"))
+            k = runtime().kiosk
+            seen = session.get("seen", "")
+            try:
+                idle = (_now() - datetime.fromisoformat(seen)).total_seconds()
+            except (TypeError, ValueError):
+                idle = float("inf")
+            if session.get("epoch") != shop.session_epoch(k) or idle > idle_seconds():
+                shop.record(k, "logout", reason="idle" if idle > idle_seconds() else "ended")
+                _fresh_session()
+                flash(_("You were signed out after a while without use."), "info")
+                return redirect(url_for("admin.login"))
+            if not background:
+                session["seen"] = _now().isoformat()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _fresh_session() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session["csrf"] = secrets.token_urlsafe(24)
+
+
+# -- shared helpers -----------------------------------------------------------------------------
+
+
+def print_now(receipt_id: int) -> bool:
+    """Send a stored receipt to the printer; return True if it printed."""
+    rt = runtime()
+    # With the print worker running this waits a moment for it; without one it prints here.
+    return bool(printing.print_receipt(rt.kiosk, rt.printer, receipt_id))
+
+
+def _not_found() -> Response:
+    return _page(
+        "admin/problem.html",
+        404,
+        title=_("Not found."),
+        text=_("It may have been removed. Please go back."),
+    )
+
+
+def _page_number() -> int:
+    try:
+        return min(max(int(request.args.get("page", "1")), 1), 10_000)
+    except ValueError:
+        return 1
+
+
+def _day_arg(name: str = "day") -> date | None:
+    text = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def device_status() -> dict[str, Any]:
+    """Return the printer's, the camera's and sync's state for the screen."""
+    rt = runtime()
+    return {
+        "printer": _printer_status(),
+        "camera": _camera_status(),
+        "sync": rt.sync.status.as_dict() if rt.sync is not None else None,
+    }
+
+
+def _printer_status() -> dict[str, Any]:
+    rt = runtime()
+    try:
+        found = printing.printer_status(rt.kiosk, rt.printer, live=False)
+    except Exception as exc:  # a broken driver must not take the admin screen down
+        return {"state": "unknown", "detail": exc.__class__.__name__}
+    if isinstance(found, dict):
+        state = found.get("state") or found.get("status") or "unknown"
+        return {**found, "state": state}
+    return {"state": str(found)}
+
+
+def _camera_status() -> dict[str, Any]:
+    camera = getattr(runtime(), "camera", None)
+    if camera is None:
+        source = runtime().settings.camera.source
+        return {"state": "simulated" if source == "sim" else "unknown", "source": source}
+    status_of = getattr(camera, "status", None)
+    try:
+        found = status_of() if callable(status_of) else status_of
+    except Exception as exc:
+        return {"state": "unknown", "detail": exc.__class__.__name__}
+    if dataclasses.is_dataclass(found) and not isinstance(found, type):
+        found = dataclasses.asdict(found)
+    if isinstance(found, dict):
+        return {**found, "state": found.get("state") or found.get("status") or "unknown"}
+    return {"state": str(found or "unknown")}

@@ -1,0 +1,140 @@
+"""Daily summary, audit log, settings and the PIN."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+
+from kiosk.domain.errors import DomainError
+from kiosk.services import printing, shop
+from terminal_ui.admin.base import (
+    PAGE,
+    _,
+    _day_arg,
+    _fresh_session,
+    _now,
+    _page,
+    _page_number,
+    _problem,
+    bp,
+    print_now,
+    signed_in,
+)
+from terminal_ui.context import runtime
+
+# -- summary, audit, settings ---------------------------------------------------------------------
+
+
+@bp.get("/summary")
+@signed_in
+def summary():
+    """Show one day's figures."""
+    k = runtime().kiosk
+    day = _day_arg() or shop.today(k)
+    return _page("admin/summary.html", f=shop.day_figures(k, day), day=day.isoformat())
+
+
+@bp.post("/summary/print")
+@signed_in
+def summary_print():
+    """Print the day's summary slip."""
+    k = runtime().kiosk
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        day = shop.today(k)
+    printed = print_now(printing.daily_summary(k, day, shop.ADMIN))
+    flash(
+        _("The summary was printed.") if printed else _("The summary could not be printed."),
+        "ok" if printed else "error",
+    )
+    return redirect(url_for("admin.summary", day=day.isoformat()))
+
+
+@bp.get("/audit")
+@signed_in
+def audit():
+    """Show the audit log, newest first."""
+    k = runtime().kiosk
+    page = _page_number()
+    action = request.args.get("action", "")[:40]
+    mine = request.args.get("mine") == "1"
+    rows, total = shop.audit_log(
+        k, action=action, admin_only=mine, limit=PAGE, offset=(page - 1) * PAGE
+    )
+    return _page(
+        "admin/audit.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, (total + PAGE - 1) // PAGE),
+        action=action,
+        mine=mine,
+        actions=shop.audit_actions(k),
+    )
+
+
+@bp.get("/settings")
+@signed_in
+def settings():
+    """Show the screen settings and the PIN change form."""
+    return _page("admin/settings.html", s=_settings_view())
+
+
+def _settings_view() -> dict[str, Any]:
+    current = shop.settings(runtime().kiosk)
+    voice = current.voice
+    if voice is None:
+        voice = bool(current_app.config.get("VOICE_DEFAULT", True))
+    return {"voice": voice, "low_stock": current.low_stock}
+
+
+@bp.post("/settings")
+@signed_in
+def settings_save():
+    """Store the screen settings."""
+    try:
+        shop.save_settings(
+            runtime().kiosk,
+            voice=request.form.get("voice") == "on",
+            low_stock=request.form.get("low_stock", ""),
+        )
+    except DomainError as exc:
+        return _page("admin/settings.html", 400, s=_settings_view(), error=_problem(exc))
+    flash(_("Settings saved."), "ok")
+    return redirect(url_for("admin.settings"))
+
+
+@bp.post("/pin")
+@signed_in
+def pin_change():
+    """Change the PIN; the current one must be given, and the new one twice."""
+    k = runtime().kiosk
+    new = request.form.get("new_pin", "")
+    if new != request.form.get("new_pin_again", ""):
+        error = _("The two new PINs are not the same.")
+    else:
+        try:
+            shop.change_pin(k, request.form.get("current_pin", ""), new)
+        except shop.PinRefused as exc:
+            error = {
+                "bad": _("A PIN has 4 to 12 digits."),
+                "locked": _("Too many wrong PINs. Please wait a few minutes."),
+            }.get(exc.code, _("The current PIN is wrong."))
+        else:
+            _fresh_session()
+            session["admin"] = True
+            session["epoch"] = shop.session_epoch(k)
+            session["seen"] = _now().isoformat()
+            flash(_("The PIN was changed."), "ok")
+            return redirect(url_for("admin.settings"))
+    return _page("admin/settings.html", 400, s=_settings_view(), pin_error=error)

@@ -1,0 +1,66 @@
+"""Admin sign-in and sign-out with the shop PIN."""
+
+from __future__ import annotations
+
+from flask import (
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+
+from kiosk.services import shop
+from terminal_ui.admin.base import _, _fresh_session, _now, _page, bp
+from terminal_ui.context import runtime
+
+# -- sign-in --------------------------------------------------------------------------------------
+
+
+@bp.get("/login")
+def login():
+    """Show the PIN pad, or how to set a PIN when none is set."""
+    k = runtime().kiosk
+    if not shop.pin_is_set(k):
+        return _page("admin/no_pin.html", 503)
+    if session.get("admin"):
+        return redirect(url_for("admin.home"))
+    return _page("admin/login.html", locked=shop.lock_seconds_left(k))
+
+
+@bp.post("/login")
+def login_submit():
+    """Check the PIN; five wrong ones lock the screen for five minutes."""
+    k = runtime().kiosk
+    try:
+        shop.check_pin(k, request.form.get("pin", ""))
+    except shop.PinRefused as exc:
+        if exc.code == "unset":
+            return _page("admin/no_pin.html", 503)
+        if exc.code == "locked":
+            minutes = max(1, (exc.seconds_left + 59) // 60)
+            error = _(
+                "Too many wrong PINs. The admin screen is locked for {minutes} minutes.",
+                minutes=minutes,
+            )
+        else:
+            error = _("Wrong PIN. {tries} tries left.", tries=exc.tries_left)
+        return _page("admin/login.html", 401, error=error, locked=shop.lock_seconds_left(k))
+    _fresh_session()
+    session["admin"] = True
+    session["epoch"] = shop.session_epoch(k)
+    session["seen"] = _now().isoformat()
+    shop.record(k, "login")
+    return redirect(url_for("admin.home"))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out; the session cannot be used again."""
+    k = runtime().kiosk
+    if session.get("admin"):
+        shop.record(k, "logout", reason="asked")
+        shop.end_sessions(k)
+    _fresh_session()
+    flash(_("Signed out."), "info")
+    return redirect(url_for("admin.login"))
