@@ -46,7 +46,7 @@ def _light_on_dark(gray: np.ndarray, half: np.ndarray | None) -> tuple[list[str]
     """Read light-on-dark codes (phones in dark mode) on smaller inverted frames.
 
     Return the texts and whether a code was located. zxing-cpp's own try_invert would repeat
-    the whole full-size search; half size reads nearly every such code for a sixth of that,
+    the whole full-size search; half size reads nearly every such code for a third of that,
     and one located there but not read gets a second look at 0.7 the size.
     """
     seen = False
