@@ -15,7 +15,7 @@ MIN_SIDE = 21  # a version-1 QR code is 21 modules; nothing smaller can hold one
 # cost, because its detector glimpses noisy, soft QR codes that the QR detector misses:
 # a "micro QR code" found (read or not) sends the frame to the retries, never to the caller.
 _FORMATS = (zxingcpp.BarcodeFormat.QRCodeModel2, zxingcpp.BarcodeFormat.MicroQRCode)
-SECOND_SCALE = 0.7  # the light-on-dark pass: 0.5 loses 5% of dark-mode codes, 0.7 none
+SECOND_SCALE = 0.7  # the light-on-dark look at a code located but not read at half size
 
 
 def decode(image: np.ndarray) -> list[str]:
@@ -23,26 +23,42 @@ def decode(image: np.ndarray) -> list[str]:
     gray = to_gray(image)
     if gray is None:
         return []
-    # Most frames end after the first pass: full size, dark on light. The second looks for
-    # light-on-dark codes (phones in dark mode) on a frame 0.7 the size, for a third of the
-    # cost. An idle frame pays for these two passes and a cheap blur test: no more than one
-    # zxing-cpp pass with its defaults on the camera's colour frame.
+    # Most frames end after the first pass: full size, dark on light. An idle frame then pays
+    # for a light-on-dark pass at half size and a cheap smear test on the same half-size
+    # copy: together less than one zxing-cpp pass with its defaults on the colour frame.
     texts, glimpsed = _read(gray, invert=False, downscale=True)
     if texts:
         return texts
-    smaller = _shrink(gray, SECOND_SCALE)
-    if smaller is not None:
-        texts, seen = _read(cv2.bitwise_not(smaller), invert=False, downscale=False)
-        glimpsed = glimpsed or seen
-        if texts:
-            return texts
-    if glimpsed:
+    half = _shrink(gray, 0.5)
+    texts, seen = _light_on_dark(gray, half)
+    if texts:
+        return texts
+    if glimpsed or seen:
         # A code was located but not read: a tilted, noisy, soft or tiny one.
         for retry, invert in _RETRIES:
             texts, _ = _read(retry(gray), invert=invert, downscale=True)
             if texts:
                 return texts
-    return _unsmear(gray)
+    return _unsmear(gray, half)
+
+
+def _light_on_dark(gray: np.ndarray, half: np.ndarray | None) -> tuple[list[str], bool]:
+    """Read light-on-dark codes (phones in dark mode) on smaller inverted frames.
+
+    Return the texts and whether a code was located. zxing-cpp's own try_invert would repeat
+    the whole full-size search; half size reads nearly every such code for a third of that,
+    and one located there but not read gets a second look at 0.7 the size.
+    """
+    seen = False
+    if half is not None:
+        texts, seen = _read(cv2.bitwise_not(half), invert=False, downscale=False)
+        if texts or not seen:
+            return texts, seen
+    larger = _shrink(gray, SECOND_SCALE)  # a code located at half size, or a tiny frame
+    if larger is None:
+        return [], seen
+    texts, found = _read(cv2.bitwise_not(larger), invert=False, downscale=False)
+    return texts, seen or found
 
 
 def _shrink(gray: np.ndarray, scale: float) -> np.ndarray | None:
@@ -56,9 +72,9 @@ def _shrink(gray: np.ndarray, scale: float) -> np.ndarray | None:
     return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
 
 
-def _unsmear(gray: np.ndarray) -> list[str]:
+def _unsmear(gray: np.ndarray, half: np.ndarray | None) -> list[str]:
     """Read a code smeared by motion: find the smear's direction and length, then undo it."""
-    if min(gray.shape) < 2 * deblur.MIN_SIDE:
+    if half is None or min(half.shape) < deblur.MIN_SIDE or not deblur.streaked(half):
         return []
     score, angle, length = deblur.smear(gray)
     if not deblur.stands_out(score, length):

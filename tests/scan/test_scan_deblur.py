@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
+from benchmarks import scan as bench
 from kiosk.scan import deblur, decode
 from kiosk.scan.decoder import to_gray
 from kiosk.scan.synth import scene
@@ -72,3 +73,75 @@ def test_decode_reads_a_card_tilted_60_degrees(seed):
 
 def test_decode_does_not_spend_long_on_a_small_frame():
     assert decode(np.full((100, 100), 128, np.uint8)) == []
+
+
+def half(frame: np.ndarray) -> np.ndarray:
+    """Return the frame gray at half size, as the decoder hands it to the streak test."""
+    gray = to_gray(frame)
+    return cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
+
+
+LIGHTS = {
+    "plain": {},
+    "dim": {"brightness": 0.25},
+    "low_contrast": {"contrast": 0.3},
+    "dark_mode_phone": {"phone": True, "invert": True},
+}
+
+
+@pytest.mark.parametrize("light", LIGHTS.values(), ids=LIGHTS.keys())
+def test_the_streak_test_flags_long_smears_in_any_light(light):
+    for seed, length in ((1, 12), (2, 14), (3, 16), (4, 13)):
+        frame = scene(
+            CARD,
+            seed=seed,
+            code_size=230,
+            noise=3,
+            motion=length,
+            motion_angle=seed * 47.0,
+            **light,
+        )
+        assert deblur.streaked(half(frame))
+
+
+def test_the_streak_test_passes_over_most_still_frames():
+    empty = [bench.frame("empty", 7, i)[1] for i in range(12)]
+    cards = [
+        scene(CARD, seed=s, code_size=230, noise=3, blur=(0, 1.2, 2.5)[s % 3]) for s in range(8)
+    ]
+    assert not any(deblur.streaked(half(frame)) for frame in cards)
+    assert sum(deblur.streaked(half(frame)) for frame in empty) <= len(empty) // 2
+
+
+def test_a_flat_frame_shows_no_streak():
+    flat = np.full((360, 640), 90, np.uint8)
+    assert deblur.evenness(flat) == 1.0
+    assert not deblur.streaked(flat)
+
+
+@pytest.mark.parametrize("light", LIGHTS.values(), ids=LIGHTS.keys())
+def test_the_streak_test_costs_no_smeared_code(light, monkeypatch):
+    frames = [
+        scene(
+            CARD,
+            seed=s,
+            code_size=230,
+            noise=3,
+            motion=8 + 2 * (s % 5),
+            motion_angle=s * 37.0,
+            **light,
+        )
+        for s in range(6)
+    ]
+    gated = [decode(frame) for frame in frames]
+    monkeypatch.setattr(deblur, "MAX_EVENNESS", 1.0)  # every frame goes on to the cepstrum
+    assert gated == [decode(frame) for frame in frames]
+    assert sum(found == [CARD] for found in gated) >= 4
+
+
+def test_the_streak_test_costs_none_of_the_benchmark_s_motion_blurred_codes(monkeypatch):
+    frames = [bench.frame("motion", 7, i) for i in range(12)]
+    gated = [decode(frame) for _, frame in frames]
+    monkeypatch.setattr(deblur, "MAX_EVENNESS", 1.0)
+    assert gated == [decode(frame) for _, frame in frames]
+    assert sum(found == [text] for found, (text, _) in zip(gated, frames, strict=True)) >= 9

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kiosk.scan import MAX_PAYLOAD, decode
+from kiosk.scan import MAX_PAYLOAD, decode, decoder
 from kiosk.scan.synth import render_qr, scene, varied_scene
 
 CARD = "EKC:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -59,6 +59,49 @@ def test_decode_reads_light_on_dark_codes(seed):
 
 def test_decode_reads_an_inverted_pure_code():
     assert decode(255 - render_qr(LABEL, scale=5)) == [LABEL]
+
+
+LIGHT_ON_DARK = {
+    "dim": {"brightness": 0.25, "noise": 2},
+    "low_contrast": {"contrast": 0.3, "noise": 3},
+    "blurred": {"blur": 1.5, "noise": 3},
+    "dark_mode_phone": {"phone": True, "noise": 3},
+    "small": {"code_size": 116, "noise": 3},  # 3.5 px a module (33 with the quiet zone)
+}
+
+
+@pytest.mark.parametrize("options", LIGHT_ON_DARK.values(), ids=LIGHT_ON_DARK.keys())
+def test_decode_reads_light_on_dark_codes_in_poor_conditions(options):
+    for seed in range(4):
+        frame = scene(OTHER_CARD, seed=seed, invert=True, rotation=seed * 10.0, **options)
+        assert decode(frame) == [OTHER_CARD]
+
+
+def spy_on_reads(monkeypatch, located_at: int | None = None) -> list[int]:
+    """Record the width of every frame zxing-cpp is given; pretend a code was located at one."""
+    widths: list[int] = []
+    read = decoder._read
+
+    def spy(gray, *, invert, downscale):
+        widths.append(gray.shape[1])
+        texts, seen = read(gray, invert=invert, downscale=downscale)
+        return texts, seen or gray.shape[1] == located_at
+
+    monkeypatch.setattr(decoder, "_read", spy)
+    return widths
+
+
+def test_an_empty_frame_gets_one_light_on_dark_look_at_half_size(monkeypatch):
+    widths = spy_on_reads(monkeypatch)
+    assert decode(scene(None, seed=3)) == []
+    assert widths == [1280, 640]
+
+
+def test_a_light_on_dark_code_located_at_half_size_gets_a_look_at_0_7(monkeypatch):
+    widths = spy_on_reads(monkeypatch, located_at=640)
+    gray = decoder.to_gray(scene(None, seed=3))
+    assert decoder._light_on_dark(gray, decoder._shrink(gray, 0.5)) == ([], True)
+    assert widths == [640, 896]
 
 
 @pytest.mark.parametrize("seed", [9, 10, 11])
