@@ -57,3 +57,27 @@ def test_the_central_api_answers_as_documented(case, central_app):
     if isinstance(case.body, dict) and "kiosk_id" in case.body:
         case.body["kiosk_id"] = central_app.kiosk_id  # else every push is someone else's: 403
     case.call_and_validate(app=central_app.app, headers=headers, checks=CHECKS)
+
+
+def test_a_push_whose_entry_id_ends_in_a_newline_is_refused_and_not_stored(central_app):
+    entry = {
+        "id": "2f1c6a4e-8d0b-4c57-9a53-0c4b8f7e1d2a\n",
+        "seq": 1,
+        "kind": "audit",
+        "created_at": "2026-11-01T10:00:00Z",
+        "payload": {"at": "2026-11-01T10:00:00Z", "actor": "admin", "action": "login"},
+    }
+    client = central_app.app.test_client()
+    auth = {"Authorization": f"Bearer {central_app.kiosk_token}"}
+    answer = client.post(
+        "/api/v1/push", json={"kiosk_id": central_app.kiosk_id, "entries": [entry]}, headers=auth
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["message"].startswith("$.entries[0].id:")
+    # Nothing was stored: the same entry with its proper id is new, not a conflict.
+    entry["id"] = entry["id"].strip()
+    answer = client.post(
+        "/api/v1/push", json={"kiosk_id": central_app.kiosk_id, "entries": [entry]}, headers=auth
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["results"][0]["status"] == "applied"
