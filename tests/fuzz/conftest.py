@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -86,3 +88,33 @@ def central_app(tmp_path: Path):
     seeded = seed_central(f"sqlite:///{tmp_path / 'central.db'}")
     yield seeded
     seeded.app.extensions["central"].engine.dispose()
+
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _pg_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        if os.environ.get("CI"):
+            pytest.fail("no PostgreSQL server at 127.0.0.1:5432 (CI must not skip it)")
+        pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
+
+
+@pytest.fixture(scope="module")
+def central_pg_app():
+    """Return central on a fresh PostgreSQL database, seeded, shared by a module's tests."""
+    name = f"kt_fuzz_{secrets.token_hex(4)}"
+    with _pg_admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        seeded = seed_central(PG_URL.format(name=name))
+        yield seeded
+        seeded.app.extensions["central"].engine.dispose()
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -10,6 +10,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from sync import protocol
+
+KIOSK = "K001"  # the kiosk id fixtures enrol
+
 # Any JSON value json.loads can return, lone surrogates (from \ud800 escapes) included.
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=12)
 JSON = st.recursive(
@@ -183,3 +187,28 @@ def _set(value: Any, root: str, path: str, new: Any, what: str) -> Mutation:
         parent = parent[step]
     parent[steps[-1]] = new
     return Mutation(changed, path, what)
+
+
+def _own(payload: dict) -> dict:
+    if "ledger" in payload:
+        payload["ledger"]["kiosk_id"] = KIOSK
+    return payload
+
+
+payloads = {kind: from_schema(schema).map(_own) for kind, schema in protocol.PAYLOADS.items()}
+envelopes = from_schema(protocol.ENTRY)
+
+
+@st.composite
+def pushes(draw) -> dict:
+    """Return a valid push of one to three entries, each with a valid payload of its kind."""
+    entries = []
+    for seq in range(1, draw(st.integers(1, 3)) + 1):
+        kind = draw(st.sampled_from(sorted(protocol.PAYLOADS)))
+        entry = draw(envelopes)
+        entries.append({**entry, "seq": seq, "kind": kind, "payload": draw(payloads[kind])})
+    ids = [e["id"] for e in entries]
+    if len(set(ids)) < len(ids):
+        for i, entry in enumerate(entries):
+            entry["id"] = f"{i:08x}-0000-4000-8000-000000000000"
+    return {"kiosk_id": KIOSK, "entries": entries}

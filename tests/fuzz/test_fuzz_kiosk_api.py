@@ -79,3 +79,50 @@ def kiosk_with_session(kiosk_app, kiosk_runtime, tmp_path):
 )
 def test_the_kiosk_api_answers_as_documented(case, kiosk_with_session):
     case.call_and_validate(app=kiosk_with_session, checks=CHECKS)
+
+
+def test_a_whole_exchange_answers_as_documented_at_every_step(kiosk_app, kiosk_runtime, tmp_path):
+    cards = demo.cards(kiosk_runtime.kiosk, tmp_path)
+    rich = max(cards, key=lambda c: c["balance"])
+    client = kiosk_app.test_client()
+
+    def documented(method: str, path: str, template: str | None = None, **kwargs):
+        answer = client.open(path, method=method, **kwargs)
+        schema[template or path.split("?")[0]][method].validate_response(answer)
+        return answer
+
+    started = documented("POST", "/api/scan", json={"code": rich["code"]}).get_json()
+    assert started["scan"] == {"kind": "card", "resident_id": rich["resident_id"]}
+    added = documented("POST", "/api/scan", json={"code": "EKP:RICE10"}).get_json()
+    assert added["scan"]["kind"] == "product" and added["cart"][0]["qty"] == 1
+    documented("POST", "/api/session/cart", json={"product_code": "RICE10", "qty": "2"})
+    member = next(m for m in started["members"] if m["id"] != rich["resident_id"])
+    session = documented("POST", "/api/session/beneficiary", json={"resident_id": member["id"]})
+    assert session.get_json()["beneficiary"]["id"] == member["id"]
+    done = documented("POST", "/api/session/checkout", json={})
+    assert done.status_code == 200, done.get_json()
+    receipt_id = done.get_json()["receipt_id"]
+    receipt = documented("GET", f"/api/receipts/{receipt_id}", "/api/receipts/{receipt_id}")
+    assert receipt.get_json()["kind"] == "exchange"
+    again = documented("POST", "/api/session/checkout?lang=en", json={})
+    assert again.status_code == 409 and again.get_json()["error"]["message"].isascii()
+    assert documented("GET", "/api/products").get_json()
+
+
+def test_check_in_and_the_camera_answer_as_documented(kiosk_app, kiosk_runtime, tmp_path):
+    cards = demo.cards(kiosk_runtime.kiosk, tmp_path)
+    client = kiosk_app.test_client()
+
+    def documented(method: str, path: str, **kwargs):
+        answer = client.open(path, method=method, **kwargs)
+        schema[path][method].validate_response(answer)
+        return answer.get_json()
+
+    assert documented("POST", "/api/scan", json={"code": "EKA:SORT"})["mode"] == "checkin"
+    credit = documented("POST", "/api/scan", json={"code": cards[0]["code"]})["scan"]
+    assert credit["kind"] == "checkin" and credit["receipt_id"] > 0
+    seen = documented("POST", "/api/camera/card", json={"code": cards[1]["code"]})
+    assert seen["camera"]["codes"] == 1
+    again = documented("POST", "/api/camera/card", json={"code": cards[1]["code"]})
+    assert again["camera"]["outcome"]["ok"] is False  # one credit per resident and activity
+    assert documented("GET", "/api/camera")["last"]["code"] == "already_checked_in"

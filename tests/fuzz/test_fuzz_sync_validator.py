@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fuzz_strategies import JSON, from_schema, mutations
+from fuzz_strategies import JSON, KIOSK, from_schema, mutations, payloads, pushes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +17,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-KIOSK = "K001"
 KINDS = sorted(protocol.PAYLOADS)
 
 
@@ -71,31 +70,6 @@ def test_any_json_payload_is_refused_with_invalid_or_passes(kind, payload):
 @given(value=JSON)
 def test_any_json_heartbeat_is_refused_with_invalid_or_passes(value):
     _refused_or_passed(lambda v: validate(v, protocol.HEARTBEAT), value)
-
-
-def _own(payload: dict) -> dict:
-    if "ledger" in payload:
-        payload["ledger"]["kiosk_id"] = KIOSK
-    return payload
-
-
-payloads = {kind: from_schema(schema).map(_own) for kind, schema in protocol.PAYLOADS.items()}
-envelopes = from_schema(protocol.ENTRY)
-
-
-@st.composite
-def pushes(draw) -> dict:
-    """Return a valid push of one to three entries, each with a valid payload of its kind."""
-    entries = []
-    for seq in range(1, draw(st.integers(1, 3)) + 1):
-        kind = draw(st.sampled_from(KINDS))
-        entry = draw(envelopes)
-        entries.append({**entry, "seq": seq, "kind": kind, "payload": draw(payloads[kind])})
-    ids = [e["id"] for e in entries]
-    if len(set(ids)) < len(ids):
-        for i, entry in enumerate(entries):
-            entry["id"] = f"{i:08x}-0000-4000-8000-000000000000"
-    return {"kiosk_id": KIOSK, "entries": entries}
 
 
 @settings(FUZZ, max_examples=40)
