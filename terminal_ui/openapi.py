@@ -203,7 +203,8 @@ def document() -> dict[str, Any]:
             "description": "The touch screen's own API, served on the kiosk (no token: it "
             "listens locally). Every refusal is 4xx JSON with a stable code and a message in "
             "the screen's language (?lang=, else the lang cookie, else the kiosk's). A "
-            "refused request changes nothing.",
+            "refused request changes nothing. Request bodies are at most 64 KB (camera "
+            "frames 12 MB).",
         },
         "servers": [{"url": "/"}],
         "components": {
