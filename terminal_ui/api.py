@@ -128,6 +128,14 @@ def products():
     return jsonify(queries.products(runtime().kiosk))
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """Return the OpenAPI document of this API."""
+    from terminal_ui.openapi import document
+
+    return jsonify(document())
+
+
 @bp.get("/events")
 def events():
     """Stream a server-sent event whenever the session, stock or printer changes."""

@@ -14,7 +14,11 @@ __all__ = ["MAX_PAYLOAD", "MAX_SIDE", "decode"]
 
 
 def decode(image: np.ndarray) -> list[str]:
-    """Return the distinct QR texts found in a gray, BGR or BGRA frame, in the order found."""
+    """Return the distinct QR texts found in a gray, BGR or BGRA frame, in the order found.
+
+    Raise TypeError for what is not a numpy array, ValueError for an array that is not a
+    frame (its shape or pixel type); an empty or tiny frame holds no code.
+    """
     from kiosk.scan.decoder import decode as _decode
 
     return _decode(image)

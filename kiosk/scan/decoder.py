@@ -97,8 +97,11 @@ def to_gray(image: np.ndarray) -> np.ndarray | None:
     if min(image.shape[:2]) < MIN_SIDE:
         return None
     if image.dtype != np.uint8 or not image.flags.c_contiguous:
-        # Subsample first so a huge frame is never copied or converted at full size.
-        step = max(max(image.shape[:2]) // MAX_SIDE, 1)
+        # Subsample first so a huge frame is never copied or converted at full size; pixels
+        # to convert (through float32, 4 bytes each) are cut to at most MAX_SIDE long.
+        longest = max(image.shape[:2])
+        step = longest // MAX_SIDE if image.dtype == np.uint8 else -(-longest // MAX_SIDE)
+        step = max(step, 1)
         image = np.ascontiguousarray(_to_uint8(image[::step, ::step]))
     long_side = max(image.shape[:2])
     if long_side > MAX_SIDE:

@@ -34,7 +34,9 @@ def image_from_bytes(data: bytes) -> np.ndarray:
         raise UnreadableImage("empty file")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # A damaged file's header warns (bogus tags, truncated EXIF): it is refused or
+            # read below, and the warnings would only be noise, or errors under -W error.
+            warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as header:
                 width, height = header.size
     except Image.DecompressionBombError:

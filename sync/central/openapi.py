@@ -21,6 +21,44 @@ _ERROR = {
 }
 
 
+_INT = {"type": "integer"}
+_OK = {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}}
+_FIGURES = ["registered_residents", "households", "activities", "points_issued"]
+_FIGURES += ["participations", "points_redeemed", "exchanges", "goods_issued"]
+_STORE_FIGURES = ["exchanges", "points_redeemed", "households_served", "goods_issued"]
+_STORE_FIGURES += ["participations"]
+_STATS = {
+    "type": "object",
+    "required": [*_FIGURES, "stores"],
+    "properties": {
+        **dict.fromkeys(_FIGURES, _INT),
+        "stores": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["store", *_STORE_FIGURES],
+                "properties": {"store": {"type": "string"}, **dict.fromkeys(_STORE_FIGURES, _INT)},
+            },
+        },
+    },
+}
+_PERSON = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+_HOUSEHOLD = {
+    "type": "object",
+    "required": ["id", "name", "balance", "members"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "balance": _INT,
+        "members": {"type": "array", "items": _PERSON},
+    },
+}
+
+
 def _oas(schema: Any) -> Any:
     """Turn our JSON Schema subset into OpenAPI 3.1 (which is JSON Schema)."""
     if isinstance(schema, dict):
@@ -51,6 +89,10 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def _json(ref: str) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def _json_any() -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 @cache
@@ -88,6 +130,9 @@ def document() -> dict[str, Any]:
                 "FeedResponse": _oas(protocol.FEED_RESPONSE),
                 "Heartbeat": _oas(protocol.HEARTBEAT),
                 "LedgerEntry": _oas(protocol.LEDGER_ENTRY),
+                "Ok": _OK,
+                "Stats": _STATS,
+                "Household": _HOUSEHOLD,
                 **payloads,
             },
         },
@@ -104,7 +149,9 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True, **_json("PushRequest")},
                     "responses": {
                         "200": {"description": "Per-entry answers", **_json("PushResponse")},
-                        **_errors(400, 401, 403, 409, 413, 429),
+                        # A conflict is answered per entry too, with the same body as a 200.
+                        "409": {"description": "Conflicting entries", **_json("PushResponse")},
+                        **_errors(400, 401, 403, 413, 429),
                     },
                 }
             },
@@ -139,14 +186,20 @@ def document() -> dict[str, Any]:
                     "summary": "Report version, backlog, printer and camera state",
                     "security": kiosk,
                     "requestBody": {"required": True, **_json("Heartbeat")},
-                    "responses": {"200": {"description": "Recorded"}, **_errors(400, 401, 429)},
+                    "responses": {
+                        "200": {"description": "Recorded", **_json("Ok")},
+                        **_errors(400, 401, 429),
+                    },
                 }
             },
             "/api/v1/stats": {
                 "get": {
                     "summary": "The programme's figures, overall and per store",
                     "security": office,
-                    "responses": {"200": {"description": "Figures"}, **_errors(401, 429)},
+                    "responses": {
+                        "200": {"description": "Figures", **_json("Stats")},
+                        **_errors(401, 429),
+                    },
                 }
             },
             "/api/v1/households/{household_id}": {
@@ -162,13 +215,22 @@ def document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": {"description": "The household"},
+                        "200": {"description": "The household", **_json("Household")},
                         **_errors(401, 404, 429),
                     },
                 }
             },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1", **_json_any()}},
+                }
+            },
             "/api/v1/health": {
-                "get": {"summary": "Liveness", "responses": {"200": {"description": "Up"}}}
+                "get": {
+                    "summary": "Liveness",
+                    "responses": {"200": {"description": "Up", **_json("Ok")}},
+                }
             },
         },
     }
