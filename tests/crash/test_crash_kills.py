@@ -11,5 +11,6 @@ from benchmarks.crash import run
 def test_twenty_sigkills_lose_no_acknowledged_checkout_and_deliver_everything_once(tmp_path):
     report = run(kills=20, seed=7, root=tmp_path)
     assert report["problems"] == []
-    assert report["acknowledged_checkouts"] > 20  # the stream really ran between the kills
+    # The stream really ran between the kills (half of them wait for an acknowledged checkout).
+    assert report["acknowledged_checkouts"] >= 10
     assert report["outbox_rows"] >= report["exchanges_at_kiosk"]
