@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +21,7 @@ from sync.central import registry
 from sync.central.app import create_central_app
 from sync.central.server import open_central
 from terminal_ui import create_app
+from tests.pg import PG_URL, new_database
 
 
 @pytest.fixture(scope="session")
@@ -90,31 +89,10 @@ def central_app(tmp_path: Path):
     seeded.app.extensions["central"].engine.dispose()
 
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def _pg_admin():
-    import psycopg
-
-    try:
-        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        if os.environ.get("CI"):
-            pytest.fail("no PostgreSQL server at 127.0.0.1:5432 (CI must not skip it)")
-        pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
-
-
 @pytest.fixture(scope="module")
 def central_pg_app():
     """Return central on a fresh PostgreSQL database, seeded, shared by a module's tests."""
-    name = f"kt_fuzz_{secrets.token_hex(4)}"
-    with _pg_admin() as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
+    with new_database("kt_fuzz") as name:
         seeded = seed_central(PG_URL.format(name=name))
         yield seeded
         seeded.app.extensions["central"].engine.dispose()
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

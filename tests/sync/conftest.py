@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import pytest
@@ -12,35 +10,15 @@ from sync_helpers import EAST, WEST, CentralServer, Programme
 
 from kiosk.storage.db import make_engine, migrate, sqlite_url
 from sync.central.server import open_central
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-NO_PG = "no PostgreSQL server at 127.0.0.1:5432"
-
-
-def _pg_admin():
-    import psycopg
-
-    try:
-        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        if os.environ.get("CI"):
-            pytest.fail(f"{NO_PG} (CI must not skip the PostgreSQL sync tests)")
-        pytest.skip(NO_PG)
+from tests.pg import PG_ADMIN, PG_URL, new_database
 
 
 @pytest.fixture(scope="session")
 def pg_template():
     """Return the name of a migrated central database that each test's database copies."""
-    name = f"kt_template_{secrets.token_hex(4)}"
-    with _pg_admin() as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
+    with new_database("kt_template") as name:
         open_central(PG_URL.format(name=name)).engine.dispose()
         yield name
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
@@ -59,28 +37,15 @@ def central_url(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'central.db'}"
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"kt_{secrets.token_hex(6)}"
-    with _pg_admin() as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    try:
+    with new_database(template=request.getfixturevalue("pg_template")) as name:
         yield PG_URL.format(name=name)
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
 def empty_pg_database():
     """Return (URL, admin connection string) of a new, empty PostgreSQL database."""
-    name = f"kt_{secrets.token_hex(6)}"
-    with _pg_admin() as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
+    with new_database() as name:
         yield PG_URL.format(name=name), PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
