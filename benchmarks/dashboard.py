@@ -34,12 +34,10 @@ import psycopg
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 START = "2023-12-01"  # three years of months up to the current one
 END = "2026-11-22 12:00"
-KIOSKS = 1000
-STORES = 20
-HOUSEHOLDS = 50_000
-PRODUCTS = 200
 ACTIVITIES_PER_MONTH = 5
-AWARDS = 200_000  # office awards on central's own chain
+# awards: the office's own awards, on central's chain
+FULL = {"kiosks": 1000, "stores": 20, "households": 50_000, "products": 200, "awards": 200_000}
+TINY = {"kiosks": 40, "stores": 4, "households": 400, "products": 20, "awards": 400}
 BIG = ("ledger_entries", "exchanges", "exchange_lines", "stock_moves", "checkins", "batches")
 
 # h(n, salt): a cheap deterministic hash, so each row's facts derive from its number alone (and a
@@ -263,19 +261,15 @@ def say(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
-def sql_params(entries: int) -> dict[str, object]:
-    m = entries - HOUSEHOLDS - AWARDS
+def sql_params(entries: int, size: dict[str, int]) -> dict[str, object]:
+    m = entries - size["households"] - size["awards"]
     return {
-        "kiosks": KIOSKS,
-        "stores": STORES,
-        "households": HOUSEHOLDS,
-        "products": PRODUCTS,
+        **size,
         "apm": ACTIVITIES_PER_MONTH,
-        "awards": AWARDS,
         "start": START,
         "end": END,
         "m": m,
-        "per_kiosk": -(-m // KIOSKS),
+        "per_kiosk": -(-m // size["kiosks"]),
     }
 
 
@@ -301,9 +295,9 @@ def drop_indexes(con: psycopg.Connection) -> list[str]:
     return rebuild + foreign
 
 
-def build(url: str, entries: int) -> dict[str, float]:
+def build(url: str, entries: int, size: dict[str, int]) -> dict[str, float]:
     """Fill an empty migrated central database; return seconds per step."""
-    params = sql_params(entries)
+    params = sql_params(entries, size)
     steps: dict[str, float] = {}
     with psycopg.connect(url, autocommit=True) as con:
         # Foreign-key checks are triggers: off while loading rows that are consistent by
@@ -398,7 +392,7 @@ def sign_in(client, user: str, password: str) -> None:
     assert answer.status_code == 302, answer.status_code
 
 
-def measure(url: str, reps: int) -> dict[str, dict[str, float]]:
+def measure(url: str, reps: int, size: dict[str, int]) -> dict[str, dict[str, float]]:
     """Time every function and page behind the office's figures."""
     from sync.central import registry, reports, stats
     from sync.central.app import create_central_app
@@ -413,8 +407,9 @@ def measure(url: str, reps: int) -> dict[str, dict[str, float]]:
     sign_in(client, "bench", "bench-password")
     month_start, month_end = reports.period(None, None)
     year_start, year_end = reports.period("2025-12-01", "2026-11-30")
-    store = 7
-    last_page = HOUSEHOLDS // 50
+    store = min(7, size["stores"])
+    last_page = size["households"] // 50
+    one = f"H{size['households'] // 4 + 1:06d}"
 
     def page(path: str, headers: dict | None = None):
         def get():
@@ -436,14 +431,14 @@ def measure(url: str, reps: int) -> dict[str, dict[str, float]]:
         ),
         "alerts (open)": lambda: reports.alerts(c),
         "kiosks": lambda: reports.kiosks(c),
-        "household via API": lambda: stats.household(c, "H012345"),
+        "household via API": lambda: stats.household(c, one),
         "page: dashboard /": page("/"),
         "page: /api/v1/stats": page("/api/v1/stats", {"Authorization": f"Bearer {token}"}),
         "page: households, first page": page("/households"),
         "page: households, last page": page(f"/households?page={last_page}"),
         "page: households, search by name": page("/households?q=秀英"),
-        "page: households, search by id": page("/households?q=H012345"),
-        "page: one household": page("/households/H012345"),
+        "page: households, search by id": page(f"/households?q={one}"),
+        "page: one household": page(f"/households/{one}"),
         "page: monthly report": page("/reports/monthly"),
         "page: monthly report, one store": page(f"/reports/monthly?store={store}"),
         "page: donors report": page("/reports/donors"),
@@ -495,14 +490,17 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time an existing database as is")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--tiny", action="store_true", help="a few thousand entries (a smoke run)")
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("results") / "dashboard.json"
     )
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
         parser.error("--db must be a plain lower-case name")
-    if args.entries < HOUSEHOLDS + AWARDS + KIOSKS:
-        parser.error(f"--entries must be at least {HOUSEHOLDS + AWARDS + KIOSKS}")
+    size = TINY if args.tiny else FULL
+    least = size["households"] + size["awards"] + size["kiosks"]
+    if args.entries < least:
+        parser.error(f"--entries must be at least {least}")
 
     url = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
     build_steps: dict[str, float] = {}
@@ -526,7 +524,7 @@ def main() -> None:
         else:
             say(f"building {args.entries:,} ledger entries in {args.db}")
             t = time.perf_counter()
-            build_steps = build(url, args.entries)
+            build_steps = build(url, args.entries, size)
             t2 = time.perf_counter()
             summarise(url)
             build_steps["summaries"] = round(time.perf_counter() - t2, 1)
@@ -535,7 +533,7 @@ def main() -> None:
             say(f"built in {build_steps['total']} s")
         rows = counts(url)
         say(f"rows: {rows}")
-        timings = measure(url, args.reps)
+        timings = measure(url, args.reps, size)
         rev = revision(url)
         with psycopg.connect(url) as con:
             size = con.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
