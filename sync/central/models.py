@@ -332,12 +332,13 @@ class ExchangeTotal(Base):
 
 
 class CheckinTotal(Base):
-    """Per kiosk ('' for the office), store (0 for none) and month: check-ins."""
+    """Per kiosk ('' for the office), store (0 for none), month and activity: check-ins."""
 
     __tablename__ = "checkin_totals"
     kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     checkins: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -38,10 +38,11 @@ SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
            GROUP BY e.kiosk_id, e.store_id, {month}""",
     ),
     "checkin_totals": (
-        ("kiosk_id", "store_id", "month"),
+        ("kiosk_id", "store_id", "month", "activity_id"),
         ("checkins",),
-        """SELECT coalesce(kiosk_id, ''), coalesce(store_id, 0), {month}, count(*)
-           FROM checkins GROUP BY coalesce(kiosk_id, ''), coalesce(store_id, 0), {month}""",
+        """SELECT coalesce(kiosk_id, ''), coalesce(store_id, 0), {month}, activity_id, count(*)
+           FROM checkins
+           GROUP BY coalesce(kiosk_id, ''), coalesce(store_id, 0), {month}, activity_id""",
     ),
     "store_households": (
         ("store_id", "household_id"),

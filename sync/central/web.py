@@ -33,6 +33,7 @@ from sync.central.models import (
     Alert,
     Card,
     CheckIn,
+    CheckinTotal,
     Household,
     LedgerEntry,
     Resident,
@@ -367,7 +368,11 @@ def activities():
     with central().uow(write=False) as uow:
         s = uow.session
         counts = dict(
-            s.execute(select(CheckIn.activity_id, func.count()).group_by(CheckIn.activity_id)).all()
+            s.execute(
+                select(CheckinTotal.activity_id, func.sum(CheckinTotal.checkins)).group_by(
+                    CheckinTotal.activity_id
+                )
+            ).all()
         )
         rows = [
             {
@@ -378,7 +383,7 @@ def activities():
                 "day": a.day,
                 "points": a.points,
                 "cap": a.cap,
-                "participants": counts.get(a.id, 0),
+                "participants": int(counts.get(a.id, 0)),
             }
             for a in s.scalars(select(Activity).order_by(Activity.day.desc()))
         ]

@@ -45,9 +45,9 @@ BACKFILL = (
        LEFT JOIN (SELECT exchange_id, sum(qty) AS qty FROM exchange_lines
                   GROUP BY exchange_id) l ON l.exchange_id = e.id
        GROUP BY e.kiosk_id, e.store_id, {me}""",
-    """INSERT INTO checkin_totals (kiosk_id, store_id, month, checkins)
-       SELECT coalesce(kiosk_id, ''), coalesce(store_id, 0), {m}, count(*)
-       FROM checkins GROUP BY coalesce(kiosk_id, ''), coalesce(store_id, 0), {m}""",
+    """INSERT INTO checkin_totals (kiosk_id, store_id, month, activity_id, checkins)
+       SELECT coalesce(kiosk_id, ''), coalesce(store_id, 0), {m}, activity_id, count(*)
+       FROM checkins GROUP BY coalesce(kiosk_id, ''), coalesce(store_id, 0), {m}, activity_id""",
     """INSERT INTO store_households (store_id, household_id, exchanges)
        SELECT store_id, household_id, count(*) FROM exchanges
        WHERE status = 'completed' GROUP BY store_id, household_id""",
@@ -115,12 +115,12 @@ PG_FUNCTIONS = {
     WHERE e.status = 'completed' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET goods = t.goods + excluded.goods""",
     "ek_checkin_totals": """
-    INSERT INTO checkin_totals AS t (kiosk_id, store_id, month, checkins)
+    INSERT INTO checkin_totals AS t (kiosk_id, store_id, month, activity_id, checkins)
     SELECT coalesce(kiosk_id, ''), coalesce(store_id, 0), to_char(created_at, 'YYYY-MM'),
-           count(*)
-    FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET checkins = t.checkins + excluded.checkins
-    """,
+           activity_id, count(*)
+    FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (kiosk_id, store_id, month, activity_id) DO UPDATE SET
+      checkins = t.checkins + excluded.checkins""",
     # A move counts once its batch is held: when the move arrives, or when its batch does.
     "ek_move_totals": """
     INSERT INTO donor_households AS t (donor, household_id, goods, moves)
@@ -218,10 +218,11 @@ SQLITE_TRIGGERS = {
     END""",
     "ek_checkin_totals": """
     CREATE TRIGGER ek_checkin_totals AFTER INSERT ON checkins BEGIN
-      INSERT INTO checkin_totals (kiosk_id, store_id, month, checkins)
+      INSERT INTO checkin_totals (kiosk_id, store_id, month, activity_id, checkins)
       VALUES (coalesce(NEW.kiosk_id, ''), coalesce(NEW.store_id, 0),
-              strftime('%Y-%m', NEW.created_at), 1)
-      ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET checkins = checkins + 1;
+              strftime('%Y-%m', NEW.created_at), NEW.activity_id, 1)
+      ON CONFLICT (kiosk_id, store_id, month, activity_id) DO UPDATE SET
+        checkins = checkins + 1;
     END""",
     "ek_move_totals": """
     CREATE TRIGGER ek_move_totals AFTER INSERT ON stock_moves
@@ -285,8 +286,11 @@ def upgrade() -> None:
         sa.Column("kiosk_id", sa.String(length=40), nullable=False),
         sa.Column("store_id", sa.Integer(), nullable=False),
         sa.Column("month", month, nullable=False),
+        sa.Column("activity_id", sa.String(length=40), nullable=False),
         sa.Column("checkins", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("kiosk_id", "store_id", "month", name=op.f("pk_checkin_totals")),
+        sa.PrimaryKeyConstraint(
+            "kiosk_id", "store_id", "month", "activity_id", name=op.f("pk_checkin_totals")
+        ),
     )
     op.create_table(
         "store_households",
