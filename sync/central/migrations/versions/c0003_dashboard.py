@@ -308,12 +308,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("donor", "household_id", name=op.f("pk_donor_households")),
     )
 
-    # A household's page lists its latest entries; a store's statement reads a period.
+    # A household's page lists its latest entries.
     with op.batch_alter_table("ledger_entries") as batch_op:
         batch_op.drop_index("ix_ledger_entries_household_id")
         batch_op.create_index("ix_ledger_entries_household_created", ["household_id", "created_at"])
+    # On PostgreSQL a store's statement for a period then reads the indexes alone.
     with op.batch_alter_table("exchanges") as batch_op:
-        batch_op.create_index("ix_exchanges_store_created", ["store_id", "created_at"])
+        batch_op.create_index(
+            "ix_exchanges_store_created",
+            ["store_id", "created_at"],
+            postgresql_include=["status", "id", "household_id", "total"],
+        )
+    with op.batch_alter_table("exchange_lines") as batch_op:
+        batch_op.drop_index("ix_exchange_lines_exchange_id")
+        batch_op.create_index(
+            "ix_exchange_lines_exchange_id",
+            ["exchange_id"],
+            postgresql_include=["product_code", "qty", "points"],
+        )
     with op.batch_alter_table("alerts") as batch_op:
         batch_op.create_index("ix_alerts_created_at", ["created_at"])
 
@@ -348,6 +360,9 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     with op.batch_alter_table("alerts") as batch_op:
         batch_op.drop_index("ix_alerts_created_at")
+    with op.batch_alter_table("exchange_lines") as batch_op:
+        batch_op.drop_index("ix_exchange_lines_exchange_id")
+        batch_op.create_index("ix_exchange_lines_exchange_id", ["exchange_id"])
     with op.batch_alter_table("exchanges") as batch_op:
         batch_op.drop_index("ix_exchanges_store_created")
     with op.batch_alter_table("ledger_entries") as batch_op:
