@@ -374,3 +374,22 @@ class DonorHousehold(Base):
     household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     goods: Mapped[int] = mapped_column(BigInteger, default=0)
     moves: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DonorTotal(Base):
+    """Per donor: donated goods handed out, and households reached (donor_households summed)."""
+
+    __tablename__ = "donor_totals"
+    donor: Mapped[str] = mapped_column(String(80), primary_key=True)
+    goods: Mapped[int] = mapped_column(BigInteger, default=0)
+    households: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DonorGoods(Base):
+    """Per donor and product: goods donated and their value."""
+
+    __tablename__ = "donor_goods"
+    donor: Mapped[str] = mapped_column(String(80), primary_key=True)
+    product_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    value_cents: Mapped[int] = mapped_column(BigInteger, default=0)

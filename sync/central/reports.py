@@ -10,9 +10,9 @@ from sqlalchemy import and_, case, distinct, func, select
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
-    Batch,
     CheckinTotal,
-    DonorHousehold,
+    DonorGoods,
+    DonorTotal,
     Exchange,
     ExchangeLine,
     ExchangeTotal,
@@ -29,21 +29,13 @@ def donors(c: Central) -> list[dict[str, Any]]:
         s = uow.session
         given = s.execute(
             select(
-                Batch.donor,
-                func.sum(Batch.qty),
-                func.coalesce(func.sum(Batch.qty * func.coalesce(Batch.unit_value_cents, 0)), 0),
-                func.count(distinct(Batch.product_code)),
-            )
-            .where(Batch.source == "donation")
-            .group_by(Batch.donor)
+                DonorGoods.donor,
+                func.sum(DonorGoods.qty),
+                func.sum(DonorGoods.value_cents),
+                func.count(),
+            ).group_by(DonorGoods.donor)
         ).all()
-        out_rows = s.execute(
-            select(
-                DonorHousehold.donor,
-                func.sum(DonorHousehold.goods),
-                func.count(case((DonorHousehold.household_id != "", 1))),
-            ).group_by(DonorHousehold.donor)
-        ).all()
+        out_rows = s.execute(select(DonorTotal.donor, DonorTotal.goods, DonorTotal.households))
         handed = {
             donor: (int(qty or 0), int(households or 0)) for donor, qty, households in out_rows
         }

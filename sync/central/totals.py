@@ -1,8 +1,9 @@
 """The figures' summary tables: rebuilt from the rows they summarise, and compared with them.
 
-Triggers (migration c0003_dashboard) keep ledger_totals, exchange_totals, checkin_totals,
-store_households and donor_households up to date in the same transaction as the ledger entries,
-exchanges, lines, check-ins, batches and stock moves they summarise, whoever writes them. Here
+Triggers (migration c0003_dashboard) keep the summary tables (ledger_totals, exchange_totals,
+checkin_totals, store_households, donor_households, donor_totals, donor_goods) up to date in the
+same transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
+summarise, whoever writes them. Here
 the same figures are computed straight from those rows: `differences` lists every summary row
 that disagrees (tests and `rebuild` use it), `rebuild` replaces the summaries by the recount.
 """
@@ -58,6 +59,21 @@ SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
            JOIN batches b ON b.kiosk_id = m.kiosk_id AND b.batch_id = m.batch_id
            WHERE b.source = 'donation' AND m.kind IN ('issue', 'void')
            GROUP BY b.donor, coalesce(m.household_id, '')""",
+    ),
+    "donor_totals": (
+        ("donor",),
+        ("goods", "households"),
+        """SELECT b.donor, -sum(m.qty), count(DISTINCT m.household_id)
+           FROM stock_moves m
+           JOIN batches b ON b.kiosk_id = m.kiosk_id AND b.batch_id = m.batch_id
+           WHERE b.source = 'donation' AND m.kind IN ('issue', 'void')
+           GROUP BY b.donor""",
+    ),
+    "donor_goods": (
+        ("donor", "product_code"),
+        ("qty", "value_cents"),
+        """SELECT donor, product_code, sum(qty), sum(qty * coalesce(unit_value_cents, 0))
+           FROM batches WHERE source = 'donation' GROUP BY donor, product_code""",
     ),
 }
 MONTH_COLUMN = {

@@ -27,6 +27,8 @@ TABLES = (
     "checkin_totals",
     "store_households",
     "donor_households",
+    "donor_totals",
+    "donor_goods",
 )
 
 BACKFILL = (
@@ -57,6 +59,12 @@ BACKFILL = (
        JOIN batches b ON b.kiosk_id = m.kiosk_id AND b.batch_id = m.batch_id
        WHERE b.source = 'donation' AND m.kind IN ('issue', 'void')
        GROUP BY b.donor, coalesce(m.household_id, '')""",
+    """INSERT INTO donor_totals (donor, goods, households)
+       SELECT donor, sum(goods), sum(CASE WHEN household_id <> '' THEN 1 ELSE 0 END)
+       FROM donor_households GROUP BY donor""",
+    """INSERT INTO donor_goods (donor, product_code, qty, value_cents)
+       SELECT donor, product_code, sum(qty), sum(qty * coalesce(unit_value_cents, 0))
+       FROM batches WHERE source = 'donation' GROUP BY donor, product_code""",
 )
 
 # -- PostgreSQL: one trigger per statement, over its transition table ------------------------
@@ -138,6 +146,25 @@ PG_FUNCTIONS = {
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (donor, household_id) DO UPDATE SET
       goods = t.goods + excluded.goods, moves = t.moves + excluded.moves""",
+    # Per donor: what donor_households holds, summed (households: rows with a household).
+    "ek_donor_added": """
+    INSERT INTO donor_totals AS t (donor, goods, households)
+    SELECT donor, sum(goods), count(*) FILTER (WHERE household_id <> '')
+    FROM new_rows GROUP BY 1 ORDER BY 1
+    ON CONFLICT (donor) DO UPDATE SET
+      goods = t.goods + excluded.goods, households = t.households + excluded.households""",
+    "ek_donor_changed": """
+    INSERT INTO donor_totals AS t (donor, goods, households)
+    SELECT n.donor, sum(n.goods - o.goods), 0
+    FROM new_rows n JOIN old_rows o ON o.donor = n.donor AND o.household_id = n.household_id
+    GROUP BY 1 ORDER BY 1
+    ON CONFLICT (donor) DO UPDATE SET goods = t.goods + excluded.goods""",
+    "ek_donation_totals": """
+    INSERT INTO donor_goods AS t (donor, product_code, qty, value_cents)
+    SELECT donor, product_code, sum(qty), sum(qty * coalesce(unit_value_cents, 0))
+    FROM new_rows WHERE source = 'donation' GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (donor, product_code) DO UPDATE SET
+      qty = t.qty + excluded.qty, value_cents = t.value_cents + excluded.value_cents""",
 }
 
 # (trigger, table, event, transition tables, function)
@@ -161,6 +188,15 @@ PG_TRIGGERS = (
     ("ek_checkin_totals", "checkins", "INSERT", "NEW TABLE AS new_rows", "ek_checkin_totals"),
     ("ek_move_totals", "stock_moves", "INSERT", "NEW TABLE AS new_rows", "ek_move_totals"),
     ("ek_batch_totals", "batches", "INSERT", "NEW TABLE AS new_rows", "ek_batch_totals"),
+    ("ek_donor_added", "donor_households", "INSERT", "NEW TABLE AS new_rows", "ek_donor_added"),
+    (
+        "ek_donor_changed",
+        "donor_households",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "ek_donor_changed",
+    ),
+    ("ek_donation_totals", "batches", "INSERT", "NEW TABLE AS new_rows", "ek_donation_totals"),
 )
 
 # -- SQLite: one trigger per row --------------------------------------------------------------
@@ -244,6 +280,26 @@ SQLITE_TRIGGERS = {
       ON CONFLICT (donor, household_id) DO UPDATE SET
         goods = goods + excluded.goods, moves = moves + excluded.moves;
     END""",
+    "ek_donor_added": """
+    CREATE TRIGGER ek_donor_added AFTER INSERT ON donor_households BEGIN
+      INSERT INTO donor_totals (donor, goods, households)
+      VALUES (NEW.donor, NEW.goods, NEW.household_id <> '')
+      ON CONFLICT (donor) DO UPDATE SET
+        goods = goods + excluded.goods, households = households + excluded.households;
+    END""",
+    "ek_donor_changed": """
+    CREATE TRIGGER ek_donor_changed AFTER UPDATE OF goods ON donor_households BEGIN
+      UPDATE donor_totals SET goods = goods + NEW.goods - OLD.goods WHERE donor = NEW.donor;
+    END""",
+    "ek_donation_totals": """
+    CREATE TRIGGER ek_donation_totals AFTER INSERT ON batches
+    WHEN NEW.source = 'donation' BEGIN
+      INSERT INTO donor_goods (donor, product_code, qty, value_cents)
+      VALUES (NEW.donor, NEW.product_code, NEW.qty,
+              NEW.qty * coalesce(NEW.unit_value_cents, 0))
+      ON CONFLICT (donor, product_code) DO UPDATE SET
+        qty = qty + excluded.qty, value_cents = value_cents + excluded.value_cents;
+    END""",
 }
 
 
@@ -307,6 +363,21 @@ def upgrade() -> None:
         sa.Column("moves", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("donor", "household_id", name=op.f("pk_donor_households")),
     )
+    op.create_table(
+        "donor_totals",
+        sa.Column("donor", sa.String(length=80), nullable=False),
+        sa.Column("goods", sa.BigInteger(), nullable=False),
+        sa.Column("households", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("donor", name=op.f("pk_donor_totals")),
+    )
+    op.create_table(
+        "donor_goods",
+        sa.Column("donor", sa.String(length=80), nullable=False),
+        sa.Column("product_code", sa.String(length=32), nullable=False),
+        sa.Column("qty", sa.BigInteger(), nullable=False),
+        sa.Column("value_cents", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("donor", "product_code", name=op.f("pk_donor_goods")),
+    )
 
     # A household's page lists its latest entries.
     with op.batch_alter_table("ledger_entries") as batch_op:
@@ -330,6 +401,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_alerts_created_at", ["created_at"])
 
     dialect = op.get_bind().dialect.name
+    for sql in BACKFILL:
+        op.execute(sql.format(m=_month(dialect, "created_at"), me=_month(dialect, "e.created_at")))
     if dialect == "postgresql":
         for name, body in PG_FUNCTIONS.items():
             op.execute(
@@ -344,8 +417,6 @@ def upgrade() -> None:
     else:
         for ddl in SQLITE_TRIGGERS.values():
             op.execute(ddl)
-    for sql in BACKFILL:
-        op.execute(sql.format(m=_month(dialect, "created_at"), me=_month(dialect, "e.created_at")))
 
 
 def downgrade() -> None:
