@@ -38,7 +38,7 @@ from central_ingest import ADMIN, make_entries, serve
 
 from sync.central import registry
 from sync.central.server import open_central
-from sync.central.users import add_user
+from sync.central.users import add_user, site_secret
 
 STORES = 20
 OFFICE_PAGES = ("/", "/reports/monthly", "/households?q=居民1")
@@ -219,6 +219,7 @@ def setup(url: str, kiosks: int, households: int, fresh: bool) -> tuple[dict[str
     if fresh:
         rows = [registry.RosterRow(i, f"户{i}", f"居民{i}", "", 100) for i in range(households)]
         registry.add_roster(c, rows)
+    site_secret(c)  # made once here, not raced for by the server's workers as they start
     add_user(c, "load", "load-password", "viewer")
     office = registry.office_token(c, "viewer", "load run")
     tokens = {}
