@@ -106,6 +106,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve(url: str, workers: int, *extra: str) -> tuple[subprocess.Popen, str]:
+    """Start central under gunicorn on a free port; return the process and its base URL."""
+    port = free_port()
+    env = {**os.environ, "KIOSK_CENTRAL_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            *extra,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+            "sync.central.wsgi:app",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(base + "/api/v1/health").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return server, base
+
+
 def push_all(base: str, tokens: dict[str, str], batches: dict[str, list[bytes]]):
     """Push every kiosk's batches concurrently; return latencies and per-status counts.
 
@@ -219,32 +251,7 @@ def main() -> None:
             for k, v in entries.items()
         }
 
-        port = free_port()
-        env = {**os.environ, "KIOSK_CENTRAL_DATABASE_URL": url}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "300",
-                "--log-level",
-                "warning",
-                "sync.central.wsgi:app",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/api/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        server, base = serve(url, args.workers)
 
         t = time.perf_counter()
         latencies, counts = push_all(base, tokens, batches)

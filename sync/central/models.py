@@ -154,7 +154,7 @@ class LedgerEntry(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(BigInteger)
-    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
     kind: Mapped[str] = mapped_column(String(16))
     points: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(40))
@@ -162,7 +162,10 @@ class LedgerEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     store_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "seq"),
+        Index("ix_ledger_entries_household_created", "household_id", "created_at"),
+    )
 
 
 class SyncEntry(Base):
@@ -192,15 +195,31 @@ class Exchange(Base):
     total: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="completed")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    __table_args__ = (
+        Index(
+            "ix_exchanges_store_created",
+            "store_id",
+            "created_at",
+            postgresql_include=["status", "id", "household_id", "total"],
+        ),
+    )
 
 
 class ExchangeLine(Base):
     __tablename__ = "exchange_lines"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    exchange_id: Mapped[str] = mapped_column(ForeignKey("exchanges.id"), index=True)
+    exchange_id: Mapped[str] = mapped_column(ForeignKey("exchanges.id"))
     product_code: Mapped[str] = mapped_column(String(32))
     qty: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
+    # A statement reads a period's lines from the index alone (PostgreSQL).
+    __table_args__ = (
+        Index(
+            "ix_exchange_lines_exchange_id",
+            "exchange_id",
+            postgresql_include=["product_code", "qty", "points"],
+        ),
+    )
 
 
 class Batch(Base):
@@ -260,7 +279,7 @@ class Alert(Base):
     household_id: Mapped[str | None] = mapped_column(String(40), index=True)
     detail: Mapped[str] = mapped_column(String(400))
     amount: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
@@ -294,3 +313,85 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(80), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     kiosk_id: Mapped[str | None] = mapped_column(String(40))
+
+
+# -- summaries of the ledger and the records, kept by triggers in the same transaction -----------
+# (migration c0003_dashboard). The office's figures read these instead of scanning every entry;
+# sync.central.totals proves them equal to the rows they summarise.
+
+
+class LedgerTotal(Base):
+    """Per kiosk, store (0: central's own entries), month and kind: points in, out, entries."""
+
+    __tablename__ = "ledger_totals"
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)  # sum of positive points
+    debit: Mapped[int] = mapped_column(BigInteger, default=0)  # sum of negative points
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (Index("ix_ledger_totals_store_month", "store_id", "month"),)
+
+
+class ExchangeTotal(Base):
+    """Per kiosk, store and month: completed exchanges, their points and goods; voided ones."""
+
+    __tablename__ = "exchange_totals"
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    completed: Mapped[int] = mapped_column(BigInteger, default=0)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    goods: Mapped[int] = mapped_column(BigInteger, default=0)
+    voided: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (Index("ix_exchange_totals_store_month", "store_id", "month"),)
+
+
+class CheckinTotal(Base):
+    """Per kiosk ('' for the office), store (0 for none), month and activity: check-ins."""
+
+    __tablename__ = "checkin_totals"
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    checkins: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StoreHousehold(Base):
+    """Per store and household: completed exchanges (households served are those above 0)."""
+
+    __tablename__ = "store_households"
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    exchanges: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DonorHousehold(Base):
+    """Per donor and household ('' for none): donated goods handed out, and the moves."""
+
+    __tablename__ = "donor_households"
+    donor: Mapped[str] = mapped_column(String(80), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    goods: Mapped[int] = mapped_column(BigInteger, default=0)
+    moves: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DonorTotal(Base):
+    """Per donor: donated goods handed out, and households reached (donor_households summed)."""
+
+    __tablename__ = "donor_totals"
+    donor: Mapped[str] = mapped_column(String(80), primary_key=True)
+    goods: Mapped[int] = mapped_column(BigInteger, default=0)
+    households: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DonorGoods(Base):
+    """Per donor and product: goods donated and their value."""
+
+    __tablename__ = "donor_goods"
+    donor: Mapped[str] = mapped_column(String(80), primary_key=True)
+    product_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    value_cents: Mapped[int] = mapped_column(BigInteger, default=0)

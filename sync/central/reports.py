@@ -6,28 +6,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, select
-from sqlalchemy.orm import Session
 
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
-    Batch,
-    CheckIn,
+    CheckinTotal,
+    DonorGoods,
+    DonorTotal,
     Exchange,
     ExchangeLine,
+    ExchangeTotal,
     Kiosk,
-    LedgerEntry,
+    LedgerTotal,
     Product,
-    StockMove,
     Store,
 )
-
-
-def month_of(s: Session, column):
-    """Return a SQL expression for the YYYY-MM of a timestamp on this database."""
-    if s.bind.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
 
 
 def donors(c: Central) -> list[dict[str, Any]]:
@@ -36,27 +29,13 @@ def donors(c: Central) -> list[dict[str, Any]]:
         s = uow.session
         given = s.execute(
             select(
-                Batch.donor,
-                func.sum(Batch.qty),
-                func.coalesce(func.sum(Batch.qty * func.coalesce(Batch.unit_value_cents, 0)), 0),
-                func.count(distinct(Batch.product_code)),
-            )
-            .where(Batch.source == "donation")
-            .group_by(Batch.donor)
+                DonorGoods.donor,
+                func.sum(DonorGoods.qty),
+                func.sum(DonorGoods.value_cents),
+                func.count(),
+            ).group_by(DonorGoods.donor)
         ).all()
-        out_rows = s.execute(
-            select(
-                Batch.donor,
-                func.coalesce(-func.sum(StockMove.qty), 0),
-                func.count(distinct(StockMove.household_id)),
-            )
-            .join(
-                StockMove,
-                and_(StockMove.kiosk_id == Batch.kiosk_id, StockMove.batch_id == Batch.batch_id),
-            )
-            .where(Batch.source == "donation", StockMove.kind.in_(["issue", "void"]))
-            .group_by(Batch.donor)
-        ).all()
+        out_rows = s.execute(select(DonorTotal.donor, DonorTotal.goods, DonorTotal.households))
         handed = {
             donor: (int(qty or 0), int(households or 0)) for donor, qty, households in out_rows
         }
@@ -147,53 +126,40 @@ def monthly(c: Central, store_id: int | None = None) -> list[dict[str, Any]]:
     """Per month: points issued and redeemed, exchanges, goods given out, participations."""
     with c.uow(write=False) as uow:
         s = uow.session
-        m = month_of(s, LedgerEntry.created_at)
+        kind = LedgerTotal.kind
+        net = LedgerTotal.credit + LedgerTotal.debit
         ledger = select(
-            m.label("month"),
-            func.sum(
-                case(
-                    (
-                        and_(LedgerEntry.kind.in_(["earn", "adjust"]), LedgerEntry.points > 0),
-                        LedgerEntry.points,
-                    ),
-                    else_=0,
-                )
-            ),
-            func.sum(case((LedgerEntry.kind == "spend", -LedgerEntry.points), else_=0))
-            - func.sum(case((LedgerEntry.kind == "void", LedgerEntry.points), else_=0)),
-        ).group_by(m)
-        if store_id is not None:
-            ledger = ledger.where(LedgerEntry.store_id == store_id)
-        months: dict[str, dict[str, Any]] = {}
-        for month, issued, redeemed in s.execute(ledger).all():
-            months[month] = {
-                "month": month,
-                "points_issued": int(issued or 0),
-                "points_redeemed": int(redeemed or 0),
-                "exchanges": 0,
-                "goods_issued": 0,
-                "participations": 0,
-            }
-        em = month_of(s, Exchange.created_at)
+            LedgerTotal.month,
+            func.sum(case((kind.in_(["earn", "adjust"]), LedgerTotal.credit), else_=0)),
+            func.sum(case((kind == "spend", -net), else_=0))
+            - func.sum(case((kind == "void", net), else_=0)),
+        ).group_by(LedgerTotal.month)
         ex = (
             select(
-                em, func.count(distinct(Exchange.id)), func.coalesce(func.sum(ExchangeLine.qty), 0)
+                ExchangeTotal.month,
+                func.sum(ExchangeTotal.completed),
+                func.sum(ExchangeTotal.goods),
             )
-            .join(ExchangeLine, ExchangeLine.exchange_id == Exchange.id)
-            .where(Exchange.status == "completed")
-            .group_by(em)
+            .group_by(ExchangeTotal.month)
+            .having(func.sum(ExchangeTotal.completed) > 0)
+        )
+        ci = select(CheckinTotal.month, func.sum(CheckinTotal.checkins)).group_by(
+            CheckinTotal.month
         )
         if store_id is not None:
-            ex = ex.where(Exchange.store_id == store_id)
+            ledger = ledger.where(LedgerTotal.store_id == store_id)
+            ex = ex.where(ExchangeTotal.store_id == store_id)
+            ci = ci.where(CheckinTotal.store_id == store_id)
+        months: dict[str, dict[str, Any]] = {}
+        for month, issued, redeemed in s.execute(ledger).all():
+            row = months.setdefault(month, _blank(month))
+            row["points_issued"], row["points_redeemed"] = int(issued or 0), int(redeemed or 0)
         for month, count, goods in s.execute(ex).all():
             row = months.setdefault(month, _blank(month))
-            row["exchanges"], row["goods_issued"] = count, int(goods)
-        cm = month_of(s, CheckIn.created_at)
-        ci = select(cm, func.count()).group_by(cm)
-        if store_id is not None:
-            ci = ci.where(CheckIn.store_id == store_id)
+            row["exchanges"], row["goods_issued"] = int(count), int(goods or 0)
         for month, count in s.execute(ci).all():
-            months.setdefault(month, _blank(month))["participations"] = count
+            if count:
+                months.setdefault(month, _blank(month))["participations"] = int(count)
         return [months[k] for k in sorted(months)]
 
 

@@ -1,96 +1,110 @@
-"""The programme's figures, overall and per store, straight from the ledger and the records."""
+"""The programme's figures, overall and per store, from the summaries of the ledger and records."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from sync.central.context import Central
 from sync.central.models import (
     Activity,
-    CheckIn,
-    Exchange,
-    ExchangeLine,
+    CheckinTotal,
+    ExchangeTotal,
     Household,
-    LedgerEntry,
+    LedgerTotal,
     Resident,
     Store,
+    StoreHousehold,
 )
 
 
 def stats(c: Central) -> dict[str, Any]:
-    """Return the programme's headline figures and the same per store."""
+    """Return the programme's headline figures and the same per store.
+
+    The sums come from the summary tables (sync.central.totals), which triggers keep equal to
+    the ledger and the records in the same transaction: no view scans every entry.
+    """
     with c.uow(write=False) as uow:
         s = uow.session
-        issued = func.coalesce(
-            func.sum(
-                case(
-                    (
-                        LedgerEntry.kind.in_(["earn", "adjust"]) & (LedgerEntry.points > 0),
-                        LedgerEntry.points,
-                    ),
-                    else_=0,
-                )
-            ),
-            0,
-        )
-        spent = func.coalesce(
-            func.sum(case((LedgerEntry.kind == "spend", -LedgerEntry.points), else_=0)), 0
-        )
-        returned = func.coalesce(
-            func.sum(case((LedgerEntry.kind == "void", LedgerEntry.points), else_=0)), 0
-        )
-        points_issued, points_spent, points_returned = s.execute(
-            select(issued, spent, returned)
-        ).one()
-        live = Exchange.status == "completed"
+        issued, spent, returned = ledger_sums(s)
+        exchanges, _, goods = exchange_sums(s)
         figures = {
             "registered_residents": s.scalar(select(func.count()).select_from(Resident)) or 0,
             "households": s.scalar(select(func.count()).select_from(Household)) or 0,
             "activities": s.scalar(select(func.count()).select_from(Activity)) or 0,
-            "points_issued": int(points_issued),
-            "participations": s.scalar(select(func.count()).select_from(CheckIn)) or 0,
-            "points_redeemed": int(points_spent) - int(points_returned),
-            "exchanges": s.scalar(select(func.count()).where(live)) or 0,
-            "goods_issued": int(
-                s.scalar(
-                    select(func.coalesce(func.sum(ExchangeLine.qty), 0))
-                    .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
-                    .where(live)
-                )
-                or 0
+            "points_issued": issued,
+            "participations": int(
+                s.scalar(select(func.coalesce(func.sum(CheckinTotal.checkins), 0))) or 0
             ),
+            "points_redeemed": spent - returned,
+            "exchanges": exchanges,
+            "goods_issued": goods,
         }
+        by_store = {
+            store_id: (int(count), int(points), int(goods))
+            for store_id, count, points, goods in s.execute(
+                select(
+                    ExchangeTotal.store_id,
+                    func.sum(ExchangeTotal.completed),
+                    func.sum(ExchangeTotal.points),
+                    func.sum(ExchangeTotal.goods),
+                ).group_by(ExchangeTotal.store_id)
+            )
+        }
+        served = dict(
+            s.execute(
+                select(StoreHousehold.store_id, func.count())
+                .where(StoreHousehold.exchanges > 0)
+                .group_by(StoreHousehold.store_id)
+            ).all()
+        )
+        participations = dict(
+            s.execute(
+                select(CheckinTotal.store_id, func.sum(CheckinTotal.checkins)).group_by(
+                    CheckinTotal.store_id
+                )
+            ).all()
+        )
         per_store = []
         for store in s.scalars(select(Store).order_by(Store.name)):
-            ex = s.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.sum(Exchange.total), 0),
-                    func.count(distinct(Exchange.household_id)),
-                ).where(Exchange.store_id == store.id, live)
-            ).one()
-            goods = s.scalar(
-                select(func.coalesce(func.sum(ExchangeLine.qty), 0))
-                .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
-                .where(Exchange.store_id == store.id, live)
-            )
+            count, points, goods = by_store.get(store.id, (0, 0, 0))
             per_store.append(
                 {
                     "store": store.name,
-                    "exchanges": ex[0],
-                    "points_redeemed": int(ex[1]),
-                    "households_served": ex[2],
-                    "goods_issued": int(goods or 0),
-                    "participations": s.scalar(
-                        select(func.count()).where(CheckIn.store_id == store.id)
-                    )
-                    or 0,
+                    "exchanges": count,
+                    "points_redeemed": points,
+                    "households_served": served.get(store.id, 0),
+                    "goods_issued": goods,
+                    "participations": int(participations.get(store.id, 0)),
                 }
             )
         figures["stores"] = per_store
         return figures
+
+
+def ledger_sums(s: Session, *where) -> tuple[int, int, int]:
+    """Return points issued (earned or added), spent, and given back by voids."""
+    kind = LedgerTotal.kind
+    issued = func.sum(case((kind.in_(["earn", "adjust"]), LedgerTotal.credit), else_=0))
+    net = LedgerTotal.credit + LedgerTotal.debit
+    spent = func.sum(case((kind == "spend", -net), else_=0))
+    returned = func.sum(case((kind == "void", net), else_=0))
+    row = s.execute(select(issued, spent, returned).where(*where)).one()
+    return tuple(int(v or 0) for v in row)
+
+
+def exchange_sums(s: Session, *where) -> tuple[int, int, int]:
+    """Return completed exchanges, their points and the goods they handed out."""
+    row = s.execute(
+        select(
+            func.sum(ExchangeTotal.completed),
+            func.sum(ExchangeTotal.points),
+            func.sum(ExchangeTotal.goods),
+        ).where(*where)
+    ).one()
+    return tuple(int(v or 0) for v in row)
 
 
 def household(c: Central, household_id: str) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
@@ -85,10 +86,14 @@ def login(c: Central, username: str, password: str) -> tuple[str, str]:
 
 def site_secret(c: Central) -> str:
     """Return the key that signs office sessions, making it on first use."""
-    with c.uow() as uow:
-        row = uow.session.get(SiteSecret, "session")
-        if row is None:
-            row = SiteSecret(name="session", value=secrets.token_hex(32))
-            uow.session.add(row)
-            uow.commit()
-        return row.value
+    try:
+        with c.uow() as uow:
+            row = uow.session.get(SiteSecret, "session")
+            if row is None:
+                row = SiteSecret(name="session", value=secrets.token_hex(32))
+                uow.session.add(row)
+                uow.commit()
+            return row.value
+    except IntegrityError:  # another server process made it first (gunicorn workers start at once)
+        with c.uow(write=False) as uow:
+            return uow.session.get(SiteSecret, "session").value

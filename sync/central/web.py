@@ -36,6 +36,7 @@ from sync.central.models import (
     Alert,
     Card,
     CheckIn,
+    CheckinTotal,
     Household,
     LedgerEntry,
     Resident,
@@ -412,7 +413,11 @@ def activities():
     with central().uow(write=False) as uow:
         s = uow.session
         counts = dict(
-            s.execute(select(CheckIn.activity_id, func.count()).group_by(CheckIn.activity_id)).all()
+            s.execute(
+                select(CheckinTotal.activity_id, func.sum(CheckinTotal.checkins)).group_by(
+                    CheckinTotal.activity_id
+                )
+            ).all()
         )
         rows = [
             {
@@ -423,7 +428,7 @@ def activities():
                 "day": a.day,
                 "points": a.points,
                 "cap": a.cap,
-                "participants": counts.get(a.id, 0),
+                "participants": int(counts.get(a.id, 0)),
             }
             for a in s.scalars(select(Activity).order_by(Activity.day.desc()))
         ]

@@ -1,0 +1,132 @@
+"""The figures' summary tables: rebuilt from the rows they summarise, and compared with them.
+
+Triggers (migration c0003_dashboard) keep the summary tables (ledger_totals, exchange_totals,
+checkin_totals, store_households, donor_households, donor_totals, donor_goods) up to date in the
+same transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
+summarise, whoever writes them. Here
+the same figures are computed straight from those rows: `differences` lists every summary row
+that disagrees (tests and `rebuild` use it), `rebuild` replaces the summaries by the recount.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+# Each summary: its table, key columns, value columns, and the recount from the raw rows.
+# {month} stands for the dialect's YYYY-MM of a timestamp.
+SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "ledger_totals": (
+        ("kiosk_id", "store_id", "month", "kind"),
+        ("credit", "debit", "entries"),
+        """SELECT kiosk_id, coalesce(store_id, 0), {month}, kind,
+                  sum(CASE WHEN points > 0 THEN points ELSE 0 END),
+                  sum(CASE WHEN points < 0 THEN points ELSE 0 END), count(*)
+           FROM ledger_entries GROUP BY kiosk_id, coalesce(store_id, 0), {month}, kind""",
+    ),
+    "exchange_totals": (
+        ("kiosk_id", "store_id", "month"),
+        ("completed", "points", "goods", "voided"),
+        """SELECT e.kiosk_id, e.store_id, {month},
+                  sum(CASE WHEN e.status = 'completed' THEN 1 ELSE 0 END),
+                  sum(CASE WHEN e.status = 'completed' THEN e.total ELSE 0 END),
+                  sum(CASE WHEN e.status = 'completed' THEN coalesce(l.qty, 0) ELSE 0 END),
+                  sum(CASE WHEN e.status = 'voided' THEN 1 ELSE 0 END)
+           FROM exchanges e
+           LEFT JOIN (SELECT exchange_id, sum(qty) AS qty FROM exchange_lines
+                      GROUP BY exchange_id) l ON l.exchange_id = e.id
+           GROUP BY e.kiosk_id, e.store_id, {month}""",
+    ),
+    "checkin_totals": (
+        ("kiosk_id", "store_id", "month", "activity_id"),
+        ("checkins",),
+        """SELECT coalesce(kiosk_id, ''), coalesce(store_id, 0), {month}, activity_id, count(*)
+           FROM checkins
+           GROUP BY coalesce(kiosk_id, ''), coalesce(store_id, 0), {month}, activity_id""",
+    ),
+    "store_households": (
+        ("store_id", "household_id"),
+        ("exchanges",),
+        """SELECT store_id, household_id, count(*) FROM exchanges
+           WHERE status = 'completed' GROUP BY store_id, household_id""",
+    ),
+    "donor_households": (
+        ("donor", "household_id"),
+        ("goods", "moves"),
+        """SELECT b.donor, coalesce(m.household_id, ''), -sum(m.qty), count(*)
+           FROM stock_moves m
+           JOIN batches b ON b.kiosk_id = m.kiosk_id AND b.batch_id = m.batch_id
+           WHERE b.source = 'donation' AND m.kind IN ('issue', 'void')
+           GROUP BY b.donor, coalesce(m.household_id, '')""",
+    ),
+    "donor_totals": (
+        ("donor",),
+        ("goods", "households"),
+        """SELECT b.donor, -sum(m.qty), count(DISTINCT m.household_id)
+           FROM stock_moves m
+           JOIN batches b ON b.kiosk_id = m.kiosk_id AND b.batch_id = m.batch_id
+           WHERE b.source = 'donation' AND m.kind IN ('issue', 'void')
+           GROUP BY b.donor""",
+    ),
+    "donor_goods": (
+        ("donor", "product_code"),
+        ("qty", "value_cents"),
+        """SELECT donor, product_code, sum(qty), sum(qty * coalesce(unit_value_cents, 0))
+           FROM batches WHERE source = 'donation' GROUP BY donor, product_code""",
+    ),
+}
+MONTH_COLUMN = {
+    "ledger_totals": "created_at",
+    "exchange_totals": "e.created_at",
+    "checkin_totals": "created_at",
+}
+
+
+def month_sql(dialect: str, column: str) -> str:
+    """Return the SQL for the YYYY-MM of a timestamp column on this dialect."""
+    if dialect == "postgresql":
+        return f"to_char({column}, 'YYYY-MM')"
+    return f"strftime('%Y-%m', {column})"
+
+
+def recount_sql(conn: Connection, table: str) -> str:
+    """Return the query that recounts a summary table from the raw rows."""
+    _, _, sql = SUMMARIES[table]
+    column = MONTH_COLUMN.get(table)
+    return sql.format(month=month_sql(conn.dialect.name, column)) if column else sql
+
+
+def differences(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Return, per summary table, the keys whose summary differs from the raw rows' recount.
+
+    A key held with all-zero values counts as absent (a void leaves its month's row at zero).
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table, (keys, values, _) in SUMMARIES.items():
+        counted = {
+            tuple(row[: len(keys)]): tuple(int(v) for v in row[len(keys) :])
+            for row in conn.execute(text(recount_sql(conn, table)))
+        }
+        held = {
+            tuple(row[: len(keys)]): tuple(int(v) for v in row[len(keys) :])
+            for row in conn.execute(text(f"SELECT {', '.join(keys + values)} FROM {table}"))
+        }
+        zero = (0,) * len(values)
+        wrong = [
+            {"key": key, "summary": held.get(key, zero), "rows": counted.get(key, zero)}
+            for key in sorted(set(counted) | set(held), key=repr)
+            if held.get(key, zero) != counted.get(key, zero)
+        ]
+        if wrong:
+            out[table] = wrong
+    return out
+
+
+def rebuild(conn: Connection) -> None:
+    """Replace every summary by a recount of the raw rows (the caller commits)."""
+    for table, (keys, values, _) in SUMMARIES.items():
+        conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(
+            text(f"INSERT INTO {table} ({', '.join(keys + values)}) {recount_sql(conn, table)}")
+        )

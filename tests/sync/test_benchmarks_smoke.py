@@ -1,0 +1,60 @@
+"""The dashboard and load benchmarks run end to end at a tiny size on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(autouse=True)
+def _postgresql():
+    import psycopg
+
+    try:
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3).close()
+    except psycopg.OperationalError:
+        if os.environ.get("CI"):
+            pytest.fail("no PostgreSQL server at 127.0.0.1:5432")
+        pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
+
+
+def run(script: str, *args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_dashboard_benchmark_times_every_figure_on_a_tiny_programme(tmp_path):
+    out = tmp_path / "dashboard.json"
+    db = f"ek_smoke_dash_{os.getpid()}"
+    run("dashboard.py", "--tiny", "--entries", "3000", "--db", db, "--reps", "1", "--out", str(out))
+    [run_] = json.loads(out.read_text())["runs"].values()
+    assert run_["rows"]["ledger_entries"] == 3000
+    assert run_["rows"]["exchanges"] > 0 and run_["rows"]["checkins"] > 0
+    assert {"page: dashboard /", "donors", "page: one household"} <= set(run_["queries"])
+
+
+def test_the_load_benchmark_finds_every_pushed_entry_held_once(tmp_path):
+    out = tmp_path / "load.json"
+    run(
+        "load.py",
+        *("--kiosks", "4", "--duration", "2", "--interval", "0.5", "--households", "10"),
+        *("--workers", "1", "--threads", "2", "--office-users", "1", "--office-pause", "0.5"),
+        *("--out", str(out)),
+    )
+    result = json.loads(out.read_text())
+    assert result["ok"] is True
+    assert result["entries_pushed"] > 0
+    assert result["endpoints"]["POST /api/v1/push"]["requests"] > 0
+    assert set(result["endpoints"]["GET / (office)"]["statuses"]) == {"200"}
