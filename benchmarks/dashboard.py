@@ -198,9 +198,9 @@ PEOPLE = """
 INSERT INTO stores (id, name, offline_allowance, created_at)
 SELECT s, '第' || s || '村爱心超市', 200, timestamp '{start}' FROM generate_series(1, {stores}) s;
 SELECT setval(pg_get_serial_sequence('stores', 'id'), {stores});
-INSERT INTO kiosks (id, store_id, token_hash, revoked, enrolled_at, contiguous_seq, last_seen,
-                    last_push, version, backlog, printer_state, camera_state)
-SELECT 'K' || lpad(k::text, 4, '0'), k % {stores} + 1, md5('t' || k) || md5('T' || k),
+INSERT INTO kiosks (id, store_id, token_id, token_hash, revoked, enrolled_at, contiguous_seq,
+                    last_seen, last_push, version, backlog, printer_state, camera_state)
+SELECT 'K' || lpad(k::text, 4, '0'), k % {stores} + 1, 'bench' || k, md5('t' || k) || md5('T' || k),
        false, timestamp '{start}', {per_kiosk}, timestamp '{end}', timestamp '{end}', '1.0',
        0, 'ok', 'ok'
 FROM generate_series(0, {kiosks} - 1) k;

@@ -31,7 +31,7 @@ def open_central(url: str, clock: Clock | None = None) -> Central:
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         # A list of rows goes in as multi-row INSERTs (up to 1,000 rows each), not one statement
-        # per row: the summary triggers run per statement (migration c0003_dashboard), and a
+        # per row: the summary triggers run per statement (migration c0004_dashboard), and a
         # pushed batch then costs each of them a handful of runs instead of one per row.
         engine.dialect.use_insertmanyvalues_wo_returning = True
     migrate(engine)

@@ -1,6 +1,6 @@
 """The figures' summary tables: rebuilt from the rows they summarise, and compared with them.
 
-Triggers (migration c0003_dashboard) keep the summary tables (ledger_totals, exchange_totals,
+Triggers (migration c0004_dashboard) keep the summary tables (ledger_totals, exchange_totals,
 checkin_totals, store_households, donor_households, donor_totals, donor_goods) up to date in the
 same transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
 summarise, whoever writes them. Here

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain import errors
 import terminal_ui
+from kiosk.domain import errors
 from terminal_ui import admin
 from terminal_ui.i18n import translate
 

@@ -1,7 +1,7 @@
 """dashboard: summary tables kept by triggers, and indexes for the office's pages
 
-Revision ID: c0003_dashboard
-Revises: c0002
+Revision ID: c0004_dashboard
+Revises: c0003
 Create Date: 2026-11-22 22:20:00
 
 The office's figures summed ten million ledger entries, exchanges, lines and stock moves on
@@ -16,8 +16,8 @@ the raw rows to prove them equal.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c0003_dashboard"
-down_revision = "c0002"
+revision = "c0004_dashboard"
+down_revision = "c0003"
 branch_labels = None
 depends_on = None
 
