@@ -34,6 +34,7 @@ import psycopg
 from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from sync.central import registry
 from sync.central.server import open_central
+from sync.central.users import site_secret
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -204,6 +205,8 @@ def main() -> None:
             done = registry.enroll(central, f"门店{i % 4}", f"K{i:03d}")
             tokens[done.kiosk_id] = done.token
         households = [f"H{i:06d}" for i in range(1, args.households + 1)]
+        # Made here, once: gunicorn's workers starting together would race to create it.
+        site_secret(central)
         central.engine.dispose()
 
         rng = random.Random(5)

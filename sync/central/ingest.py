@@ -140,6 +140,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
         kiosk.last_push = now
         kiosk.last_seen = now
+        ctx.settle_balances()
         ctx.check_chain()
         ctx.insert_alerts()
         ctx.emit_changes()
@@ -190,21 +191,17 @@ class _Batch:
         def ints(values) -> list[int]:
             return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})
 
-        # Lock the batch's households in one order, so two kiosks' batches touching the same
-        # households queue instead of deadlocking.
+        # Households are only looked up here; their balances are locked and moved at the end
+        # (settle_balances), so batches of kiosks sharing households overlap until then.
         household_ids = strings([p.get("household_id") for p in payloads])
         household_ids = sorted(
             set(household_ids) | set(strings(x.get("household_id") for x in ledgers))
         )
-        self.balances: dict[str, int] = dict(
-            s.execute(
-                select(Household.id, Household.balance)
-                .where(among(s, Household.id, household_ids))
-                .order_by(Household.id)
-                .with_for_update()
-            ).all()
+        self.households = set(
+            s.scalars(select(Household.id).where(among(s, Household.id, household_ids)))
         )
-        self.held_balances = dict(self.balances)
+        self.moves: list[tuple[str, int]] = []  # (household, points) in the order applied
+        self.balances: dict[str, int] = {}
         seqs = ints(x.get("seq") for x in ledgers)
         self.ledger_seqs = set(
             s.scalars(
@@ -282,7 +279,7 @@ class _Batch:
 
     def _ledger(self, wire: dict[str, Any]) -> None:
         household_id = wire["household_id"]
-        if household_id not in self.balances:
+        if household_id not in self.households:
             raise _Refused(f"unknown household {wire['household_id']}")
         if wire["seq"] in self.ledger_seqs:
             raise _Refused(f"ledger sequence {wire['seq']} already held for this kiosk")
@@ -315,9 +312,7 @@ class _Batch:
             "store_id": self.kiosk.store_id,
         }
         self.rows[LedgerEntry].append(row)
-        balance = self.balances[household_id] = self.balances[household_id] + row["points"]
-        if balance < 0 and row["points"] < 0:
-            self.overdrawn.add(household_id)
+        self.moves.append((household_id, row["points"]))
         self.ledger_seqs.add(row["seq"])
         self.ledger_ids.add(row["id"])
         self.new_ledger.append(row)
@@ -529,11 +524,34 @@ class _Batch:
     def insert_rows(self) -> None:
         """Write the batch's new rows, parents before children, one statement per table."""
         self.s.flush()  # statuses and revocations of rows already held
-        set_balances(self.s, {h: b for h, b in self.balances.items() if b != self.held_balances[h]})
         for model, rows in self.rows.items():
             if model is not Alert:
                 insert_rows(self.s, model, rows)
                 rows.clear()
+
+    def settle_balances(self) -> None:
+        """Lock the batch's households, move their balances and note who went overdrawn.
+
+        Locks are taken in one order, so batches sharing households queue instead of
+        deadlocking; FOR NO KEY UPDATE leaves other batches free to insert rows that refer
+        to these households meanwhile.
+        """
+        touched = sorted({household_id for household_id, _ in self.moves})
+        if not touched:
+            return
+        self.balances = dict(
+            self.s.execute(
+                select(Household.id, Household.balance)
+                .where(among(self.s, Household.id, touched))
+                .order_by(Household.id)
+                .with_for_update(key_share=True)
+            ).all()
+        )
+        for household_id, points in self.moves:
+            balance = self.balances[household_id] = self.balances[household_id] + points
+            if balance < 0 and points < 0:
+                self.overdrawn.add(household_id)
+        set_balances(self.s, {h: self.balances[h] for h in touched})
 
     def insert_alerts(self) -> None:
         """Write the alerts raised while applying and checking the batch."""
