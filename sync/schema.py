@@ -5,9 +5,9 @@ Supported keywords: type (one or a list), properties, required, additionalProper
 items, minItems, maxItems, minLength, maxLength, pattern, minimum, maximum, enum, format
 (uuid, date-time).
 
-Each schema is compiled once into nested closures that hold only the checks it asks for, so
-validating an entry is plain type, length and membership tests; error paths are built only on
-the way out of a failure.
+Each schema is compiled once into a generated Python function that holds only the checks it
+asks for, inline, so validating an entry is plain type, length and membership tests; a path is
+spelled out only when a check fails.
 """
 
 from __future__ import annotations
@@ -19,15 +19,6 @@ from typing import Any
 
 Check = Callable[[Any], None]
 
-_TYPES = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "null": type(None),
-}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # NUL cannot be stored in PostgreSQL text and a lone surrogate cannot be encoded as UTF-8.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -82,180 +73,223 @@ def validate(value: Any, schema: dict[str, Any], path: str = "$") -> None:
 
 
 def _compile(schema: dict[str, Any]) -> Check:
-    """Return one function that makes every check the schema asks for, in a fixed order."""
-    steps = [
-        step
-        for step in (
-            _type_check(schema),
-            _enum_check(schema),
-            _by_kind(
-                string=_string_check(schema),
-                number=_number_check(schema),
-                array=_array_check(schema),
-                obj=_object_check(schema),
-            ),
-        )
-        if step is not None
-    ]
-    if len(steps) == 1:
-        return steps[0]
-
-    def check(value: Any) -> None:
-        for step in steps:
-            step(value)
-
-    return check
+    """Return one generated function that makes every check the schema asks for, in order."""
+    code = _Code()
+    code.emit(schema, "value", (), 1)
+    source = "def check(value):\n" + "\n".join(code.lines) + "\n    return None\n"
+    scope = {
+        "_Fail": _Fail,
+        "_unstorable": _UNSTORABLE.search,
+        "_uuid": _UUID.match,
+        "_is_time": _is_time,
+        **code.constants,
+    }
+    exec(compile(source, "<schema>", "exec"), scope)
+    return scope["check"]
 
 
-def _type_check(schema: dict[str, Any]) -> Check | None:
-    types = schema.get("type")
-    if types is None:
-        return None
-    names = types if isinstance(types, list) else [types]
-    message = f"must be {' or '.join(names)}"
-    allowed = tuple({_TYPES[name] for name in names if name not in ("integer", "number")})
-    integer = "integer" in names
-    number = "number" in names
-
-    def check(value: Any) -> None:
-        if isinstance(value, allowed):
-            return
-        if isinstance(value, bool):  # bool is an int to Python, never a number here
-            raise _Fail(message)
-        if integer and isinstance(value, int):
-            return
-        if number and isinstance(value, int | float):
-            return
-        raise _Fail(message)
-
-    return check
-
-
-def _enum_check(schema: dict[str, Any]) -> Check | None:
-    if "enum" not in schema:
-        return None
-    allowed = tuple(schema["enum"])
-    message = f"must be one of {', '.join(map(str, schema['enum']))}"
-
-    def check(value: Any) -> None:
-        if value not in allowed:
-            raise _Fail(message)
-
-    return check
-
-
-def _by_kind(
-    *, string: Check | None, number: Check | None, array: Check | None, obj: Check | None
-) -> Check | None:
-    """Dispatch on the value's own type, as the keywords for strings, numbers and so on do."""
-    if string is None and number is None and array is None and obj is None:
-        return None
-
-    def check(value: Any) -> None:
-        if isinstance(value, str):
-            if string is not None:
-                string(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if number is not None:
-                number(value)
-        elif isinstance(value, list):
-            if array is not None:
-                array(value)
-        elif isinstance(value, dict) and obj is not None:
-            obj(value)
-
-    return check
-
-
-def _string_check(schema: dict[str, Any]) -> Check:
-    min_length = schema.get("minLength", 0)
-    max_length = schema.get("maxLength")
-    too_long = f"is longer than {max_length} characters"
-    pattern = re.compile(schema["pattern"]).search if "pattern" in schema else None
-    fmt = schema.get("format")
-
-    def check(value: str) -> None:
-        if _UNSTORABLE.search(value):
-            raise _Fail("holds a NUL or an unpaired surrogate")
-        if len(value) < min_length:
-            raise _Fail("is too short" if value else "must not be empty")
-        if max_length is not None and len(value) > max_length:
-            raise _Fail(too_long)
-        if pattern is not None and not pattern(value):
-            raise _Fail("has the wrong form")
-        if fmt == "uuid":
-            if not _UUID.match(value):
-                raise _Fail("must be a lower-case UUID")
-        elif fmt == "date-time":
-            _date_time(value)
-
-    return check
-
-
-def _date_time(value: str) -> None:
+def _is_time(value: str) -> bool:
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if at.tzinfo is not None:
             at.astimezone(UTC)  # central stores UTC: the time must have one
     except (ValueError, OverflowError):
-        raise _Fail("must be an ISO 8601 time") from None
+        return False
+    return True
 
 
-def _number_check(schema: dict[str, Any]) -> Check | None:
-    if "minimum" not in schema and "maximum" not in schema:
-        return None
-    low, high = schema.get("minimum"), schema.get("maximum")
-
-    def check(value: int | float) -> None:
-        if low is not None and value < low:
-            raise _Fail(f"must be at least {low}")
-        if high is not None and value > high:
-            raise _Fail(f"must be at most {high}")
-
-    return check
-
-
-def _array_check(schema: dict[str, Any]) -> Check:
-    min_items = schema.get("minItems", 0)
-    max_items = schema.get("maxItems")
-    items = _compile(schema["items"]) if schema.get("items") is not None else None
-
-    def check(value: list) -> None:
-        if len(value) < min_items:
-            raise _Fail(f"needs at least {min_items} items")
-        if max_items is not None and len(value) > max_items:
-            raise _Fail(f"has more than {max_items} items")
-        if items is not None:
-            for i, item in enumerate(value):
-                try:
-                    items(item)
-                except _Fail as fail:
-                    fail.steps.append(f"[{i}]")
-                    raise
-
-    return check
+_TYPE_TESTS = {
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "string": "isinstance({v}, str)",
+    "integer": "(isinstance({v}, int) and not isinstance({v}, bool))",
+    "number": "(isinstance({v}, (int, float)) and not isinstance({v}, bool))",
+    "boolean": "isinstance({v}, bool)",
+    "null": "{v} is None",
+}
+# Which keywords apply follows the value's own Python type, whatever the schema's type says.
+_KINDS = {
+    "string": "isinstance({v}, str)",
+    "number": "(isinstance({v}, (int, float)) and not isinstance({v}, bool))",
+    "array": "isinstance({v}, list)",
+    "object": "isinstance({v}, dict)",
+}
+_REACHES = {  # the value kinds a schema type lets through
+    "object": {"object"},
+    "array": {"array"},
+    "string": {"string"},
+    "integer": {"number"},
+    "number": {"number"},
+    "boolean": set(),
+    "null": set(),
+}
 
 
-def _object_check(schema: dict[str, Any]) -> Check:
-    props = schema.get("properties", {})
-    required = tuple(schema.get("required", ()))
-    closed = schema.get("additionalProperties") is False
-    known = frozenset(props)
-    fields = tuple((name, f".{name}", _compile(sub)) for name, sub in props.items())
+class _Code:
+    """Python source for one schema: nested ifs and loops, paths spelled out only on failure."""
 
-    def check(value: dict) -> None:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self.names = 0
+
+    def name(self, prefix: str) -> str:
+        self.names += 1
+        return f"{prefix}{self.names}"
+
+    def constant(self, value: Any) -> str:
+        name = self.name("_c")
+        self.constants[name] = value
+        return name
+
+    def fail(self, pad: str, reason: str, path: tuple[str, ...]) -> str:
+        return f"{pad}    raise _Fail({reason}, {_path(path)})"
+
+    def emit(self, schema: dict[str, Any], v: str, path: tuple[str, ...], depth: int) -> None:
+        pad, out = "    " * depth, self.lines
+        types = schema.get("type")
+        kinds = {"string", "number", "array", "object"}
+        if types is not None:
+            names = types if isinstance(types, list) else [types]
+            test = " or ".join(_TYPE_TESTS[name].format(v=v) for name in names)
+            out += [
+                f"{pad}if not ({test}):",
+                self.fail(pad, repr(f"must be {' or '.join(names)}"), path),
+            ]
+            kinds = set().union(*(_REACHES[name] for name in names))
+        if "enum" in schema:
+            allowed = self.constant(tuple(schema["enum"]))
+            message = f"must be one of {', '.join(map(str, schema['enum']))}"
+            out += [f"{pad}if {v} not in {allowed}:", self.fail(pad, repr(message), path)]
+        parts = [
+            (kind, emit)
+            for kind, emit in (
+                ("string", self._string),
+                ("number", self._number),
+                ("array", self._array),
+                ("object", self._object),
+            )
+            if kind in kinds
+        ]
+        direct = types is not None and len(parts) == 1
+        if direct:  # the type check above lets through only values of this one kind
+            direct = all(_REACHES[name] == {parts[0][0]} for name in names)
+        for i, (kind, emit) in enumerate(parts):
+            if direct:
+                emit(schema, v, path, depth)
+                continue
+            keyword = "if" if i == 0 else "elif"
+            out.append(f"{pad}{keyword} {_KINDS[kind].format(v=v)}:")
+            before = len(out)
+            emit(schema, v, path, depth + 1)
+            if len(out) == before:
+                out.append(f"{pad}    pass")
+
+    def _string(self, schema: dict[str, Any], v: str, path: tuple[str, ...], depth: int) -> None:
+        pad, out = "    " * depth, self.lines
+        out += [
+            f"{pad}if _unstorable({v}):",
+            self.fail(pad, repr("holds a NUL or an unpaired surrogate"), path),
+        ]
+        low = schema.get("minLength", 0)
+        if low > 0:
+            reason = f'"is too short" if {v} else "must not be empty"'
+            out += [f"{pad}if len({v}) < {low!r}:", self.fail(pad, reason, path)]
+        if "maxLength" in schema:
+            high = schema["maxLength"]
+            out += [
+                f"{pad}if len({v}) > {high!r}:",
+                self.fail(pad, repr(f"is longer than {high} characters"), path),
+            ]
+        if "pattern" in schema:
+            search = self.constant(re.compile(schema["pattern"]).search)
+            out += [f"{pad}if not {search}({v}):", self.fail(pad, repr("has the wrong form"), path)]
+        fmt = schema.get("format")
+        if fmt == "uuid":
+            out += [
+                f"{pad}if not _uuid({v}):",
+                self.fail(pad, repr("must be a lower-case UUID"), path),
+            ]
+        elif fmt == "date-time":
+            out += [
+                f"{pad}if not _is_time({v}):",
+                self.fail(pad, repr("must be an ISO 8601 time"), path),
+            ]
+
+    def _number(self, schema: dict[str, Any], v: str, path: tuple[str, ...], depth: int) -> None:
+        pad, out = "    " * depth, self.lines
+        if "minimum" in schema:
+            low = self.constant(schema["minimum"])
+            out += [
+                f"{pad}if {v} < {low}:",
+                self.fail(pad, repr(f"must be at least {schema['minimum']}"), path),
+            ]
+        if "maximum" in schema:
+            high = self.constant(schema["maximum"])
+            out += [
+                f"{pad}if {v} > {high}:",
+                self.fail(pad, repr(f"must be at most {schema['maximum']}"), path),
+            ]
+
+    def _array(self, schema: dict[str, Any], v: str, path: tuple[str, ...], depth: int) -> None:
+        pad, out = "    " * depth, self.lines
+        low = schema.get("minItems", 0)
+        if low > 0:
+            out += [
+                f"{pad}if len({v}) < {low!r}:",
+                self.fail(pad, repr(f"needs at least {low} items"), path),
+            ]
+        if "maxItems" in schema:
+            high = schema["maxItems"]
+            out += [
+                f"{pad}if len({v}) > {high!r}:",
+                self.fail(pad, repr(f"has more than {high} items"), path),
+            ]
+        if schema.get("items") is not None:
+            i, item = self.name("i"), self.name("x")
+            out.append(f"{pad}for {i}, {item} in enumerate({v}):")
+            before = len(out)
+            self.emit(schema["items"], item, (*path, "[", f"={i}", "]"), depth + 1)
+            if len(out) == before:
+                out.append(f"{pad}    pass")
+
+    def _object(self, schema: dict[str, Any], v: str, path: tuple[str, ...], depth: int) -> None:
+        pad, out = "    " * depth, self.lines
+        props = schema.get("properties", {})
+        required = list(schema.get("required", ()))
         for name in required:
-            if name not in value:
-                raise _Fail("is required", f".{name}")
-        if closed and not known.issuperset(value):
-            extra = sorted(set(value) - known)
-            raise _Fail("is not allowed", f".{extra[0][:40]}")
-        for name, step, sub in fields:
-            if name in value:
-                try:
-                    sub(value[name])
-                except _Fail as fail:
-                    fail.steps.append(step)
-                    raise
+            out += [
+                f"{pad}if {name!r} not in {v}:",
+                self.fail(pad, repr("is required"), (*path, f".{name}")),
+            ]
+        if schema.get("additionalProperties") is False:
+            known = self.constant(frozenset(props))
+            out += [
+                f"{pad}if not {known}.issuperset({v}):",
+                f"{pad}    extra = sorted(set({v}) - {known})[0][:40]",
+                f"{pad}    raise _Fail('is not allowed', {_path(path)} + '.' + extra)",
+            ]
+        for name, sub in props.items():
+            item = self.name("p")
+            inner = depth if name in required else depth + 1
+            if name not in required:
+                out.append(f"{pad}if {name!r} in {v}:")
+            out.append(f"{'    ' * inner}{item} = {v}[{name!r}]")
+            self.emit(sub, item, (*path, f".{name}"), inner)
 
-    return check
+
+def _path(parts: tuple[str, ...]) -> str:
+    """Return a Python expression for a path: literal steps, and "=name" for loop indexes."""
+    terms: list[str] = []
+    text = ""
+    for part in parts:
+        if part.startswith("="):
+            if text:
+                terms.append(repr(text))
+                text = ""
+            terms.append(f"str({part[1:]})")
+        else:
+            text += part
+    if text or not terms:
+        terms.append(repr(text))
+    return " + ".join(terms)
