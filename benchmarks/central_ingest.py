@@ -249,9 +249,10 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.2)
 
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         latencies, counts = push_all(base, tokens, batches)
         pushed = time.perf_counter() - t
+        client_cpu = time.process_time() - cpu
         total = sum(len(v) for v in entries.values())
         t = time.perf_counter()
         _, replay = push_all(base, tokens, batches)
@@ -281,6 +282,7 @@ def main() -> None:
             "batch_latency_p50_ms": pct(latencies, 0.50),
             "batch_latency_p99_ms": pct(latencies, 0.99),
             "statuses": counts,
+            "client_cpu_share": round(client_cpu / (pushed * (os.cpu_count() or 1)), 3),
             "replay_seconds": round(replayed, 2),
             "replay_statuses": replay,
             "replay_applied": replay.get("applied", 0),
