@@ -80,7 +80,7 @@ def _compile(schema: dict[str, Any]) -> Check:
     scope = {
         "_Fail": _Fail,
         "_unstorable": _UNSTORABLE.search,
-        "_uuid": _UUID.match,
+        "_uuid": _UUID.fullmatch,  # fullmatch: no newline after the $
         "_is_time": _is_time,
         **code.constants,
     }
@@ -202,7 +202,7 @@ class _Code:
                 self.fail(pad, repr(f"is longer than {high} characters"), path),
             ]
         if "pattern" in schema:
-            search = self.constant(re.compile(schema["pattern"]).search)
+            search = self.constant(_pattern(schema["pattern"]).search)
             out += [f"{pad}if not {search}({v}):", self.fail(pad, repr("has the wrong form"), path)]
         fmt = schema.get("format")
         if fmt == "uuid":
@@ -276,6 +276,14 @@ class _Code:
                 out.append(f"{pad}if {name!r} in {v}:")
             out.append(f"{'    ' * inner}{item} = {v}[{name!r}]")
             self.emit(sub, item, (*path, f".{name}"), inner)
+
+
+def _pattern(pattern: str) -> re.Pattern[str]:
+    # Patterns are ECMA-262, whose $ matches only at the very end; Python's $ also matches
+    # before a final newline, which would let "K1\n" pass for an id.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def _path(parts: tuple[str, ...]) -> str:

@@ -107,7 +107,7 @@ def _string(value: str, schema: dict[str, Any]) -> None:
     if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
         raise _Fail("has the wrong form")
     fmt = schema.get("format")
-    if fmt == "uuid" and not _UUID.match(value):
+    if fmt == "uuid" and not _UUID.fullmatch(value):  # fullmatch: no newline after the $
         raise _Fail("must be a lower-case UUID")
     if fmt == "date-time":
         try:
@@ -120,4 +120,8 @@ def _string(value: str, schema: dict[str, Any]) -> None:
 
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
+    # Patterns are ECMA-262, whose $ matches only at the very end; Python's $ also matches
+    # before a final newline, which would let "K1\n" pass for an id.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)

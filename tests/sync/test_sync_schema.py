@@ -234,5 +234,15 @@ def test_a_time_out_of_range_once_in_utc_is_refused():
     )
 
 
+@pytest.mark.parametrize(
+    "value", ["K1\n", "0e3c1d1a-8b8c-4c3b-9c8d-1a2b3c4d5e6f\n"], ids=["id", "uuid"]
+)
+def test_a_final_newline_does_not_pass_for_the_end_of_an_id(value):
+    schema = protocol.LEDGER_ENTRY["properties"]["kiosk_id" if len(value) < 5 else "id"]
+    with pytest.raises(Invalid):
+        validate(value, schema)
+    validate(value[:-1], schema)
+
+
 def test_a_schema_is_compiled_once_and_reused():
     assert compile_schema(protocol.LEDGER_ENTRY) is compile_schema(protocol.LEDGER_ENTRY)
