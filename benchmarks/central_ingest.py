@@ -34,6 +34,7 @@ import psycopg
 from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from sync.central import registry
 from sync.central.server import open_central
+from sync.central.users import site_secret
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -236,6 +237,8 @@ def main() -> None:
             done = registry.enroll(central, f"门店{i % 4}", f"K{i:03d}")
             tokens[done.kiosk_id] = done.token
         households = [f"H{i:06d}" for i in range(1, args.households + 1)]
+        # Made here, once: gunicorn's workers starting together would race to create it.
+        site_secret(central)
         central.engine.dispose()
 
         rng = random.Random(5)
@@ -253,9 +256,10 @@ def main() -> None:
 
         server, base = serve(url, args.workers)
 
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         latencies, counts = push_all(base, tokens, batches)
         pushed = time.perf_counter() - t
+        client_cpu = time.process_time() - cpu
         total = sum(len(v) for v in entries.values())
         t = time.perf_counter()
         _, replay = push_all(base, tokens, batches)
@@ -285,6 +289,7 @@ def main() -> None:
             "batch_latency_p50_ms": pct(latencies, 0.50),
             "batch_latency_p99_ms": pct(latencies, 0.99),
             "statuses": counts,
+            "client_cpu_share": round(client_cpu / (pushed * (os.cpu_count() or 1)), 3),
             "replay_seconds": round(replayed, 2),
             "replay_statuses": replay,
             "replay_applied": replay.get("applied", 0),

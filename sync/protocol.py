@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from sync.schema import Invalid, validate
+from sync.schema import Invalid, compile_schema
 
 VERSION = 1
 MAX_BATCH = 500
@@ -198,9 +198,13 @@ HEARTBEAT = _obj(
 )
 
 
+_check_push = compile_schema(PUSH_REQUEST)
+_check_payload = {kind: compile_schema(schema) for kind, schema in PAYLOADS.items()}
+
+
 def validate_push(body: Any) -> dict[str, Any]:
     """Return a push request checked against the schema, entry payloads included."""
-    validate(body, PUSH_REQUEST)
+    _check_push(body)
     seen: set[str] = set()
     for i, entry in enumerate(body["entries"]):
         if entry["id"] in seen:
@@ -217,7 +221,7 @@ def validate_push(body: Any) -> dict[str, Any]:
 
 def validate_payload(kind: str, payload: dict[str, Any], kiosk_id: str) -> None:
     """Check one entry's payload for its kind; its ledger entry must be the pushing kiosk's."""
-    validate(payload, PAYLOADS[kind], "$.payload")
+    _check_payload[kind](payload, "$.payload")
     ledger = payload.get("ledger")
     if ledger is not None and ledger["kiosk_id"] != kiosk_id:
         raise Invalid("$.payload.ledger.kiosk_id", "is not the pushing kiosk")

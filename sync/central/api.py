@@ -8,6 +8,7 @@ import re
 from functools import wraps
 from typing import Any
 
+import orjson
 from flask import Blueprint, Flask, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -25,6 +26,8 @@ from sync.schema import Invalid, validate
 log = logging.getLogger(__name__)
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
+LONG_DIGITS = b"0" * 19
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 
@@ -168,14 +171,27 @@ def _json() -> Any:
         raise ApiError(413, "too_large", f"the body is larger than {MAX_PUSH_BYTES} bytes")
     if not request.is_json:
         raise ApiError(400, "bad_request", "the body must be JSON (application/json)")
-    try:
-        # Strict JSON: NaN and Infinity cannot be stored in PostgreSQL's json columns.
-        data = json.loads(request.get_data(cache=False), parse_constant=_no_constant)
-    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
-        raise ApiError(400, "bad_request", "the body must be JSON") from None
+    raw = request.get_data(cache=False)
+    # orjson reads integers of 19 digits or more as floats when they pass 64 bits; json does not.
+    if LONG_DIGITS in raw.translate(DIGITS_ONLY):
+        data = _standard_json(raw)
+    else:
+        try:
+            data = orjson.loads(raw)  # several times faster than json on a 500-entry batch
+        except orjson.JSONDecodeError:
+            data = _standard_json(raw)
     if data is None:
         raise ApiError(400, "bad_request", "the body must be JSON")
     return data
+
+
+def _standard_json(raw: bytes) -> Any:
+    """Decode what orjson refused (numbers past 64 bits, UTF-16, …) as json would, or refuse."""
+    try:
+        # Strict JSON: NaN and Infinity cannot be stored in PostgreSQL's json columns.
+        return json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
+        raise ApiError(400, "bad_request", "the body must be JSON") from None
 
 
 def _no_constant(name: str) -> Any:

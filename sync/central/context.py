@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.storage.uow import UnitOfWork
+from sync.central.bulk import insert_rows
 from sync.central.models import Change
 from sync.central.tokens import TokenCache
 
@@ -53,7 +54,7 @@ def emit_many(s: Session, rows: list[dict[str, Any]]) -> None:
     """Append many changes to the feed in one insert (after the feed lock, as emit does)."""
     _lock_feed(s)
     s.flush()  # changes added one by one earlier in the transaction keep their order
-    s.execute(insert(Change), rows)
+    insert_rows(s, Change, rows)
 
 
 def _lock_feed(s: Session) -> None:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
+from sync.central.bulk import among, insert_rows, set_balances
 from sync.central.context import Central, emit, emit_many
 from sync.central.models import (
     Alert,
@@ -74,13 +75,14 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                     SyncEntry.digest,
                     SyncEntry.status,
                     SyncEntry.reason,
-                ).where(SyncEntry.id.in_([e["id"] for e in entries]))
+                ).where(among(s, SyncEntry.id, [e["id"] for e in entries]))
             )
         }
         used_seqs = set(
             s.scalars(
                 select(SyncEntry.seq).where(
-                    SyncEntry.kiosk_id == kiosk_id, SyncEntry.seq.in_([e["seq"] for e in entries])
+                    SyncEntry.kiosk_id == kiosk_id,
+                    among(s, SyncEntry.seq, [e["seq"] for e in entries]),
                 )
             )
         )
@@ -134,11 +136,11 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             by_id[entry["id"]] = _Held(kiosk_id, digest, status, reason)
             outcome.results.append(_result(entry, status, reason))
         ctx.insert_rows()
-        if sync_rows:
-            s.execute(insert(SyncEntry), sync_rows)
+        insert_rows(s, SyncEntry, sync_rows)
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
         kiosk.last_push = now
         kiosk.last_seen = now
+        ctx.settle_balances()
         ctx.check_chain()
         ctx.insert_alerts()
         ctx.emit_changes()
@@ -189,33 +191,29 @@ class _Batch:
         def ints(values) -> list[int]:
             return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})
 
-        # Lock the batch's households in one order, so two kiosks' batches touching the same
-        # households queue instead of deadlocking.
+        # Households are only looked up here; their balances are locked and moved at the end
+        # (settle_balances), so batches of kiosks sharing households overlap until then.
         household_ids = strings([p.get("household_id") for p in payloads])
         household_ids = sorted(
             set(household_ids) | set(strings(x.get("household_id") for x in ledgers))
         )
-        self.households: dict[str, Household] = {
-            h.id: h
-            for h in s.scalars(
-                select(Household)
-                .where(Household.id.in_(household_ids))
-                .order_by(Household.id)
-                .with_for_update()
-            )
-        }
+        self.households = set(
+            s.scalars(select(Household.id).where(among(s, Household.id, household_ids)))
+        )
+        self.moves: list[tuple[str, int]] = []  # (household, points) in the order applied
+        self.balances: dict[str, int] = {}
         seqs = ints(x.get("seq") for x in ledgers)
         self.ledger_seqs = set(
             s.scalars(
                 select(LedgerEntry.seq).where(
-                    LedgerEntry.kiosk_id == kiosk.id, LedgerEntry.seq.in_(seqs)
+                    LedgerEntry.kiosk_id == kiosk.id, among(s, LedgerEntry.seq, seqs)
                 )
             )
         )
         self.ledger_ids = set(
             s.scalars(
                 select(LedgerEntry.id).where(
-                    LedgerEntry.id.in_(strings(x.get("id") for x in ledgers))
+                    among(s, LedgerEntry.id, strings(x.get("id") for x in ledgers))
                 )
             )
         )
@@ -223,22 +221,24 @@ class _Batch:
             x.id: x
             for x in s.scalars(
                 select(Exchange).where(
-                    Exchange.id.in_(strings(p.get("exchange_id") for p in payloads))
+                    among(s, Exchange.id, strings(p.get("exchange_id") for p in payloads))
                 )
             )
         }
         self.checkin_ids = set(
             s.scalars(
                 select(CheckIn.id).where(
-                    CheckIn.id.in_(strings(p.get("checkin_id") for p in payloads))
+                    among(s, CheckIn.id, strings(p.get("checkin_id") for p in payloads))
                 )
             )
         )
         self.checked_in = set(
             s.execute(
                 select(CheckIn.activity_id, CheckIn.resident_id).where(
-                    CheckIn.resident_id.in_(
-                        strings(p.get("resident_id") for p in payloads if "checkin_id" in p)
+                    among(
+                        s,
+                        CheckIn.resident_id,
+                        strings(p.get("resident_id") for p in payloads if "checkin_id" in p),
                     )
                 )
             ).all()
@@ -247,7 +247,7 @@ class _Batch:
             s.scalars(
                 select(Batch.batch_id).where(
                     Batch.kiosk_id == kiosk.id,
-                    Batch.batch_id.in_(ints(p.get("batch_id") for p in payloads)),
+                    among(s, Batch.batch_id, ints(p.get("batch_id") for p in payloads)),
                 )
             )
         )
@@ -278,8 +278,8 @@ class _Batch:
     # -- ledger-bearing kinds -------------------------------------------------------------
 
     def _ledger(self, wire: dict[str, Any]) -> None:
-        household = self.households.get(wire["household_id"])
-        if household is None:
+        household_id = wire["household_id"]
+        if household_id not in self.households:
             raise _Refused(f"unknown household {wire['household_id']}")
         if wire["seq"] in self.ledger_seqs:
             raise _Refused(f"ledger sequence {wire['seq']} already held for this kiosk")
@@ -302,7 +302,7 @@ class _Batch:
             "id": wire["id"],
             "kiosk_id": wire["kiosk_id"],
             "seq": wire["seq"],
-            "household_id": household.id,
+            "household_id": household_id,
             "kind": wire["kind"],
             "points": wire["points"],
             "ref": wire["ref"],
@@ -312,9 +312,7 @@ class _Batch:
             "store_id": self.kiosk.store_id,
         }
         self.rows[LedgerEntry].append(row)
-        household.balance += row["points"]
-        if household.balance < 0 and row["points"] < 0:
-            self.overdrawn.add(household.id)
+        self.moves.append((household_id, row["points"]))
         self.ledger_seqs.add(row["seq"])
         self.ledger_ids.add(row["id"])
         self.new_ledger.append(row)
@@ -525,17 +523,40 @@ class _Batch:
 
     def insert_rows(self) -> None:
         """Write the batch's new rows, parents before children, one statement per table."""
-        self.s.flush()  # balances, statuses and revocations of rows already held
+        self.s.flush()  # statuses and revocations of rows already held
         for model, rows in self.rows.items():
-            if rows and model is not Alert:
-                self.s.execute(insert(model), rows)
+            if model is not Alert:
+                insert_rows(self.s, model, rows)
                 rows.clear()
+
+    def settle_balances(self) -> None:
+        """Lock the batch's households, move their balances and note who went overdrawn.
+
+        Locks are taken in one order, so batches sharing households queue instead of
+        deadlocking; FOR NO KEY UPDATE leaves other batches free to insert rows that refer
+        to these households meanwhile.
+        """
+        touched = sorted({household_id for household_id, _ in self.moves})
+        if not touched:
+            return
+        self.balances = dict(
+            self.s.execute(
+                select(Household.id, Household.balance)
+                .where(among(self.s, Household.id, touched))
+                .order_by(Household.id)
+                .with_for_update(key_share=True)
+            ).all()
+        )
+        for household_id, points in self.moves:
+            balance = self.balances[household_id] = self.balances[household_id] + points
+            if balance < 0 and points < 0:
+                self.overdrawn.add(household_id)
+        set_balances(self.s, {h: self.balances[h] for h in touched})
 
     def insert_alerts(self) -> None:
         """Write the alerts raised while applying and checking the batch."""
-        if self.rows[Alert]:
-            self.s.execute(insert(Alert), self.rows[Alert])
-            self.rows[Alert].clear()
+        insert_rows(self.s, Alert, self.rows[Alert])
+        self.rows[Alert].clear()
 
     def check_chain(self) -> None:
         """Flag entries whose predecessor is held with another hash, or missing though due."""
@@ -546,7 +567,7 @@ class _Batch:
         held = dict(
             self.s.execute(
                 select(LedgerEntry.seq, LedgerEntry.hash).where(
-                    LedgerEntry.kiosk_id == self.kiosk.id, LedgerEntry.seq.in_(wanted)
+                    LedgerEntry.kiosk_id == self.kiosk.id, among(self.s, LedgerEntry.seq, wanted)
                 )
             ).all()
         )
@@ -564,7 +585,7 @@ class _Batch:
             self.s.execute(
                 select(LedgerEntry.seq, LedgerEntry.prev_hash).where(
                     LedgerEntry.kiosk_id == self.kiosk.id,
-                    LedgerEntry.seq.in_([s + 1 for s in seqs if s + 1 not in seqs]),
+                    among(self.s, LedgerEntry.seq, [s + 1 for s in seqs if s + 1 not in seqs]),
                 )
             ).all()
         )
@@ -572,7 +593,7 @@ class _Batch:
             if own[seq - 1] != prev:
                 self._alert("chain_tamper", f"ledger seq {seq}: previous hash does not match")
         for household_id in sorted(self.overdrawn):
-            balance = self.households[household_id].balance
+            balance = self.balances[household_id]
             if balance < 0:
                 self._alert(
                     "overdraft",

@@ -392,6 +392,17 @@ def test_a_payload_the_database_could_not_store_is_rejected_not_a_500(programme,
     assert push(programme.server.base, programme.token("K1"), wire.body(wire.restock(2))).json()
 
 
+def test_a_number_past_64_bits_is_read_and_refused_by_the_schema_naming_its_field(programme):
+    wire = WireKiosk("K1")
+    entry = wire.restock(1)
+    entry["payload"]["batch_id"] = 2**64 + 1
+    answer = push(programme.server.base, programme.token("K1"), wire.body(entry))
+    assert answer.status_code == 200, answer.text
+    result = answer.json()["results"][0]
+    assert result["status"] == "rejected"
+    assert "$.payload.batch_id: must be at most" in result["reason"]
+
+
 def test_an_entry_reusing_an_exchange_id_is_rejected_not_a_500(programme):
     wire = WireKiosk("K1")
     base, token = programme.server.base, programme.token("K1")
