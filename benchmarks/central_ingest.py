@@ -216,8 +216,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--kiosks", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)  # 2 cores: PostgreSQL needs its share
     parser.add_argument("--households", type=int, default=5_000)
+    parser.add_argument(
+        "--opening-points",
+        type=int,
+        default=1_000,
+        help="each household's opening balance from the roster (0: most spends overdraw)",
+    )
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("results") / "central_ingest.json"
     )
@@ -230,7 +236,10 @@ def main() -> None:
     server = None
     try:
         central = open_central(url)
-        rows = [registry.RosterRow(i, f"户{i}", f"居民{i}", "", 0) for i in range(args.households)]
+        rows = [
+            registry.RosterRow(i, f"户{i}", f"居民{i}", "", args.opening_points)
+            for i in range(args.households)
+        ]
         registry.add_roster(central, rows)
         tokens = {}
         for i in range(args.kiosks):
@@ -284,6 +293,7 @@ def main() -> None:
             "kiosks": args.kiosks,
             "server_workers": args.workers,
             "batch_size": 500,
+            "opening_points": args.opening_points,
             "push_seconds": round(pushed, 2),
             "entries_per_second": round(total / pushed),
             "batch_latency_p50_ms": pct(latencies, 0.50),
