@@ -409,14 +409,22 @@ def card_revoke(resident_id: str):
 @bp.get("/activities")
 @signed_in()
 def activities():
-    """List activities with their participation."""
+    """List activities with their participation, newest first, a page at a time."""
+    page = max(request.args.get("page", 1, type=int), 1)
     with central().uow(write=False) as uow:
         s = uow.session
+        total = s.scalar(select(func.count()).select_from(Activity)) or 0
+        shown = s.scalars(
+            select(Activity)
+            .order_by(Activity.day.desc(), Activity.id)
+            .offset((page - 1) * PAGE)
+            .limit(PAGE)
+        ).all()
         counts = dict(
             s.execute(
-                select(CheckinTotal.activity_id, func.sum(CheckinTotal.checkins)).group_by(
-                    CheckinTotal.activity_id
-                )
+                select(CheckinTotal.activity_id, func.sum(CheckinTotal.checkins))
+                .where(CheckinTotal.activity_id.in_([a.id for a in shown]))
+                .group_by(CheckinTotal.activity_id)
             ).all()
         )
         rows = [
@@ -430,9 +438,15 @@ def activities():
                 "cap": a.cap,
                 "participants": int(counts.get(a.id, 0)),
             }
-            for a in s.scalars(select(Activity).order_by(Activity.day.desc()))
+            for a in shown
         ]
-    return render_template("office/activities.html", activities=rows, today=date.today())
+    return render_template(
+        "office/activities.html",
+        activities=rows,
+        today=date.today(),
+        page=page,
+        pages=max((total + PAGE - 1) // PAGE, 1),
+    )
 
 
 @bp.post("/activities")

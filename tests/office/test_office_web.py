@@ -167,3 +167,19 @@ def test_times_are_shown_in_the_programmes_time_zone(client, central, monkeypatc
     assert "2026-03-01 20:30" in client.get("/kiosks").text
     monkeypatch.setenv("KIOSK_CENTRAL_TIMEZONE", "Not/AZone")
     assert "2026-03-02 04:30" in client.get("/kiosks").text
+
+
+def test_the_activities_list_comes_a_page_at_a_time_newest_first(client, central):
+    from datetime import timedelta
+
+    first = date(2025, 1, 1)
+    for i in range(60):
+        registry.define_activity(
+            central, f"A{i:03d}", f"活动{i:03d}", "义务打扫", first + timedelta(days=i), 5
+        )
+    sign_in(client, "viewer", "viewer-password")
+    page1 = client.get("/activities").text
+    assert "活动059" in page1 and "活动010" not in page1 and "1 / 2" in page1
+    page2 = client.get("/activities?page=2").text
+    assert "活动009" in page2 and "活动059" not in page2
+    assert "垃圾分类积分日" in page1  # the fixture's 2026 activity is the newest
