@@ -202,7 +202,8 @@ def test_loop_decodes_the_newest_frame_and_drops_stale_ones():
     assert loop.stop()
     status = loop.status()
     assert status["frames_dropped"] > 0
-    assert status["frames_read"] == camera.produced
+    # Every frame produced was read, but for one the camera may hand over while the loop stops.
+    assert camera.produced - 1 <= status["frames_read"] <= camera.produced
     assert status["frames_decoded"] == len(decoded)
     assert status["frames_read"] >= 3 * status["frames_decoded"]  # most frames never decoded
     assert decoded == sorted(decoded)
