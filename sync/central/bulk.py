@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import ARRAY, JSON, ColumnElement, any_, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,7 @@ def insert_rows(s: Session, model: type, rows: list[dict[str, Any]]) -> None:
             for row in rows:
                 copy.write_row(
                     [
-                        json.dumps(row[name]) if encode else row[name]
+                        _json_text(row[name]) if encode else row[name]
                         for name, encode in zip(names, as_json, strict=True)
                     ]
                 )
@@ -76,3 +77,10 @@ def set_balances(s: Session, balances: dict[str, int]) -> None:
         .values(balance=bindparam("new_balance")),
         [{"hid": k, "new_balance": v} for k, v in balances.items()],
     )
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers past 64 bits: json writes them, as PostgreSQL reads them
+        return json.dumps(value)

@@ -27,7 +27,7 @@ from sync.central.models import (
     StockMove,
     SyncEntry,
 )
-from sync.protocol import entry_digest, validate_payload
+from sync.protocol import entry_digest, legacy_entry_digest, validate_payload
 from sync.schema import Invalid
 
 parse_time = parse_wire_time
@@ -92,7 +92,9 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             digest = entry_digest(entry)
             known = by_id.get(entry["id"])
             if known is not None:
-                if known.digest == digest and known.kiosk_id == kiosk_id:
+                if known.kiosk_id == kiosk_id and (
+                    known.digest == digest or known.digest == legacy_entry_digest(entry)
+                ):
                     if known.status == "rejected":  # a retry hears the answer it missed
                         outcome.results.append(_result(entry, "rejected", known.reason))
                     else:

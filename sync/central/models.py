@@ -395,3 +395,33 @@ class DonorGoods(Base):
     product_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     qty: Mapped[int] = mapped_column(BigInteger, default=0)
     value_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class GoodsTotal(Base):
+    """Per kiosk, store, month and product: goods and points of completed exchanges."""
+
+    __tablename__ = "goods_totals"
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    product_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (
+        Index(
+            "ix_goods_totals_store_month",
+            "store_id",
+            "month",
+            postgresql_include=["product_code", "qty", "points"],
+        ),
+    )
+
+
+class StoreHouseholdMonth(Base):
+    """Per store, month and household: completed exchanges (served: those above 0)."""
+
+    __tablename__ = "store_household_months"
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    exchanges: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, func, or_, select, union
 
 from sync.central.context import Central
 from sync.central.models import (
@@ -16,10 +16,12 @@ from sync.central.models import (
     Exchange,
     ExchangeLine,
     ExchangeTotal,
+    GoodsTotal,
     Kiosk,
     LedgerTotal,
     Product,
     Store,
+    StoreHouseholdMonth,
 )
 
 
@@ -66,58 +68,123 @@ def period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     return datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.min.time())
 
 
+def whole_months(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """Return [first, after) spanning the whole calendar months inside [start, end), or None."""
+    first = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if first < start:
+        first = _next_month(first)
+    after = end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first, after) if first < after else None
+
+
+def _next_month(month_start: datetime) -> datetime:
+    return (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -> dict[str, Any]:
-    """A partner store's statement: points redeemed and goods issued in a period."""
+    """A partner store's statement: points redeemed and goods issued in a period.
+
+    Whole months come from the monthly summaries (exchange_totals, goods_totals,
+    store_household_months); only the partial months at either end are read from the
+    exchanges and their lines.
+    """
+    months = whole_months(start, end)
+    if months is None:
+        edges = [(start, end)]
+    else:
+        edges = [(a, b) for a, b in ((start, months[0]), (months[1], end)) if a < b]
     with c.uow(write=False) as uow:
         s = uow.session
         store = s.get(Store, store_id)
         if store is None:
             raise LookupError("no such store")
-        live = and_(
-            Exchange.store_id == store_id,
-            Exchange.status == "completed",
-            Exchange.created_at >= start,
-            Exchange.created_at < end,
-        )
-        count, points, households = s.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(Exchange.total), 0),
-                func.count(distinct(Exchange.household_id)),
-            ).where(live)
-        ).one()
-        lines = s.execute(
-            select(
-                ExchangeLine.product_code,
-                func.coalesce(Product.name, ExchangeLine.product_code),
-                func.sum(ExchangeLine.qty),
-                func.sum(ExchangeLine.points),
+        count = points = voided = 0
+        goods: dict[str, list[int]] = {}
+        household_sets = []
+        if months is not None:
+            in_months = and_(
+                ExchangeTotal.store_id == store_id,
+                ExchangeTotal.month >= months[0].strftime("%Y-%m"),
+                ExchangeTotal.month < months[1].strftime("%Y-%m"),
             )
-            .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
-            .join(Product, Product.code == ExchangeLine.product_code, isouter=True)
-            .where(live)
-            .group_by(ExchangeLine.product_code, Product.name)
-            .order_by(func.sum(ExchangeLine.points).desc())
-        ).all()
-        voided = s.scalar(
-            select(func.count()).where(
-                Exchange.store_id == store_id,
-                Exchange.status == "voided",
-                Exchange.created_at >= start,
-                Exchange.created_at < end,
+            done, pts, void = s.execute(
+                select(
+                    func.coalesce(func.sum(ExchangeTotal.completed), 0),
+                    func.coalesce(func.sum(ExchangeTotal.points), 0),
+                    func.coalesce(func.sum(ExchangeTotal.voided), 0),
+                ).where(in_months)
+            ).one()
+            count, points, voided = int(done), int(pts), int(void)
+            first, after = months[0].strftime("%Y-%m"), months[1].strftime("%Y-%m")
+            for code, qty, pts in s.execute(
+                select(
+                    GoodsTotal.product_code, func.sum(GoodsTotal.qty), func.sum(GoodsTotal.points)
+                )
+                .where(
+                    GoodsTotal.store_id == store_id,
+                    GoodsTotal.month >= first,
+                    GoodsTotal.month < after,
+                )
+                .group_by(GoodsTotal.product_code)
+            ):
+                goods[code] = [int(qty), int(pts)]
+            household_sets.append(
+                select(StoreHouseholdMonth.household_id).where(
+                    StoreHouseholdMonth.store_id == store_id,
+                    StoreHouseholdMonth.month >= first,
+                    StoreHouseholdMonth.month < after,
+                    StoreHouseholdMonth.exchanges > 0,
+                )
             )
+        if edges:
+            within = or_(
+                *(and_(Exchange.created_at >= a, Exchange.created_at < b) for a, b in edges)
+            )
+            live = and_(Exchange.store_id == store_id, Exchange.status == "completed", within)
+            done, pts = s.execute(
+                select(func.count(), func.coalesce(func.sum(Exchange.total), 0)).where(live)
+            ).one()
+            count, points = count + int(done), points + int(pts)
+            voided += (
+                s.scalar(
+                    select(func.count()).where(
+                        Exchange.store_id == store_id, Exchange.status == "voided", within
+                    )
+                )
+                or 0
+            )
+            for code, qty, pts in s.execute(
+                select(
+                    ExchangeLine.product_code,
+                    func.sum(ExchangeLine.qty),
+                    func.sum(ExchangeLine.points),
+                )
+                .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
+                .where(live)
+                .group_by(ExchangeLine.product_code)
+            ):
+                held = goods.setdefault(code, [0, 0])
+                held[0] += int(qty)
+                held[1] += int(pts)
+            household_sets.append(select(Exchange.household_id).where(live))
+        served = union(*household_sets) if len(household_sets) > 1 else household_sets[0].distinct()
+        households = s.scalar(select(func.count()).select_from(served.subquery()))
+        goods = {code: held for code, held in goods.items() if held[0] or held[1]}
+        names = dict(
+            s.execute(select(Product.code, Product.name).where(Product.code.in_(list(goods)))).all()
         )
+        lines = sorted(goods.items(), key=lambda item: (-item[1][1], item[0]))
         return {
             "store": store.name,
             "from": start.date().isoformat(),
             "to": (end - timedelta(days=1)).date().isoformat(),
             "exchanges": count,
-            "points_redeemed": int(points),
-            "households_served": households,
-            "voided": voided or 0,
+            "points_redeemed": points,
+            "households_served": households or 0,
+            "voided": voided,
             "goods": [
-                {"code": code, "name": name, "qty": int(qty), "points": int(pts)}
-                for code, name, qty, pts in lines
+                {"code": code, "name": names.get(code) or code, "qty": qty, "points": pts}
+                for code, (qty, pts) in lines
             ],
         }
 

@@ -1,11 +1,12 @@
 """The figures' summary tables: rebuilt from the rows they summarise, and compared with them.
 
-Triggers (migration c0004_dashboard) keep the summary tables (ledger_totals, exchange_totals,
-checkin_totals, store_households, donor_households, donor_totals, donor_goods) up to date in the
-same transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
-summarise, whoever writes them. Here
-the same figures are computed straight from those rows: `differences` lists every summary row
-that disagrees (tests and `rebuild` use it), `rebuild` replaces the summaries by the recount.
+Triggers (migrations c0004_dashboard and c0005_statements) keep the summary tables
+(ledger_totals, exchange_totals, goods_totals, checkin_totals, store_households,
+store_household_months, donor_households, donor_totals, donor_goods) up to date in the same
+transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
+summarise, whoever writes them. Here the same figures are computed straight from those rows:
+`differences` lists every summary row that disagrees (tests and `rebuild` use it), `rebuild`
+replaces the summaries by the recount.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
                       GROUP BY exchange_id) l ON l.exchange_id = e.id
            GROUP BY e.kiosk_id, e.store_id, {month}""",
     ),
+    "goods_totals": (
+        ("kiosk_id", "store_id", "month", "product_code"),
+        ("qty", "points"),
+        """SELECT e.kiosk_id, e.store_id, {month}, l.product_code, sum(l.qty), sum(l.points)
+           FROM exchange_lines l JOIN exchanges e ON e.id = l.exchange_id
+           WHERE e.status = 'completed'
+           GROUP BY e.kiosk_id, e.store_id, {month}, l.product_code""",
+    ),
     "checkin_totals": (
         ("kiosk_id", "store_id", "month", "activity_id"),
         ("checkins",),
@@ -50,6 +59,12 @@ SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
         ("exchanges",),
         """SELECT store_id, household_id, count(*) FROM exchanges
            WHERE status = 'completed' GROUP BY store_id, household_id""",
+    ),
+    "store_household_months": (
+        ("store_id", "month", "household_id"),
+        ("exchanges",),
+        """SELECT store_id, {month}, household_id, count(*) FROM exchanges
+           WHERE status = 'completed' GROUP BY store_id, {month}, household_id""",
     ),
     "donor_households": (
         ("donor", "household_id"),
@@ -79,7 +94,9 @@ SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
 MONTH_COLUMN = {
     "ledger_totals": "created_at",
     "exchange_totals": "e.created_at",
+    "goods_totals": "e.created_at",
     "checkin_totals": "created_at",
+    "store_household_months": "created_at",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -83,6 +84,41 @@ def raw_figures(c) -> dict:
 FIELDS = ("points_issued", "points_redeemed", "exchanges", "goods_issued", "participations")
 
 
+def raw_statement(c, store_id: int, start: datetime, end: datetime) -> dict:
+    """Return a store's statement for [start, end) summed from the exchanges and lines alone."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        chosen = [
+            x
+            for x in s.scalars(select(cm.Exchange).where(cm.Exchange.store_id == store_id))
+            if start <= x.created_at < end
+        ]
+        live = {x.id: x for x in chosen if x.status == "completed"}
+        goods: dict[str, list[int]] = {}
+        for line in s.scalars(select(cm.ExchangeLine)):
+            if line.exchange_id in live:
+                held = goods.setdefault(line.product_code, [0, 0])
+                held[0] += line.qty
+                held[1] += line.points
+        return {
+            "exchanges": len(live),
+            "points_redeemed": sum(x.total for x in live.values()),
+            "households_served": len({x.household_id for x in live.values()}),
+            "voided": sum(1 for x in chosen if x.status == "voided"),
+            "goods": {code: tuple(v) for code, v in goods.items()},
+        }
+
+
+def assert_statement_equals_the_rows(c, store_id: int, start: datetime, end: datetime) -> dict:
+    got = reports.store_statement(c, store_id, start, end)
+    figures = {k: got[k] for k in ("exchanges", "points_redeemed", "households_served", "voided")}
+    figures["goods"] = {g["code"]: (g["qty"], g["points"]) for g in got["goods"]}
+    assert figures == raw_statement(c, store_id, start, end), (start, end)
+    points = [g["points"] for g in got["goods"]]
+    assert points == sorted(points, reverse=True)
+    return got
+
+
 def assert_figures_equal_the_rows(c) -> None:
     with c.engine.connect() as conn:
         assert totals.differences(conn) == {}
@@ -98,6 +134,17 @@ def assert_figures_equal_the_rows(c) -> None:
         d["donor"]: (d["goods_handed_out"], d["households_reached"]) for d in reports.donors(c)
     }
     assert {d: v for d, v in donors.items() if v != (0, 0)} == raw["donors"]
+    today = datetime.now(UTC).replace(tzinfo=None)
+    month = today.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    with c.uow(write=False) as uow:
+        store_ids = list(uow.session.scalars(select(cm.Store.id)))
+    for store_id in store_ids:
+        for start, end in (
+            (month, reports.whole_months(month, month + timedelta(days=40))[1]),  # whole month
+            (today - timedelta(days=1), today + timedelta(days=1)),  # part of one
+            (month - timedelta(days=400), month + timedelta(days=400)),  # months and ends
+        ):
+            assert_statement_equals_the_rows(c, store_id, start, end)
 
 
 def test_the_figures_equal_the_ledger_after_kiosks_sync_exchanges_voids_and_check_ins(programme):
@@ -207,3 +254,51 @@ def test_rebuild_recounts_summaries_that_went_wrong(programme):
 def test_the_migrations_create_exactly_the_models(programme):
     with programme.central.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), cm.Base.metadata) == []
+
+
+def test_a_statement_counts_whole_months_from_the_summaries_and_the_ends_from_the_rows(programme):
+    c = programme.central
+    wire = WireKiosk("K3")  # at the east store
+    entries = [wire.restock(1, "OIL", 50)]
+    sales = (
+        ("2025-01-15T09:00:00.000000Z", H1, [("OIL", 1, 60)]),
+        ("2025-01-31T23:59:59.000000Z", H2, [("OIL", 2, 60), ("SOAP", 1, 8)]),
+        ("2025-02-01T00:00:00.000000Z", H1, [("SOAP", 3, 8)]),
+        ("2025-02-14T10:30:00.000000Z", H3, [("OIL", 1, 60)]),
+        ("2025-03-01T00:00:00.000000Z", H2, [("TISSUE", 4, 5)]),
+        ("2025-04-30T23:00:00.000000Z", H1, [("OIL", 1, 60), ("TISSUE", 1, 5)]),
+    )
+    for at, household, lines in sales:
+        wire.at = at
+        entries.append(wire.exchange(household, f"{household}-1", lines))
+    answer = push(programme.server.base, programme.token("K3"), wire.body(*entries))
+    assert answer.status_code == 200, answer.text
+    assert {r["status"] for r in answer.json()["results"]} == {"applied"}
+    with c.uow(write=False) as uow:
+        east = uow.session.scalar(select(cm.Kiosk.store_id).where(cm.Kiosk.id == "K3"))
+
+    def day(text: str) -> datetime:
+        return datetime.fromisoformat(text)
+
+    year = assert_statement_equals_the_rows(c, east, day("2025-01-01"), day("2026-01-01"))
+    assert year["exchanges"] == 6 and year["households_served"] == 3
+    assert [g["code"] for g in year["goods"]] == ["OIL", "SOAP", "TISSUE"]
+    assert year["goods"][0] == {
+        "code": "OIL",
+        "name": year["goods"][0]["name"],
+        "qty": 5,
+        "points": 300,
+    }
+    february = assert_statement_equals_the_rows(c, east, day("2025-02-01"), day("2025-03-01"))
+    assert (february["exchanges"], february["points_redeemed"]) == (2, 84)
+    for start, end in (
+        ("2025-01-16", "2025-02-15"),  # two partial months, no whole one
+        ("2025-01-31", "2025-03-02"),  # a whole month between partial ends
+        ("2025-02-02", "2025-02-14"),  # inside one month, nothing on those days
+        ("2025-01-01", "2025-04-30"),  # whole months, then April without its last day
+        ("2024-12-31", "2025-05-01"),  # partial ends either side with nothing in them
+    ):
+        assert_statement_equals_the_rows(c, east, day(start), day(end))
+    # Households served are counted once across a summarised month and a partial end.
+    spread = assert_statement_equals_the_rows(c, east, day("2025-01-01"), day("2025-02-15"))
+    assert spread["households_served"] == 3 and spread["exchanges"] == 4

@@ -28,7 +28,7 @@ from sync_helpers import (
 
 from sync.central import models as cm
 from sync.central import registry
-from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES
+from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES, entry_digest, legacy_entry_digest
 
 H1, H2 = household_id(1), household_id(2)
 
@@ -147,6 +147,27 @@ def test_a_rejected_entry_pushed_again_is_rejected_again_not_a_duplicate(program
     assert second["status"] == "rejected"
     assert second["reason"] == first["reason"]
     assert central_balances(programme.central)[H1] == 300
+
+
+def test_an_entry_held_with_the_digest_of_an_earlier_release_is_still_a_duplicate(programme):
+    # Releases before orjson digested `1e16` as `1e+16`: a retry after the upgrade must match.
+    wire = WireKiosk("K1")
+    base, token = programme.server.base, programme.token("K1")
+    entry = wire.entry(
+        "audit",
+        {"at": wire.at, "actor": "店长", "action": "scale", "details": {"grams": 1e16}},
+    )
+    assert legacy_entry_digest(entry) != entry_digest(entry)
+    assert push(base, token, wire.body(entry)).json()["results"][0]["status"] == "applied"
+    with programme.central.uow() as uow:
+        uow.session.get(cm.SyncEntry, entry["id"]).digest = legacy_entry_digest(entry)
+        uow.commit()
+    again = push(base, token, wire.body(entry))
+    assert again.status_code == 200, again.text
+    assert again.json()["results"][0]["status"] == "duplicate"
+    changed = copy.deepcopy(entry)
+    changed["payload"]["details"]["grams"] = 2e16
+    assert push(base, token, wire.body(changed)).status_code == 409
 
 
 def test_a_ledger_entry_whose_hash_does_not_match_is_refused_and_flagged(programme):
