@@ -2,10 +2,11 @@
 
 Central runs under gunicorn (several workers and threads) on PostgreSQL. 1,000 kiosks are
 enrolled in 20 stores; each one, at its own moment, every --interval seconds (jittered): pushes
-the new entries it made since (0–3 chained exchanges and adjustments, sometimes none — then it
-pushes nothing, as the real client does), pulls the change feed from its cursor until drained,
-and sends a heartbeat. Failed pushes stay pending and go again next round, as at a kiosk. Office
-users meanwhile read the dashboard, the monthly report, a household search and the stats API.
+the new entries it made since (chained exchanges and adjustments, --entries-per-hour on average,
+Poisson-distributed per round; often none, and then it pushes nothing, as the real client does),
+pulls the change feed from its cursor until drained, and sends a heartbeat. Failed pushes stay
+pending and go again next round, as at a kiosk. Office users meanwhile read the dashboard, the
+monthly report, a household search and the stats API.
 
 Reported per endpoint: requests, p50/p95/p99 latency and errors by status. At the end every
 kiosk pushes what is still pending, and central must hold every pushed entry exactly once, with
@@ -13,7 +14,12 @@ every balance equal to its ledger sum. One asyncio client drives all kiosks (ent
 before the clock starts), so the load generator takes little of the two cores it shares.
 
     python benchmarks/load.py [--kiosks 1000] [--duration 180] [--interval 20] [--workers 4]
+                              [--entries-per-hour 60]
                               [--db NAME]   # an existing central database (e.g. the dashboard's)
+
+Every kiosk reads every other kiosk's ledger entries, so the feed grows with kiosks × activity:
+60 entries an hour is a busy village store's counter all day (exchanges, check-ins, voids);
+--entries-per-hour 200 is the heavier load of earlier runs.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import platform
 import random
@@ -33,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import orjson
 import psycopg
 from central_ingest import ADMIN, make_entries, serve
 
@@ -57,6 +65,7 @@ class Recorder:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.changes = 0  # feed changes received by all kiosks
 
     async def call(self, name: str, client: httpx.AsyncClient, method: str, path: str, **kw):
         t = time.perf_counter()
@@ -87,6 +96,15 @@ class Recorder:
         return out
 
 
+def poisson(rng: random.Random, mean: float) -> int:
+    """Draw from a Poisson distribution (Knuth's method; the means here are small)."""
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
 class SimKiosk:
     """One kiosk: its token, its chained entries not yet made, pending and acknowledged."""
 
@@ -99,8 +117,8 @@ class SimKiosk:
         self.cursor = cursor
         self.rounds = 0
 
-    def make(self, rng: random.Random) -> None:
-        count = min(rng.choice((0, 0, 1, 1, 1, 2, 3)), len(self.future))
+    def make(self, rng: random.Random, mean: float) -> None:
+        count = min(poisson(rng, mean), len(self.future))
         self.pending += self.future[:count]
         del self.future[:count]
 
@@ -134,7 +152,8 @@ class SimKiosk:
             )
             if answer is None or answer.status_code != 200:
                 return
-            page = answer.json()
+            page = orjson.loads(answer.content)
+            rec.changes += len(page["changes"])
             self.cursor = page["cursor"]
             if not page["more"]:
                 return
@@ -152,11 +171,17 @@ class SimKiosk:
 
 
 async def run_kiosk(
-    k: SimKiosk, client, rec: Recorder, interval: float, until: float, rng: random.Random
+    k: SimKiosk,
+    client,
+    rec: Recorder,
+    interval: float,
+    until: float,
+    rng: random.Random,
+    per_round: float,
 ) -> None:
     await asyncio.sleep(rng.uniform(0, interval))  # kiosks are switched on at different times
     while time.monotonic() < until:
-        k.make(rng)
+        k.make(rng, per_round)
         if await k.push(client, rec):
             await k.pull(client, rec)
             await k.heartbeat(client, rec)
@@ -194,7 +219,15 @@ async def drive(args, base: str, kiosks: list[SimKiosk], office_token: str) -> t
     until = start + args.duration
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         tasks = [
-            run_kiosk(k, client, rec, args.interval, until, random.Random(rng.random()))
+            run_kiosk(
+                k,
+                client,
+                rec,
+                args.interval,
+                until,
+                random.Random(rng.random()),
+                args.entries_per_hour * args.interval / 3600,
+            )
             for k in kiosks
         ]
         tasks += [
@@ -261,6 +294,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument(
+        "--entries-per-hour", type=float, default=60, help="a kiosk's outbox entries an hour"
+    )
     parser.add_argument("--office-users", type=int, default=3)
     parser.add_argument("--office-pause", type=float, default=5, help="seconds between reads")
     parser.add_argument("--connections", type=int, default=64, help="client connection pool")
@@ -289,9 +325,11 @@ def main() -> None:
         # Enough entries for every round; a kiosk starts in step with the feed (as after its
         # first sync), so the run measures steady syncing, not a thousand first downloads.
         rounds = int(args.duration / args.interval / 0.8) + 2
+        per_round = args.entries_per_hour * args.interval / 3600
+        enough = rounds * math.ceil(3 * per_round + 3)
         rng = random.Random(5)
         kiosks = [
-            SimKiosk(k, tok, make_entries(k, rounds * 3, households, rng), cursor)
+            SimKiosk(k, tok, make_entries(k, enough, households, rng), cursor)
             for k, tok in tokens.items()
         ]
         server, base = serve(url, args.workers, "-k", "gthread", "--threads", str(args.threads))
@@ -312,6 +350,7 @@ def main() -> None:
             "server": f"gunicorn gthread, {args.workers} workers × {args.threads} threads",
             "duration_seconds": round(seconds, 1),
             "sync_interval_seconds": args.interval,
+            "entries_per_hour_per_kiosk": args.entries_per_hour,
             "kiosk_rounds": sum(k.rounds for k in kiosks),
             "requests_per_second": round(
                 sum(sum(s.values()) for s in rec.statuses.values()) / seconds, 1
@@ -319,6 +358,7 @@ def main() -> None:
             "endpoints": rec.report(seconds),
             "entries_pushed": len(pushed),
             "entries_per_second": round(len(pushed) / seconds, 1),
+            "feed_changes_received_per_second": round(rec.changes / seconds),
             "drain_after_run": drain.report(max(seconds, 1)),
             "still_pending": pending,
             "exactly_once": {

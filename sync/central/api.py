@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 import orjson
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -227,7 +227,8 @@ def changes():
         raise ApiError(400, "invalid", "after and limit must be whole numbers") from None
     if not 0 <= after <= MAX_CURSOR or limit < 1:
         raise ApiError(400, "invalid", f"after must be from 0 to {MAX_CURSOR} and limit ≥ 1")
-    return jsonify(feed.changes_for(central(), g.kiosk_id, after, limit))
+    page = feed.changes_json(central(), g.kiosk_id, after, limit)
+    return current_app.response_class(page, mimetype="application/json")
 
 
 @bp.post("/heartbeat")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import Text, cast, select
 
 from sync.central.context import Central
 from sync.central.models import Change, Kiosk
@@ -13,18 +14,43 @@ from sync.protocol import MAX_FEED_PAGE
 
 def changes_for(c: Central, kiosk_id: str, after: int, limit: int) -> dict[str, Any]:
     """Return the changes after a cursor that concern a kiosk, and the cursor to ask from next."""
+    return orjson.loads(changes_json(c, kiosk_id, after, limit))
+
+
+def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
+    """Return the feed page after a cursor as JSON bytes, ready to send.
+
+    Every kiosk reads every other kiosk's ledger entries, so this is central's busiest read.
+    Each change's data is spliced in as the database holds it (valid JSON: PostgreSQL's json
+    type checks it on the way in), never decoded and encoded again.
+    """
     limit = max(1, min(limit, MAX_FEED_PAGE))
     with c.uow(write=False) as uow:
         s = uow.session
-        kiosk = s.get(Kiosk, kiosk_id)
-        rows = s.scalars(
-            select(Change).where(Change.id > after).order_by(Change.id).limit(limit)
+        store_id = s.scalar(select(Kiosk.store_id).where(Kiosk.id == kiosk_id))
+        rows = s.execute(
+            select(
+                Change.id,
+                Change.kind,
+                cast(Change.data, Text),
+                Change.origin_kiosk,
+                Change.store_id,
+            )
+            .where(Change.id > after)
+            .order_by(Change.id)
+            .limit(limit)
         ).all()
-        out = [
-            {"cursor": row.id, "kind": row.kind, "data": row.data}
-            for row in rows
-            if row.origin_kiosk != kiosk_id
-            and (row.store_id is None or row.store_id == kiosk.store_id)
-        ]
-        cursor = rows[-1].id if rows else after
-        return {"changes": out, "cursor": cursor, "more": len(rows) == limit}
+    kinds: dict[str, bytes] = {}
+    out = [
+        b'{"cursor":%d,"data":%s,"kind":%s}'
+        % (
+            change_id,
+            data.encode(),
+            kinds.get(kind) or kinds.setdefault(kind, orjson.dumps(kind)),
+        )
+        for change_id, kind, data, origin, change_store in rows
+        if origin != kiosk_id and (change_store is None or change_store == store_id)
+    ]
+    cursor = rows[-1][0] if rows else after
+    more = b"true" if len(rows) == limit else b"false"
+    return b'{"changes":[%s],"cursor":%d,"more":%s}' % (b",".join(out), cursor, more)

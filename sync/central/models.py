@@ -158,10 +158,10 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(16))
     points: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    store_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    store_id: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         UniqueConstraint("kiosk_id", "seq"),
         Index("ix_ledger_entries_household_created", "household_id", "created_at"),
@@ -188,13 +188,13 @@ class Exchange(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(60))
     kiosk_id: Mapped[str] = mapped_column(String(40))
-    store_id: Mapped[int] = mapped_column(Integer, index=True)
-    household_id: Mapped[str] = mapped_column(String(40), index=True)
+    store_id: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[str] = mapped_column(String(40))
     resident_id: Mapped[str] = mapped_column(String(40))
     beneficiary_id: Mapped[str | None] = mapped_column(String(40))
     total: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="completed")
-    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (
         Index(
             "ix_exchanges_store_created",
@@ -250,7 +250,7 @@ class StockMove(Base):
     product_code: Mapped[str] = mapped_column(String(32))
     qty: Mapped[int] = mapped_column(Integer)  # negative: handed out
     kind: Mapped[str] = mapped_column(String(16))
-    exchange_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    exchange_id: Mapped[str | None] = mapped_column(String(36))
     household_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (Index("ix_stock_moves_batch", "kiosk_id", "batch_id"),)

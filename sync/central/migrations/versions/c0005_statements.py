@@ -15,6 +15,9 @@ ledger entries). Two more summaries let whole months come from small tables:
 The statement reads whole months from these and exchange_totals, and only the partial months at
 the ends of a period from the raw rows.
 
+With every figure read from summaries, six indexes no query used any more are dropped: each
+cost ingest a write per row, and two (stock moves' and exchanges' by household) landed at random.
+
 On PostgreSQL every summary trigger now runs its SQL through EXECUTE, planned afresh each time.
 PL/pgSQL otherwise keeps the plan made on its first run: made while a table was still empty, the
 exchange lines' trigger kept hashing the whole exchanges table for every batch, and ingest slowed
@@ -213,6 +216,17 @@ SQLITE_CHANGED = {
 }
 
 
+# (table, index, columns): indexes nothing reads since the figures come from summaries.
+UNUSED_INDEXES = (
+    ("stock_moves", "ix_stock_moves_exchange_id", ["exchange_id"]),
+    ("exchanges", "ix_exchanges_household_id", ["household_id"]),
+    ("exchanges", "ix_exchanges_created_at", ["created_at"]),
+    ("exchanges", "ix_exchanges_store_id", ["store_id"]),
+    ("ledger_entries", "ix_ledger_entries_created_at", ["created_at"]),
+    ("ledger_entries", "ix_ledger_entries_store_id", ["store_id"]),
+)
+
+
 def _month(dialect: str, column: str) -> str:
     if dialect == "postgresql":
         return f"to_char({column}, 'YYYY-MM')"
@@ -249,6 +263,8 @@ def upgrade() -> None:
             "store_id", "month", "household_id", name=op.f("pk_store_household_months")
         ),
     )
+    for table, index, _ in UNUSED_INDEXES:
+        op.drop_index(index, table_name=table)
     dialect = op.get_bind().dialect.name
     for sql in BACKFILL:
         op.execute(sql.format(m=_month(dialect, "created_at"), me=_month(dialect, "e.created_at")))
@@ -272,6 +288,8 @@ def downgrade() -> None:
         for name in SQLITE_CHANGED:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
             op.execute(old.SQLITE_TRIGGERS[name])
+    for table, index, columns in UNUSED_INDEXES:
+        op.create_index(index, table, columns)
     op.drop_table("store_household_months")
     op.drop_index("ix_goods_totals_store_month", table_name="goods_totals")
     op.drop_table("goods_totals")
