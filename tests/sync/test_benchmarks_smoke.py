@@ -51,10 +51,11 @@ def test_the_load_benchmark_finds_every_pushed_entry_held_once(tmp_path):
         "load.py",
         *("--kiosks", "4", "--duration", "2", "--interval", "0.5", "--households", "10"),
         *("--workers", "1", "--threads", "2", "--office-users", "1", "--office-pause", "0.5"),
-        *("--out", str(out)),
+        *("--entries-per-hour", "7200", "--out", str(out)),  # about one entry a round
     )
     result = json.loads(out.read_text())
     assert result["ok"] is True
     assert result["entries_pushed"] > 0
+    assert result["feed_changes_received_per_second"] > 0  # each kiosk hears the others
     assert result["endpoints"]["POST /api/v1/push"]["requests"] > 0
     assert set(result["endpoints"]["GET / (office)"]["statuses"]) == {"200"}
