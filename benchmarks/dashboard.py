@@ -407,6 +407,8 @@ def measure(url: str, reps: int, size: dict[str, int]) -> dict[str, dict[str, fl
     sign_in(client, "bench", "bench-password")
     month_start, month_end = reports.period(None, None)
     year_start, year_end = reports.period("2025-12-01", "2026-11-30")
+    # Partial months at both ends are read from the exchanges themselves.
+    ragged_start, ragged_end = reports.period("2025-11-16", "2026-11-15")
     store = min(7, size["stores"])
     last_page = size["households"] // 50
     one = f"H{size['households'] // 4 + 1:06d}"
@@ -429,6 +431,9 @@ def measure(url: str, reps: int, size: dict[str, int]) -> dict[str, dict[str, fl
         "statement, one store, a year": lambda: reports.store_statement(
             c, store, year_start, year_end
         ),
+        "statement, one store, a year from mid-month": lambda: reports.store_statement(
+            c, store, ragged_start, ragged_end
+        ),
         "alerts (open)": lambda: reports.alerts(c),
         "kiosks": lambda: reports.kiosks(c),
         "household via API": lambda: stats.household(c, one),
@@ -445,6 +450,9 @@ def measure(url: str, reps: int, size: dict[str, int]) -> dict[str, dict[str, fl
         "page: statement, this month": page(f"/reports/statement?store={store}"),
         "page: statement, a year": page(
             f"/reports/statement?store={store}&from=2025-12-01&to=2026-11-30"
+        ),
+        "page: statement, a year from mid-month": page(
+            f"/reports/statement?store={store}&from=2025-11-16&to=2026-11-15"
         ),
         "page: alerts": page("/alerts"),
         "page: kiosks": page("/kiosks"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy import and_, case, func, select, union
 
 from sync.central.context import Central
 from sync.central.models import (
@@ -136,23 +136,21 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
                     StoreHouseholdMonth.exchanges > 0,
                 )
             )
-        if edges:
-            within = or_(
-                *(and_(Exchange.created_at >= a, Exchange.created_at < b) for a, b in edges)
+        for a, b in edges:  # one range each: an OR of ranges is not an index range
+            within = and_(
+                Exchange.store_id == store_id, Exchange.created_at >= a, Exchange.created_at < b
             )
-            live = and_(Exchange.store_id == store_id, Exchange.status == "completed", within)
-            done, pts = s.execute(
-                select(func.count(), func.coalesce(func.sum(Exchange.total), 0)).where(live)
+            live = and_(within, Exchange.status == "completed")
+            done, pts, void = s.execute(
+                select(
+                    func.count().filter(Exchange.status == "completed"),
+                    func.coalesce(
+                        func.sum(Exchange.total).filter(Exchange.status == "completed"), 0
+                    ),
+                    func.count().filter(Exchange.status == "voided"),
+                ).where(within)
             ).one()
-            count, points = count + int(done), points + int(pts)
-            voided += (
-                s.scalar(
-                    select(func.count()).where(
-                        Exchange.store_id == store_id, Exchange.status == "voided", within
-                    )
-                )
-                or 0
-            )
+            count, points, voided = count + int(done), points + int(pts), voided + int(void)
             for code, qty, pts in s.execute(
                 select(
                     ExchangeLine.product_code,
