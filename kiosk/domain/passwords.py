@@ -10,12 +10,21 @@ import secrets
 _N, _R, _P = 2**14, 8, 1
 
 
-def hash_secret(text: str) -> str:
-    """Return a salted scrypt hash of a PIN or password."""
+def hash_secret(text: str, *, cost: int = _N) -> str:
+    """Return a salted scrypt hash of a PIN or password (cost: scrypt's N, a power of two)."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(text.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(text.encode("utf-8"), salt=salt, n=cost, r=_R, p=_P, dklen=32)
     b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+    return f"scrypt${cost}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def hash_cost(stored: str) -> int | None:
+    """Return the scrypt N a stored hash was made with, or None if it is not one of ours."""
+    try:
+        kind, n, *_ = stored.split("$")
+        return int(n) if kind == "scrypt" else None
+    except ValueError:
+        return None
 
 
 def secret_matches(text: str, stored: str) -> bool:

@@ -9,6 +9,12 @@ made it (it forgets the token) and by every other process within REVOCATION_CHEC
 process reads, at most that often, a stamp that every revocation changes, and forgets everything
 it remembers when the stamp has moved.
 
+A token's secret is 256 random bits, out of reach of any dictionary, so its scrypt cost is
+TOKEN_COST (N = 2^10, about 3 ms) rather than the 2^14 (about 50 ms) that PINs and passwords
+need: still salted and memory-hard at rest, but a thousand kiosks re-verifying after a restart
+cost each worker seconds, not minutes. Rows hashed at the old cost are re-hashed at this one the
+first time their token is verified (`rehash`).
+
 Tokens issued before this form (`ekt_<secret>` / `eko_<secret>`, no dot) keep working: their
 row's id is `legacy-` plus the first 16 hex digits of their old SHA-256 digest, and their hash is
 scrypt over that old digest (migration c0003 re-hashed the stored digests in place).
@@ -26,7 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.passwords import hash_secret, secret_matches
+from kiosk.domain.passwords import hash_cost, hash_secret, secret_matches
 
 KIOSK_PREFIX, OFFICE_PREFIX = "ekt_", "eko_"
 LEGACY_ID = "legacy-"
@@ -38,6 +44,7 @@ CACHE_SECONDS = 6 * 3600.0
 CACHE_SIZE = 65_536  # a few megabytes; more kiosks than this would pay scrypt on every push
 REVOCATION_CHECK = 1.0  # seconds between two reads of the revocation stamp, per process
 REVOCATION_STAMP = "token_revocations"  # its row in site_secrets
+TOKEN_COST = 2**10  # scrypt N for 256-bit token secrets (PINs and passwords use 2**14)
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def issue(prefix: str) -> Issued:
     """Make a new token with a public id and a 256-bit secret."""
     token_id = secrets.token_hex(8)
     token = f"{prefix}{token_id}.{secrets.token_urlsafe(32)}"
-    return Issued(token, token_id, hash_secret(token))
+    return Issued(token, token_id, hash_secret(token, cost=TOKEN_COST))
 
 
 def legacy_digest(token: str) -> str:
@@ -91,6 +98,13 @@ def parse(token: str, prefix: str) -> Presented | None:
 def matches(presented: Presented, stored: str) -> bool:
     """Tell whether a presented token matches its row's stored hash (scrypt, constant time)."""
     return secret_matches(presented.proof, stored)
+
+
+def rehash(presented: Presented, stored: str) -> str | None:
+    """Return a new hash at TOKEN_COST for a verified token stored at another cost, else None."""
+    if hash_cost(stored) == TOKEN_COST:
+        return None
+    return hash_secret(presented.proof, cost=TOKEN_COST)
 
 
 class TokenCache:

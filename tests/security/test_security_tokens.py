@@ -96,6 +96,35 @@ def test_a_kiosk_pays_the_slow_hash_once_and_not_for_every_push(client, office, 
     assert len(scrypt_calls) == 1
 
 
+def test_tokens_are_hashed_at_the_token_cost_and_older_rows_are_rehashed_once(
+    client, office, scrypt_calls
+):
+    token = office.kiosk_tokens["K001"]
+    with office.central.uow(write=False) as uow:
+        assert passwords.hash_cost(uow.session.get(cm.Kiosk, "K001").token_hash) == 2**10
+    # A row hashed at the PIN cost, as releases before TOKEN_COST stored every token.
+    with office.central.uow() as uow:
+        uow.session.get(cm.Kiosk, "K001").token_hash = passwords.hash_secret(token, cost=2**14)
+        uow.commit()
+    office.central.tokens.clear()
+    scrypt_calls.clear()
+    assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
+    assert len(scrypt_calls) == 2  # verified at the old cost, then hashed at the new one
+    with office.central.uow(write=False) as uow:
+        stored = uow.session.get(cm.Kiosk, "K001").token_hash
+    assert passwords.hash_cost(stored) == tokens.TOKEN_COST
+    assert passwords.secret_matches(token, stored)
+    office.central.tokens.clear()  # another process, or after a restart: one cheap hash
+    scrypt_calls.clear()
+    assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
+    assert len(scrypt_calls) == 1
+    forged = token[:-4] + "AAAA"  # a wrong secret never rewrites the row
+    office.central.tokens.clear()
+    assert client.post("/api/v1/heartbeat", json={}, headers=bearer(forged)).status_code == 401
+    with office.central.uow(write=False) as uow:
+        assert uow.session.get(cm.Kiosk, "K001").token_hash == stored
+
+
 def test_a_revoked_kiosk_is_refused_at_once_even_though_its_token_was_cached(client, office):
     token = office.kiosk_tokens["K001"]
     assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
