@@ -93,7 +93,7 @@ FROM generate_series(0::bigint, {m} - 1) AS n;
 LEDGER = """
 INSERT INTO ledger_entries (id, kiosk_id, seq, household_id, kind, points, ref, created_at,
                             prev_hash, hash, store_id)
-SELECT md5('L' || n)::uuid::text, kiosk_id, seq, household_id, kind,
+SELECT md5('L' || n)::uuid, kiosk_id, seq, household_id, kind,
        CASE kind WHEN 'spend' THEN -pg_temp.total(n)
                  WHEN 'void' THEN pg_temp.total(n - {kiosks})
                  WHEN 'earn' THEN 10 * (1 + (pg_temp.h(n, 11) % {apm}) % 3)::int
@@ -111,14 +111,14 @@ FROM bench_plan;
 EXCHANGES = """
 INSERT INTO exchanges (id, number, kiosk_id, store_id, household_id, resident_id, beneficiary_id,
                        total, status, created_at)
-SELECT md5('X' || p.n)::uuid::text, p.kiosk_id || '-' || lpad(p.seq::text, 6, '0'), p.kiosk_id,
+SELECT md5('X' || p.n)::uuid, p.kiosk_id || '-' || lpad(p.seq::text, 6, '0'), p.kiosk_id,
        p.store_id, p.household_id, p.household_id || '-1',
        CASE WHEN pg_temp.h(p.n, 15) % 10 = 0 THEN p.household_id || '-2' END,
        pg_temp.total(p.n),
        CASE WHEN pg_temp.is_void(p.n + {kiosks}) THEN 'voided' ELSE 'completed' END, p.created_at
 FROM bench_plan p WHERE p.kind = 'spend';
 INSERT INTO exchange_lines (exchange_id, product_code, qty, points)
-SELECT md5('X' || p.n)::uuid::text, 'P' || lpad(pg_temp.product(p.n, j)::text, 3, '0'),
+SELECT md5('X' || p.n)::uuid, 'P' || lpad(pg_temp.product(p.n, j)::text, 3, '0'),
        pg_temp.qty(p.n, j), pg_temp.qty(p.n, j) * pg_temp.price(pg_temp.product(p.n, j))
 FROM bench_plan p CROSS JOIN generate_series(1, 2) AS j
 WHERE p.kind = 'spend' AND j <= pg_temp.lines(p.n);
@@ -144,7 +144,7 @@ SELECT p.kiosk_id,
        p.store_id, 'P' || lpad(pg_temp.product(src, j)::text, 3, '0'),
        CASE p.kind WHEN 'spend' THEN -pg_temp.qty(src, j) ELSE pg_temp.qty(src, j) END,
        CASE p.kind WHEN 'spend' THEN 'issue' ELSE 'void' END,
-       md5('X' || src)::uuid::text, p.household_id, p.created_at
+       md5('X' || src)::uuid, p.household_id, p.created_at
 FROM bench_plan p
 CROSS JOIN LATERAL (SELECT CASE p.kind WHEN 'void' THEN p.n - {kiosks} ELSE p.n END AS src) s
 CROSS JOIN generate_series(1, 2) AS j
@@ -165,7 +165,7 @@ ON CONFLICT DO NOTHING;
 CENTRAL = """
 INSERT INTO ledger_entries (id, kiosk_id, seq, household_id, kind, points, ref, created_at,
                             prev_hash, hash, store_id)
-SELECT md5('O' || i)::uuid::text, 'CENTRAL', i, 'H' || lpad(i::text, 6, '0'), 'adjust', 100,
+SELECT md5('O' || i)::uuid, 'CENTRAL', i, 'H' || lpad(i::text, 6, '0'), 'adjust', 100,
        'opening', timestamp '{start}',
        CASE WHEN i = 1 THEN repeat('0', 64) ELSE md5('o' || (i - 1)) || md5('O' || (i - 1)) END,
        md5('o' || i) || md5('O' || i), NULL
@@ -178,7 +178,7 @@ SELECT i, {households} + i AS seq, 'H' || lpad((pg_temp.h(i, 20) % {households} 
 FROM generate_series(1, {awards}) i;
 INSERT INTO ledger_entries (id, kiosk_id, seq, household_id, kind, points, ref, created_at,
                             prev_hash, hash, store_id)
-SELECT md5('W' || i)::uuid::text, 'CENTRAL', seq, household_id, 'earn', 20,
+SELECT md5('W' || i)::uuid, 'CENTRAL', seq, household_id, 'earn', 20,
        md5('WC' || i)::uuid::text, created_at,
        md5('o' || (seq - 1)) || md5('O' || (seq - 1)), md5('o' || seq) || md5('O' || seq), NULL
 FROM bench_awards;

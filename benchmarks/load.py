@@ -268,11 +268,11 @@ def setup(url: str, kiosks: int, households: int, fresh: bool) -> tuple[dict[str
 def held(url: str, kiosk_ids: list[str]) -> dict:
     with psycopg.connect(url) as con:
         sync = con.execute(
-            "SELECT id FROM sync_entries WHERE kiosk_id = ANY(%s) AND status = 'applied'",
+            "SELECT id::text FROM sync_entries WHERE kiosk_id = ANY(%s) AND status = 'applied'",
             (kiosk_ids,),
         ).fetchall()
         ledger = con.execute(
-            "SELECT id FROM ledger_entries WHERE kiosk_id = ANY(%s)", (kiosk_ids,)
+            "SELECT id::text FROM ledger_entries WHERE kiosk_id = ANY(%s)", (kiosk_ids,)
         ).fetchall()
         mismatched = con.execute(
             "SELECT count(*) FROM households h WHERE h.balance <> (SELECT coalesce(sum("

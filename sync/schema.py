@@ -24,6 +24,11 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def is_uuid(value: Any) -> bool:
+    """Say whether a value is a UUID as the protocol writes it: canonical, lowercase."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
 class Invalid(ValueError):
     """A value does not match its schema; the message names where and why."""
 

@@ -28,7 +28,7 @@ from sync.central.models import (
     SyncEntry,
 )
 from sync.protocol import entry_digest, legacy_entry_digest, validate_payload
-from sync.schema import Invalid
+from sync.schema import Invalid, is_uuid
 
 parse_time = parse_wire_time
 
@@ -193,6 +193,10 @@ class _Batch:
         def ints(values) -> list[int]:
             return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})
 
+        # Ids held as uuid on PostgreSQL: any other text would fail the query, not the entry.
+        def uuids(values) -> list[str]:
+            return sorted({v for v in values if is_uuid(v)})
+
         # Households are only looked up here; their balances are locked and moved at the end
         # (settle_balances), so batches of kiosks sharing households overlap until then.
         household_ids = strings([p.get("household_id") for p in payloads])
@@ -215,7 +219,7 @@ class _Batch:
         self.ledger_ids = set(
             s.scalars(
                 select(LedgerEntry.id).where(
-                    among(s, LedgerEntry.id, strings(x.get("id") for x in ledgers))
+                    among(s, LedgerEntry.id, uuids(x.get("id") for x in ledgers))
                 )
             )
         )
@@ -223,7 +227,7 @@ class _Batch:
             x.id: x
             for x in s.scalars(
                 select(Exchange).where(
-                    among(s, Exchange.id, strings(p.get("exchange_id") for p in payloads))
+                    among(s, Exchange.id, uuids(p.get("exchange_id") for p in payloads))
                 )
             )
         }

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -27,6 +28,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+# Random UUID ids (canonical lowercase text in Python): PostgreSQL's uuid takes 16 bytes where
+# varchar(36) takes 37, so their random-order indexes are about half the size (c0006).
+UuidText = String(36).with_variant(postgresql.UUID(as_uuid=False), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -151,7 +155,7 @@ class LedgerEntry(Base):
     """Every points entry of the programme: from kiosks, and central's own credits."""
 
     __tablename__ = "ledger_entries"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(UuidText, primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(BigInteger)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
@@ -172,7 +176,7 @@ class SyncEntry(Base):
     """A pushed outbox entry, applied exactly once."""
 
     __tablename__ = "sync_entries"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(UuidText, primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))
@@ -185,7 +189,7 @@ class SyncEntry(Base):
 
 class Exchange(Base):
     __tablename__ = "exchanges"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(UuidText, primary_key=True)
     number: Mapped[str] = mapped_column(String(60))
     kiosk_id: Mapped[str] = mapped_column(String(40))
     store_id: Mapped[int] = mapped_column(Integer)
@@ -208,7 +212,7 @@ class Exchange(Base):
 class ExchangeLine(Base):
     __tablename__ = "exchange_lines"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    exchange_id: Mapped[str] = mapped_column(ForeignKey("exchanges.id"))
+    exchange_id: Mapped[str] = mapped_column(UuidText, ForeignKey("exchanges.id"))
     product_code: Mapped[str] = mapped_column(String(32))
     qty: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
@@ -250,7 +254,7 @@ class StockMove(Base):
     product_code: Mapped[str] = mapped_column(String(32))
     qty: Mapped[int] = mapped_column(Integer)  # negative: handed out
     kind: Mapped[str] = mapped_column(String(16))
-    exchange_id: Mapped[str | None] = mapped_column(String(36))
+    exchange_id: Mapped[str | None] = mapped_column(UuidText)
     household_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (Index("ix_stock_moves_batch", "kiosk_id", "batch_id"),)
