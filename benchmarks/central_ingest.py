@@ -189,7 +189,7 @@ def bare_insert(url: str, entries: list[dict]) -> float:
     ]
     with psycopg.connect(url) as con:
         con.execute(
-            "CREATE TABLE bare_ledger (id text PRIMARY KEY, kiosk_id text, seq bigint,"
+            "CREATE TABLE bare_ledger (id uuid PRIMARY KEY, kiosk_id text, seq bigint,"
             " household_id text, kind text, points int, ref text, created_at timestamp,"
             " prev_hash text, hash text, UNIQUE (kiosk_id, seq))"
         )
