@@ -1,8 +1,6 @@
-"""The change feed kiosks pull, and the snapshot a new kiosk starts from."""
+"""The change feed kiosks pull, page by page from their cursor."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import orjson
 from sqlalchemy import Text, cast, select
@@ -12,13 +10,11 @@ from sync.central.models import Change, Kiosk
 from sync.protocol import MAX_FEED_PAGE
 
 
-def changes_for(c: Central, kiosk_id: str, after: int, limit: int) -> dict[str, Any]:
-    """Return the changes after a cursor that concern a kiosk, and the cursor to ask from next."""
-    return orjson.loads(changes_json(c, kiosk_id, after, limit))
-
-
 def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
-    """Return the feed page after a cursor as JSON bytes, ready to send.
+    """Return the changes after a cursor that concern a kiosk, and the cursor to ask from next.
+
+    The page is JSON bytes, ready to send: `{"changes": [{"cursor", "data", "kind"}, …],
+    "cursor", "more"}`.
 
     Every kiosk reads every other kiosk's ledger entries, so this is central's busiest read.
     Each change's data is spliced in as the database holds it (valid JSON: PostgreSQL's json
