@@ -272,6 +272,7 @@ def upgrade() -> None:
         bodies = {**_c0004().PG_FUNCTIONS, **PG_CHANGED}
         for name, body in bodies.items():
             op.execute(_pg_function(name, body, execute=True))
+        op.execute("ANALYZE goods_totals, store_household_months")  # just back-filled
     else:
         for name, ddl in SQLITE_CHANGED.items():
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
