@@ -102,10 +102,11 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
         goods: dict[str, list[int]] = {}
         household_sets = []
         if months is not None:
+            first, after = months[0].strftime("%Y-%m"), months[1].strftime("%Y-%m")
             in_months = and_(
                 ExchangeTotal.store_id == store_id,
-                ExchangeTotal.month >= months[0].strftime("%Y-%m"),
-                ExchangeTotal.month < months[1].strftime("%Y-%m"),
+                ExchangeTotal.month >= first,
+                ExchangeTotal.month < after,
             )
             done, pts, void = s.execute(
                 select(
@@ -115,7 +116,6 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
                 ).where(in_months)
             ).one()
             count, points, voided = int(done), int(pts), int(void)
-            first, after = months[0].strftime("%Y-%m"), months[1].strftime("%Y-%m")
             for code, qty, pts in s.execute(
                 select(
                     GoodsTotal.product_code, func.sum(GoodsTotal.qty), func.sum(GoodsTotal.points)
