@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from sync.central import feed, ingest, stats, tokens
@@ -99,13 +99,16 @@ def _verified(token: str, prefix: str, model) -> tuple[str, Any] | None:
         return None
     fresh = tokens.rehash(presented, stored)
     if fresh is not None:  # stored at an earlier cost: store it at today's, once
-        with central().uow() as uow:
-            uow.session.execute(
-                update(model)
-                .where(model.token_id == presented.token_id, model.token_hash == stored)
-                .values(token_hash=fresh)
-            )
-            uow.commit()
+        try:
+            with central().uow() as uow:
+                uow.session.execute(
+                    update(model)
+                    .where(model.token_id == presented.token_id, model.token_hash == stored)
+                    .values(token_hash=fresh)
+                )
+                uow.commit()
+        except SQLAlchemyError:  # the token is good all the same: re-hash it next time
+            log.warning("could not store the re-hashed token %s", presented.token_id)
     return found
 
 

@@ -55,12 +55,18 @@ def donors(c: Central) -> list[dict[str, Any]]:
         return sorted(rows, key=lambda r: -r["value_yuan"])
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000  # statements' periods; month keys are four-digit years
+
+
 def period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     """Return [start, end) from YYYY-MM-DD texts; the default is the current month."""
     today = date.today()
     first = date.fromisoformat(start) if start else today.replace(day=1)
+    until = date.fromisoformat(end) if end else first
+    if not (first.year >= FIRST_YEAR and until.year <= LAST_YEAR):
+        raise ValueError(f"the period must lie between {FIRST_YEAR} and {LAST_YEAR}")
     if end:
-        last = date.fromisoformat(end) + timedelta(days=1)
+        last = until + timedelta(days=1)
     else:
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     if last <= first:
@@ -75,6 +81,11 @@ def whole_months(start: datetime, end: datetime) -> tuple[datetime, datetime] | 
         first = _next_month(first)
     after = end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return (first, after) if first < after else None
+
+
+def _month_key(d: datetime) -> str:
+    """Return YYYY-MM as the summaries key months (to_char / strftime in the database)."""
+    return f"{d.year:04d}-{d.month:02d}"
 
 
 def _next_month(month_start: datetime) -> datetime:
@@ -102,7 +113,7 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
         goods: dict[str, list[int]] = {}
         household_sets = []
         if months is not None:
-            first, after = months[0].strftime("%Y-%m"), months[1].strftime("%Y-%m")
+            first, after = _month_key(months[0]), _month_key(months[1])
             in_months = and_(
                 ExchangeTotal.store_id == store_id,
                 ExchangeTotal.month >= first,

@@ -153,6 +153,23 @@ def test_reports_export_as_csv_and_xlsx(client):
     assert client.get("/kiosks").status_code == 200 and "K001" in client.get("/kiosks").text
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("9999-12-02", "9999-12-30"),  # past the last month the calendar can reach
+        ("2026-01-01", "9999-12-31"),
+        ("0500-01-01", "0500-03-31"),  # years the month keys could not sort
+        ("2026-03-01", "2026-02-01"),  # ends before it starts
+        ("2026-02-30", "2026-03-01"),  # no such day
+    ],
+)
+def test_a_statement_for_an_impossible_period_is_refused_with_a_message(client, start, end):
+    sign_in(client, "viewer", "viewer-password")
+    answer = client.get(f"/reports/statement?from={start}&to={end}")
+    assert answer.status_code == 200
+    assert '<p class="flash error" role="alert">' in answer.text
+
+
 def test_times_are_shown_in_the_programmes_time_zone(client, central, monkeypatch):
     from datetime import datetime
 

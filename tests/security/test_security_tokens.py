@@ -125,6 +125,27 @@ def test_tokens_are_hashed_at_the_token_cost_and_older_rows_are_rehashed_once(
         assert uow.session.get(cm.Kiosk, "K001").token_hash == stored
 
 
+def test_a_token_is_admitted_even_when_its_re_hash_cannot_be_stored(client, office, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from sync.central import api
+
+    token = office.kiosk_tokens["K001"]
+    old = passwords.hash_secret(token, cost=2**14)
+    with office.central.uow() as uow:
+        uow.session.get(cm.Kiosk, "K001").token_hash = old
+        uow.commit()
+
+    def busy(*args, **kwargs):
+        raise OperationalError("UPDATE kiosks", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(api, "update", busy)
+    office.central.tokens.clear()
+    assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
+    with office.central.uow(write=False) as uow:
+        assert uow.session.get(cm.Kiosk, "K001").token_hash == old  # tried again next time
+
+
 def test_a_revoked_kiosk_is_refused_at_once_even_though_its_token_was_cached(client, office):
     token = office.kiosk_tokens["K001"]
     assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
