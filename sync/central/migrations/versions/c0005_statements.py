@@ -58,33 +58,27 @@ BACKFILL = (
 
 # -- PostgreSQL -------------------------------------------------------------------------------
 
-PG_EXCHANGE_DELTA = """
-    WITH delta AS ({rows}),
-    totals AS (
-      INSERT INTO exchange_totals AS t (kiosk_id, store_id, month, completed, points, goods,
-                                        voided)
-      SELECT kiosk_id, store_id, to_char(created_at, 'YYYY-MM'),
-             sum(CASE WHEN status = 'completed' THEN sign ELSE 0 END),
-             sum(CASE WHEN status = 'completed' THEN sign * total ELSE 0 END),
-             sum(CASE WHEN status = 'completed' THEN sign * goods ELSE 0 END),
-             sum(CASE WHEN status = 'voided' THEN sign ELSE 0 END)
-      FROM delta GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET
-        completed = t.completed + excluded.completed, points = t.points + excluded.points,
-        goods = t.goods + excluded.goods, voided = t.voided + excluded.voided
-      RETURNING 1),{goods}
+# c0004's exchange delta, with the household-months CTE (and, for updates, the goods delta)
+# before its final insert.
+PG_HOUSEHOLD_MONTHS = """
     months AS (
       INSERT INTO store_household_months AS t (store_id, month, household_id, exchanges)
       SELECT store_id, to_char(created_at, 'YYYY-MM'), household_id, sum(sign) FROM delta
       WHERE status = 'completed' GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
       ON CONFLICT (store_id, month, household_id) DO UPDATE SET
         exchanges = t.exchanges + excluded.exchanges
-      RETURNING 1)
-    INSERT INTO store_households AS t (store_id, household_id, exchanges)
-    SELECT store_id, household_id, sum(sign) FROM delta WHERE status = 'completed'
-    GROUP BY 1, 2 HAVING sum(sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (store_id, household_id) DO UPDATE SET exchanges = t.exchanges + excluded.exchanges
-"""
+      RETURNING 1)"""
+
+
+def _exchange_delta(old: str, goods: str) -> str:
+    cut = "RETURNING 1)\n    INSERT INTO store_households"
+    assert old.count(cut) == 1
+    before, after = old.split(cut)
+    return (
+        f"{before}RETURNING 1),{goods}{PG_HOUSEHOLD_MONTHS}"
+        f"\n    INSERT INTO store_households{after}"
+    )
+
 
 # A void (or un-void) moves its exchange's lines out of (or into) the month's goods.
 PG_GOODS_DELTA = """
@@ -99,20 +93,25 @@ PG_GOODS_DELTA = """
         qty = t.qty + excluded.qty, points = t.points + excluded.points
       RETURNING 1),"""
 
+C0004 = _c0004()
 PG_CHANGED = {
     # New exchanges have no lines yet: the lines' own trigger adds their goods.
-    "ek_exchange_inserted": PG_EXCHANGE_DELTA.format(
-        rows="SELECT kiosk_id, store_id, created_at, household_id, status, total, 0 AS goods,"
-        " 1 AS sign FROM new_rows",
+    "ek_exchange_inserted": _exchange_delta(
+        C0004.PG_EXCHANGE_DELTA.format(
+            rows="SELECT kiosk_id, store_id, created_at, household_id, status, total, 0 AS goods,"
+            " 1 AS sign FROM new_rows"
+        ),
         goods="",
     ),
-    "ek_exchange_updated": PG_EXCHANGE_DELTA.format(
-        rows="SELECT d.*, (SELECT coalesce(sum(qty), 0) FROM exchange_lines l"
-        " WHERE l.exchange_id = d.id) AS goods FROM ("
-        "SELECT id, kiosk_id, store_id, created_at, household_id, status, total, 1 AS sign"
-        " FROM new_rows UNION ALL"
-        " SELECT id, kiosk_id, store_id, created_at, household_id, status, total, -1"
-        " FROM old_rows) d",
+    "ek_exchange_updated": _exchange_delta(
+        C0004.PG_EXCHANGE_DELTA.format(
+            rows="SELECT d.*, (SELECT coalesce(sum(qty), 0) FROM exchange_lines l"
+            " WHERE l.exchange_id = d.id) AS goods FROM ("
+            "SELECT id, kiosk_id, store_id, created_at, household_id, status, total, 1 AS sign"
+            " FROM new_rows UNION ALL"
+            " SELECT id, kiosk_id, store_id, created_at, household_id, status, total, -1"
+            " FROM old_rows) d"
+        ),
         goods=PG_GOODS_DELTA,
     ),
     "ek_line_totals": """
@@ -146,44 +145,15 @@ def _pg_function(name: str, body: str, *, execute: bool) -> str:
 
 # -- SQLite: one trigger per row ----------------------------------------------------------------
 
-SQLITE_CHANGED = {
+# Each is c0004's trigger with these statements added at its end.
+SQLITE_ADDED = {
     "ek_exchange_inserted": """
-    CREATE TRIGGER ek_exchange_inserted AFTER INSERT ON exchanges BEGIN
-      INSERT INTO exchange_totals (kiosk_id, store_id, month, completed, points, goods, voided)
-      VALUES (NEW.kiosk_id, NEW.store_id, strftime('%Y-%m', NEW.created_at),
-              NEW.status = 'completed', CASE WHEN NEW.status = 'completed' THEN NEW.total
-              ELSE 0 END, 0, NEW.status = 'voided')
-      ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET
-        completed = completed + excluded.completed, points = points + excluded.points,
-        voided = voided + excluded.voided;
-      INSERT INTO store_households (store_id, household_id, exchanges)
-      SELECT NEW.store_id, NEW.household_id, 1 WHERE NEW.status = 'completed'
-      ON CONFLICT (store_id, household_id) DO UPDATE SET exchanges = exchanges + 1;
       INSERT INTO store_household_months (store_id, month, household_id, exchanges)
       SELECT NEW.store_id, strftime('%Y-%m', NEW.created_at), NEW.household_id, 1
       WHERE NEW.status = 'completed'
-      ON CONFLICT (store_id, month, household_id) DO UPDATE SET exchanges = exchanges + 1;
-    END""",
+      ON CONFLICT (store_id, month, household_id) DO UPDATE SET exchanges = exchanges + 1;""",
     # Store, kiosk, household and time of an exchange never change; its status and total may.
     "ek_exchange_updated": """
-    CREATE TRIGGER ek_exchange_updated AFTER UPDATE OF status, total ON exchanges BEGIN
-      INSERT INTO exchange_totals (kiosk_id, store_id, month, completed, points, goods, voided)
-      VALUES (NEW.kiosk_id, NEW.store_id, strftime('%Y-%m', NEW.created_at),
-              (NEW.status = 'completed') - (OLD.status = 'completed'),
-              (CASE WHEN NEW.status = 'completed' THEN NEW.total ELSE 0 END)
-              - (CASE WHEN OLD.status = 'completed' THEN OLD.total ELSE 0 END),
-              ((NEW.status = 'completed') - (OLD.status = 'completed'))
-              * (SELECT coalesce(sum(qty), 0) FROM exchange_lines WHERE exchange_id = NEW.id),
-              (NEW.status = 'voided') - (OLD.status = 'voided'))
-      ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET
-        completed = completed + excluded.completed, points = points + excluded.points,
-        goods = goods + excluded.goods, voided = voided + excluded.voided;
-      INSERT INTO store_households (store_id, household_id, exchanges)
-      SELECT NEW.store_id, NEW.household_id,
-             (NEW.status = 'completed') - (OLD.status = 'completed')
-      WHERE (NEW.status = 'completed') <> (OLD.status = 'completed')
-      ON CONFLICT (store_id, household_id) DO UPDATE SET
-        exchanges = exchanges + excluded.exchanges;
       INSERT INTO store_household_months (store_id, month, household_id, exchanges)
       SELECT NEW.store_id, strftime('%Y-%m', NEW.created_at), NEW.household_id,
              (NEW.status = 'completed') - (OLD.status = 'completed')
@@ -198,22 +168,21 @@ SQLITE_CHANGED = {
       WHERE l.exchange_id = NEW.id AND (NEW.status = 'completed') <> (OLD.status = 'completed')
       GROUP BY l.product_code
       ON CONFLICT (kiosk_id, store_id, month, product_code) DO UPDATE SET
-        qty = qty + excluded.qty, points = points + excluded.points;
-    END""",
+        qty = qty + excluded.qty, points = points + excluded.points;""",
     "ek_line_totals": """
-    CREATE TRIGGER ek_line_totals AFTER INSERT ON exchange_lines BEGIN
-      INSERT INTO exchange_totals (kiosk_id, store_id, month, completed, points, goods, voided)
-      SELECT e.kiosk_id, e.store_id, strftime('%Y-%m', e.created_at), 0, 0, NEW.qty, 0
-      FROM exchanges e WHERE e.id = NEW.exchange_id AND e.status = 'completed'
-      ON CONFLICT (kiosk_id, store_id, month) DO UPDATE SET goods = goods + excluded.goods;
       INSERT INTO goods_totals (kiosk_id, store_id, month, product_code, qty, points)
       SELECT e.kiosk_id, e.store_id, strftime('%Y-%m', e.created_at), NEW.product_code,
              NEW.qty, NEW.points
       FROM exchanges e WHERE e.id = NEW.exchange_id AND e.status = 'completed'
       ON CONFLICT (kiosk_id, store_id, month, product_code) DO UPDATE SET
-        qty = qty + excluded.qty, points = points + excluded.points;
-    END""",
+        qty = qty + excluded.qty, points = points + excluded.points;""",
 }
+
+
+def _sqlite_trigger(name: str) -> str:
+    old = C0004.SQLITE_TRIGGERS[name].rstrip()
+    assert old.endswith("END")
+    return f"{old[:-3].rstrip()}{SQLITE_ADDED[name]}\n    END"
 
 
 # (table, index, columns): indexes nothing reads since the figures come from summaries.
@@ -269,26 +238,25 @@ def upgrade() -> None:
     for sql in BACKFILL:
         op.execute(sql.format(m=_month(dialect, "created_at"), me=_month(dialect, "e.created_at")))
     if dialect == "postgresql":
-        bodies = {**_c0004().PG_FUNCTIONS, **PG_CHANGED}
+        bodies = {**C0004.PG_FUNCTIONS, **PG_CHANGED}
         for name, body in bodies.items():
             op.execute(_pg_function(name, body, execute=True))
         op.execute("ANALYZE goods_totals, store_household_months")  # just back-filled
     else:
-        for name, ddl in SQLITE_CHANGED.items():
+        for name in SQLITE_ADDED:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-            op.execute(ddl)
+            op.execute(_sqlite_trigger(name))
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    old = _c0004()
     if dialect == "postgresql":
-        for name, body in old.PG_FUNCTIONS.items():
+        for name, body in C0004.PG_FUNCTIONS.items():
             op.execute(_pg_function(name, body, execute=False))
     else:
-        for name in SQLITE_CHANGED:
+        for name in SQLITE_ADDED:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-            op.execute(old.SQLITE_TRIGGERS[name])
+            op.execute(C0004.SQLITE_TRIGGERS[name])
     for table, index, columns in UNUSED_INDEXES:
         op.create_index(index, table, columns)
     op.drop_table("store_household_months")
