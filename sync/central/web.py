@@ -653,6 +653,9 @@ def report_donors(fmt: str = "html"):
     return render_template("office/donors.html", rows=rows)
 
 
+PERIOD_HELP = "Choose dates between {first} and {last}, the end on or after the start."
+
+
 @bp.get("/reports/statement")
 @bp.get("/reports/statement.<fmt>")
 @signed_in()
@@ -667,8 +670,11 @@ def report_statement(fmt: str = "html"):
     try:
         start, end = reports.period(request.args.get("from"), request.args.get("to"))
         statement = reports.store_statement(central(), store_id, start, end) if store_id else None
-    except (ValueError, LookupError) as exc:
-        flash(str(exc), "error")
+    except ValueError:  # not a date, out of range, or ending before it starts
+        flash(_(PERIOD_HELP, first=reports.FIRST_YEAR, last=reports.LAST_YEAR), "error")
+        statement, start, end = None, None, None
+    except LookupError:
+        flash(_("No such store."), "error")
         statement, start, end = None, None, None
     if fmt in ("csv", "xlsx") and statement:
         header = [_("Code"), _("Goods"), _("Quantity"), _("Points")]

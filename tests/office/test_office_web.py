@@ -167,7 +167,7 @@ def test_a_statement_for_an_impossible_period_is_refused_with_a_message(client, 
     sign_in(client, "viewer", "viewer-password")
     answer = client.get(f"/reports/statement?from={start}&to={end}")
     assert answer.status_code == 200
-    assert '<p class="flash error" role="alert">' in answer.text
+    assert '<p class="flash error" role="alert">请选择 1900 年至 9000 年之间的日期' in answer.text
 
 
 def test_times_are_shown_in_the_programmes_time_zone(client, central, monkeypatch):
