@@ -40,15 +40,21 @@
     });
   }
   if (list && list.dataset.src) {
+    // One fetch at a time; a change that arrives while one is under way may have come after the
+    // server answered it, so it asks for one more fetch when this one ends.
     let pending = false;
+    let again = false;
     const reload = async () => {
-      if (pending) return;
+      if (pending) { again = true; return; }
       pending = true;
-      try {
-        const res = await fetch(list.dataset.src, { credentials: "same-origin" });
-        if (res.redirected) { location.href = res.url; return; } // signed out meanwhile
-        if (res.ok) list.innerHTML = await res.text();
-      } catch (e) { /* the next change tries again */ }
+      do {
+        again = false;
+        try {
+          const res = await fetch(list.dataset.src, { credentials: "same-origin" });
+          if (res.redirected) { location.href = res.url; return; } // signed out meanwhile
+          if (res.ok) list.innerHTML = await res.text();
+        } catch (e) { /* the next change tries again */ }
+      } while (again);
       pending = false;
     };
     const listen = () => {

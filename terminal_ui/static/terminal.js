@@ -104,8 +104,15 @@
   }
 
   function refresh() { return viewCall("GET", "/api/session"); }
+  // Answers to overlapping loads can arrive out of order: only a newer one replaces the list.
+  let productsAsked = 0;
+  let productsApplied = 0;
   async function loadProducts() {
-    products = await call("GET", "/api/products");
+    const n = ++productsAsked;
+    const fresh = await call("GET", "/api/products");
+    if (n <= productsApplied) return;
+    productsApplied = n;
+    products = fresh;
     if (view) render();
   }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -154,3 +155,32 @@ def test_activity_check_in_credits_each_card_once(page, runtime, card, balance):
     page.locator("#checkin-end").click()
     expect(page.locator(".note.ok")).to_have_text("✔ 签到已结束。")
     assert queries.session_view(runtime.kiosk)["mode"] == "idle"
+
+
+def test_check_in_list_catches_a_credit_made_while_it_was_loading(page, runtime, card):
+    """The list's answer was read before a camera check-in and arrives after that check-in's
+    event: the page must load the list once more rather than keep the stale one."""
+    sign_in(page)
+    page.goto("/admin/checkin")
+    page.locator("[data-activity='ACT-SORT'] button").click()
+    expect(page.locator("h1")).to_contain_text("垃圾分类积分日")
+    expect(page.locator("#checkin-count")).to_have_text("0")
+
+    held: list[str] = []
+
+    def stale_then_late(route):
+        if held:  # only the first load is held back
+            route.continue_()
+            return
+        stale = route.fetch()  # read before the check-in below
+        held.append(stale.text())
+        terminal.scan(runtime.kiosk, card("李德福")["code"])
+        time.sleep(1.0)  # the check-in's event reaches the page while this load is still open
+        route.fulfill(response=stale)
+
+    page.route("**/admin/checkin/ACT-SORT/list", stale_then_late)
+    # Opening the page connects to the terminal's events; their first ("hello") loads the list.
+    page.reload()
+    expect(page.locator("#checkin-count")).to_have_text("1")
+    expect(page.locator("#checkin-table")).to_contain_text("李德福")
+    assert held and "李德福" not in held[0]
