@@ -70,6 +70,14 @@ def add_parser(sub) -> None:
     untoken.add_argument("token", help="the token, or its id (the part between eko_ and the dot)")
     untoken.set_defaults(handler=_revoke_office_token)
 
+    zone = cmds.add_parser(
+        "timezone",
+        help="show the programme's time zone, or change it and recount the monthly figures",
+    )
+    _db(zone)
+    zone.add_argument("zone", nargs="?", help="an IANA time zone, such as Asia/Shanghai")
+    zone.set_defaults(handler=_timezone)
+
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -274,4 +282,31 @@ def _revoke_office_token(args: argparse.Namespace) -> int:
     finally:
         central.engine.dispose()
     print(f"office token {token_id} revoked")
+    return 0
+
+
+def _timezone(args: argparse.Namespace) -> int:
+    from sync.central import localtime, totals
+
+    if args.zone is not None and not localtime.valid(args.zone):
+        print(
+            f"kiosk central timezone: {args.zone!r} is not a time zone"
+            " (an IANA name such as Asia/Shanghai)",
+            file=sys.stderr,
+        )
+        return 2
+    central = _open(args)
+    try:
+        if args.zone is None:
+            with central.engine.connect() as conn:
+                print(totals.programme_zone(conn))
+            return 0
+        with central.engine.begin() as conn:
+            changed = totals.set_zone(conn, args.zone)
+    finally:
+        central.engine.dispose()
+    if changed:
+        print(f"the programme's time zone is now {args.zone}; monthly figures recounted")
+    else:
+        print(f"the programme's time zone is already {args.zone}")
     return 0

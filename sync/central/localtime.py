@@ -1,19 +1,52 @@
-"""Times for office staff: stored in UTC, shown in the programme's own time zone."""
+"""Times for office staff: stored in UTC, shown and counted in the programme's own time zone.
+
+The zone is the programme's, kept in the central database (central_settings, key "timezone"):
+office pages show times in it, and the figures' months and a statement's days are its calendar
+months and days, so an exchange at 07:00 Beijing time on the 1st counts in the month it was made
+in. A new database takes $KIOSK_CENTRAL_TIMEZONE, else Asia/Shanghai; `kiosk central timezone`
+changes it and recounts the monthly figures.
+
+On SQLite the summary triggers call programme_month(), a function of this module registered on
+every connection (`install`); PostgreSQL converts with its own time zone database.
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine, event
 
 DEFAULT_ZONE = "Asia/Shanghai"
 ENV = "KIOSK_CENTRAL_TIMEZONE"
+SETTING = "timezone"
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
+
+
+def valid(name: str) -> bool:
+    """Whether name is a time zone of the IANA database (Asia/Shanghai, UTC, Europe/Paris)."""
+    if not isinstance(name, str) or len(name) > 60 or not _NAME.fullmatch(name):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def initial_zone() -> str:
+    """The zone a new central database starts with: $KIOSK_CENTRAL_TIMEZONE if it names one."""
+    name = os.environ.get(ENV, "").strip()
+    return name if valid(name) else DEFAULT_ZONE
 
 
 def zone(name: str | None = None) -> ZoneInfo:
-    """Return the office's time zone: the name given, else $KIOSK_CENTRAL_TIMEZONE, else
-    Asia/Shanghai (an unknown name falls back to it too, rather than failing every page)."""
+    """Return the zone named, else $KIOSK_CENTRAL_TIMEZONE, else Asia/Shanghai (an unknown
+    name falls back to Asia/Shanghai too, rather than failing every page)."""
     return _zone(name or os.environ.get(ENV) or DEFAULT_ZONE)
 
 
@@ -21,7 +54,7 @@ def zone(name: str | None = None) -> ZoneInfo:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo(DEFAULT_ZONE)
 
 
@@ -32,3 +65,48 @@ def local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M", name: str | None = N
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at.astimezone(zone(name)).strftime(fmt)
+
+
+def today(name: str | None = None, now: datetime | None = None) -> date:
+    """The date it is now in the zone."""
+    at = now if now is not None else datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(zone(name)).date()
+
+
+def utc_start(day: date | datetime, name: str | None = None) -> datetime:
+    """The stored (naive UTC) time at which a day begins in the zone; a datetime's date counts."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return datetime.combine(day, time.min, zone(name)).astimezone(UTC).replace(tzinfo=None)
+
+
+def month_of(stored: Any, name: str) -> str | None:
+    """YYYY-MM of a stored time (naive UTC; SQLite hands over its text) in the zone named."""
+    if stored is None:
+        return None
+    try:
+        at = stored if isinstance(stored, datetime) else datetime.fromisoformat(str(stored))
+    except ValueError:
+        return str(stored)[:7]
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    local_at = at.astimezone(zone(name))
+    return f"{local_at.year:04d}-{local_at.month:02d}"
+
+
+def register_sqlite(dbapi_connection: Any) -> None:
+    """Give a SQLite connection programme_month(stored, zone), as the summary triggers call it."""
+    dbapi_connection.create_function("programme_month", 2, month_of, deterministic=True)
+
+
+def install(engine: Engine) -> None:
+    """Register programme_month on each new connection of a SQLite central database."""
+    if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _on_connect):
+        return
+    event.listen(engine, "connect", _on_connect)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    register_sqlite(dbapi_connection)

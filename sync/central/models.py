@@ -429,3 +429,11 @@ class StoreHouseholdMonth(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     exchanges: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CentralSetting(Base):
+    """A setting of the programme kept with its data (the time zone its figures count in)."""
+
+    __tablename__ = "central_settings"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

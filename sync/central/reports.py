@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, union
 
+from sync.central import localtime, totals
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
@@ -58,9 +59,12 @@ def donors(c: Central) -> list[dict[str, Any]]:
 FIRST_YEAR, LAST_YEAR = 1900, 9000  # statements' periods; month keys are four-digit years
 
 
-def period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """Return [start, end) from YYYY-MM-DD texts; the default is the current month."""
-    today = date.today()
+def period(
+    start: str | None, end: str | None, zone: str | None = None
+) -> tuple[datetime, datetime]:
+    """Return [start, end) from YYYY-MM-DD texts, as midnights of the programme's calendar
+    (zone); the default is its current month."""
+    today = localtime.today(zone)
     first = date.fromisoformat(start) if start else today.replace(day=1)
     until = date.fromisoformat(end) if end else first
     if not (first.year >= FIRST_YEAR and until.year <= LAST_YEAR):
@@ -95,9 +99,10 @@ def _next_month(month_start: datetime) -> datetime:
 def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -> dict[str, Any]:
     """A partner store's statement: points redeemed and goods issued in a period.
 
-    Whole months come from the monthly summaries (exchange_totals, goods_totals,
-    store_household_months); only the partial months at either end are read from the
-    exchanges and their lines.
+    start and end are midnights of the programme's calendar (see `period`). Whole months come
+    from the monthly summaries (exchange_totals, goods_totals, store_household_months), which
+    count the programme's months; only the partial months at either end are read from the
+    exchanges and their lines, between the stored (UTC) times those days begin.
     """
     months = whole_months(start, end)
     if months is None:
@@ -106,6 +111,8 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
         edges = [(a, b) for a, b in ((start, months[0]), (months[1], end)) if a < b]
     with c.uow(write=False) as uow:
         s = uow.session
+        zone = totals.programme_zone(s.connection())  # the zone the summaries count in
+        edges = [(localtime.utc_start(a, zone), localtime.utc_start(b, zone)) for a, b in edges]
         store = s.get(Store, store_id)
         if store is None:
             raise LookupError("no such store")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 from alembic import command
@@ -10,13 +12,17 @@ from sqlalchemy import Engine
 
 from kiosk.clock import Clock
 from kiosk.storage.db import make_engine
+from sync.central import localtime, totals
 from sync.central.context import Central
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def migrate(engine: Engine) -> None:
     """Bring the central schema up to the newest migration."""
+    localtime.install(engine)  # SQLite's summary triggers call programme_month
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as conn:
@@ -35,4 +41,16 @@ def open_central(url: str, clock: Clock | None = None) -> Central:
         # pushed batch then costs each of them a handful of runs instead of one per row.
         engine.dialect.use_insertmanyvalues_wo_returning = True
     migrate(engine)
+    with engine.connect() as conn:
+        zone = totals.programme_zone(conn)
+    asked = os.environ.get(localtime.ENV, "").strip()
+    if asked and asked != zone:
+        log.warning(
+            "%s=%s, but the programme's figures count in %s: run `kiosk central timezone %s`"
+            " to change it",
+            localtime.ENV,
+            asked,
+            zone,
+            asked,
+        )
     return Central(engine) if clock is None else Central(engine, clock)

@@ -11,12 +11,15 @@ replaces the summaries by the recount.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sync.central import localtime
+
 # Each summary: its table, key columns, value columns, and the recount from the raw rows.
-# {month} stands for the dialect's YYYY-MM of a timestamp.
+# {month} stands for the YYYY-MM of a timestamp in the programme's time zone.
 SUMMARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "ledger_totals": (
         ("kiosk_id", "store_id", "month", "kind"),
@@ -100,18 +103,30 @@ MONTH_COLUMN = {
 }
 
 
-def month_sql(dialect: str, column: str) -> str:
-    """Return the SQL for the YYYY-MM of a timestamp column on this dialect."""
+def month_sql(dialect: str, column: str, zone: str) -> str:
+    """Return the SQL for the YYYY-MM, in the programme's zone, of a stored (UTC) time column."""
+    if not localtime.valid(zone):  # it goes into the SQL as a literal
+        raise ValueError(f"not a time zone: {zone!r}")
     if dialect == "postgresql":
-        return f"to_char({column}, 'YYYY-MM')"
-    return f"strftime('%Y-%m', {column})"
+        return f"to_char({column} AT TIME ZONE 'UTC' AT TIME ZONE '{zone}', 'YYYY-MM')"
+    return f"programme_month({column}, '{zone}')"
 
 
-def recount_sql(conn: Connection, table: str) -> str:
+def programme_zone(conn: Connection) -> str:
+    """The programme's time zone as the database holds it (migration c0007_local_months)."""
+    name = conn.execute(
+        text("SELECT value FROM central_settings WHERE key = :key"), {"key": localtime.SETTING}
+    ).scalar()
+    return name if name and localtime.valid(name) else localtime.DEFAULT_ZONE
+
+
+def recount_sql(conn: Connection, table: str, zone: str | None = None) -> str:
     """Return the query that recounts a summary table from the raw rows."""
     _, _, sql = SUMMARIES[table]
     column = MONTH_COLUMN.get(table)
-    return sql.format(month=month_sql(conn.dialect.name, column)) if column else sql
+    if column is None:
+        return sql
+    return sql.format(month=month_sql(conn.dialect.name, column, zone or programme_zone(conn)))
 
 
 def differences(conn: Connection) -> dict[str, list[dict[str, Any]]]:
@@ -140,10 +155,26 @@ def differences(conn: Connection) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def rebuild(conn: Connection) -> None:
-    """Replace every summary by a recount of the raw rows (the caller commits)."""
-    for table, (keys, values, _) in SUMMARIES.items():
+def rebuild(conn: Connection, tables: Iterable[str] | None = None) -> None:
+    """Replace every summary (or those named) by a recount of the raw rows (the caller commits)."""
+    zone = programme_zone(conn)
+    for table in SUMMARIES if tables is None else tables:
+        keys, values, _ = SUMMARIES[table]
         conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(
-            text(f"INSERT INTO {table} ({', '.join(keys + values)}) {recount_sql(conn, table)}")
-        )
+        recount = recount_sql(conn, table, zone)
+        conn.execute(text(f"INSERT INTO {table} ({', '.join(keys + values)}) {recount}"))
+
+
+def set_zone(conn: Connection, name: str) -> bool:
+    """Make name the programme's time zone and recount the monthly figures in it (the caller
+    commits, so pages never see months of two zones); False if it already was."""
+    if not localtime.valid(name):
+        raise ValueError(f"not a time zone: {name!r}")
+    if programme_zone(conn) == name:
+        return False
+    conn.execute(
+        text("UPDATE central_settings SET value = :value WHERE key = :key"),
+        {"key": localtime.SETTING, "value": name},
+    )
+    rebuild(conn, MONTH_COLUMN)
+    return True

@@ -7,7 +7,7 @@ import io
 import math
 import secrets
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 
@@ -26,11 +26,10 @@ from flask import (
 )
 from sqlalchemy import func, or_, select
 
-from sync.central import charts, reports, stats
+from sync.central import charts, localtime, reports, stats, totals
 from sync.central.export import table_response
 from sync.central.imports import parse_roster
 from sync.central.limits import retry_after
-from sync.central.localtime import local
 from sync.central.models import (
     Activity,
     Alert,
@@ -376,7 +375,7 @@ def cards_issue():
     if not issued:
         flash(_("Every resident already has a card."), "ok")
         return redirect(url_for("office.households"))
-    return _card_pdf(issued, f"cards-{date.today().isoformat()}.pdf")
+    return _card_pdf(issued, f"cards-{localtime.today(_zone()).isoformat()}.pdf")
 
 
 @bp.post("/residents/<resident_id>/reissue")
@@ -443,7 +442,7 @@ def activities():
     return render_template(
         "office/activities.html",
         activities=rows,
-        today=date.today(),
+        today=localtime.today(_zone()),
         page=page,
         pages=max((total + PAGE - 1) // PAGE, 1),
     )
@@ -668,7 +667,9 @@ def report_statement(fmt: str = "html"):
         ]
     store_id = request.args.get("store", type=int) or (stores[0]["id"] if stores else None)
     try:
-        start, end = reports.period(request.args.get("from"), request.args.get("to"))
+        start, end = reports.period(
+            request.args.get("from"), request.args.get("to"), _zone()
+        )
         statement = reports.store_statement(central(), store_id, start, end) if store_id else None
     except ValueError:  # not a date, out of range, or ending before it starts
         flash(_(PERIOD_HELP, first=reports.FIRST_YEAR, last=reports.LAST_YEAR), "error")
@@ -731,7 +732,19 @@ def report_monthly(fmt: str = "html"):
     return render_template("office/monthly.html", rows=rows, stores=stores, store_id=store_id)
 
 
-bp.add_app_template_filter(local, "local")
+@bp.app_template_filter("local")
+def _local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as the office reads it: in the programme's time zone."""
+    return localtime.local(at, fmt, _zone())
+
+
+def _zone() -> str:
+    """The programme's time zone, read once per request (`kiosk central timezone` may change
+    it while the server runs)."""
+    if "zone" not in g:
+        with central().engine.connect() as conn:
+            g.zone = totals.programme_zone(conn)
+    return g.zone
 
 
 # -- refusals as pages --------------------------------------------------------------------------

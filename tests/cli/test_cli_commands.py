@@ -8,6 +8,7 @@ from pathlib import Path
 from cli_helpers import run_kiosk
 
 from kiosk import __version__
+from sync.central import localtime
 
 
 def stock_of(data, code: str) -> int:
@@ -146,3 +147,36 @@ def test_scan_image_reads_a_card_from_a_photo_file(tmp_path):
     found = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
     assert found["卡片.png"]["codes"] == ["EKC:ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
     assert found["junk.png"]["error"] == "unreadable image"
+
+
+def test_central_timezone_is_seeded_shown_and_changed_with_its_figures(tmp_path):
+    """A new central database takes $KIOSK_CENTRAL_TIMEZONE; `kiosk central timezone` shows it,
+    changes it (recounting the months) and refuses a name that is no time zone."""
+    url = f"sqlite:///{tmp_path / 'central.db'}"
+    env = {"KIOSK_CENTRAL_TIMEZONE": "Asia/Urumqi"}
+    shown = run_kiosk("central", "timezone", "--database-url", url, env=env)
+    assert (shown.returncode, shown.stdout.strip()) == (0, "Asia/Urumqi"), shown.stderr
+    # An exchange at 23:30 UTC on 31 March: 05:30 on 1 April in Urumqi, still March in UTC.
+    with sqlite3.connect(tmp_path / "central.db") as con:
+        localtime.register_sqlite(con)  # the summary triggers call it, as central's engine does
+        con.execute(
+            "INSERT INTO exchanges (id, number, kiosk_id, store_id, household_id, resident_id,"
+            " total, status, created_at) VALUES ('e1', 'N1', 'K1', 1, 'H1', 'R1', 60,"
+            " 'completed', '2025-03-31 23:30:00.000000')"
+        )
+
+    def months() -> list[tuple[str, int]]:
+        with sqlite3.connect(tmp_path / "central.db") as con:
+            return con.execute("SELECT month, completed FROM exchange_totals").fetchall()
+
+    assert months() == [("2025-04", 1)]
+    changed = run_kiosk("central", "timezone", "UTC", "--database-url", url)
+    assert changed.returncode == 0, changed.stderr
+    assert "UTC" in changed.stdout
+    assert months() == [("2025-03", 1)]
+    refused = run_kiosk("central", "timezone", "Mars/Olympus", "--database-url", url)
+    assert refused.returncode == 2
+    assert "Mars/Olympus" in refused.stderr and "Asia/Shanghai" in refused.stderr
+    again = run_kiosk("central", "timezone", "--database-url", url, env=env)
+    assert again.stdout.strip() == "UTC"  # kept with the data; the environment seeds only
+    assert "run `kiosk central timezone Asia/Urumqi`" in again.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -18,6 +19,16 @@ from sync.central import registry, reports, stats, totals
 from sync.central.server import MIGRATIONS
 
 H1, H2, H3 = household_id(1), household_id(2), household_id(3)
+ZONE = ZoneInfo("Asia/Shanghai")  # the programme's zone: months and days are counted in it
+
+
+def local(stored: datetime) -> datetime:
+    """A stored (naive UTC) time as the programme's wall clock reads it."""
+    return stored.replace(tzinfo=UTC).astimezone(ZONE).replace(tzinfo=None)
+
+
+def month_of(stored: datetime) -> str:
+    return local(stored).strftime("%Y-%m")
 
 
 def raw_figures(c) -> dict:
@@ -38,7 +49,7 @@ def raw_figures(c) -> dict:
                 goods[line.exchange_id] += line.qty
         month = defaultdict(Counter)
         for e in ledger:
-            m = month[e.created_at.strftime("%Y-%m")]
+            m = month[month_of(e.created_at)]
             if e.kind in ("earn", "adjust") and e.points > 0:
                 m["points_issued"] += e.points
             if e.kind == "spend":
@@ -46,10 +57,10 @@ def raw_figures(c) -> dict:
             if e.kind == "void":
                 m["points_redeemed"] -= e.points
         for x in live.values():
-            month[x.created_at.strftime("%Y-%m")]["exchanges"] += 1
-            month[x.created_at.strftime("%Y-%m")]["goods_issued"] += goods[x.id]
+            month[month_of(x.created_at)]["exchanges"] += 1
+            month[month_of(x.created_at)]["goods_issued"] += goods[x.id]
         for ci in checkins:
-            month[ci.created_at.strftime("%Y-%m")]["participations"] += 1
+            month[month_of(ci.created_at)]["participations"] += 1
         per_store = {
             name: {
                 "exchanges": sum(1 for x in live.values() if x.store_id == sid),
@@ -85,13 +96,14 @@ FIELDS = ("points_issued", "points_redeemed", "exchanges", "goods_issued", "part
 
 
 def raw_statement(c, store_id: int, start: datetime, end: datetime) -> dict:
-    """Return a store's statement for [start, end) summed from the exchanges and lines alone."""
+    """Return a store's statement for [start, end) (the programme's wall clock) summed from the
+    exchanges and lines alone."""
     with c.uow(write=False) as uow:
         s = uow.session
         chosen = [
             x
             for x in s.scalars(select(cm.Exchange).where(cm.Exchange.store_id == store_id))
-            if start <= x.created_at < end
+            if start <= local(x.created_at) < end
         ]
         live = {x.id: x for x in chosen if x.status == "completed"}
         goods: dict[str, list[int]] = {}
@@ -260,13 +272,13 @@ def test_a_statement_counts_whole_months_from_the_summaries_and_the_ends_from_th
     c = programme.central
     wire = WireKiosk("K3")  # at the east store
     entries = [wire.restock(1, "OIL", 50)]
-    sales = (
-        ("2025-01-15T09:00:00.000000Z", H1, [("OIL", 1, 60)]),
-        ("2025-01-31T23:59:59.000000Z", H2, [("OIL", 2, 60), ("SOAP", 1, 8)]),
-        ("2025-02-01T00:00:00.000000Z", H1, [("SOAP", 3, 8)]),
-        ("2025-02-14T10:30:00.000000Z", H3, [("OIL", 1, 60)]),
-        ("2025-03-01T00:00:00.000000Z", H2, [("TISSUE", 4, 5)]),
-        ("2025-04-30T23:00:00.000000Z", H1, [("OIL", 1, 60), ("TISSUE", 1, 5)]),
+    sales = (  # UTC; Beijing time is 8 hours ahead, so these sit on its months' edges
+        ("2025-01-15T01:00:00.000000Z", H1, [("OIL", 1, 60)]),  # 1-15 09:00
+        ("2025-01-31T15:59:59.000000Z", H2, [("OIL", 2, 60), ("SOAP", 1, 8)]),  # 1-31 23:59:59
+        ("2025-01-31T16:00:00.000000Z", H1, [("SOAP", 3, 8)]),  # 2-01 00:00
+        ("2025-02-14T02:30:00.000000Z", H3, [("OIL", 1, 60)]),  # 2-14 10:30
+        ("2025-02-28T16:00:00.000000Z", H2, [("TISSUE", 4, 5)]),  # 3-01 00:00
+        ("2025-04-30T15:00:00.000000Z", H1, [("OIL", 1, 60), ("TISSUE", 1, 5)]),  # 4-30 23:00
     )
     for at, household, lines in sales:
         wire.at = at
@@ -302,3 +314,65 @@ def test_a_statement_counts_whole_months_from_the_summaries_and_the_ends_from_th
     # Households served are counted once across a summarised month and a partial end.
     spread = assert_statement_equals_the_rows(c, east, day("2025-01-01"), day("2025-02-15"))
     assert spread["households_served"] == 3 and spread["exchanges"] == 4
+
+
+def test_months_and_days_are_the_programme_s_not_utc_s(programme, tmp_path):
+    """An exchange at 01:30 Beijing time on 1 April was made at 17:30 UTC on 31 March: the
+    office's figures count it in April, its statement for April holds it, March's does not."""
+    c = programme.central
+    with c.engine.connect() as conn:
+        assert totals.programme_zone(conn) == "Asia/Shanghai"
+    wire = WireKiosk("K3")  # at the east store
+    entries = [wire.restock(1, "OIL", 50)]
+    for at, household in (
+        ("2025-03-31T17:30:00.000000Z", H1),  # 2025-04-01 01:30 in Beijing
+        ("2025-03-31T15:30:00.000000Z", H2),  # 2025-03-31 23:30 in Beijing
+    ):
+        wire.at = at
+        entries.append(wire.exchange(household, f"{household}-1", [("OIL", 1, 60)]))
+    answer = push(programme.server.base, programme.token("K3"), wire.body(*entries))
+    assert {r["status"] for r in answer.json()["results"]} == {"applied"}, answer.text
+    with c.uow(write=False) as uow:
+        east = uow.session.scalar(select(cm.Kiosk.store_id).where(cm.Kiosk.id == "K3"))
+
+    def exchanges_per_month() -> dict[str, int]:
+        return {m["month"]: m["exchanges"] for m in reports.monthly(c, east)}
+
+    assert exchanges_per_month() == {"2025-03": 1, "2025-04": 1}
+    for start, end, households in (
+        (*reports.period("2025-04-01", "2025-04-30"), 1),  # a whole month, from the summaries
+        (*reports.period("2025-04-01", "2025-04-01"), 1),  # one day, from the rows
+        (*reports.period("2025-03-31", "2025-03-31"), 1),
+        (*reports.period("2025-03-01", "2025-03-31"), 1),
+    ):
+        got = assert_statement_equals_the_rows(c, east, start, end)
+        assert got["exchanges"] == households, (start, end)
+    april = reports.store_statement(c, east, *reports.period("2025-04-01", "2025-04-30"))
+    assert april["points_redeemed"] == 60
+    assert_figures_equal_the_rows(c)
+
+    # The office moves the programme to UTC: the monthly figures are recounted in it.
+    with c.engine.begin() as conn:
+        assert totals.set_zone(conn, "UTC") is True
+        assert totals.set_zone(conn, "UTC") is False  # already
+    assert exchanges_per_month() == {"2025-03": 2}
+    for first, last in (("2025-03-01", "2025-03-31"), ("2025-03-31", "2025-03-31")):
+        statement = reports.store_statement(c, east, *reports.period(first, last))
+        assert statement["exchanges"] == 2, (first, last)
+    # New rows count in the zone as it now is, on this connection and any other.
+    wire.at = "2025-04-30T20:00:00.000000Z"
+    later = push(programme.server.base, programme.token("K3"), wire.body(
+        wire.exchange(H3, f"{H3}-1", [("OIL", 1, 60)])
+    ))
+    assert later.status_code == 200, later.text
+    assert exchanges_per_month() == {"2025-03": 2, "2025-04": 1}
+    with c.engine.connect() as conn:
+        assert totals.differences(conn) == {}
+    with c.engine.begin() as conn:
+        try:
+            totals.set_zone(conn, "Mars/Olympus")
+        except ValueError as exc:
+            assert "Mars/Olympus" in str(exc)
+        else:
+            raise AssertionError("an unknown zone was taken")
+        assert totals.programme_zone(conn) == "UTC"
