@@ -298,8 +298,8 @@ def _timezone(args: argparse.Namespace) -> int:
     central = _open(args)
     try:
         if args.zone is None:
-            with central.engine.connect() as conn:
-                print(totals.programme_zone(conn))
+            with central.uow(write=False) as uow:
+                print(totals.programme_zone(uow.session.connection()))
             return 0
         with central.engine.begin() as conn:
             changed = totals.set_zone(conn, args.zone)

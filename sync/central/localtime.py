@@ -28,8 +28,12 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 
 
 def valid(name: str) -> bool:
-    """Whether name is a time zone of the IANA database (Asia/Shanghai, UTC, Europe/Paris)."""
+    """Whether name is a region's time zone of the IANA database (Asia/Shanghai,
+    Europe/Paris), or UTC. Names without a region (CET, EST5EDT) are refused: PostgreSQL reads
+    them as fixed offsets, so its months would disagree with Python's in summer."""
     if not isinstance(name, str) or len(name) > 60 or not _NAME.fullmatch(name):
+        return False
+    if name != "UTC" and "/" not in name:
         return False
     try:
         ZoneInfo(name)
@@ -82,8 +86,12 @@ def utc_start(day: date | datetime, name: str | None = None) -> datetime:
     return datetime.combine(day, time.min, zone(name)).astimezone(UTC).replace(tzinfo=None)
 
 
+FIRST_MONTH, LAST_MONTH = "0001-01", "9999-12"  # a time past either end counts in these
+
+
 def month_of(stored: Any, name: str) -> str | None:
-    """YYYY-MM of a stored time (naive UTC; SQLite hands over its text) in the zone named."""
+    """YYYY-MM of a stored time (naive UTC; SQLite hands over its text) in the zone named; a
+    time the zone would move past the calendar's ends counts in its first or last month."""
     if stored is None:
         return None
     try:
@@ -92,8 +100,23 @@ def month_of(stored: Any, name: str) -> str | None:
         return str(stored)[:7]
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    local_at = at.astimezone(zone(name))
+    try:
+        local_at = at.astimezone(zone(name))
+    except OverflowError:
+        return LAST_MONTH if at.year > 1 else FIRST_MONTH
     return f"{local_at.year:04d}-{local_at.month:02d}"
+
+
+def pg_month(column: str, zone_sql: str) -> str:
+    """PostgreSQL's YYYY-MM of a stored (naive UTC) time column in a zone (an SQL expression),
+    kept within the years 1-9999 as month_of keeps it (to_char would write 10000-01, or a year
+    before Christ, into a seven-character column)."""
+    local_at = f"{column} AT TIME ZONE 'UTC' AT TIME ZONE {zone_sql}"
+    clamped = (
+        f"greatest(least({local_at}, timestamp '9999-12-31 23:59:59'),"
+        f" timestamp '0001-01-01 00:00:00')"
+    )
+    return f"to_char({clamped}, 'YYYY-MM')"
 
 
 def register_sqlite(dbapi_connection: Any) -> None:

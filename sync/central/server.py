@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 from kiosk.clock import Clock
-from kiosk.storage.db import make_engine
+from kiosk.storage.db import make_engine, readonly
 from sync.central import localtime, totals
 from sync.central.context import Central
 
@@ -41,7 +41,7 @@ def open_central(url: str, clock: Clock | None = None) -> Central:
         # pushed batch then costs each of them a handful of runs instead of one per row.
         engine.dialect.use_insertmanyvalues_wo_returning = True
     migrate(engine)
-    with engine.connect() as conn:
+    with readonly(engine).connect() as conn:
         zone = totals.programme_zone(conn)
     asked = os.environ.get(localtime.ENV, "").strip()
     if asked and asked != zone:

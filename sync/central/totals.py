@@ -1,10 +1,11 @@
 """The figures' summary tables: rebuilt from the rows they summarise, and compared with them.
 
-Triggers (migrations c0004_dashboard and c0005_statements) keep the summary tables
-(ledger_totals, exchange_totals, goods_totals, checkin_totals, store_households,
+Triggers (migrations c0004_dashboard, c0005_statements and c0007_local_months) keep the summary
+tables (ledger_totals, exchange_totals, goods_totals, checkin_totals, store_households,
 store_household_months, donor_households, donor_totals, donor_goods) up to date in the same
 transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
-summarise, whoever writes them. Here the same figures are computed straight from those rows:
+summarise, whoever writes them (on SQLite, through a connection with programme_month registered:
+sync.central.localtime). Months are the programme's, in the zone central_settings holds. Here the same figures are computed straight from those rows:
 `differences` lists every summary row that disagrees (tests and `rebuild` use it), `rebuild`
 replaces the summaries by the recount.
 """
@@ -108,7 +109,7 @@ def month_sql(dialect: str, column: str, zone: str) -> str:
     if not localtime.valid(zone):  # it goes into the SQL as a literal
         raise ValueError(f"not a time zone: {zone!r}")
     if dialect == "postgresql":
-        return f"to_char({column} AT TIME ZONE 'UTC' AT TIME ZONE '{zone}', 'YYYY-MM')"
+        return localtime.pg_month(column, f"'{zone}'")
     return f"programme_month({column}, '{zone}')"
 
 
@@ -165,11 +166,28 @@ def rebuild(conn: Connection, tables: Iterable[str] | None = None) -> None:
         conn.execute(text(f"INSERT INTO {table} ({', '.join(keys + values)}) {recount}"))
 
 
+def _server_knows(conn: Connection, name: str) -> bool:
+    """Whether the database converts to the zone as Python does (PostgreSQL has its own copy
+    of the time zone database)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    found = conn.execute(
+        text("SELECT count(*) FROM pg_timezone_names WHERE name = :name"), {"name": name}
+    )
+    return bool(found.scalar())
+
+
 def set_zone(conn: Connection, name: str) -> bool:
     """Make name the programme's time zone and recount the monthly figures in it (the caller
     commits, so pages never see months of two zones); False if it already was."""
-    if not localtime.valid(name):
+    if not localtime.valid(name) or not _server_knows(conn, name):
         raise ValueError(f"not a time zone: {name!r}")
+    if conn.dialect.name == "postgresql":
+        # Pushes under way finish first (and are recounted); new ones wait for the commit, so
+        # no trigger writes a month of the old zone after the recount.
+        conn.execute(
+            text("LOCK TABLE ledger_entries, exchanges, exchange_lines, checkins IN SHARE MODE")
+        )
     if programme_zone(conn) == name:
         return False
     conn.execute(

@@ -742,8 +742,8 @@ def _zone() -> str:
     """The programme's time zone, read once per request (`kiosk central timezone` may change
     it while the server runs)."""
     if "zone" not in g:
-        with central().engine.connect() as conn:
-            g.zone = totals.programme_zone(conn)
+        with central().uow(write=False) as uow:  # a read: never waits for a push on SQLite
+            g.zone = totals.programme_zone(uow.session.connection())
     return g.zone
 
 

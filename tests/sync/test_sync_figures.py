@@ -376,3 +376,35 @@ def test_months_and_days_are_the_programme_s_not_utc_s(programme, tmp_path):
         else:
             raise AssertionError("an unknown zone was taken")
         assert totals.programme_zone(conn) == "UTC"
+
+
+def test_a_time_the_zone_moves_past_the_calendar_counts_in_its_last_month(programme):
+    """A kiosk clock at 20:00 UTC on 31 December 9999 is 04:00 on 1 January 10000 in Beijing:
+    the push is applied and the exchange counts in 9999-12 (not a 500, not a month the
+    seven-character key cannot hold)."""
+    c = programme.central
+    wire = WireKiosk("K3")
+    entries = [wire.restock(1, "OIL", 5)]
+    wire.at = "9999-12-31T20:00:00.000000Z"
+    entries.append(wire.exchange(H1, f"{H1}-1", [("OIL", 1, 60)]))
+    answer = push(programme.server.base, programme.token("K3"), wire.body(*entries))
+    assert answer.status_code == 200, answer.text
+    assert {r["status"] for r in answer.json()["results"]} == {"applied"}
+    assert {m["month"]: m["exchanges"] for m in reports.monthly(c)}["9999-12"] == 1
+    with c.engine.connect() as conn:
+        assert totals.differences(conn) == {}
+
+
+def test_zones_postgresql_would_read_as_fixed_offsets_are_refused(programme):
+    """CET is an IANA zone with summer time that PostgreSQL reads as UTC+1 all year: months on
+    the server and days in Python would part by an hour in summer."""
+    c = programme.central
+    with c.engine.begin() as conn:
+        for name in ("CET", "EST5EDT", "Asia/Nowhere", "Asia/Shanghai'; DROP TABLE stores; --"):
+            try:
+                totals.set_zone(conn, name)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError(f"{name} was taken")
+        assert totals.programme_zone(conn) == "Asia/Shanghai"

@@ -59,17 +59,25 @@ SQLITE_UTC_MONTH = re.compile(r"strftime\('%Y-%m', ([\w.]+)\)")
 ZONE_SETTING = "(SELECT value FROM central_settings WHERE key = 'timezone')"
 
 
-def _zone() -> str:
+def _zone(bind) -> str:
+    """$KIOSK_CENTRAL_TIMEZONE if it names a region's zone (or UTC) that Python and, on
+    PostgreSQL, the server both know; else Asia/Shanghai."""
     from os import environ
     from zoneinfo import ZoneInfo
 
     name = environ.get("KIOSK_CENTRAL_TIMEZONE", "").strip()
-    if not ZONE_NAME.fullmatch(name):
+    if not ZONE_NAME.fullmatch(name) or (name != "UTC" and "/" not in name):
         return DEFAULT_ZONE
     try:
         ZoneInfo(name)
     except Exception:
         return DEFAULT_ZONE
+    if bind.dialect.name == "postgresql":
+        known = bind.execute(
+            sa.text("SELECT count(*) FROM pg_timezone_names WHERE name = :name"), {"name": name}
+        ).scalar()
+        if not known:
+            return DEFAULT_ZONE
     return name
 
 
@@ -81,8 +89,16 @@ SQLITE_BEFORE = {
 }
 
 
+def _pg_month(column: str, zone: str) -> str:
+    """The column's month in the zone (an SQL expression), kept within the years 1-9999."""
+    return (
+        f"to_char(greatest(least({column} AT TIME ZONE 'UTC' AT TIME ZONE {zone},"
+        f" timestamp '9999-12-31 23:59:59'), timestamp '0001-01-01 00:00:00'), 'YYYY-MM')"
+    )
+
+
 def _pg_local(body: str) -> str:
-    return PG_UTC_MONTH.sub(r"to_char(\1 AT TIME ZONE 'UTC' AT TIME ZONE $1, 'YYYY-MM')", body)
+    return PG_UTC_MONTH.sub(lambda m: _pg_month(m.group(1), "$1"), body)
 
 
 def _pg_function(name: str, body: str) -> str:
@@ -102,9 +118,10 @@ def _recount(dialect: str, zone: str | None) -> None:
     for table in MONTHLY:
         op.execute(f"DELETE FROM {table}")
     for sql in RECOUNT:
-        if dialect == "postgresql":
-            at = " AT TIME ZONE 'UTC' AT TIME ZONE '{}'".format(zone) if zone else ""
-            m, me = (f"to_char({c}{at}, 'YYYY-MM')" for c in ("created_at", "e.created_at"))
+        if dialect == "postgresql" and zone:
+            m, me = (_pg_month(c, f"'{zone}'") for c in ("created_at", "e.created_at"))
+        elif dialect == "postgresql":
+            m, me = (f"to_char({c}, 'YYYY-MM')" for c in ("created_at", "e.created_at"))
         elif zone:
             m, me = (f"programme_month({c}, '{zone}')" for c in ("created_at", "e.created_at"))
         else:
@@ -113,7 +130,7 @@ def _recount(dialect: str, zone: str | None) -> None:
 
 
 def upgrade() -> None:
-    zone = _zone()
+    zone = _zone(op.get_bind())
     settings = op.create_table(
         "central_settings",
         sa.Column("key", sa.String(length=40), nullable=False),
