@@ -5,9 +5,9 @@ tables (ledger_totals, exchange_totals, goods_totals, checkin_totals, store_hous
 store_household_months, donor_households, donor_totals, donor_goods) up to date in the same
 transaction as the ledger entries, exchanges, lines, check-ins, batches and stock moves they
 summarise, whoever writes them (on SQLite, through a connection with programme_month registered:
-sync.central.localtime). Months are the programme's, in the zone central_settings holds. Here the same figures are computed straight from those rows:
-`differences` lists every summary row that disagrees (tests and `rebuild` use it), `rebuild`
-replaces the summaries by the recount.
+sync.central.localtime). Months are the programme's, in the zone central_settings holds. Here
+the same figures are computed straight from those rows: `differences` lists every summary row
+that disagrees (tests and `rebuild` use it), `rebuild` replaces the summaries by the recount.
 """
 
 from __future__ import annotations

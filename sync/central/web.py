@@ -667,9 +667,7 @@ def report_statement(fmt: str = "html"):
         ]
     store_id = request.args.get("store", type=int) or (stores[0]["id"] if stores else None)
     try:
-        start, end = reports.period(
-            request.args.get("from"), request.args.get("to"), _zone()
-        )
+        start, end = reports.period(request.args.get("from"), request.args.get("to"), _zone())
         statement = reports.store_statement(central(), store_id, start, end) if store_id else None
     except ValueError:  # not a date, out of range, or ending before it starts
         flash(_(PERIOD_HELP, first=reports.FIRST_YEAR, last=reports.LAST_YEAR), "error")

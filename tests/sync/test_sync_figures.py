@@ -361,9 +361,11 @@ def test_months_and_days_are_the_programme_s_not_utc_s(programme, tmp_path):
         assert statement["exchanges"] == 2, (first, last)
     # New rows count in the zone as it now is, on this connection and any other.
     wire.at = "2025-04-30T20:00:00.000000Z"
-    later = push(programme.server.base, programme.token("K3"), wire.body(
-        wire.exchange(H3, f"{H3}-1", [("OIL", 1, 60)])
-    ))
+    later = push(
+        programme.server.base,
+        programme.token("K3"),
+        wire.body(wire.exchange(H3, f"{H3}-1", [("OIL", 1, 60)])),
+    )
     assert later.status_code == 200, later.text
     assert exchanges_per_month() == {"2025-03": 2, "2025-04": 1}
     with c.engine.connect() as conn:
