@@ -115,8 +115,11 @@ def _sqlite_local(ddl: str) -> str:
 
 def _recount(dialect: str, zone: str | None) -> None:
     """Recount the month tables: in the zone, or (zone None) in UTC as before."""
-    for table in MONTHLY:
-        op.execute(f"DELETE FROM {table}")
+    if dialect == "postgresql":  # a fresh table: no dead copy of every row left behind
+        op.execute(f"TRUNCATE {', '.join(MONTHLY)}")
+    else:
+        for table in MONTHLY:
+            op.execute(f"DELETE FROM {table}")
     for sql in RECOUNT:
         if dialect == "postgresql" and zone:
             m, me = (_pg_month(c, f"'{zone}'") for c in ("created_at", "e.created_at"))
@@ -169,4 +172,6 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER IF EXISTS {name}")
                 op.execute(ddl)
     _recount(dialect, None)
+    if dialect == "postgresql":
+        op.execute(f"ANALYZE {', '.join(MONTHLY)}")
     op.drop_table("central_settings")
