@@ -120,6 +120,7 @@ class Harness:
         """Start the kiosk on a fresh port (another program may have taken the last one)."""
         self.port = free_port()
         proc = _kiosk(["run", "--config", str(self.config), "--port", str(self.port)], self.env)
+        self.live = [*getattr(self, "live", []), proc]
         try:
             _wait(f"http://127.0.0.1:{self.port}/api/session", proc)
         except RuntimeError as exc:
@@ -170,8 +171,8 @@ class Harness:
 
     def one_kill(self) -> None:
         proc = self.start()
-        stop = threading.Event()
-        client = threading.Thread(target=self.stream, args=(stop,))
+        stop = self.streaming = threading.Event()
+        client = threading.Thread(target=self.stream, args=(stop,), daemon=True)
         client.start()
         restock = None
         if self.rng.random() < 0.3:
@@ -251,6 +252,14 @@ class Harness:
         }
 
     def tear_down(self) -> None:
+        # Interrupted mid-kill (a test's time limit), the stream and that life's kiosk are
+        # still running: stop them too, or the kiosk outlives the run.
+        if getattr(self, "streaming", None) is not None:
+            self.streaming.set()
+        for proc in getattr(self, "live", []):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         for runtime in getattr(self, "_views", []):
             runtime.close()
         self.central.terminate()

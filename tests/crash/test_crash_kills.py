@@ -8,6 +8,7 @@ from benchmarks.crash import run
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # about 250 s on a 2-core machine: each kill may wait for a checkout
 def test_twenty_sigkills_lose_no_acknowledged_checkout_and_deliver_everything_once(tmp_path):
     report = run(kills=20, seed=7, root=tmp_path)
     assert report["problems"] == []
