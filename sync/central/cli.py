@@ -301,8 +301,15 @@ def _timezone(args: argparse.Namespace) -> int:
             with central.uow(write=False) as uow:
                 print(totals.programme_zone(uow.session.connection()))
             return 0
-        with central.engine.begin() as conn:
-            changed = totals.set_zone(conn, args.zone)
+        try:
+            with central.engine.begin() as conn:
+                changed = totals.set_zone(conn, args.zone)
+        except ValueError:  # Python knows the zone, but the database server does not
+            print(
+                f"kiosk central timezone: {args.zone!r} is not a time zone this database knows",
+                file=sys.stderr,
+            )
+            return 2
     finally:
         central.engine.dispose()
     if changed:
