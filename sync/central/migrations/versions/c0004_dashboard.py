@@ -94,6 +94,20 @@ PG_EXCHANGE_DELTA = """
     ON CONFLICT (store_id, household_id) DO UPDATE SET exchanges = t.exchanges + excluded.exchanges
 """
 
+# The exchanges a statement-level trigger moves, each with its goods and +1 (new) or -1 (old).
+PG_INSERTED_ROWS = (
+    "SELECT kiosk_id, store_id, created_at, household_id, status, total, 0 AS goods,"
+    " 1 AS sign FROM new_rows"
+)
+PG_UPDATED_ROWS = (
+    "SELECT d.*, (SELECT coalesce(sum(qty), 0) FROM exchange_lines l"
+    " WHERE l.exchange_id = d.id) AS goods FROM ("
+    "SELECT id, kiosk_id, store_id, created_at, household_id, status, total, 1 AS sign"
+    " FROM new_rows UNION ALL"
+    " SELECT id, kiosk_id, store_id, created_at, household_id, status, total, -1"
+    " FROM old_rows) d"
+)
+
 PG_FUNCTIONS = {
     "ek_ledger_totals": """
     INSERT INTO ledger_totals AS t (kiosk_id, store_id, month, kind, credit, debit, entries)
@@ -104,18 +118,8 @@ PG_FUNCTIONS = {
       credit = t.credit + excluded.credit, debit = t.debit + excluded.debit,
       entries = t.entries + excluded.entries""",
     # New exchanges have no lines yet: the lines' own trigger adds their goods.
-    "ek_exchange_inserted": PG_EXCHANGE_DELTA.format(
-        rows="SELECT kiosk_id, store_id, created_at, household_id, status, total, 0 AS goods,"
-        " 1 AS sign FROM new_rows"
-    ),
-    "ek_exchange_updated": PG_EXCHANGE_DELTA.format(
-        rows="SELECT d.*, (SELECT coalesce(sum(qty), 0) FROM exchange_lines l"
-        " WHERE l.exchange_id = d.id) AS goods FROM ("
-        "SELECT id, kiosk_id, store_id, created_at, household_id, status, total, 1 AS sign"
-        " FROM new_rows UNION ALL"
-        " SELECT id, kiosk_id, store_id, created_at, household_id, status, total, -1"
-        " FROM old_rows) d"
-    ),
+    "ek_exchange_inserted": PG_EXCHANGE_DELTA.format(rows=PG_INSERTED_ROWS),
+    "ek_exchange_updated": PG_EXCHANGE_DELTA.format(rows=PG_UPDATED_ROWS),
     "ek_line_totals": """
     INSERT INTO exchange_totals AS t (kiosk_id, store_id, month, completed, points, goods, voided)
     SELECT e.kiosk_id, e.store_id, to_char(e.created_at, 'YYYY-MM'), 0, 0, sum(l.qty), 0

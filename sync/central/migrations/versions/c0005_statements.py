@@ -97,21 +97,11 @@ C0004 = _c0004()
 PG_CHANGED = {
     # New exchanges have no lines yet: the lines' own trigger adds their goods.
     "ek_exchange_inserted": _exchange_delta(
-        C0004.PG_EXCHANGE_DELTA.format(
-            rows="SELECT kiosk_id, store_id, created_at, household_id, status, total, 0 AS goods,"
-            " 1 AS sign FROM new_rows"
-        ),
+        C0004.PG_EXCHANGE_DELTA.format(rows=C0004.PG_INSERTED_ROWS),
         goods="",
     ),
     "ek_exchange_updated": _exchange_delta(
-        C0004.PG_EXCHANGE_DELTA.format(
-            rows="SELECT d.*, (SELECT coalesce(sum(qty), 0) FROM exchange_lines l"
-            " WHERE l.exchange_id = d.id) AS goods FROM ("
-            "SELECT id, kiosk_id, store_id, created_at, household_id, status, total, 1 AS sign"
-            " FROM new_rows UNION ALL"
-            " SELECT id, kiosk_id, store_id, created_at, household_id, status, total, -1"
-            " FROM old_rows) d"
-        ),
+        C0004.PG_EXCHANGE_DELTA.format(rows=C0004.PG_UPDATED_ROWS),
         goods=PG_GOODS_DELTA,
     ),
     "ek_line_totals": """
