@@ -6,11 +6,9 @@ Every schema here both validates requests at central and appears in its OpenAPI 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
-import orjson
-
+from kiosk.domain import canonical as canonical_json
 from sync.schema import Invalid, compile_schema
 
 VERSION = 1
@@ -214,8 +212,8 @@ def validate_push(body: Any) -> dict[str, Any]:
         seen.add(entry["id"])
         try:
             size = len(canonical(entry["payload"]))
-        except (UnicodeEncodeError, ValueError):
-            raise Invalid(f"$.entries[{i}].payload", "holds text that is not UTF-8") from None
+        except ValueError as error:
+            raise Invalid(f"$.entries[{i}].payload", f"has no canonical form: {error}") from None
         if size > MAX_ENTRY_BYTES:
             raise Invalid(f"$.entries[{i}].payload", f"is larger than {MAX_ENTRY_BYTES} bytes")
     return body
@@ -230,30 +228,29 @@ def validate_payload(kind: str, payload: dict[str, Any], kiosk_id: str) -> None:
 
 
 def canonical(value: Any) -> bytes:
-    """Return the canonical JSON bytes of a value (sorted keys, no spaces, UTF-8).
+    """Return a value's canonical JSON bytes (EKJ-1, `kiosk.domain.canonical`).
 
-    orjson writes the same bytes as `json.dumps(sort_keys=True, ensure_ascii=False)` for every
-    string, integer and constant, several times faster; floats with an exponent differ
-    (`1e16` against `1e+16`). Integers past 64 bits and lone surrogates go to json.
+    Raises ValueError (NotCanonical) for text that is not UTF-8, NaN and infinities.
     """
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return legacy_canonical(value)
-
-
-def legacy_canonical(value: Any) -> bytes:
-    """Return the canonical bytes as releases before orjson wrote them."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return canonical_json.fast(value)
 
 
 def entry_digest(entry: dict[str, Any]) -> str:
     """Return the digest that tells a duplicate from a conflicting entry with the same id."""
-    facts = {k: entry[k] for k in ("id", "seq", "kind", "created_at", "payload")}
-    return hashlib.sha256(canonical(facts)).hexdigest()
+    return hashlib.sha256(canonical(_digested(entry))).hexdigest()
 
 
-def legacy_entry_digest(entry: dict[str, Any]) -> str:
-    """Return an entry's digest as central stored it before orjson (differs only with floats)."""
-    facts = {k: entry[k] for k in ("id", "seq", "kind", "created_at", "payload")}
-    return hashlib.sha256(legacy_canonical(facts)).hexdigest()
+def earlier_digests(entry: dict[str, Any]) -> set[str]:
+    """Return the other digests releases 0.1.x may have stored for this entry.
+
+    Those releases digested through orjson, which wrote some floats in another form (`1e16` for
+    `1e+16`, `0.00001` for `1e-05`); entries without a float were digested exactly as today.
+    """
+    facts = _digested(entry)
+    if not canonical_json.holds_float(facts):
+        return set()
+    return {hashlib.sha256(canonical_json.encode_ryu(facts)).hexdigest()}
+
+
+def _digested(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: entry[k] for k in ("id", "seq", "kind", "created_at", "payload")}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from kiosk.domain import canonical as canonical_json
 
 GENESIS_HASH = "0" * 64
 WIRE_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -37,7 +38,7 @@ class EntryFacts:
             self.ref,
             self.created_at,
         ]
-        return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return canonical_json.fast(fields)
 
 
 def wire_time(at: datetime) -> str:

@@ -27,7 +27,7 @@ from sync.central.models import (
     StockMove,
     SyncEntry,
 )
-from sync.protocol import entry_digest, legacy_entry_digest, validate_payload
+from sync.protocol import earlier_digests, entry_digest, validate_payload
 from sync.schema import Invalid, is_uuid
 
 parse_time = parse_wire_time
@@ -93,7 +93,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             known = by_id.get(entry["id"])
             if known is not None:
                 if known.kiosk_id == kiosk_id and (
-                    known.digest == digest or known.digest == legacy_entry_digest(entry)
+                    known.digest == digest or known.digest in earlier_digests(entry)
                 ):
                     if known.status == "rejected":  # a retry hears the answer it missed
                         outcome.results.append(_result(entry, "rejected", known.reason))

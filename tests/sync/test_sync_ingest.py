@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 import time
@@ -28,7 +29,7 @@ from sync_helpers import (
 
 from sync.central import models as cm
 from sync.central import registry
-from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES, entry_digest, legacy_entry_digest
+from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES, canonical, entry_digest
 
 H1, H2 = household_id(1), household_id(2)
 
@@ -150,17 +151,22 @@ def test_a_rejected_entry_pushed_again_is_rejected_again_not_a_duplicate(program
 
 
 def test_an_entry_held_with_the_digest_of_an_earlier_release_is_still_a_duplicate(programme):
-    # Releases before orjson digested `1e16` as `1e+16`: a retry after the upgrade must match.
+    # Releases 0.1.x digested through orjson 3.8, which wrote 1e16 as `1e16` where the
+    # canonical form (Python's repr) writes `1e+16`: a retry after the upgrade must match.
     wire = WireKiosk("K1")
     base, token = programme.server.base, programme.token("K1")
     entry = wire.entry(
         "audit",
         {"at": wire.at, "actor": "店长", "action": "scale", "details": {"grams": 1e16}},
     )
-    assert legacy_entry_digest(entry) != entry_digest(entry)
+    facts = {k: entry[k] for k in ("id", "seq", "kind", "created_at", "payload")}
+    today = canonical(facts)
+    assert b'"grams":1e+16' in today
+    earlier = hashlib.sha256(today.replace(b'"grams":1e+16', b'"grams":1e16')).hexdigest()
+    assert earlier != entry_digest(entry)
     assert push(base, token, wire.body(entry)).json()["results"][0]["status"] == "applied"
     with programme.central.uow() as uow:
-        uow.session.get(cm.SyncEntry, entry["id"]).digest = legacy_entry_digest(entry)
+        uow.session.get(cm.SyncEntry, entry["id"]).digest = earlier
         uow.commit()
     again = push(base, token, wire.body(entry))
     assert again.status_code == 200, again.text

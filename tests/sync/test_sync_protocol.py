@@ -6,16 +6,12 @@ import copy
 import json
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sync_helpers import WireKiosk
 
 from sync import protocol
 from sync.protocol import (
     MAX_BATCH,
-    canonical,
     entry_digest,
-    legacy_canonical,
     validate_payload,
     validate_push,
 )
@@ -277,33 +273,6 @@ def test_the_digest_is_stable_across_releases():
         "591f21876c5cfa4b03ab644b4729acfbf732a206403e70824ccbe4e466ef903e"
     )
     assert entry_digest({**entry, "ignored": "transport detail"}) == entry_digest(entry)
-
-
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    | st.text()
-    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: "e" not in repr(f)),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(JSON_VALUES)
-def test_canonical_bytes_are_those_of_earlier_releases(value):
-    assert canonical(value) == legacy_canonical(value)
-
-
-def test_canonical_falls_back_where_orjson_cannot_write():
-    assert (
-        canonical({"n": 2**70})
-        == legacy_canonical({"n": 2**70})
-        == b'{"n":' + str(2**70).encode() + b"}"
-    )
-    with pytest.raises(UnicodeEncodeError):
-        canonical("\udc80")
 
 
 @pytest.mark.parametrize(
