@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -207,12 +206,11 @@ def _issue_cards(args: argparse.Namespace) -> int:
 def write_cards(issued, pdf: Path, codes: Path) -> None:
     """Write the printable card sheet and the resident,household,code CSV."""
     from kiosk.sheets import CardSpec, card_sheet
+    from sync.central.spreadsheet import write_csv
 
     with codes.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["resident", "household", "code"])
-        for card in issued:
-            writer.writerow([card.resident, card.household, card.code])
+        rows = ([card.resident, card.household, card.code] for card in issued)
+        write_csv(fh, ["resident", "household", "code"], rows)
     card_sheet(
         [CardSpec(code=c.code, resident=c.resident, household=c.household) for c in issued], pdf
     )
