@@ -39,22 +39,47 @@ from sync.central.users import site_secret
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+BENCH_PRODUCT = registry.ProductRow(2, "RICE", "大米 10斤", "粮油", 40, "袋")
+
+
 def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.Random):
-    """Return a kiosk's outbox entries with a valid ledger chain."""
+    """Return a kiosk's outbox entries with a valid ledger chain, as central's rules allow.
+
+    The first entry receives a batch of rice; then three exchanges in four draw on it and the
+    fourth voids the exchange before it (points back, goods back). Kiosks do not adjust
+    points, so the credits in the mix are voids.
+    """
     prev, out = GENESIS_HASH, []
     start = datetime(2026, 1, 1)
+    ledger_seq = 0
+    last: dict | None = None
     for seq in range(1, count + 1):
         at = start + timedelta(seconds=seq)
         stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        household = rng.choice(households)
-        kind = "exchange" if seq % 4 else "adjust"
-        points = -rng.randrange(5, 60) if kind == "exchange" else rng.randrange(20, 200)
-        ledger_kind = "spend" if kind == "exchange" else "adjust"
-        ref = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if seq == 1:
+            payload = {
+                "batch_id": 1,
+                "product_code": "RICE",
+                "qty": 100_000,
+                "source": "purchase",
+                "donor": "",
+                "unit_value_cents": 3800,
+                "received_at": stamp,
+            }
+            out.append(_entry(rng, seq, "restock", stamp, payload))
+            continue
+        kind = "void" if seq % 4 == 0 and last is not None else "exchange"
+        if kind == "void":
+            household, points, ref = last["household_id"], last["total"], last["exchange_id"]
+        else:
+            household = rng.choice(households)
+            points, ref = -rng.randrange(5, 60), str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        ledger_seq += 1
+        ledger_kind = "spend" if kind == "exchange" else "void"
         facts = EntryFacts(
             str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             kiosk_id,
-            seq,
+            ledger_seq,
             household,
             ledger_kind,
             points,
@@ -65,7 +90,7 @@ def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.R
         ledger = {
             "id": facts.id,
             "kiosk_id": kiosk_id,
-            "seq": seq,
+            "seq": ledger_seq,
             "household_id": household,
             "kind": ledger_kind,
             "points": points,
@@ -76,9 +101,9 @@ def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.R
         }
         prev = own
         if kind == "exchange":
-            payload = {
+            payload = last = {
                 "exchange_id": ref,
-                "number": f"{kiosk_id}-{seq:06d}",
+                "number": f"{kiosk_id}-{ledger_seq:06d}",
                 "household_id": household,
                 "resident_id": f"{household}-1",
                 "beneficiary_id": None,
@@ -88,17 +113,26 @@ def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.R
                 "ledger": ledger,
             }
         else:
-            payload = {"reason": "benchmark", "ledger": ledger}
-        out.append(
-            {
-                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "seq": seq,
-                "kind": kind,
-                "created_at": stamp,
-                "payload": payload,
+            payload = {
+                "exchange_id": ref,
+                "number": last["number"],
+                "reason": "benchmark",
+                "stock": [{"product_code": "RICE", "batch_id": 1, "qty": 1}],
+                "ledger": ledger,
             }
-        )
+            last = None
+        out.append(_entry(rng, seq, kind, stamp, payload))
     return out
+
+
+def _entry(rng: random.Random, seq: int, kind: str, stamp: str, payload: dict) -> dict:
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "seq": seq,
+        "kind": kind,
+        "created_at": stamp,
+        "payload": payload,
+    }
 
 
 def free_port() -> int:
@@ -186,6 +220,7 @@ def bare_insert(url: str, entries: list[dict]) -> float:
             e["payload"]["ledger"]["hash"],
         )
         for e in entries
+        if "ledger" in e["payload"]
     ]
     with psycopg.connect(url) as con:
         con.execute(
@@ -241,6 +276,7 @@ def main() -> None:
             for i in range(args.households)
         ]
         registry.add_roster(central, rows)
+        registry.save_products(central, [BENCH_PRODUCT])
         tokens = {}
         for i in range(args.kiosks):
             done = registry.enroll(central, f"门店{i % 4}", f"K{i:03d}")

@@ -257,8 +257,11 @@ def _doctor(args: argparse.Namespace) -> int:
     runtime = bootstrap(_settings_for(args))
     try:
         problems = doctor.check(runtime.kiosk)
+        notes = doctor.sync_notes(runtime.kiosk)
     finally:
         runtime.close()
+    for note in notes:
+        print(f"note: {note}")
     for problem in problems:
         print(f"problem: {problem}")
     if problems:

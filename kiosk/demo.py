@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -97,17 +97,16 @@ def seed(k: Kiosk, data_dir: Path) -> None:
         for qty, source, donor, value in batches:
             if qty:
                 admin.restock(k, code, qty, source, donor, value, actor="demo")
-    day = k.clock.now().date()
-    for offset, (aid, code, name, kind, points, cap) in enumerate(ACTIVITIES):
-        catalog.define_activity(
-            k, aid, code, name, kind, day + timedelta(days=offset), points, cap, actor="demo"
-        )
+    # The demo's activities are all held today, so a shopkeeper can try check-in with each.
+    day = _local_today(k.clock.now(), k.zone)
+    for aid, code, name, kind, points, cap in ACTIVITIES:
+        catalog.define_activity(k, aid, code, name, kind, day, points, cap, actor="demo")
     _issue_cards(k, secret)
 
 
 def seed_central(central, data_dir: Path) -> str:
     """Fill an empty central server with the demo programme; return the demo kiosk's token."""
-    from sync.central import registry
+    from sync.central import localtime, registry
 
     secret = secrets.token_bytes(32)
     path = secret_path(data_dir)
@@ -128,15 +127,18 @@ def seed_central(central, data_dir: Path) -> str:
         ],
         actor="demo",
     )
-    day = central.clock.now().date()
-    for offset, (_aid, code, name, kind, points, cap) in enumerate(ACTIVITIES):
-        registry.define_activity(
-            central, code, name, kind, day + timedelta(days=offset), points, cap, actor="demo"
-        )
+    day = _local_today(central.clock.now(), localtime.zone())
+    for _aid, code, name, kind, points, cap in ACTIVITIES:
+        registry.define_activity(central, code, name, kind, day, points, cap, actor="demo")
     registry.issue_cards(
         central, actor="demo", token_for=lambda resident_id: derived_card_token(secret, resident_id)
     )
     return enrolment.token
+
+
+def _local_today(now: datetime, zone: tzinfo) -> date:
+    """Return the date it is now (a naive UTC time) in a zone."""
+    return now.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def stock_up(k: Kiosk) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.ledger import parse_wire_time
+from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
@@ -157,6 +158,34 @@ def _ledger(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     household.balance += d["points"]
 
 
+def _refusal(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Reverse one of our ledger entries that central refused, once, with a counter-entry."""
+    if d["kiosk_id"] != k.kiosk_id:
+        return  # another kiosk's entry: we never held it
+    refused = s.get(LedgerEntry, d["id"])
+    if refused is None or refused.kiosk_id != k.kiosk_id:
+        return
+    done = s.scalar(
+        select(LedgerEntry.id).where(
+            LedgerEntry.kiosk_id == k.kiosk_id,
+            LedgerEntry.kind == "adjust",
+            LedgerEntry.ref == refused.id,
+        )
+    )
+    if done is not None:
+        return
+    household = s.get(Household, refused.household_id)
+    reason = str(d.get("reason", ""))[:200]
+    entry = append_ledger(s, k, household, "adjust", -refused.points, refused.id, now)
+    outbox(
+        s,
+        now,
+        "reversal",
+        {"refused_id": refused.id, "reason": reason, "ledger": ledger_wire(entry)},
+    )
+    audit(s, now, "central", "refused", refused.id, points=refused.points, reason=reason)
+
+
 def _settings(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if "offline_allowance" in d:
         set_state(s, ALLOWANCE, str(int(d["offline_allowance"])))
@@ -170,4 +199,5 @@ _APPLY = {
     "activity": _activity,
     "ledger": _ledger,
     "settings": _settings,
+    "refusal": _refusal,
 }

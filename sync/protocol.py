@@ -135,6 +135,10 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "adjust": _obj(["reason", "ledger"], reason=_TEXT, ledger=LEDGER_ENTRY),
     "card_revoke": _obj(["token_hash", "reason"], token_hash=_HASH, reason=_TEXT),
     "card_issue": _obj(["token_hash", "resident_id"], token_hash=_HASH, resident_id=_ID),
+    # The kiosk's counter-entry to a ledger entry central refused (a "refusal" in the feed).
+    "reversal": _obj(
+        ["refused_id", "reason", "ledger"], refused_id=_UUID, reason=_TEXT, ledger=LEDGER_ENTRY
+    ),
     "audit": _obj(
         ["at", "actor", "action"],
         at=_TIME,
@@ -174,7 +178,16 @@ PUSH_RESPONSE = _obj(
     contiguous_seq={"type": "integer", "minimum": 0},
 )
 
-CHANGE_KINDS = ["household", "resident", "card", "product", "activity", "ledger", "settings"]
+CHANGE_KINDS = [
+    "household",
+    "resident",
+    "card",
+    "product",
+    "activity",
+    "ledger",
+    "settings",
+    "refusal",
+]
 CHANGE = _obj(
     ["cursor", "kind", "data"],
     cursor={"type": "integer", "minimum": 1},
@@ -225,6 +238,19 @@ def validate_payload(kind: str, payload: dict[str, Any], kiosk_id: str) -> None:
     ledger = payload.get("ledger")
     if ledger is not None and ledger["kiosk_id"] != kiosk_id:
         raise Invalid("$.payload.ledger.kiosk_id", "is not the pushing kiosk")
+
+
+_check_ledger = compile_schema(LEDGER_ENTRY)
+
+
+def well_formed_ledger(payload: Any) -> dict[str, Any] | None:
+    """Return a payload's ledger entry if it has the protocol's form, else None."""
+    ledger = payload.get("ledger") if isinstance(payload, dict) else None
+    try:
+        _check_ledger(ledger, "$.payload.ledger")
+    except Invalid:
+        return None
+    return ledger
 
 
 def canonical(value: Any) -> bytes:

@@ -63,7 +63,14 @@ _SESSION_FIELDS = {
     "beneficiary": _nullable(_PERSON),
     "members": {"type": "array", "items": _PERSON},
     "activity": _nullable(
-        _obj(["id", "name", "points", "type"], id=_TEXT, name=_TEXT, points=_INT, type=_TEXT)
+        _obj(
+            ["id", "name", "points", "type", "ends_in"],
+            id=_TEXT,
+            name=_TEXT,
+            points=_INT,
+            type=_TEXT,
+            ends_in={"type": "integer", "minimum": 0},  # seconds until check-in mode ends
+        )
     ),
     "cart": {"type": "array", "items": _ref("CartLine")},
     "total": {"type": "integer", "minimum": 0},
@@ -86,7 +93,6 @@ _SCAN = {
             product_code=_TEXT,
             qty={"type": "integer", "minimum": 1, "maximum": rules.MAX_CART_QTY},
         ),
-        _obj(["kind", "activity_id"], kind={"const": "activity"}, activity_id=_TEXT),
         _obj(
             [
                 "kind",

@@ -48,6 +48,18 @@ UnknownActivity = _error("UnknownActivity", "unknown_activity", 404, "No such ac
 InactiveActivity = _error(
     "InactiveActivity", "inactive_activity", 409, "The activity {name} is not open for check-in."
 )
+ActivityNotToday = _error(
+    "ActivityNotToday",
+    "activity_not_today",
+    409,
+    "The activity {name} is on {day}; check-in is open only on that day.",
+)
+ActivityAtScreen = _error(
+    "ActivityAtScreen",
+    "activity_at_screen",
+    403,
+    "Activity check-in is started by the shopkeeper on the admin screen, not here.",
+)
 ActivityFull = _error("ActivityFull", "activity_full", 409, "The activity {name} is full.")
 AlreadyCheckedIn = _error(
     "AlreadyCheckedIn", "already_checked_in", 409, "{resident} has already checked in to {name}."

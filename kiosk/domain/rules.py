@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from kiosk.domain import errors
 
@@ -164,6 +165,12 @@ def check_activity_open(name: str, active: bool, participants: int, cap: int | N
         raise errors.InactiveActivity(name=name)
     if cap is not None and participants >= cap:
         raise errors.ActivityFull(name=name)
+
+
+def check_activity_day(name: str, day: date, local_day: date) -> None:
+    """Refuse a check-in outside the activity's day (in the programme's time zone)."""
+    if local_day != day:
+        raise errors.ActivityNotToday(name=name, day=day.isoformat())
 
 
 def mask_name(name: str) -> str:

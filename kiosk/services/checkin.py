@@ -55,14 +55,26 @@ def check_in(
 
 
 def credit(
-    s: Session, k: Kiosk, activity_id: str | None, person: Resident, actor: str, now: datetime
+    s: Session,
+    k: Kiosk,
+    activity_id: str | None,
+    person: Resident,
+    actor: str,
+    now: datetime,
+    *,
+    mode_session: str | None = None,
 ) -> dict[str, Any]:
-    """Add the check-in and its earn entry to the current transaction."""
+    """Add the check-in and its earn entry to the current transaction.
+
+    The same rules central applies: the activity's day in the programme's zone, its cap, one
+    credit per resident; central refuses what breaks them and the credit is reversed.
+    """
     activity = s.get(Activity, activity_id) if activity_id else None
     if activity is None:
         raise errors.UnknownActivity()
     taken = s.scalar(select(func.count()).where(CheckIn.activity_id == activity.id)) or 0
     rules.check_activity_open(activity.name, activity.active, taken, activity.cap)
+    rules.check_activity_day(activity.name, activity.day, local_time(k, now).date())
     already = s.scalar(
         select(CheckIn).where(CheckIn.activity_id == activity.id, CheckIn.resident_id == person.id)
     )
@@ -113,7 +125,16 @@ def credit(
             "ledger": ledger_wire(entry),
         },
     )
-    audit(s, now, actor, "checkin", checkin_id, activity=activity.id, resident=person.id)
+    audit(
+        s,
+        now,
+        actor,
+        "checkin",
+        checkin_id,
+        activity=activity.id,
+        resident=person.id,
+        mode_session=mode_session,
+    )
     return {
         "checkin_id": checkin_id,
         "activity": activity.name,

@@ -149,23 +149,51 @@ def resident(s: Session, resident_id: object) -> Resident:
     return found
 
 
+# Outbox kinds whose points enter the household: spendable only once central has confirmed them.
+EARNING_KINDS = ("checkin", "adjust")
+
+
 def unconfirmed_out(s: Session, household_id: str) -> int:
     """Return the points this kiosk has taken from a household that central has not confirmed."""
     net = s.scalar(
         select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
-            OutboxRow.household_id == household_id, OutboxRow.status == "pending"
+            OutboxRow.household_id == household_id,
+            OutboxRow.status == "pending",
+            OutboxRow.kind.not_in(EARNING_KINDS),
         )
     )
     return max(-(net or 0), 0)
 
 
+def unconfirmed_earned(s: Session, household_id: str) -> int:
+    """Return the points credited here that central has not yet confirmed."""
+    earned = s.scalar(
+        select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
+            OutboxRow.household_id == household_id,
+            OutboxRow.status == "pending",
+            OutboxRow.kind.in_(EARNING_KINDS),
+            OutboxRow.points > 0,
+        )
+    )
+    return earned or 0
+
+
 def available_points(s: Session, k: Kiosk, household: Household, online: bool | None = None) -> int:
-    """Return how many points the household may spend here now."""
+    """Return how many points the household may spend here now.
+
+    Points credited at this kiosk count only once central has confirmed them: central is the
+    authority for every point that enters, so a credit it has not seen cannot be spent (one it
+    refuses is reversed through the feed).
+    """
+    if not k.synced:
+        return rules.spendable(
+            household.balance, k.offline_allowance, 0, synced=False, online=False
+        )
     return rules.spendable(
-        household.balance,
+        household.balance - unconfirmed_earned(s, household.id),
         k.offline_allowance,
-        unconfirmed_out(s, household.id) if k.synced else 0,
-        synced=k.synced,
+        unconfirmed_out(s, household.id),
+        synced=True,
         online=k.online() if online is None else online,
     )
 

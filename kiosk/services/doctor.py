@@ -11,6 +11,7 @@ from kiosk.storage.models import (
     Household,
     KioskState,
     LedgerEntry,
+    OutboxRow,
     Product,
     StockBatch,
     StockMovement,
@@ -71,7 +72,49 @@ def check(k: Kiosk) -> list[str]:
             problems.append(f"{negative} stock batches below zero")
         for state in s.scalars(select(KioskState)):
             problems += _chain_problems(s, state)
+        problems += [note for unreversed, note in _refusals(s) if unreversed]
     return problems
+
+
+def sync_notes(k: Kiosk) -> list[str]:
+    """Return what central has refused or not yet confirmed of this kiosk's entries."""
+    with k.uow(write=False) as uow:
+        s = uow.session
+        notes = [note for unreversed, note in _refusals(s) if not unreversed]
+        pending, oldest = s.execute(
+            select(func.count(), func.min(OutboxRow.created_at)).where(
+                OutboxRow.status == "pending"
+            )
+        ).one()
+        if pending:
+            notes.append(
+                f"{pending} entries not yet confirmed by central"
+                f" (oldest from {oldest:%Y-%m-%d %H:%M} UTC)"
+            )
+    return notes
+
+
+def _refusals(s) -> list[tuple[bool, str]]:
+    """Return (still to reverse, description) for each outbox entry central refused."""
+    out = []
+    for row in s.scalars(
+        select(OutboxRow).where(OutboxRow.status == "rejected").order_by(OutboxRow.id)
+    ):
+        ledger = (row.payload or {}).get("ledger") or {}
+        what = f"outbox #{row.id} ({row.kind}) refused by central: {row.reason or ''}"
+        if not ledger.get("points") or row.kind == "reversal":
+            out.append((False, what))
+            continue
+        reversed_by = s.scalar(
+            select(LedgerEntry.seq).where(
+                LedgerEntry.kind == "adjust", LedgerEntry.ref == ledger.get("id")
+            )
+        )
+        if reversed_by is None:
+            out.append((True, f"{what}; its {ledger['points']:+d} points are not yet reversed"))
+        else:
+            out.append((False, f"{what}; reversed by ledger seq {reversed_by}"))
+    return out
 
 
 def _chain_problems(s, state: KioskState) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kiosk.domain import errors, rules
 from kiosk.services.common import current_session
 from kiosk.services.context import Kiosk
-from kiosk.services.terminal import cart_lines
+from kiosk.services.terminal import cart_lines, checkin_idle, checkin_seconds_left
 from kiosk.storage.models import Activity, Household, Product, Receipt, Resident
 
 
@@ -32,6 +32,8 @@ def session_view(k: Kiosk) -> dict[str, Any]:
         }
         if sess is None:
             return view
+        if sess.mode == "checkin" and checkin_idle(s, sess, k.clock.now()):
+            return view  # check-in mode has ended by itself; the next scan closes it
         view["session_id"] = sess.id
         view["mode"] = sess.mode
         if sess.mode == "checkin":
@@ -41,6 +43,7 @@ def session_view(k: Kiosk) -> dict[str, Any]:
                 "name": activity.name,
                 "points": activity.points,
                 "type": activity.type,
+                "ends_in": checkin_seconds_left(s, sess, k.clock.now()),
             }
             return view
         person = s.get(Resident, sess.resident_id)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ from kiosk.services.receipts import items, local_time, store_receipt
 from kiosk.storage.models import (
     Activity,
     Card,
+    CheckIn,
     Exchange,
     ExchangeLine,
     Product,
@@ -48,6 +50,8 @@ from kiosk.storage.models import (
 from printer.receipt import ExchangeReceipt
 
 TERMINAL = "terminal"
+CHECKIN_OPERATOR = "admin"  # check-in mode is started only behind the shopkeeper's PIN
+CHECKIN_IDLE = timedelta(minutes=5)  # check-in mode ends by itself after this without a credit
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,20 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
         sess = current_session(s, k.kiosk_id)
         if scanned.kind == "product" and _is_bare_card(s, raw, scanned.value):
             scanned = Scanned("card", scanned.value)
+        if scanned.kind == "activity":
+            # Check-in mode awards points: only the shopkeeper starts it, behind the PIN.
+            raise errors.ActivityAtScreen()
+        if sess is not None and sess.mode == "checkin" and checkin_idle(s, sess, now):
+            _close(s, sess, "cancelled", now)
+            audit(s, now, CHECKIN_OPERATOR, "checkin_mode_end", sess.activity_id, reason="idle")
+            s.flush()
+            sess = None
         if scanned.kind == "card":
             person = _card_holder(s, scanned.value)
             if sess is not None and sess.mode == "checkin":
-                credit = checkin_service.credit(s, k, sess.activity_id, person, TERMINAL, now)
+                credit = checkin_service.credit(
+                    s, k, sess.activity_id, person, CHECKIN_OPERATOR, now, mode_session=sess.id
+                )
                 uow.commit()
                 k.changed("session")
                 return ScanOutcome("checkin", credit)
@@ -97,31 +111,54 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
             qty = (line.qty if line else 0) + 1
             _set_line(s, k, sess, product, qty, now)
             outcome = ScanOutcome("product", {"product_code": product.code, "qty": qty})
-        else:
-            activity = s.scalar(select(Activity).where(Activity.code == scanned.value))
-            if activity is None:
-                raise errors.UnknownActivity()
-            rules.check_activity_open(activity.name, activity.active, 0, None)
-            if sess is not None:
-                _close(s, sess, "cancelled", now)
-                s.flush()
-            _open(
-                s,
-                k,
-                TerminalSession(
-                    id=new_id(),
-                    kiosk_id=k.kiosk_id,
-                    mode="checkin",
-                    status="open",
-                    activity_id=activity.id,
-                    started_at=now,
-                ),
-            )
-            audit(s, now, TERMINAL, "checkin_mode", activity.id)
-            outcome = ScanOutcome("activity", {"activity_id": activity.id})
         uow.commit()
     k.changed("session")
     return outcome
+
+
+def start_checkin(k: Kiosk, activity_id: str, operator: str) -> None:
+    """Put the terminal into check-in mode for an activity (the shopkeeper, behind the PIN)."""
+    with k.uow() as uow:
+        s = uow.session
+        now = k.clock.now()
+        activity = s.get(Activity, activity_id)
+        if activity is None:
+            raise errors.UnknownActivity()
+        rules.check_activity_open(activity.name, activity.active, 0, None)
+        rules.check_activity_day(activity.name, activity.day, local_time(k, now).date())
+        sess = current_session(s, k.kiosk_id)
+        if sess is not None:
+            _close(s, sess, "cancelled", now)
+            s.flush()
+        sess = TerminalSession(
+            id=new_id(),
+            kiosk_id=k.kiosk_id,
+            mode="checkin",
+            status="open",
+            activity_id=activity.id,
+            started_at=now,
+        )
+        _open(s, k, sess)
+        audit(s, now, operator, "checkin_mode", activity.id, session=sess.id)
+        uow.commit()
+    k.changed("session")
+
+
+def checkin_seconds_left(s: Session, sess: TerminalSession, now: datetime) -> int:
+    """Return how long check-in mode stays on without another credit (CHECKIN_IDLE after the
+    last credit, or after the start)."""
+    last = s.scalar(
+        select(func.max(CheckIn.created_at)).where(
+            CheckIn.activity_id == sess.activity_id, CheckIn.created_at >= sess.started_at
+        )
+    )
+    ends = max(sess.started_at, last or sess.started_at) + CHECKIN_IDLE
+    return max(int((ends - now).total_seconds()), 0)
+
+
+def checkin_idle(s: Session, sess: TerminalSession, now: datetime) -> bool:
+    """Say whether check-in mode has gone CHECKIN_IDLE without a credit (so it has ended)."""
+    return checkin_seconds_left(s, sess, now) <= 0
 
 
 def set_cart_line(k: Kiosk, product_code: object, qty: object) -> None:

@@ -15,11 +15,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from sync.central import feed, ingest, stats, tokens
+from sync.central.adjustments import adjust_points
 from sync.central.context import Central
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
 from sync.central.models import Kiosk, OfficeToken, SiteSecret
 from sync.central.openapi import document
+from sync.central.registry import RegistryError
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
@@ -168,11 +170,12 @@ def office_auth(role: str = "viewer"):
                 found = _verified(token, tokens.OFFICE_PREFIX, OfficeToken)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
-                hit = ("office", found[1])
+                hit = ("office", found[1], found[0])
                 cache.put(token, found[0], hit, generation)
             if role == "admin" and hit[1] != "admin":
                 raise ApiError(403, "forbidden", "this token may only read")
             g.office_role = hit[1]
+            g.office_actor = hit[2]  # office:<token id>, for the audit log
             return view(*args, **kwargs)
 
         return wrapper
@@ -292,6 +295,33 @@ def household(household_id: str):
     if found is None:
         raise ApiError(404, "not_found", "no such household")
     return jsonify(found)
+
+
+@bp.post("/households/<household_id>/adjust")
+@office_auth("admin")
+def adjust(household_id: str):
+    """Correct a household's points with a reason: a counter-entry, audited and synced."""
+    if not HOUSEHOLD_ID.fullmatch(household_id):
+        raise ApiError(404, "not_found", "no such household")
+    body = _json()
+    if not isinstance(body, dict) or set(body) - {"points", "reason"}:
+        raise ApiError(400, "invalid", 'the body is {"points": <int>, "reason": <text>}')
+    try:
+        done = adjust_points(
+            central(), household_id, body.get("points"), body.get("reason"), g.office_actor
+        )
+    except RegistryError as exc:
+        status = 404 if str(exc).startswith("no household") else 400
+        raise ApiError(status, "not_found" if status == 404 else "invalid", str(exc)) from None
+    return jsonify(
+        {
+            "id": done.id,
+            "household_id": done.household_id,
+            "points": done.points,
+            "reason": done.reason,
+            "balance": done.balance,
+        }
+    ), 201
 
 
 @bp.get("/openapi.json")

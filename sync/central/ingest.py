@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.domain import errors, rules
 from kiosk.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
 from sync.central.bulk import among, insert_rows, set_balances
 from sync.central.context import Central, emit, emit_many
+from sync.central.localtime import zone as zone_named
 from sync.central.models import (
+    Activity,
     Alert,
     AuditEntry,
     Batch,
@@ -23,11 +27,14 @@ from sync.central.models import (
     Household,
     Kiosk,
     LedgerEntry,
+    Product,
     Resident,
     StockMove,
     SyncEntry,
+    UncountedEntry,
 )
-from sync.protocol import earlier_digests, entry_digest, validate_payload
+from sync.central.totals import programme_zone
+from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 
 parse_time = parse_wire_time
@@ -118,10 +125,11 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 ctx.apply(entry)
                 status, reason = "applied", None
             except Invalid as exc:
-                status, reason = "rejected", f"invalid: {exc}"
+                status, reason = "rejected", f"invalid: {exc}"[:200]
+                ctx.refuse(entry, reason)
             except _Refused as exc:
-                status, reason = "rejected", exc.reason
-            reason = reason[:200] if reason else None
+                status, reason = "rejected", exc.reason[:200]
+                ctx.refuse(entry, reason)
             sync_rows.append(
                 {
                     "id": entry["id"],
@@ -249,14 +257,86 @@ class _Batch:
                 )
             ).all()
         )
-        self.batch_ids = set(
-            s.scalars(
-                select(Batch.batch_id).where(
+        moves = [
+            m
+            for p in payloads
+            for m in (p.get("stock") if isinstance(p.get("stock"), list) else [])
+            if isinstance(m, dict)
+        ]
+        # batch id -> product code of this kiosk's restock batches named in the batch
+        self.batches: dict[int, str] = dict(
+            s.execute(
+                select(Batch.batch_id, Batch.product_code).where(
                     Batch.kiosk_id == kiosk.id,
-                    among(s, Batch.batch_id, ints(p.get("batch_id") for p in payloads)),
+                    among(
+                        s,
+                        Batch.batch_id,
+                        ints(
+                            [p.get("batch_id") for p in payloads]
+                            + [m.get("batch_id") for m in moves]
+                        ),
+                    ),
+                )
+            ).all()
+        )
+        self.batch_ids = set(self.batches)
+        # What central's rules are checked against: activities, residents and goods it holds.
+        activity_ids = strings(p.get("activity_id") for p in payloads)
+        self.activities: dict[str, Activity] = {
+            a.id: a for a in s.scalars(select(Activity).where(among(s, Activity.id, activity_ids)))
+        }
+        self.activity_counts: dict[str, int] = dict(
+            s.execute(
+                select(CheckIn.activity_id, func.count())
+                .where(among(s, CheckIn.activity_id, sorted(self.activities)))
+                .group_by(CheckIn.activity_id)
+            ).all()
+        )
+        resident_ids = strings(
+            [p.get("resident_id") for p in payloads] + [p.get("beneficiary_id") for p in payloads]
+        )
+        self.residents: dict[str, str] = dict(
+            s.execute(
+                select(Resident.id, Resident.household_id).where(
+                    among(s, Resident.id, resident_ids)
+                )
+            ).all()
+        )
+        codes = strings(
+            [p.get("product_code") for p in payloads]
+            + [m.get("product_code") for m in moves]
+            + [
+                line.get("product_code")
+                for p in payloads
+                for line in (p.get("lines") if isinstance(p.get("lines"), list) else [])
+                if isinstance(line, dict)
+            ]
+        )
+        self.products = set(s.scalars(select(Product.code).where(among(s, Product.code, codes))))
+        self.zone = zone_named(programme_zone(s.connection())) if self.activities else None
+        # Entries held outside the books (refused, or reversing a refusal) close the chain too.
+        self.uncounted: dict[str, UncountedEntry] = {
+            u.id: u
+            for u in s.scalars(
+                select(UncountedEntry).where(
+                    among(
+                        s,
+                        UncountedEntry.id,
+                        strings(
+                            [x.get("id") for x in ledgers] + [p.get("refused_id") for p in payloads]
+                        ),
+                    )
+                )
+            )
+        }
+        self.ledger_seqs |= set(
+            s.scalars(
+                select(UncountedEntry.seq).where(
+                    UncountedEntry.kiosk_id == kiosk.id, among(s, UncountedEntry.seq, seqs)
                 )
             )
         )
+        self.ledger_ids |= set(self.uncounted)
         self.rows: dict[type, list[dict[str, Any]]] = {
             model: []
             for model in (
@@ -267,11 +347,13 @@ class _Batch:
                 Batch,
                 CheckIn,
                 AuditEntry,
+                UncountedEntry,
                 Alert,
             )
         }
         self.new_exchanges: dict[str, dict[str, Any]] = {}
-        self.new_ledger: list[dict[str, Any]] = []
+        self.new_ledger: list[dict[str, Any]] = []  # counted: balances move, the feed tells
+        self.new_chain: list[dict[str, Any]] = []  # every new link of the chain, counted or not
         self.overdrawn: set[str] = set()
         self.carrier: dict[int, int] = {}  # ledger seq -> outbox seq of the entry carrying it
 
@@ -279,13 +361,62 @@ class _Batch:
         kind, p = entry["kind"], entry["payload"]
         if isinstance(p.get("ledger"), dict):
             self.carrier[p["ledger"]["seq"]] = entry["seq"]
-        getattr(self, f"_{kind}")(p, entry)
+        self._HANDLERS[kind](self, p, entry)
+
+    def refuse(self, entry: dict[str, Any], reason: str) -> None:
+        """Record a refused entry: an alert, and for a ledger entry its place in the chain.
+
+        The refused ledger entry is held outside the books (it moves no balance) and the kiosk
+        is told through the feed, so it writes the counter-entry that makes both books agree.
+        """
+        ledger = well_formed_ledger(entry.get("payload"))
+        household_id = ledger["household_id"] if ledger else None
+        if ledger is not None:
+            self.carrier[ledger["seq"]] = entry["seq"]
+        self._alert(
+            "refused",
+            f"{entry.get('kind')} #{entry.get('seq')}: {reason}",
+            household_id=household_id,
+            amount=ledger["points"] if ledger else None,
+        )
+        if ledger is None or ledger["kiosk_id"] != self.kiosk.id or entry["kind"] == "reversal":
+            return
+        if ledger["seq"] in self.ledger_seqs or ledger["id"] in self.ledger_ids:
+            return  # the chain already holds this link: nothing to reverse
+        self._hold_uncounted(ledger, "refused", reason)
+        emit(
+            self.s,
+            "refusal",
+            {
+                "id": ledger["id"],
+                "kiosk_id": ledger["kiosk_id"],
+                "household_id": ledger["household_id"],
+                "points": ledger["points"],
+                "reason": reason,
+            },
+            self.now,
+            store_id=self.kiosk.store_id,
+        )
+
+    def _hold_uncounted(self, ledger: dict[str, Any], role: str, reason: str) -> None:
+        row = {
+            **self._chain_row(ledger),
+            "role": role,
+            "reason": reason[:200],
+            "reversed_by": None,
+            "received_at": self.now,
+        }
+        del row["store_id"]
+        self.rows[UncountedEntry].append(row)
+        self.ledger_seqs.add(row["seq"])
+        self.ledger_ids.add(row["id"])
+        self.new_chain.append(row)
 
     # -- ledger-bearing kinds -------------------------------------------------------------
 
-    def _ledger(self, wire: dict[str, Any]) -> None:
-        household_id = wire["household_id"]
-        if household_id not in self.households:
+    def _check_ledger(self, wire: dict[str, Any]) -> None:
+        """Refuse a ledger entry that cannot be a new, intact link of this kiosk's chain."""
+        if wire["household_id"] not in self.households:
             raise _Refused(f"unknown household {wire['household_id']}")
         if wire["seq"] in self.ledger_seqs:
             raise _Refused(f"ledger sequence {wire['seq']} already held for this kiosk")
@@ -304,11 +435,13 @@ class _Batch:
             raise _Refused("hash does not match contents")
         if wire["id"] in self.ledger_ids:
             raise _Refused("ledger entry id already held")
-        row = {
+
+    def _chain_row(self, wire: dict[str, Any]) -> dict[str, Any]:
+        return {
             "id": wire["id"],
             "kiosk_id": wire["kiosk_id"],
             "seq": wire["seq"],
-            "household_id": household_id,
+            "household_id": wire["household_id"],
             "kind": wire["kind"],
             "points": wire["points"],
             "ref": wire["ref"],
@@ -317,11 +450,41 @@ class _Batch:
             "hash": wire["hash"],
             "store_id": self.kiosk.store_id,
         }
+
+    def _ledger(self, wire: dict[str, Any]) -> None:
+        self._check_ledger(wire)
+        row = self._chain_row(wire)
         self.rows[LedgerEntry].append(row)
-        self.moves.append((household_id, row["points"]))
+        self.moves.append((row["household_id"], row["points"]))
         self.ledger_seqs.add(row["seq"])
         self.ledger_ids.add(row["id"])
         self.new_ledger.append(row)
+        self.new_chain.append(row)
+
+    def _member(self, resident_id: str, household_id: str, role: str = "resident") -> None:
+        held = self.residents.get(resident_id)
+        if held is None:
+            raise _Refused(f"unknown {role} {resident_id}")
+        if held != household_id:
+            raise _Refused(f"{role} {resident_id} is not a member of household {household_id}")
+
+    def _stock_moves(self, moves: list[dict[str, Any]], sign: int, codes: set[str]) -> None:
+        """Refuse moves that go the wrong way or name goods or batches this kiosk never had."""
+        for move in moves:
+            code = move["product_code"]
+            if code not in codes:
+                raise _Refused(f"a stock move names {move['product_code']}, not in the entry")
+            if move["qty"] * sign <= 0:
+                raise _Refused(
+                    f"a stock move of {move['qty']} {move['product_code']} goes the wrong way"
+                )
+            batch = self.batches.get(move["batch_id"])
+            if batch is None:
+                raise _Refused(f"stock batch {move['batch_id']} was never received at this kiosk")
+            if batch != move["product_code"]:
+                raise _Refused(
+                    f"stock batch {move['batch_id']} holds {batch}, not {move['product_code']}"
+                )
 
     def _exchange(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         ledger = p["ledger"]
@@ -333,6 +496,20 @@ class _Batch:
             raise _Refused("exchange id already held")
         if sum(line["points"] for line in p["lines"]) != p["total"]:
             raise _Refused("the lines do not add up to the total")
+        self._member(p["resident_id"], p["household_id"])
+        if p.get("beneficiary_id"):
+            self._member(p["beneficiary_id"], p["household_id"], "beneficiary")
+        wanted: dict[str, int] = {}
+        for line in p["lines"]:
+            if line["product_code"] not in self.products:
+                raise _Refused(f"unknown product {line['product_code']}")
+            wanted[line["product_code"]] = wanted.get(line["product_code"], 0) + line["qty"]
+        self._stock_moves(p["stock"], -1, set(wanted))
+        issued: dict[str, int] = {}
+        for move in p["stock"]:
+            issued[move["product_code"]] = issued.get(move["product_code"], 0) - move["qty"]
+        if issued != wanted:
+            raise _Refused("the stock moves do not match the lines")
         self._ledger(ledger)
         at = parse_time(ledger["created_at"])
         row = {
@@ -387,6 +564,8 @@ class _Batch:
             raise _Refused("the ledger entry does not match the voided total")
         if p["ledger"]["household_id"] != household_id:
             raise _Refused("the ledger entry is for another household")
+        codes = {m["product_code"] for m in p["stock"]}
+        self._stock_moves(p["stock"], 1, codes)
         self._ledger(p["ledger"])
         if held is not None:
             held.status = "voided"
@@ -396,24 +575,43 @@ class _Batch:
         self._moves(p["stock"], "void", p["exchange_id"], household_id, at)
 
     def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
-        if p["ledger"]["kind"] != "earn" or p["ledger"]["points"] != p["points"]:
-            raise _Refused("the ledger entry does not match the check-in points")
-        if p["ledger"]["household_id"] != p["household_id"]:
+        """Credit a check-in only as the activity central holds allows: its points, day, cap."""
+        ledger = p["ledger"]
+        if ledger["kind"] != "earn":
+            raise _Refused("a check-in must carry an earn entry")
+        if ledger["household_id"] != p["household_id"]:
             raise _Refused("the ledger entry is for another household")
         if p["checkin_id"] in self.checkin_ids:
             raise _Refused("check-in id already held")
-        self._ledger(p["ledger"])
-        self.checkin_ids.add(p["checkin_id"])
-        pair = (p["activity_id"], p["resident_id"])
-        if pair in self.checked_in:
-            self._alert(
-                "double_checkin",
-                f"{p['resident_id']} checked in to {p['activity_id']} at two kiosks",
-                household_id=p["household_id"],
-                amount=p["points"],
+        activity = self.activities.get(p["activity_id"])
+        if activity is None:
+            raise _Refused(f"unknown activity {p['activity_id']}")
+        if ledger["points"] != activity.points or p["points"] != activity.points:
+            raise _Refused(
+                f"activity {activity.id} is worth {activity.points} points, not {ledger['points']}"
             )
-            return
-        self.checked_in.add(pair)
+        self._member(p["resident_id"], p["household_id"])
+        taken = self.activity_counts.get(activity.id, 0)
+        local_day = (
+            parse_time(ledger["created_at"]).replace(tzinfo=UTC).astimezone(self.zone).date()
+        )
+        try:
+            rules.check_activity_open(activity.name, activity.active, taken, activity.cap)
+            rules.check_activity_day(activity.name, activity.day, local_day)
+        except errors.ActivityFull:
+            raise _Refused(f"activity {activity.id} is full ({activity.cap})") from None
+        except errors.InactiveActivity:
+            raise _Refused(f"activity {activity.id} is closed") from None
+        except errors.ActivityNotToday:
+            raise _Refused(
+                f"activity {activity.id} is on {activity.day}, the check-in on {local_day}"
+            ) from None
+        if (p["activity_id"], p["resident_id"]) in self.checked_in:
+            raise _Refused(f"{p['resident_id']} is already credited for {activity.id}")
+        self._ledger(ledger)
+        self.checkin_ids.add(p["checkin_id"])
+        self.checked_in.add((p["activity_id"], p["resident_id"]))
+        self.activity_counts[activity.id] = taken + 1
         self.rows[CheckIn].append(
             {
                 "id": p["checkin_id"],
@@ -422,22 +620,42 @@ class _Batch:
                 "household_id": p["household_id"],
                 "kiosk_id": self.kiosk.id,
                 "store_id": self.kiosk.store_id,
-                "points": p["points"],
-                "created_at": parse_time(p["ledger"]["created_at"]),
+                "points": activity.points,
+                "created_at": parse_time(ledger["created_at"]),
             }
         )
 
     def _adjust(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
-        if p["ledger"]["kind"] != "adjust":
-            raise _Refused("an adjustment must carry an adjust entry")
-        self._ledger(p["ledger"])
+        raise _Refused("points are adjusted only by the office, not by a kiosk")
+
+    def _reversal(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        """Hold a kiosk's counter-entry to an entry central refused; no balance moves."""
+        refused = self.uncounted.get(p["refused_id"])
+        ledger = p["ledger"]
+        if refused is None or refused.kiosk_id != self.kiosk.id or refused.role != "refused":
+            raise _Refused("a reversal of an entry central has not refused")
+        if refused.reversed_by is not None:
+            raise _Refused("this refusal is already reversed")
+        if (
+            ledger["kind"] != "adjust"
+            or ledger["points"] != -refused.points
+            or ledger["household_id"] != refused.household_id
+            or ledger["ref"] != refused.id
+        ):
+            raise _Refused("the reversal does not mirror the refused entry")
+        self._check_ledger(ledger)
+        self._hold_uncounted(ledger, "reversal", p["reason"])
+        refused.reversed_by = ledger["id"]
 
     # -- stock, cards, audit --------------------------------------------------------------
 
     def _restock(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         if p["batch_id"] in self.batch_ids:
             raise _Refused(f"batch {p['batch_id']} already held")
+        if p["product_code"] not in self.products:
+            raise _Refused(f"unknown product {p['product_code']}")
         self.batch_ids.add(p["batch_id"])
+        self.batches[p["batch_id"]] = p["product_code"]
         self.rows[Batch].append(
             {
                 "kiosk_id": self.kiosk.id,
@@ -453,35 +671,109 @@ class _Batch:
         )
 
     def _stocktake(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
-        self._moves(p["stock"], "adjust", None, None, parse_time(entry["created_at"]))
+        if p["product_code"] not in self.products:
+            raise _Refused(f"unknown product {p['product_code']}")
+        at = parse_time(entry["created_at"])
+        found: list[dict[str, Any]] = []  # goods counted beyond the books: a batch of their own
+        for move in p["stock"]:
+            if move["product_code"] != p["product_code"]:
+                raise _Refused(f"a stock move names {move['product_code']}, not in the entry")
+            held = self.batches.get(move["batch_id"])
+            if held is None and move["qty"] > 0:
+                found.append(move)
+            elif held != move["product_code"]:
+                raise _Refused(f"stock batch {move['batch_id']} was never received at this kiosk")
+        for move in found:
+            self.batches[move["batch_id"]] = move["product_code"]
+            self.batch_ids.add(move["batch_id"])
+            self.rows[Batch].append(
+                {
+                    "kiosk_id": self.kiosk.id,
+                    "batch_id": move["batch_id"],
+                    "store_id": self.kiosk.store_id,
+                    "product_code": move["product_code"],
+                    "qty": move["qty"],
+                    "source": "stocktake",
+                    "donor": "",
+                    "unit_value_cents": None,
+                    "received_at": at,
+                }
+            )
+        self._moves(p["stock"], "adjust", None, None, at)
+
+    def _served(self, household_id: str) -> bool:
+        """Say whether this kiosk's store has served a household (an exchange or a check-in)."""
+        store = self.kiosk.store_id
+        if any(
+            x["household_id"] == household_id and x["store_id"] == store
+            for x in self.new_exchanges.values()
+        ):
+            return True
+        for table in (Exchange, CheckIn):
+            found = self.s.scalar(
+                select(table.id)
+                .where(table.store_id == store, table.household_id == household_id)
+                .limit(1)
+            )
+            if found is not None:
+                return True
+        return False
 
     def _card_revoke(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         card = self.s.scalar(select(Card).where(Card.token_hash == p["token_hash"]))
         if card is None:
             raise _Refused("unknown card")
+        household_id = self.residents.get(card.resident_id) or self.s.scalar(
+            select(Resident.household_id).where(Resident.id == card.resident_id)
+        )
+        if card.issued_by != self.kiosk.id and not self._served(household_id):
+            raise _Refused(
+                "a card of a household this store has not served is revoked only by the office"
+            )
         if card.status == "active":
             card.status, card.revoked_at = "revoked", self.now
             emit(self.s, "card", card_change(card), self.now)
 
     def _card_issue(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        """Hold a card issued at the kiosk, working only at its store until the office confirms.
+
+        It replaces the resident's card everywhere only if this store has served the household;
+        revoking the kiosk revokes it and gives the replaced card back.
+        """
         held = self.s.scalar(select(Card).where(Card.token_hash == p["token_hash"]))
         if held is not None:
             raise _Refused("this card is already held")
-        if self.s.get(Resident, p["resident_id"]) is None:
+        person = self.s.get(Resident, p["resident_id"])
+        if person is None:
             raise _Refused(f"unknown resident {p['resident_id']}")
-        for old in self.s.scalars(
-            select(Card).where(Card.resident_id == p["resident_id"], Card.status == "active")
-        ):
-            old.status, old.revoked_at = "revoked", self.now
-            emit(self.s, "card", card_change(old), self.now)
+        replaced = None
+        if self._served(person.household_id):
+            for old in self.s.scalars(
+                select(Card)
+                .where(Card.resident_id == p["resident_id"], Card.status == "active")
+                .order_by(Card.id)
+            ):
+                old.status, old.revoked_at = "revoked", self.now
+                emit(self.s, "card", card_change(old), self.now)
+                replaced = old.id
         card = Card(
             resident_id=p["resident_id"],
             token_hash=p["token_hash"],
             status="active",
             issued_at=parse_time(entry["created_at"]),
+            issued_by=self.kiosk.id,
+            bound_store_id=self.kiosk.store_id,
+            replaced_id=replaced,
         )
         self.s.add(card)
-        emit(self.s, "card", card_change(card), self.now, origin_kiosk=self.kiosk.id)
+        emit(
+            self.s,
+            "card",
+            card_change(card),
+            self.now,
+            origin_kiosk=self.kiosk.id,
+            store_id=self.kiosk.store_id,
+        )
 
     def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         self.rows[AuditEntry].append(
@@ -494,6 +786,8 @@ class _Batch:
                 "kiosk_id": self.kiosk.id,
             }
         )
+
+    _HANDLERS: ClassVar[dict[str, Callable[[_Batch, dict, dict], None]]] = {}
 
     def _moves(self, moves, kind: str, exchange_id, household_id, at) -> None:
         self.rows[StockMove] += [
@@ -566,19 +860,30 @@ class _Batch:
 
     def check_chain(self) -> None:
         """Flag entries whose predecessor is held with another hash, or missing though due."""
-        if not self.new_ledger:
+        if not self.new_chain:
             return
-        seqs = {e["seq"] for e in self.new_ledger}
-        wanted = {e["seq"] - 1 for e in self.new_ledger if e["seq"] > 1} - seqs
-        held = dict(
-            self.s.execute(
-                select(LedgerEntry.seq, LedgerEntry.hash).where(
-                    LedgerEntry.kiosk_id == self.kiosk.id, among(self.s, LedgerEntry.seq, wanted)
-                )
-            ).all()
-        )
-        own = {e["seq"]: e["hash"] for e in self.new_ledger}
-        for e in sorted(self.new_ledger, key=lambda e: e["seq"]):
+        seqs = {e["seq"] for e in self.new_chain}
+        wanted = {e["seq"] - 1 for e in self.new_chain if e["seq"] > 1} - seqs
+        following_seqs = [s + 1 for s in seqs if s + 1 not in seqs]
+        held: dict[int, str] = {}
+        following: dict[int, str] = {}
+        for table in (LedgerEntry, UncountedEntry):
+            held.update(
+                self.s.execute(
+                    select(table.seq, table.hash).where(
+                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, wanted)
+                    )
+                ).all()
+            )
+            following.update(
+                self.s.execute(
+                    select(table.seq, table.prev_hash).where(
+                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, following_seqs)
+                    )
+                ).all()
+            )
+        own = {e["seq"]: e["hash"] for e in self.new_chain}
+        for e in sorted(self.new_chain, key=lambda e: e["seq"]):
             if e["seq"] == 1:
                 continue
             before = own.get(e["seq"] - 1, held.get(e["seq"] - 1))
@@ -587,14 +892,6 @@ class _Batch:
                     self._alert("chain_gap", f"ledger seq {e['seq'] - 1} missing before {e['seq']}")
             elif before != e["prev_hash"]:
                 self._alert("chain_tamper", f"ledger seq {e['seq']}: previous hash does not match")
-        following = dict(
-            self.s.execute(
-                select(LedgerEntry.seq, LedgerEntry.prev_hash).where(
-                    LedgerEntry.kiosk_id == self.kiosk.id,
-                    among(self.s, LedgerEntry.seq, [s + 1 for s in seqs if s + 1 not in seqs]),
-                )
-            ).all()
-        )
         for seq, prev in following.items():
             if own[seq - 1] != prev:
                 self._alert("chain_tamper", f"ledger seq {seq}: previous hash does not match")
@@ -629,6 +926,20 @@ class _Batch:
                 for e in self.new_ledger
             ],
         )
+
+
+_Batch._HANDLERS.update(
+    exchange=_Batch._exchange,
+    void=_Batch._void,
+    checkin=_Batch._checkin,
+    adjust=_Batch._adjust,
+    reversal=_Batch._reversal,
+    restock=_Batch._restock,
+    stocktake=_Batch._stocktake,
+    card_revoke=_Batch._card_revoke,
+    card_issue=_Batch._card_issue,
+    audit=_Batch._audit,
+)
 
 
 LEDGER_FIELDS = (

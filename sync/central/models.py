@@ -127,6 +127,10 @@ class Card(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A card issued at a kiosk works only at that kiosk's store until the office confirms it.
+    issued_by: Mapped[str | None] = mapped_column(String(40), index=True)
+    bound_store_id: Mapped[int | None] = mapped_column(Integer)
+    replaced_id: Mapped[int | None] = mapped_column(Integer)  # the card it revoked on issue
 
 
 class Product(Base):
@@ -271,6 +275,45 @@ class CheckIn(Base):
     points: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("activity_id", "resident_id"),)
+
+
+class Adjustment(Base):
+    """An office correction of a household's points: a counter-entry with its reason."""
+
+    __tablename__ = "adjustments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the ledger entry's ref
+    household_id: Mapped[str] = mapped_column(String(40), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(80))
+    ledger_entry_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UncountedEntry(Base):
+    """A kiosk ledger entry central holds for its chain but does not count.
+
+    Either an entry central refused (role "refused": the kiosk wrote it, the rules do not allow
+    it) or the kiosk's counter-entry that reverses such a refusal (role "reversal"). Keeping
+    them closes the kiosk's hash chain at central without moving any balance or figure.
+    """
+
+    __tablename__ = "uncounted_entries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    household_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # refused | reversal
+    reason: Mapped[str] = mapped_column(String(200))
+    reversed_by: Mapped[str | None] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
 
 
 class Alert(Base):

@@ -133,6 +133,26 @@ def document() -> dict[str, Any]:
                 "Ok": _OK,
                 "Stats": _STATS,
                 "Household": _HOUSEHOLD,
+                "AdjustRequest": {
+                    "type": "object",
+                    "required": ["points", "reason"],
+                    "properties": {
+                        "points": {"type": "integer", "minimum": -100000, "maximum": 100000},
+                        "reason": {"type": "string", "minLength": 1, "maxLength": 200},
+                    },
+                    "additionalProperties": False,
+                },
+                "Adjustment": {
+                    "type": "object",
+                    "required": ["id", "household_id", "points", "reason", "balance"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "household_id": {"type": "string"},
+                        "points": {"type": "integer"},
+                        "reason": {"type": "string"},
+                        "balance": {"type": "integer"},
+                    },
+                },
                 **payloads,
             },
         },
@@ -217,6 +237,25 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "The household", **_json("Household")},
                         **_errors(401, 404, 429),
+                    },
+                }
+            },
+            "/api/v1/households/{household_id}/adjust": {
+                "post": {
+                    "summary": "Correct a household's points with a reason (office admin)",
+                    "security": office,
+                    "parameters": [
+                        {
+                            "name": "household_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 40},
+                        }
+                    ],
+                    "requestBody": {"required": True, **_json("AdjustRequest")},
+                    "responses": {
+                        "201": {"description": "The correction", **_json("Adjustment")},
+                        **_errors(400, 401, 403, 404, 429),
                     },
                 }
             },

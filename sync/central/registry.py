@@ -113,9 +113,49 @@ def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
             raise RegistryError(f"no kiosk {kiosk_id}")
         kiosk.revoked = True
         _stamp_revocation(uow.session)
-        audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id)
+        undone = _undo_cards_of(uow.session, kiosk_id, c.clock.now())
+        audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id, cards=undone)
         uow.commit()
     c.tokens.forget(f"kiosk:{kiosk_id}")  # refused at once here, elsewhere at the next stamp read
+
+
+def _undo_cards_of(s: Session, kiosk_id: str, now: datetime) -> int:
+    """Revoke every card a kiosk issued and give back the cards they replaced; say how many.
+
+    Both changes go to every kiosk, so within one sync round no store honours the kiosk's
+    cards and each resident's previous card works again.
+    """
+    undone = 0
+    for card in s.scalars(
+        select(Card).where(Card.issued_by == kiosk_id, Card.status == "active").order_by(Card.id)
+    ):
+        card.status, card.revoked_at, card.bound_store_id = "revoked", now, None
+        emit(s, "card", card_change(card), now)
+        undone += 1
+        previous = s.get(Card, card.replaced_id) if card.replaced_id else None
+        still_active = s.scalar(
+            select(Card.id).where(Card.resident_id == card.resident_id, Card.status == "active")
+        )
+        if previous is not None and previous.status == "revoked" and still_active is None:
+            previous.status, previous.revoked_at = "active", None
+            emit(s, "card", card_change(previous), now)
+    return undone
+
+
+def confirm_card(c: Central, card_id: int, actor: str) -> None:
+    """Let a card issued at a kiosk work at every store (the office has checked it)."""
+    with c.uow() as uow:
+        s = uow.session
+        card = s.get(Card, card_id)
+        if card is None or card.status != "active":
+            raise RegistryError(f"no active card {card_id}")
+        if card.bound_store_id is None:
+            return
+        card.bound_store_id = None
+        now = c.clock.now()
+        emit(s, "card", card_change(card), now)
+        audit(s, now, actor, "card_confirm", card.resident_id, card=card.id)
+        uow.commit()
 
 
 def office_token(c: Central, role: str = "admin", label: str = "", actor: str = "cli") -> str:

@@ -44,7 +44,7 @@ def checkin_start():
         )
         return redirect(url_for("admin.checkin_list"))
     try:
-        terminal.scan(k, "EKA:" + found["code"])
+        terminal.start_checkin(k, found["id"], shop.ADMIN)
     except DomainError as exc:
         flash(_problem(exc), "error")
         return redirect(url_for("admin.checkin_list"))

@@ -174,6 +174,7 @@
   }
 
   let lastSignature = "";
+  let checkinTimer = null;
   let greeted = null;
   function render() {
     // The done screen stays until the resident taps Done, the timer ends it or a new card starts
@@ -182,8 +183,13 @@
     if (doneSession && view.session_id === doneSession) return;
     if (view.mode === "idle") { if ($("done").hidden) show("idle"); clearTimeout(idleTimer); return; }
     clearTimeout(doneTimer);
+    clearTimeout(checkinTimer);
     if (view.mode === "checkin") {
       $("activity-name").textContent = view.activity.name;
+      // Check-in mode ends by itself after a while without a credit: say when, and look again then.
+      const minutes = Math.max(1, Math.ceil(view.activity.ends_in / 60));
+      $("checkin-ends").textContent = f("Ends by itself in {minutes} min without a check-in.", { minutes });
+      checkinTimer = setTimeout(() => refresh().catch(() => {}), (view.activity.ends_in + 1) * 1000);
       show("checkin");
       return;
     }

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.services import admin, catalog
+from kiosk.services import admin, catalog, terminal
 from kiosk.storage.models import Card
 
 Context = dict[str, Any]
@@ -33,12 +33,12 @@ def _poor(client, card, runtime) -> Context:
 
 
 def _checkin(client, card, runtime) -> Context:
-    client.post("/api/scan", json={"code": "EKA:SORT"})
+    terminal.start_checkin(runtime.kiosk, "ACT-SORT", "admin")
     return {}
 
 
 def _checked_in(client, card, runtime) -> Context:
-    client.post("/api/scan", json={"code": "EKA:SORT"})
+    terminal.start_checkin(runtime.kiosk, "ACT-SORT", "admin")
     assert client.post("/api/scan", json={"code": card("张伟")["code"]}).status_code == 200
     return {}
 
@@ -227,7 +227,9 @@ CASES = [
     Case("too_large", 413, S, raw=b'{"code": "' + b"A" * 70_000 + b'"}', note="scan"),
     Case("too_large", 413, C, raw=b" " * (65 * 1024), given=_shopping, note="cart"),
     # Activities.
-    Case("unknown_activity", 404, S, body=scan("EKA:NOPE"), note="unknown"),
+    Case("activity_at_screen", 403, S, body=scan("EKA:SORT"), note="known"),
+    Case("activity_at_screen", 403, S, body=scan("EKA:NOPE"), note="unknown"),
+    Case("activity_at_screen", 403, S, body=scan("EKA:SORT"), given=_shopping, note="shopping"),
     Case("unknown_activity", 404, S, body=scan("EKA:NO PE"), note="malformed"),
     Case("already_checked_in", 409, S, body=_card("张伟"), given=_checked_in),
     Case("wrong_mode", 409, C, body=cart("SALT", 1), given=_checkin, note="cart"),

@@ -6,6 +6,7 @@ import base64
 
 from sqlalchemy import func, select
 
+from kiosk.services import terminal
 from kiosk.storage.models import Exchange, OutboxRow
 
 ESC_AT = b"\x1b@"
@@ -247,8 +248,11 @@ def test_a_member_may_take_goods_for_another_member_of_the_household(client, car
         assert uow.session.get(Exchange, done["exchange_id"]).beneficiary_id == "H0001-2"
 
 
-def test_a_check_in_credits_the_household_and_prints_a_slip(client, card, balance, printer):
-    view = client.post("/api/scan", json={"code": "EKA:SORT"}).get_json()
+def test_a_check_in_credits_the_household_and_prints_a_slip(
+    client, card, balance, printer, runtime
+):
+    terminal.start_checkin(runtime.kiosk, "ACT-SORT", "admin")  # the shopkeeper, behind the PIN
+    view = client.get("/api/session").get_json()
     assert view["mode"] == "checkin"
     assert view["activity"]["name"] == "垃圾分类积分日"
 

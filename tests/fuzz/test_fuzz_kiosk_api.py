@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from kiosk import demo
-from kiosk.services import doctor
+from kiosk.services import doctor, terminal
 from terminal_ui.openapi import document
 
 CHECKS = [
@@ -118,7 +118,8 @@ def test_check_in_and_the_camera_answer_as_documented(kiosk_app, kiosk_runtime, 
         schema[path][method].validate_response(answer)
         return answer.get_json()
 
-    assert documented("POST", "/api/scan", json={"code": "EKA:SORT"})["mode"] == "checkin"
+    terminal.start_checkin(kiosk_runtime.kiosk, "ACT-SORT", "admin")
+    assert documented("GET", "/api/session")["mode"] == "checkin"
     credit = documented("POST", "/api/scan", json={"code": cards[0]["code"]})["scan"]
     assert credit["kind"] == "checkin" and credit["receipt_id"] > 0
     seen = documented("POST", "/api/camera/card", json={"code": cards[1]["code"]})

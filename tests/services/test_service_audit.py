@@ -41,7 +41,7 @@ def test_the_terminal_use_cases_are_audited(k, cards):
     result = terminal.checkout(k)
     terminal.scan(k, card(cards, "H0002-1"))
     terminal.cancel(k)
-    terminal.scan(k, "EKA:SORT")
+    terminal.start_checkin(k, "ACT-SORT", "admin")
     terminal.scan(k, card(cards, "H0002-1"))
     assert new_actions(k, start) == [
         "session_start",

@@ -65,7 +65,7 @@ def test_each_member_of_a_household_may_check_in_once(k):
 
 def test_check_in_beyond_the_cap_is_refused_as_activity_full(k):
     catalog.define_activity(
-        k, "ACT-TINY", "TINY", "小型活动", "义务打扫", date(2025, 3, 2), 5, cap=2
+        k, "ACT-TINY", "TINY", "小型活动", "义务打扫", date(2025, 3, 1), 5, cap=2
     )
     checkin.check_in(k, "ACT-TINY", resident_id="H0001-1")
     checkin.check_in(k, "ACT-TINY", resident_id="H0002-1")
@@ -85,7 +85,7 @@ def test_check_in_to_a_closed_activity_is_refused(k):
     with pytest.raises(errors.InactiveActivity):
         checkin.check_in(k, "ACT-SORT", resident_id="H0001-1")
     with pytest.raises(errors.InactiveActivity):
-        terminal.scan(k, "EKA:SORT")
+        terminal.start_checkin(k, "ACT-SORT", "admin")
 
 
 def test_check_in_with_a_revoked_card_is_refused(k, cards):

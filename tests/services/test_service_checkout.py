@@ -156,7 +156,7 @@ def test_checkout_without_a_session_is_refused(k, cards):
 
 
 def test_checkout_in_check_in_mode_is_refused(k):
-    terminal.scan(k, "EKA:SORT")
+    terminal.start_checkin(k, "ACT-SORT", "admin")
     with pytest.raises(errors.WrongMode):
         terminal.checkout(k)
 

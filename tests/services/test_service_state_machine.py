@@ -100,7 +100,17 @@ class KioskMachine(RuleBasedStateMachine):
 
     @rule(code=st.sampled_from(ACTIVITY_CODES))
     def scan_activity(self, code: str) -> None:
-        expect_ok(terminal.scan, self.k, "EKA:" + code)
+        # An activity code at the resident screen is refused; the shopkeeper starts check-in.
+        try:
+            terminal.scan(self.k, "EKA:" + code)
+        except errors.ActivityAtScreen:
+            pass
+        else:
+            raise AssertionError("an activity code started check-in at the resident screen")
+
+    @rule(code=st.sampled_from(ACTIVITY_CODES))
+    def start_checkin(self, code: str) -> None:
+        expect_ok(terminal.start_checkin, self.k, "ACT-" + code, "admin")
 
     @rule(product=st.sampled_from(PRODUCTS), qty=QUANTITIES)
     def set_line(self, product: str, qty: object) -> None:

@@ -160,11 +160,10 @@ def test_scanning_garbage_is_refused_with_a_domain_error(k, raw):
         terminal.scan(k, raw)
 
 
-def test_scanning_an_activity_code_enters_check_in_mode(k, cards):
+def test_the_shopkeeper_starting_check_in_ends_an_open_exchange(k, cards):
     terminal.scan(k, card(cards, "H0001-1"))
     terminal.set_cart_line(k, "SALT", 1)
-    outcome = terminal.scan(k, "EKA:SORT")
-    assert outcome == terminal.ScanOutcome("activity", {"activity_id": "ACT-SORT"})
+    terminal.start_checkin(k, "ACT-SORT", "admin")
     view = queries.session_view(k)
     assert view["mode"] == "checkin"
     assert view["activity"]["id"] == "ACT-SORT"
@@ -173,7 +172,7 @@ def test_scanning_an_activity_code_enters_check_in_mode(k, cards):
 
 
 def test_scanning_a_card_in_check_in_mode_credits_the_resident(k, cards):
-    terminal.scan(k, "EKA:SCREEN")
+    terminal.start_checkin(k, "ACT-SCREEN", "admin")
     outcome = terminal.scan(k, card(cards, "H0002-2"))
     assert outcome.kind == "checkin"
     assert outcome.detail["points"] == 30
@@ -184,16 +183,16 @@ def test_scanning_a_card_in_check_in_mode_credits_the_resident(k, cards):
 
 
 def test_scanning_a_product_in_check_in_mode_is_refused(k):
-    terminal.scan(k, "EKA:SORT")
+    terminal.start_checkin(k, "ACT-SORT", "admin")
     with pytest.raises(errors.WrongMode):
         terminal.scan(k, "EKP:SALT")
     with pytest.raises(errors.WrongMode):
         terminal.set_cart_line(k, "SALT", 1)
 
 
-def test_scanning_an_unknown_activity_is_refused(k):
+def test_starting_check_in_for_an_unknown_activity_is_refused(k):
     with pytest.raises(errors.UnknownActivity):
-        terminal.scan(k, "EKA:NOPE")
+        terminal.start_checkin(k, "ACT-NOPE", "admin")
     assert queries.session_view(k)["mode"] == "idle"
 
 

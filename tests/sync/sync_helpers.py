@@ -59,6 +59,9 @@ DELIVERY = [
 ]
 SQLITE_ONLY = pytest.mark.parametrize("central_url", ["sqlite"], indirect=True)
 PRICE = {code: points for code, _n, _c, points, _u in GOODS}
+# Hand-made (WireKiosk) exchanges draw on these batches, which seed() books at every kiosk, as
+# central refuses stock moves from batches a kiosk never received.
+WIRE_BATCH = {code: 9001 + i for i, (code, *_rest) in enumerate(GOODS)}
 
 
 def wait_for(condition, timeout: float = 5.0) -> bool:
@@ -167,6 +170,7 @@ class Programme:
             [registry.ProductRow(i, *g) for i, g in enumerate(GOODS, start=2)],
             actor="test",
         )
+        self.stock_wire_batches(list(kiosks))
         self.activity_id = registry.define_activity(
             c, "SORT", "垃圾分类积分日", "垃圾分类", date(2025, 3, 1), 10, actor="test"
         )
@@ -175,6 +179,27 @@ class Programme:
         ):
             self.codes[card.resident] = card.code
             self.residents[card.resident] = card.resident_id
+
+    def stock_wire_batches(self, kiosk_ids: list[str]) -> None:
+        """Book the WIRE_BATCH restocks at these kiosks, as if each had pushed them."""
+        with self.central.uow() as uow:
+            for kiosk_id in kiosk_ids:
+                store_id = uow.session.get(cm.Kiosk, kiosk_id).store_id
+                for code, batch_id in WIRE_BATCH.items():
+                    uow.session.add(
+                        cm.Batch(
+                            kiosk_id=kiosk_id,
+                            batch_id=batch_id,
+                            store_id=store_id,
+                            product_code=code,
+                            qty=1000,
+                            source="purchase",
+                            donor="",
+                            unit_value_cents=None,
+                            received_at=START,
+                        )
+                    )
+            uow.commit()
 
     def kiosk(
         self,
@@ -352,6 +377,11 @@ def central_ledger_sums(c: Central) -> dict[str, int]:
     return {h: int(sums.get(h) or 0) for h in ids}
 
 
+def pushed_batches(c: Central) -> int:
+    """Return how many restock batches central holds, less those seed() booked."""
+    return central_count(c, cm.Batch, cm.Batch.batch_id.not_in(list(WIRE_BATCH.values())))
+
+
 def central_count(c: Central, model, *where) -> int:
     with c.uow(write=False) as uow:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
@@ -482,7 +512,10 @@ class WireKiosk:
                 "lines": [
                     {"product_code": c, "qty": q, "points": q * each} for c, q, each in lines
                 ],
-                "stock": [{"product_code": c, "batch_id": 1, "qty": -q} for c, q, _ in lines],
+                "stock": [
+                    {"product_code": c, "batch_id": WIRE_BATCH.get(c, 1), "qty": -q}
+                    for c, q, _ in lines
+                ],
                 "ledger": self.ledger(household, "spend", -total, ref=exchange_id),
             },
         )

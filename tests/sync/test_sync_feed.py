@@ -152,6 +152,7 @@ def test_a_day_at_two_stores_reaches_central_once_and_every_kiosk_converges(prog
     k1.sync.sync_once()
     buy(k2, codes["李秀英"], {"TISSUE": 3}, online=True)  # 45, same household at the other store
     checkin.check_in(k2.kiosk, programme.activity_id, card_code=codes["张伟"])
+    k2.sync.sync_once()  # a credit is spendable once central has confirmed it
     buy(k2, codes["张伟"], {"SOAP": 6}, online=True)  # 48 of 50
     admin.stocktake(k2.kiosk, "SOAP", 40, "盘点", actor="店长")
     k2.sync.sync_once()
@@ -218,22 +219,27 @@ def test_a_day_at_two_stores_reaches_central_once_and_every_kiosk_converges(prog
     assert get(programme.server.base, viewer, "/api/v1/stats").json()["exchanges"] == 3
 
 
-def test_a_card_issued_at_one_kiosk_reaches_central_and_works_at_another(programme):
-    k1 = programme.kiosk("K1", stock=False)
+def test_a_card_issued_at_one_kiosk_works_at_another_once_the_office_confirms_it(programme):
+    k1 = programme.kiosk("K1")
     k2 = programme.kiosk("K2", stock=False)
     resident = programme.residents["王建国"]
     old_code = programme.codes["王建国"]
+    buy(k1, old_code, {"SOAP": 1}, online=True)  # K1's store serves this household
     token = admin.issue_card(k1.kiosk, resident, actor="test")
     new_code = "EKC:" + token
     k1.sync.sync_once()
     with programme.central.uow(write=False) as uow:
-        cards = dict(
-            uow.session.execute(
-                select(cm.Card.token_hash, cm.Card.status).where(cm.Card.resident_id == resident)
-            ).all()
-        )
-    assert cards[token_hash(token)] == "active"
-    assert cards[token_hash(old_code[4:])] == "revoked"
+        cards = {
+            card.token_hash: card
+            for card in uow.session.scalars(select(cm.Card).where(cm.Card.resident_id == resident))
+        }
+        uow.session.expunge_all()
+    assert cards[token_hash(token)].status == "active"
+    assert cards[token_hash(old_code[4:])].status == "revoked"  # the lost card, everywhere
+    k2.sync.sync_once()
+    with pytest.raises(errors.UnknownCard):  # bound to K1's store until the office confirms
+        terminal.scan(k2.kiosk, new_code)
+    registry.confirm_card(programme.central, cards[token_hash(token)].id, actor="office")
     k2.sync.sync_once()
     assert terminal.scan(k2.kiosk, new_code).kind == "card"
     terminal.cancel(k2.kiosk)

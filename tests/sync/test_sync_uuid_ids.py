@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, text
-from sync_helpers import WireKiosk, central_balances, central_count, household_id, push
+from sync_helpers import (
+    WireKiosk,
+    central_balances,
+    central_count,
+    household_id,
+    push,
+    pushed_batches,
+)
 
 from sync.central import models as cm
 
@@ -83,14 +90,17 @@ def test_pushed_ids_read_back_as_the_same_lowercase_text(programme):
 
 
 def held(c) -> tuple:
-    """Return what a rejected entry must leave as it was: balances, rows, alerts, statuses."""
+    """Return what a rejected entry must leave as it was: balances, rows, alerts, statuses.
+
+    Each refusal raises its own "refused" alert for the office; no other alert may appear.
+    """
     return (
         central_balances(c),
         central_count(c, cm.LedgerEntry),
         central_count(c, cm.Exchange),
         central_count(c, cm.ExchangeLine),
         central_count(c, cm.StockMove),
-        central_count(c, cm.Alert),
+        central_count(c, cm.Alert, cm.Alert.kind != "refused"),
         central_count(c, cm.Exchange, cm.Exchange.status == "completed"),
     )
 
@@ -143,6 +153,7 @@ def test_a_malformed_uuid_in_a_payload_is_rejected_per_entry_and_changes_nothing
         assert result["reason"].startswith(f"invalid: {path}"), (name, result["reason"])
     assert held(c) == before
     assert central_count(c, cm.SyncEntry, cm.SyncEntry.status == "rejected") == len(MALFORMED)
+    assert central_count(c, cm.Alert, cm.Alert.kind == "refused") == len(MALFORMED)
     # The same entry with its id left as it was is applied: only the id's form was refused.
     entry, _ = make(wire, first, lambda v: v)
     assert push(base, token, wire.body(entry)).json()["results"][0]["status"] == "applied"
@@ -158,4 +169,4 @@ def test_a_malformed_entry_id_refuses_the_push_with_a_4xx(programme):
         assert answer.status_code == 400, (name, answer.text)
         assert "$.entries[0].id" in answer.json()["error"]["message"], name
     assert central_count(programme.central, cm.SyncEntry) == 0
-    assert central_count(programme.central, cm.Batch) == 0
+    assert pushed_batches(programme.central) == 0

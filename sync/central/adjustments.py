@@ -1,0 +1,65 @@
+"""Office corrections of a household's points: a counter-entry with a reason, never an edit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from sync.central.context import Central
+from sync.central.models import Adjustment, Household
+from sync.central.registry import RegistryError, audit, credit
+
+MAX_ADJUSTMENT = 100_000  # the most one correction may add or take away
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """A committed correction."""
+
+    id: str
+    household_id: str
+    points: int
+    reason: str
+    balance: int
+
+
+def adjust_points(c: Central, household_id: str, points: object, reason: object, actor: str):
+    """Add (or with a negative number take away) points from a household, with a reason.
+
+    The correction is an entry on central's own chain: it shows in the household's history,
+    reaches every kiosk through the feed and counts in every figure, and it is audited.
+    """
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise RegistryError("points must be a whole number")
+    if points == 0 or abs(points) > MAX_ADJUSTMENT:
+        raise RegistryError(f"points must be from -{MAX_ADJUSTMENT} to {MAX_ADJUSTMENT}, not 0")
+    why = reason.strip() if isinstance(reason, str) else ""
+    if not why or len(why) > 200 or any(ord(ch) < 32 for ch in why):
+        raise RegistryError("a reason of 1 to 200 characters is required")
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        household = s.scalar(
+            select(Household).where(Household.id == household_id).with_for_update()
+        )
+        if household is None:
+            raise RegistryError(f"no household {household_id}")
+        adjustment_id = str(uuid.uuid4())
+        entry = credit(s, now, household, points, "adjust", adjustment_id)
+        s.add(
+            Adjustment(
+                id=adjustment_id,
+                household_id=household.id,
+                points=points,
+                reason=why,
+                actor=actor[:80],
+                ledger_entry_id=entry.id,
+                created_at=now,
+            )
+        )
+        audit(s, now, actor, "adjust", household.id, points=points, reason=why, entry=entry.id)
+        done = Adjusted(adjustment_id, household.id, points, why, household.balance)
+        uow.commit()
+    return done
