@@ -26,7 +26,7 @@ from flask import (
 )
 from sqlalchemy import func, or_, select
 
-from sync.central import charts, localtime, reports, stats, totals
+from sync.central import charts, localtime, reports, stats, totals, users
 from sync.central.export import table_response
 from sync.central.imports import parse_roster
 from sync.central.limits import retry_after
@@ -50,7 +50,7 @@ from sync.central.registry import (
     revoke_card,
     set_allowance,
 )
-from sync.central.users import LoginRefused, login
+from sync.central.users import LoginRefused, SignedIn
 from terminal_ui.i18n import pick
 
 bp = Blueprint(
@@ -93,13 +93,37 @@ def _language() -> None:
 
 @bp.app_context_processor
 def _helpers():
+    user = current_user()
     return {
         "_": _,
         "lang": g.get("lang", "zh_CN"),
-        "user": session.get("user"),
-        "role": session.get("role"),
+        "user": user.username if user else None,
+        "role": user.role if user else None,
         "csrf_token": _csrf_token,
     }
+
+
+def current_user() -> SignedIn | None:
+    """Return the office user this request's session signs in, as the database holds them now.
+
+    The cookie carries only a session token: sign-out, a new password, a new role or
+    deactivation end the session on the server, and a copy of the cookie with it.
+    """
+    if "office_user" not in g:
+        token = session.get("sid")
+        found = None
+        if token:
+            idle = current_app.permanent_session_lifetime
+            found = users.session_user(central(), token, idle=idle)
+            if found is None:
+                session.pop("sid", None)  # ended elsewhere: stop sending it
+        g.office_user = found
+    return g.office_user
+
+
+def _actor() -> str:
+    """Name the signed-in user for the audit log."""
+    return current_user().username
 
 
 def _csrf_token() -> str:
@@ -124,9 +148,10 @@ def signed_in(role: str = "viewer"):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if "user" not in session:
+            user = current_user()
+            if user is None:
                 return redirect(url_for("office.login_page", next=request.path))
-            if role == "admin" and session.get("role") != "admin":
+            if role == "admin" and user.role != "admin":
                 abort(403, description=_("Your account may only read."))
             return view(*args, **kwargs)
 
@@ -158,8 +183,11 @@ def login_submit():
         page = render_template("office/login.html", error=message)
         return page, 429, {"Retry-After": retry_after(wait)}
     try:
-        user, role = login(
-            central(), request.form.get("username", ""), request.form.get("password", "")
+        _user, token = users.login(
+            central(),
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            idle=current_app.permanent_session_lifetime,
         )
     except LoginRefused as exc:
         failures.take(address)
@@ -169,9 +197,11 @@ def login_submit():
             else _("Wrong user name or password.")
         )
         return render_template("office/login.html", error=message), 401
+    # A new cookie from here on: nothing planted before sign-in (a CSRF token, say) carries over.
+    users.logout(central(), session.get("sid"))
     session.clear()
     session.permanent = True
-    session["user"], session["role"] = user, role
+    session["sid"] = token
     target = request.args.get("next", "")
     return redirect(
         target
@@ -182,7 +212,8 @@ def login_submit():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: the session ends on the server, so a copy of the cookie stops working too."""
+    users.logout(central(), session.get("sid"))
     session.clear()
     return redirect(url_for("office.login_page"))
 
@@ -323,7 +354,7 @@ def import_roster():
             flash(problem, "error")
         flash(_("Nothing was imported: fix the rows above, or tick 'skip bad rows'."), "error")
         return redirect(url_for("office.households"))
-    added_h, added_r = add_roster(central(), parsed.rows, actor=session["user"])
+    added_h, added_r = add_roster(central(), parsed.rows, actor=_actor())
     flash(
         _(
             "{households} households and {residents} residents added.",
@@ -371,7 +402,7 @@ def _card_pdf(issued, name: str):
 @signed_in("admin")
 def cards_issue():
     """Issue cards to every resident without one; download the sheet (the only copy)."""
-    issued = issue_cards(central(), actor=session["user"])
+    issued = issue_cards(central(), actor=_actor())
     if not issued:
         flash(_("Every resident already has a card."), "ok")
         return redirect(url_for("office.households"))
@@ -382,7 +413,7 @@ def cards_issue():
 @signed_in("admin")
 def card_reissue(resident_id: str):
     """Replace a resident's card (the old one stops working); download the new card."""
-    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=session["user"])
+    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=_actor())
     if not issued:
         abort(404)
     return _card_pdf(issued, f"card-{resident_id}.pdf")
@@ -397,7 +428,7 @@ def card_revoke(resident_id: str):
         if person is None:
             abort(404)
         household_id = person.household_id
-    count = revoke_card(central(), person.id, session["user"])
+    count = revoke_card(central(), person.id, _actor())
     flash(_("{count} card(s) revoked.", count=count), "ok")
     return redirect(url_for("office.household", household_id=household_id))
 
@@ -465,7 +496,7 @@ def activity_define():
             day,
             points,
             cap,
-            actor=session["user"],
+            actor=_actor(),
         )
     except (ValueError, RegistryError) as exc:
         flash(str(exc), "error")
@@ -545,7 +576,7 @@ def activity_award(activity_id: str):
         flash(_("Pick residents or upload a CSV of resident ids."), "error")
         return redirect(url_for("office.activity", activity_id=activity_id))
     try:
-        result = award(central(), activity_id, ids, session["user"])
+        result = award(central(), activity_id, ids, _actor())
     except RegistryError as exc:
         flash(str(exc), "error")
     else:
@@ -586,7 +617,7 @@ def store_allowance(store_id: int):
             abort(404)
         name = store.name
     try:
-        set_allowance(central(), name, int(request.form.get("allowance", "")), session["user"])
+        set_allowance(central(), name, int(request.form.get("allowance", "")), _actor())
     except (ValueError, RegistryError) as exc:
         flash(str(exc), "error")
     else:
