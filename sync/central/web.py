@@ -51,6 +51,7 @@ from sync.central.registry import (
     set_allowance,
 )
 from sync.central.users import LoginRefused, SignedIn
+from sync.central.web_input import same_site_path
 from terminal_ui.i18n import pick
 
 bp = Blueprint(
@@ -202,12 +203,8 @@ def login_submit():
     session.clear()
     session.permanent = True
     session["sid"] = token
-    target = request.args.get("next", "")
-    return redirect(
-        target
-        if target.startswith("/") and not target.startswith("//")
-        else url_for("office.dashboard")
-    )
+    target = same_site_path(request.args.get("next"))
+    return redirect(target or url_for("office.dashboard"))
 
 
 @bp.post("/logout")
