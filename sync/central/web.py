@@ -51,7 +51,7 @@ from sync.central.registry import (
     set_allowance,
 )
 from sync.central.users import LoginRefused, SignedIn
-from sync.central.web_input import same_site_path
+from sync.central.web_input import holds_nul, page_number, record_id, same_site_path
 from terminal_ui.i18n import pick
 
 bp = Blueprint(
@@ -134,10 +134,19 @@ def _csrf_token() -> str:
 
 
 @bp.before_app_request
+def _refuse_nul() -> None:
+    # Before the CSRF check: that reads the form, and a NUL in it is refused alike.
+    if not request.path.startswith("/api/") and holds_nul(request):
+        abort(400, description=_("The request holds a character that cannot be used (NUL)."))
+
+
+@bp.before_app_request
 def _check_csrf() -> None:
     if request.method == "POST" and not request.path.startswith("/api/"):
-        sent = request.form.get("csrf_token", "")
-        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        # As bytes: compare_digest refuses str with characters beyond ASCII (a 500 otherwise).
+        sent = request.form.get("csrf_token", "").encode("utf-8", "replace")
+        expected = session.get("csrf", "").encode("utf-8", "replace")
+        if not sent or not hmac.compare_digest(sent, expected):
             abort(
                 400, description=_("The form has expired: go back, reload the page and try again.")
             )
@@ -261,7 +270,7 @@ def dashboard():
 def households():
     """List households, searchable by name, member or id."""
     q = request.args.get("q", "").strip()[:40]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     with central().uow(write=False) as uow:
         s = uow.session
         stmt = select(Household)
@@ -374,8 +383,10 @@ def _check_upload(upload, limit: int) -> None:
     if size > limit:
         abort(413, description=_("The file is too large: at most {mb} MB.", mb=limit // 2**20))
     try:
-        upload.stream.read().decode("utf-8-sig")
+        text = upload.stream.read().decode("utf-8-sig")
     except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:  # not text (UTF-16 from a spreadsheet is full of NULs); nor storable
         abort(415, description=_("The file is not UTF-8 text: save it as CSV UTF-8."))
     upload.stream.seek(0)
 
@@ -424,8 +435,8 @@ def card_revoke(resident_id: str):
         person = uow.session.get(Resident, resident_id[:40])
         if person is None:
             abort(404)
-        household_id = person.household_id
-    count = revoke_card(central(), person.id, _actor())
+        person_id, household_id = person.id, person.household_id  # read before the session ends
+    count = revoke_card(central(), person_id, _actor())
     flash(_("{count} card(s) revoked.", count=count), "ok")
     return redirect(url_for("office.household", household_id=household_id))
 
@@ -437,7 +448,7 @@ def card_revoke(resident_id: str):
 @signed_in()
 def activities():
     """List activities with their participation, newest first, a page at a time."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     with central().uow(write=False) as uow:
         s = uow.session
         total = s.scalar(select(func.count()).select_from(Activity)) or 0
@@ -693,7 +704,7 @@ def report_statement(fmt: str = "html"):
             {"id": st.id, "name": st.name}
             for st in uow.session.scalars(select(Store).order_by(Store.name))
         ]
-    store_id = request.args.get("store", type=int) or (stores[0]["id"] if stores else None)
+    store_id = request.args.get("store", type=record_id) or (stores[0]["id"] if stores else None)
     try:
         start, end = reports.period(request.args.get("from"), request.args.get("to"), _zone())
         statement = reports.store_statement(central(), store_id, start, end) if store_id else None
@@ -723,7 +734,7 @@ def report_statement(fmt: str = "html"):
 @signed_in()
 def report_monthly(fmt: str = "html"):
     """The programme's figures per month, overall or for one store."""
-    store_id = request.args.get("store", type=int)
+    store_id = request.args.get("store", type=record_id)
     rows = reports.monthly(central(), store_id)
     if fmt in ("csv", "xlsx"):
         header = [
