@@ -204,3 +204,17 @@ def test_an_unknown_user_name_costs_one_password_hash_like_a_known_one(office_ce
         with pytest.raises(users.LoginRefused):
             users.login(office_central, name, "wrong-password")
         assert len(calls) == 1, name
+
+
+def test_a_sign_in_posted_without_the_pages_token_signs_no_one_in(app):
+    # Login CSRF: another site posting its own account's name and password into this browser.
+    victim = app.test_client()
+    victim.get("/login")
+    answer = victim.post("/login", data={"username": "viewer", "password": VIEWER_PASSWORD})
+    assert answer.status_code == 400 and "表单已过期" in answer.text
+    forged = victim.post(
+        "/login",
+        data={"csrf_token": "a-token-of-the-attackers", "username": "viewer", "password": "x"},
+    )
+    assert forged.status_code == 400
+    assert not is_signed_in(victim)
