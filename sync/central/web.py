@@ -207,7 +207,8 @@ def login_submit():
             else _("Wrong user name or password.")
         )
         return render_template("office/login.html", error=message), 401
-    # A new cookie from here on: nothing planted before sign-in (a CSRF token, say) carries over.
+    # End any session this browser held and start a fresh cookie: nothing planted before
+    # sign-in (a CSRF token, say) carries over into the signed-in session.
     users.logout(central(), session.get("sid"))
     session.clear()
     session.permanent = True
