@@ -218,3 +218,11 @@ def test_a_sign_in_posted_without_the_pages_token_signs_no_one_in(app):
     )
     assert forged.status_code == 400
     assert not is_signed_in(victim)
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(app):
+    client = signed_in(app)
+    thief = copy_of(app, client)
+    assert sign_in(client, "viewer", VIEWER_PASSWORD).status_code == 302
+    assert not is_signed_in(thief)
+    assert "查看者" in client.get("/").text
