@@ -39,6 +39,7 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     from sync.central import api, web
     from sync.central.limits import Limits
     from sync.central.users import site_secret
+    from sync.central.web_input import RecordId
 
     app = Flask(__name__)
     app.config.update(
@@ -66,6 +67,9 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.extensions["central"] = central
     app.extensions["limits"] = Limits(app.config)
+    # Every <int:…> in a URL names a record: numbers past what the database holds match no
+    # route (a 404) instead of reaching a query that overflows (a 500). Set before any rule.
+    app.url_map.converters["int"] = RecordId
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     api.register_errors(app)

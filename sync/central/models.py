@@ -94,6 +94,19 @@ class OfficeUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class OfficeSession(Base):
+    """A signed-in office browser: its cookie holds a random token, this row only its SHA-256.
+
+    Deleting the row ends the session wherever its cookie has been copied to.
+    """
+
+    __tablename__ = "office_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("office_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+
+
 class SiteSecret(Base):
     """The key that signs office web sessions, made once per installation."""
 

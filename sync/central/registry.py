@@ -34,6 +34,7 @@ from sync.central.models import (
 )
 
 KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
+MAX_CAP = 1_000_000  # participants of one activity
 
 
 class RegistryError(ValueError):
@@ -496,8 +497,13 @@ def define_activity(
         raise RegistryError("the activity code must be 1 to 32 letters, digits, . _ or -")
     if not isinstance(points, int) or not 1 <= points <= 100_000:
         raise RegistryError("points must be a whole number from 1 to 100000")
-    if not (name or "").strip():
-        raise RegistryError("the activity needs a name")
+    name, kind = (name or "").strip(), (kind or "").strip()
+    if not name or len(name) > 80 or not name.isprintable():
+        raise RegistryError("the activity needs a name of 1 to 80 printable characters")
+    if len(kind) > 40 or not kind.isprintable():
+        raise RegistryError("the activity type has at most 40 printable characters")
+    if cap is not None and (not isinstance(cap, int) or not 1 <= cap <= MAX_CAP):
+        raise RegistryError(f"the cap must be a whole number from 1 to {MAX_CAP}")
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
@@ -506,8 +512,8 @@ def define_activity(
         activity = Activity(
             id=f"ACT-{code}",
             code=code,
-            name=name.strip(),
-            type=kind.strip(),
+            name=name,
+            type=kind,
             day=day,
             points=points,
             cap=cap,

@@ -1,28 +1,42 @@
-"""Office users: salted scrypt password hashes, roles, and a lock after repeated failures."""
+"""Office users: salted scrypt password hashes, roles, a lock after repeated failures, and
+server-side sessions that sign-out, a new password, a new role or deactivation end."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kiosk.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
-from sync.central.models import OfficeUser, SiteSecret
+from sync.central.models import OfficeSession, OfficeUser, SiteSecret
 from sync.central.registry import RegistryError, audit
 
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=5)
+SESSION_IDLE = timedelta(hours=8)  # the app passes its PERMANENT_SESSION_LIFETIME instead
+SESSION_MAX = timedelta(hours=12)  # a working day: a copied cookie dies with it at the latest
+SESSION_TOUCH = timedelta(minutes=5)  # last_seen is written at most this often (a write each)
 
 
 hash_password = hash_secret
 check_password = secret_matches
 
 
+@cache
+def _decoy_hash() -> str:
+    """A hash no password is checked against in earnest: unknown names cost one hash too."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def add_user(c: Central, username: str, password: str, role: str, actor: str = "cli") -> None:
-    """Create an office user (or reset the password and role of an existing one)."""
+    """Create an office user, or reset the password and role of one (ending their sessions)."""
     name = (username or "").strip()
     if not name or len(name) > 40 or not name.isprintable():
         raise RegistryError("a user name of 1 to 40 characters is needed")
@@ -48,8 +62,26 @@ def add_user(c: Central, username: str, password: str, role: str, actor: str = "
         else:
             user.password_hash, user.role, user.active = hash_password(password), role, True
             user.failed_logins, user.locked_until = 0, None
+            _end_sessions(s, user.id)
         audit(s, now, actor, "user_save", name, role=role)
         uow.commit()
+
+
+def deactivate_user(c: Central, username: str, actor: str = "cli") -> None:
+    """Stop an office user signing in and end every session they have open."""
+    with c.uow() as uow:
+        s = uow.session
+        user = s.scalar(select(OfficeUser).where(OfficeUser.username == (username or "").strip()))
+        if user is None:
+            raise RegistryError(f"no office user {username}")
+        user.active = False
+        _end_sessions(s, user.id)
+        audit(s, c.clock.now(), actor, "user_deactivate", user.username)
+        uow.commit()
+
+
+def _end_sessions(s: Session, user_id: int) -> None:
+    s.execute(delete(OfficeSession).where(OfficeSession.user_id == user_id))
 
 
 class LoginRefused(Exception):
@@ -60,28 +92,153 @@ class LoginRefused(Exception):
         self.code = code  # wrong | locked
 
 
-def login(c: Central, username: str, password: str) -> tuple[str, str]:
-    """Check a sign-in; return (user name, role) or raise LoginRefused."""
+@dataclass(frozen=True)
+class SignedIn:
+    """The office user a live session belongs to, as the database holds them now."""
+
+    username: str
+    role: str
+
+
+def login(
+    c: Central, username: str, password: str, *, idle: timedelta = SESSION_IDLE
+) -> tuple[SignedIn, str]:
+    """Check a sign-in and start a session; return the user and the session's token.
+
+    The slow hash runs outside any transaction (no connection or SQLite write lock is held
+    while it works); the failure count then moves in one UPDATE, so parallel guesses all count.
+    """
+    name = (username or "").strip()
+    now = c.clock.now()
+    with c.uow(write=False) as uow:
+        user = uow.session.scalar(select(OfficeUser).where(OfficeUser.username == name))
+        known = user is not None and user.active
+        if known:
+            user_id, stored, locked_until = user.id, user.password_hash, user.locked_until
+    if not known:
+        check_password(password or "", _decoy_hash())  # as slow as a real check
+        raise LoginRefused("wrong")
+    if locked_until is not None and locked_until > now:
+        raise LoginRefused("locked")
+    if not check_password(password or "", stored):
+        _count_failure(c, user_id, name, now)
+        raise LoginRefused("wrong")
+    return _start_session(c, user_id, stored, now, idle)
+
+
+def _count_failure(c: Central, user_id: int, name: str, now: datetime) -> None:
+    """Add one to the user's failures in a single statement; lock the account at the limit."""
     with c.uow() as uow:
         s = uow.session
-        now = c.clock.now()
-        user = s.scalar(select(OfficeUser).where(OfficeUser.username == (username or "").strip()))
-        if user is None or not user.active:
-            check_password(password or "", hash_password("x" * 8))  # same time as a real check
-            raise LoginRefused("wrong")
-        if user.locked_until is not None and user.locked_until > now:
-            raise LoginRefused("locked")
-        if not check_password(password or "", user.password_hash):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until, user.failed_logins = now + LOCK, 0
-                audit(s, now, user.username, "login_locked")
-            uow.commit()
-            raise LoginRefused("wrong")
-        user.failed_logins, user.locked_until = 0, None
-        audit(s, now, user.username, "login")
+        failures = s.scalar(
+            update(OfficeUser)
+            .where(OfficeUser.id == user_id)
+            .values(failed_logins=OfficeUser.failed_logins + 1)
+            .returning(OfficeUser.failed_logins)
+            .execution_options(synchronize_session=False)
+        )
+        if failures is not None and failures >= MAX_FAILURES:
+            # The UPDATE above holds the row until commit: no other failure slips in between.
+            s.execute(
+                update(OfficeUser)
+                .where(OfficeUser.id == user_id)
+                .values(locked_until=now + LOCK, failed_logins=0)
+                .execution_options(synchronize_session=False)
+            )
+            audit(s, now, name, "login_locked")
         uow.commit()
-        return user.username, user.role
+
+
+def _start_session(
+    c: Central, user_id: int, checked_hash: str, now: datetime, idle: timedelta
+) -> tuple[SignedIn, str]:
+    """Clear the failures and add a session row, unless the account changed meanwhile."""
+    token = secrets.token_urlsafe(32)
+    with c.uow() as uow:
+        s = uow.session
+        # Locked by parallel guesses, deactivated or given a new password while the hash was
+        # being checked: the sign-in does not count.
+        row = s.execute(
+            update(OfficeUser)
+            .where(
+                OfficeUser.id == user_id,
+                OfficeUser.active.is_(True),
+                OfficeUser.password_hash == checked_hash,
+                or_(OfficeUser.locked_until.is_(None), OfficeUser.locked_until <= now),
+            )
+            .values(failed_logins=0, locked_until=None)
+            .returning(OfficeUser.username, OfficeUser.role)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if row is None:
+            until = s.scalar(select(OfficeUser.locked_until).where(OfficeUser.id == user_id))
+            raise LoginRefused("locked" if until is not None and until > now else "wrong")
+        s.execute(
+            delete(OfficeSession).where(
+                or_(
+                    OfficeSession.last_seen <= now - idle,
+                    OfficeSession.created_at <= now - SESSION_MAX,
+                )
+            )
+        )
+        s.add(OfficeSession(id=_digest(token), user_id=user_id, created_at=now, last_seen=now))
+        audit(s, now, row.username, "login")
+        uow.commit()
+    return SignedIn(row.username, row.role), token
+
+
+def session_user(
+    c: Central, token: str | None, *, idle: timedelta = SESSION_IDLE
+) -> SignedIn | None:
+    """Return who a session token signs in now, or None if the session has ended."""
+    if not token or not isinstance(token, str):
+        return None
+    key, now = _digest(token), c.clock.now()
+    with c.uow(write=False) as uow:
+        row = uow.session.execute(
+            select(
+                OfficeUser.username,
+                OfficeUser.role,
+                OfficeUser.active,
+                OfficeSession.created_at,
+                OfficeSession.last_seen,
+            )
+            .join(OfficeUser, OfficeUser.id == OfficeSession.user_id)
+            .where(OfficeSession.id == key)
+        ).one_or_none()
+    if (
+        row is None
+        or not row.active
+        or row.last_seen <= now - idle
+        or row.created_at <= now - SESSION_MAX
+    ):
+        return None
+    if now - row.last_seen >= SESSION_TOUCH:
+        with c.uow() as uow:
+            uow.session.execute(
+                update(OfficeSession).where(OfficeSession.id == key).values(last_seen=now)
+            )
+            uow.commit()
+    return SignedIn(row.username, row.role)
+
+
+def logout(c: Central, token: str | None) -> None:
+    """End a session (its copies with it)."""
+    if not token or not isinstance(token, str):
+        return
+    with c.uow() as uow:
+        s = uow.session
+        row = s.get(OfficeSession, _digest(token))
+        if row is None:
+            return
+        name = s.scalar(select(OfficeUser.username).where(OfficeUser.id == row.user_id))
+        s.delete(row)
+        audit(s, c.clock.now(), name or "?", "logout")
+        uow.commit()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def site_secret(c: Central) -> str:

@@ -26,7 +26,7 @@ from flask import (
 )
 from sqlalchemy import func, or_, select
 
-from sync.central import charts, localtime, reports, stats, totals
+from sync.central import charts, localtime, reports, stats, totals, users
 from sync.central.export import table_response
 from sync.central.imports import parse_roster
 from sync.central.limits import retry_after
@@ -50,7 +50,8 @@ from sync.central.registry import (
     revoke_card,
     set_allowance,
 )
-from sync.central.users import LoginRefused, login
+from sync.central.users import LoginRefused, SignedIn
+from sync.central.web_input import holds_nul, page_number, record_id, same_site_path
 from terminal_ui.i18n import pick
 
 bp = Blueprint(
@@ -93,13 +94,37 @@ def _language() -> None:
 
 @bp.app_context_processor
 def _helpers():
+    user = current_user()
     return {
         "_": _,
         "lang": g.get("lang", "zh_CN"),
-        "user": session.get("user"),
-        "role": session.get("role"),
+        "user": user.username if user else None,
+        "role": user.role if user else None,
         "csrf_token": _csrf_token,
     }
+
+
+def current_user() -> SignedIn | None:
+    """Return the office user this request's session signs in, as the database holds them now.
+
+    The cookie carries only a session token: sign-out, a new password, a new role or
+    deactivation end the session on the server, and a copy of the cookie with it.
+    """
+    if "office_user" not in g:
+        token = session.get("sid")
+        found = None
+        if token:
+            idle = current_app.permanent_session_lifetime
+            found = users.session_user(central(), token, idle=idle)
+            if found is None:
+                session.pop("sid", None)  # ended elsewhere: stop sending it
+        g.office_user = found
+    return g.office_user
+
+
+def _actor() -> str:
+    """Name the signed-in user for the audit log."""
+    return current_user().username
 
 
 def _csrf_token() -> str:
@@ -109,10 +134,19 @@ def _csrf_token() -> str:
 
 
 @bp.before_app_request
+def _refuse_nul() -> None:
+    # Before the CSRF check: that reads the form, and a NUL in it is refused alike.
+    if not request.path.startswith("/api/") and holds_nul(request):
+        abort(400, description=_("The request holds a character that cannot be used (NUL)."))
+
+
+@bp.before_app_request
 def _check_csrf() -> None:
     if request.method == "POST" and not request.path.startswith("/api/"):
-        sent = request.form.get("csrf_token", "")
-        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        # As bytes: compare_digest refuses str with characters beyond ASCII (a 500 otherwise).
+        sent = request.form.get("csrf_token", "").encode("utf-8", "replace")
+        expected = session.get("csrf", "").encode("utf-8", "replace")
+        if not sent or not hmac.compare_digest(sent, expected):
             abort(
                 400, description=_("The form has expired: go back, reload the page and try again.")
             )
@@ -124,9 +158,10 @@ def signed_in(role: str = "viewer"):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if "user" not in session:
+            user = current_user()
+            if user is None:
                 return redirect(url_for("office.login_page", next=request.path))
-            if role == "admin" and session.get("role") != "admin":
+            if role == "admin" and user.role != "admin":
                 abort(403, description=_("Your account may only read."))
             return view(*args, **kwargs)
 
@@ -158,8 +193,11 @@ def login_submit():
         page = render_template("office/login.html", error=message)
         return page, 429, {"Retry-After": retry_after(wait)}
     try:
-        user, role = login(
-            central(), request.form.get("username", ""), request.form.get("password", "")
+        _user, token = users.login(
+            central(),
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            idle=current_app.permanent_session_lifetime,
         )
     except LoginRefused as exc:
         failures.take(address)
@@ -169,20 +207,20 @@ def login_submit():
             else _("Wrong user name or password.")
         )
         return render_template("office/login.html", error=message), 401
+    # End any session this browser held and start a fresh cookie: nothing planted before
+    # sign-in (a CSRF token, say) carries over into the signed-in session.
+    users.logout(central(), session.get("sid"))
     session.clear()
     session.permanent = True
-    session["user"], session["role"] = user, role
-    target = request.args.get("next", "")
-    return redirect(
-        target
-        if target.startswith("/") and not target.startswith("//")
-        else url_for("office.dashboard")
-    )
+    session["sid"] = token
+    target = same_site_path(request.args.get("next"))
+    return redirect(target or url_for("office.dashboard"))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: the session ends on the server, so a copy of the cookie stops working too."""
+    users.logout(central(), session.get("sid"))
     session.clear()
     return redirect(url_for("office.login_page"))
 
@@ -233,7 +271,7 @@ def dashboard():
 def households():
     """List households, searchable by name, member or id."""
     q = request.args.get("q", "").strip()[:40]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     with central().uow(write=False) as uow:
         s = uow.session
         stmt = select(Household)
@@ -323,7 +361,7 @@ def import_roster():
             flash(problem, "error")
         flash(_("Nothing was imported: fix the rows above, or tick 'skip bad rows'."), "error")
         return redirect(url_for("office.households"))
-    added_h, added_r = add_roster(central(), parsed.rows, actor=session["user"])
+    added_h, added_r = add_roster(central(), parsed.rows, actor=_actor())
     flash(
         _(
             "{households} households and {residents} residents added.",
@@ -346,8 +384,10 @@ def _check_upload(upload, limit: int) -> None:
     if size > limit:
         abort(413, description=_("The file is too large: at most {mb} MB.", mb=limit // 2**20))
     try:
-        upload.stream.read().decode("utf-8-sig")
+        text = upload.stream.read().decode("utf-8-sig")
     except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:  # not text (UTF-16 from a spreadsheet is full of NULs); nor storable
         abort(415, description=_("The file is not UTF-8 text: save it as CSV UTF-8."))
     upload.stream.seek(0)
 
@@ -371,7 +411,7 @@ def _card_pdf(issued, name: str):
 @signed_in("admin")
 def cards_issue():
     """Issue cards to every resident without one; download the sheet (the only copy)."""
-    issued = issue_cards(central(), actor=session["user"])
+    issued = issue_cards(central(), actor=_actor())
     if not issued:
         flash(_("Every resident already has a card."), "ok")
         return redirect(url_for("office.households"))
@@ -382,7 +422,7 @@ def cards_issue():
 @signed_in("admin")
 def card_reissue(resident_id: str):
     """Replace a resident's card (the old one stops working); download the new card."""
-    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=session["user"])
+    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=_actor())
     if not issued:
         abort(404)
     return _card_pdf(issued, f"card-{resident_id}.pdf")
@@ -396,8 +436,8 @@ def card_revoke(resident_id: str):
         person = uow.session.get(Resident, resident_id[:40])
         if person is None:
             abort(404)
-        household_id = person.household_id
-    count = revoke_card(central(), person.id, session["user"])
+        person_id, household_id = person.id, person.household_id  # read before the session ends
+    count = revoke_card(central(), person_id, _actor())
     flash(_("{count} card(s) revoked.", count=count), "ok")
     return redirect(url_for("office.household", household_id=household_id))
 
@@ -409,7 +449,7 @@ def card_revoke(resident_id: str):
 @signed_in()
 def activities():
     """List activities with their participation, newest first, a page at a time."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     with central().uow(write=False) as uow:
         s = uow.session
         total = s.scalar(select(func.count()).select_from(Activity)) or 0
@@ -465,7 +505,7 @@ def activity_define():
             day,
             points,
             cap,
-            actor=session["user"],
+            actor=_actor(),
         )
     except (ValueError, RegistryError) as exc:
         flash(str(exc), "error")
@@ -545,7 +585,7 @@ def activity_award(activity_id: str):
         flash(_("Pick residents or upload a CSV of resident ids."), "error")
         return redirect(url_for("office.activity", activity_id=activity_id))
     try:
-        result = award(central(), activity_id, ids, session["user"])
+        result = award(central(), activity_id, ids, _actor())
     except RegistryError as exc:
         flash(str(exc), "error")
     else:
@@ -586,7 +626,7 @@ def store_allowance(store_id: int):
             abort(404)
         name = store.name
     try:
-        set_allowance(central(), name, int(request.form.get("allowance", "")), session["user"])
+        set_allowance(central(), name, int(request.form.get("allowance", "")), _actor())
     except (ValueError, RegistryError) as exc:
         flash(str(exc), "error")
     else:
@@ -665,7 +705,7 @@ def report_statement(fmt: str = "html"):
             {"id": st.id, "name": st.name}
             for st in uow.session.scalars(select(Store).order_by(Store.name))
         ]
-    store_id = request.args.get("store", type=int) or (stores[0]["id"] if stores else None)
+    store_id = request.args.get("store", type=record_id) or (stores[0]["id"] if stores else None)
     try:
         start, end = reports.period(request.args.get("from"), request.args.get("to"), _zone())
         statement = reports.store_statement(central(), store_id, start, end) if store_id else None
@@ -695,7 +735,7 @@ def report_statement(fmt: str = "html"):
 @signed_in()
 def report_monthly(fmt: str = "html"):
     """The programme's figures per month, overall or for one store."""
-    store_id = request.args.get("store", type=int)
+    store_id = request.args.get("store", type=record_id)
     rows = reports.monthly(central(), store_id)
     if fmt in ("csv", "xlsx"):
         header = [

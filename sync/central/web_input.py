@@ -1,0 +1,78 @@
+"""What the office web takes from a request: ids and numbers the database can hold, no NUL
+bytes, and sign-in redirects that stay on this site."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from flask import Request
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter, Map
+
+# Record ids in URLs and forms fit PostgreSQL's INTEGER (stores.id is one; alert ids, BIGINT,
+# will not pass two thousand million): a larger number names no record. SQLite takes 64 bits.
+MAX_ID = 2**31 - 1
+# Control characters, spaces of every kind, zero-width marks and the backslash.
+UNSAFE_IN_PATH = re.compile(
+    r"[\x00-\x20\x7f-\xa0\\\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]"
+)
+
+
+class RecordId(IntegerConverter):
+    """A record id in a URL: 1 to MAX_ID in plain digits; anything else matches no route."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID) -> None:
+        super().__init__(map, fixed_digits, min, max)
+
+
+def record_id(text: str) -> int:
+    """Read a record id from a query or form field (raise ValueError for anything else)."""
+    if not re.fullmatch(r"[0-9]{1,10}", text or ""):
+        raise ValueError(f"not a record id: {text[:20]!r}")
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"not a record id: {number}")
+    return number
+
+
+page_number = record_id  # pages count from 1 and, like ids, stay within what OFFSET takes
+
+
+def holds_nul(request: Request) -> bool:
+    """Tell whether any text of the request (path, query, form, file names) holds a NUL.
+
+    PostgreSQL can neither store nor compare text with a NUL in it: such a request is refused
+    whole, before any view sees it.
+    """
+    texts = [request.path, *_keys_and_values(request.args)]
+    if request.method in ("POST", "PUT", "PATCH"):
+        texts += _keys_and_values(request.form)
+        texts += (name + (f.filename or "") for name, f in request.files.items(multi=True))
+    return any("\x00" in text for text in texts)
+
+
+def _keys_and_values(fields: MultiDict[str, str]) -> list[str]:
+    return [text for pair in fields.items(multi=True) for text in pair]
+
+
+def same_site_path(target: str | None) -> str | None:
+    r"""Return target if it is a path on this site to go to after sign-in, else None.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so `/\t/evil`
+    and `/\evil` lead to another site: only a single leading slash followed by no control
+    character, space or backslash is followed, whether percent-decoded or not.
+    """
+    if not target or len(target) > 2000:
+        return None
+    for text in (target, unquote(target)):
+        if not text.startswith("/") or text.startswith("//"):
+            return None
+        if UNSAFE_IN_PATH.search(text):
+            return None
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
