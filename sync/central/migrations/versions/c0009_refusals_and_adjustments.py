@@ -1,7 +1,7 @@
 """refusals and adjustments: entries central refused and their reversals; office corrections
 
-Revision ID: c0008_refusals_and_adjustments
-Revises: c0007_local_months
+Revision ID: c0009_refusals_and_adjustments
+Revises: c0008_office_sessions
 Create Date: 2026-12-04 05:00:00
 
 Central now refuses ledger entries its rules do not allow (a check-in worth more than its
@@ -19,8 +19,8 @@ reason and who made it are kept in adjustments.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c0008_refusals_and_adjustments"
-down_revision = "c0007_local_months"
+revision = "c0009_refusals_and_adjustments"
+down_revision = "c0008_office_sessions"
 branch_labels = None
 depends_on = None
 
