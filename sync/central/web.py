@@ -27,11 +27,13 @@ from flask import (
 from sqlalchemy import func, or_, select
 
 from sync.central import charts, localtime, reports, stats, totals, users
+from sync.central.adjustments import adjust_points
 from sync.central.export import table_response
 from sync.central.imports import parse_roster
 from sync.central.limits import retry_after
 from sync.central.models import (
     Activity,
+    Adjustment,
     Alert,
     Card,
     CheckIn,
@@ -40,11 +42,13 @@ from sync.central.models import (
     LedgerEntry,
     Resident,
     Store,
+    UncountedEntry,
 )
 from sync.central.registry import (
     RegistryError,
     add_roster,
     award,
+    confirm_card,
     define_activity,
     issue_cards,
     revoke_card,
@@ -309,13 +313,32 @@ def household(household_id: str):
         cards = {}
         for card in s.scalars(select(Card).where(Card.resident_id.in_([m.id for m in members]))):
             cards.setdefault(card.resident_id, []).append(
-                {"id": card.id, "status": card.status, "issued_at": card.issued_at}
+                {
+                    "id": card.id,
+                    "status": card.status,
+                    "issued_at": card.issued_at,
+                    "issued_by": card.issued_by,
+                    "provisional": card.status == "active" and card.bound_store_id is not None,
+                }
             )
         entries = s.scalars(
             select(LedgerEntry)
             .where(LedgerEntry.household_id == h.id)
             .order_by(LedgerEntry.created_at.desc())
             .limit(50)
+        ).all()
+        reasons = dict(
+            s.execute(
+                select(Adjustment.id, Adjustment.reason).where(
+                    Adjustment.id.in_([e.ref for e in entries if e.kind == "adjust"])
+                )
+            ).all()
+        )
+        refused = s.scalars(
+            select(UncountedEntry)
+            .where(UncountedEntry.household_id == h.id, UncountedEntry.role == "refused")
+            .order_by(UncountedEntry.received_at.desc())
+            .limit(20)
         ).all()
         view = {
             "id": h.id,
@@ -332,8 +355,20 @@ def household(household_id: str):
                     "points": e.points,
                     "kiosk": e.kiosk_id,
                     "ref": e.ref,
+                    "reason": reasons.get(e.ref, ""),
                 }
                 for e in entries
+            ],
+            "refused": [
+                {
+                    "at": u.created_at,
+                    "kind": u.kind,
+                    "points": u.points,
+                    "kiosk": u.kiosk_id,
+                    "reason": u.reason,
+                    "reversed": u.reversed_by is not None,
+                }
+                for u in refused
             ],
         }
     return render_template("office/household.html", h=view)
@@ -439,6 +474,54 @@ def card_revoke(resident_id: str):
         person_id, household_id = person.id, person.household_id  # read before the session ends
     count = revoke_card(central(), person_id, _actor())
     flash(_("{count} card(s) revoked.", count=count), "ok")
+    return redirect(url_for("office.household", household_id=household_id))
+
+
+@bp.post("/households/<household_id>/adjust")
+@signed_in("admin")
+def household_adjust(household_id: str):
+    """Correct a household's points with a reason: a counter-entry, never an edit."""
+    points = request.form.get("points", "").strip()
+    try:
+        done = adjust_points(
+            central(),
+            household_id[:40],
+            int(points) if points.lstrip("-").isdigit() and len(points) < 10 else points,
+            request.form.get("reason", ""),
+            _actor(),
+        )
+    except RegistryError as exc:
+        if str(exc).startswith("no household"):
+            abort(404)
+        flash(_("Not adjusted: {reason}", reason=_(str(exc))), "error")
+    else:
+        flash(
+            _(
+                "Adjusted by {points} points; the balance is now {balance}.",
+                points=f"{done.points:+d}",
+                balance=done.balance,
+            ),
+            "ok",
+        )
+    return redirect(url_for("office.household", household_id=household_id[:40]))
+
+
+@bp.post("/cards/<int:card_id>/confirm")
+@signed_in("admin")
+def card_confirm(card_id: int):
+    """Let a card issued at a kiosk work at every store."""
+    with central().uow(write=False) as uow:
+        card = uow.session.get(Card, card_id)
+        if card is None:
+            abort(404)
+        household_id = uow.session.scalar(
+            select(Resident.household_id).where(Resident.id == card.resident_id)
+        )
+    try:
+        confirm_card(central(), card_id, _actor())
+    except RegistryError:
+        abort(404)
+    flash(_("The card now works at every store."), "ok")
     return redirect(url_for("office.household", household_id=household_id))
 
 

@@ -216,12 +216,29 @@ def test_a_card_seen_by_the_camera_appears_without_reloading(page, card, runtime
     assert page.evaluate("window.__notReloaded") is True
 
 
-def test_an_activity_code_switches_the_screen_to_check_in(page, card, balance):
+def test_an_activity_code_at_the_resident_screen_is_refused_in_words(page, runtime):
     page.goto("/")
     page.keyboard.type("EKA:SORT", delay=5)
     page.keyboard.press("Enter")
+    expect(page.locator("#message")).to_have_text(
+        "活动签到要由店长在管理页面开启，这里不能扫活动码。"
+    )
+    expect(page.locator("#idle")).to_be_visible()
+    assert queries.session_view(runtime.kiosk)["mode"] == "idle"
+
+
+def test_check_in_started_by_the_shopkeeper_shows_a_banner_and_credits_cards(
+    page, runtime, card, balance
+):
+    page.goto("/")
+    in_thread(terminal.start_checkin, runtime.kiosk, "ACT-SORT", "admin")
     expect(page.locator("#checkin")).to_be_visible()
     expect(page.locator("#activity-name")).to_have_text("垃圾分类积分日")
+    banner = page.locator(".checkin-banner")
+    expect(banner).to_contain_text("签到模式（店长已开启）")
+    expect(banner).to_contain_text("无人签到5分钟后自动结束")
+    box = banner.bounding_box()
+    assert box["height"] >= 100 and box["width"] >= 600  # impossible to miss
 
     page.locator(f"#checkin .demo-card[data-code='{card('张伟')['code']}']").click()
 

@@ -202,3 +202,40 @@ def test_the_activities_list_comes_a_page_at_a_time_newest_first(client, central
     page2 = client.get("/activities?page=2").text
     assert "活动009" in page2 and "活动059" not in page2
     assert "垃圾分类积分日" in page1  # the fixture's 2026 activity is the newest
+
+
+def test_an_admin_adjusts_a_households_points_with_a_reason_shown_in_its_history(client, central):
+    from sync.central.stats import household
+
+    sign_in(client, "admin", "admin-password")
+    token = csrf(client, "/households/H000001")
+    done = client.post(
+        "/households/H000001/adjust",
+        data={"csrf_token": token, "points": "-30", "reason": "重复登记，扣回"},
+        follow_redirects=True,
+    )
+    assert "已调整 -30 分，现余额 70 分" in done.text
+    assert "重复登记，扣回" in done.text  # the reason beside the entry
+    assert household(central, "H000001")["balance"] == 70
+    for bad in ({"points": "0", "reason": "x"}, {"points": "5", "reason": " "}, {"points": "x"}):
+        refused = client.post(
+            "/households/H000001/adjust",
+            data={"csrf_token": token, **bad},
+            follow_redirects=True,
+        )
+        assert "未调整" in refused.text
+    assert household(central, "H000001")["balance"] == 70
+
+
+def test_a_viewer_cannot_adjust_points(client, central):
+    from sync.central.stats import household
+
+    sign_in(client, "viewer", "viewer-password")
+    page = client.get("/households/H000001")
+    assert "调整积分" not in page.text
+    token = csrf(client, "/households/H000001")
+    answer = client.post(
+        "/households/H000001/adjust", data={"csrf_token": token, "points": "50", "reason": "x"}
+    )
+    assert answer.status_code == 403
+    assert household(central, "H000001")["balance"] == 100
