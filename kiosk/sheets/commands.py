@@ -14,7 +14,40 @@ issued. This command issues NEW cards - to every resident without an active card
 residents named with --resident, whose current card stops working - and writes them to the
 PDF. The PDF is the only place the new codes appear: print it, hand out the cards, then
 delete the file. A sheet that is lost before printing means issuing those cards again.
+
+Issuing cards needs the shopkeeper's PIN (asked for here, or taken from $KIOSK_ADMIN_PIN).
+A card issued at a kiosk works at this store at once and everywhere once the office confirms it.
 """
+
+PIN_PROBLEMS = {
+    "unset": "还没有设置店长 PIN，请先运行 kiosk set-pin / "
+    "no shopkeeper's PIN is set: run kiosk set-pin",
+    "wrong": "店长 PIN 不对 / wrong PIN",
+    "locked": "PIN 输错次数过多，已暂时锁定 / too many wrong PINs: locked for a while",
+    "bad": "店长 PIN 不对 / wrong PIN",
+    "missing": "发卡需要店长 PIN：请在终端输入，或设置 KIOSK_ADMIN_PIN / issuing cards needs the "
+    "shopkeeper's PIN: type it at a terminal or set KIOSK_ADMIN_PIN",
+}
+
+
+def _pin_accepted(k) -> bool:
+    """Ask for and check the shopkeeper's PIN; say why on stderr when it is refused."""
+    from kiosk.services import shop
+
+    pin = os.environ.get("KIOSK_ADMIN_PIN")
+    if pin is None and sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        pin = getpass.getpass("店长 PIN / shopkeeper's PIN: ")
+    if pin is None:
+        print(f"kiosk cards: {PIN_PROBLEMS['missing']}", file=sys.stderr)
+        return False
+    try:
+        shop.check_pin(k, pin)
+    except shop.PinRefused as refused:
+        print(f"kiosk cards: {PIN_PROBLEMS.get(refused.code, refused.code)}", file=sys.stderr)
+        return False
+    return True
 
 
 def cards_main(argv: list[str]) -> int:
@@ -61,9 +94,11 @@ def cards_main(argv: list[str]) -> int:
                     + (" (re-issue)" if h.has_card else "")
                 )
             return 0
+        if not _pin_accepted(runtime.kiosk):
+            return 1
         specs = []
         for h in holders:
-            token = admin.issue_card(runtime.kiosk, h.resident_id, actor="cli")
+            token = admin.issue_card(runtime.kiosk, h.resident_id, actor="admin")
             specs.append(
                 CardSpec(h.name, h.household, card_code(token), f"{h.resident_id} · {token[-4:]}")
             )

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import cv2
 import pytest
+from sqlalchemy import select
 
 from kiosk.domain import errors
 from kiosk.scan import decode
-from kiosk.services import catalog, queries, terminal
+from kiosk.services import catalog, queries, shop, terminal
 from kiosk.sheets.commands import cards_main, labels_main
+from kiosk.storage import models as m
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 
@@ -28,11 +30,36 @@ def codes_in(pdf: Path) -> list[str]:
     return found
 
 
+PIN = "246810"
+
+
 @pytest.fixture
-def store(seeded, tmp_path):
-    """Return (kiosk, demo cards, data dir) of a seeded kiosk."""
+def store(seeded, tmp_path, monkeypatch):
+    """Return (kiosk, demo cards, data dir) of a seeded kiosk whose shopkeeper's PIN is given."""
     runtime, cards = seeded
+    shop.set_pin(runtime.kiosk, PIN, actor="test")
+    monkeypatch.setenv("KIOSK_ADMIN_PIN", PIN)
     return runtime.kiosk, cards, tmp_path
+
+
+def test_cards_are_issued_only_with_the_shopkeepers_pin(store, monkeypatch, capsys):
+    k, cards, data = store
+    before = snapshot_cards(k)
+    resident = cards[0]["resident_id"]
+    argv = ["--data", str(data), "--out", str(data / "c.pdf"), "--resident", resident]
+    monkeypatch.setenv("KIOSK_ADMIN_PIN", "000000")
+    assert cards_main(argv) == 1
+    assert "PIN" in capsys.readouterr().err
+    monkeypatch.delenv("KIOSK_ADMIN_PIN")
+    assert cards_main(argv) == 1  # no terminal to ask at, no PIN given
+    assert "KIOSK_ADMIN_PIN" in capsys.readouterr().err
+    assert snapshot_cards(k) == before
+    assert not (data / "c.pdf").exists()
+
+
+def snapshot_cards(k) -> list[tuple]:
+    with k.uow(write=False) as uow:
+        return [tuple(r) for r in uow.session.execute(select(m.Card.id, m.Card.status)).all()]
 
 
 def test_cards_issues_cards_to_residents_without_one_and_they_scan(store, capsys):
