@@ -53,6 +53,7 @@ FORM_NAMES = (
     "allowance",
     "resident",
     "skip_bad",
+    "reason",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",
@@ -66,6 +67,7 @@ SAMPLES = {
     "activity_id": "ACT-SORT",
     "alert_id": "1",
     "store_id": "1",
+    "card_id": "1",
     "fmt": "csv",
     "filename": "office.css",
 }
