@@ -9,8 +9,17 @@ from sqlalchemy import select
 from kiosk.domain import errors, rules
 from kiosk.services.common import current_session
 from kiosk.services.context import Kiosk
+from kiosk.services.receipts import local_time
 from kiosk.services.terminal import cart_lines, checkin_idle, checkin_seconds_left
-from kiosk.storage.models import Activity, Household, Product, Receipt, Resident
+from kiosk.storage.models import (
+    Activity,
+    Household,
+    LedgerEntry,
+    OutboxRow,
+    Product,
+    Receipt,
+    Resident,
+)
 
 
 def session_view(k: Kiosk) -> dict[str, Any]:
@@ -114,3 +123,52 @@ def receipt(k: Kiosk, receipt_id: object) -> dict[str, Any]:
             "escpos": row.escpos,
             "status": row.status,
         }
+
+
+REFUSED_KINDS = {
+    "exchange": "Exchange",
+    "void": "Void",
+    "checkin": "Check-in",
+    "adjust": "Adjustment",
+    "restock": "Restock",
+    "stocktake": "Stocktake",
+    "card_issue": "Card issued",
+    "card_revoke": "Card revoked",
+    "reversal": "Points put back",
+}
+
+
+def refused_entries(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
+    """Return what central refused of this kiosk's entries, newest first, and if it is undone."""
+    with k.uow(write=False) as uow:
+        s = uow.session
+        rows = s.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status == "rejected")
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+        ).all()
+        out = []
+        for row in rows:
+            ledger = (row.payload or {}).get("ledger") or {}
+            reversed_ = (
+                s.scalar(
+                    select(LedgerEntry.id).where(
+                        LedgerEntry.kind == "adjust", LedgerEntry.ref == ledger["id"]
+                    )
+                )
+                is not None
+                if ledger.get("points")
+                else None
+            )
+            out.append(
+                {
+                    "at": local_time(k, row.created_at).strftime("%Y-%m-%d %H:%M"),
+                    "kind": REFUSED_KINDS.get(row.kind, row.kind),
+                    "household_id": ledger.get("household_id") or row.household_id,
+                    "points": ledger.get("points") or 0,
+                    "reason": row.reason or "",
+                    "reversed": reversed_,
+                }
+            )
+        return out

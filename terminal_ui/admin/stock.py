@@ -12,7 +12,7 @@ from flask import (
 
 from kiosk.domain.errors import DomainError
 from kiosk.services import admin as admin_service
-from kiosk.services import shop
+from kiosk.services import queries, shop
 from terminal_ui.admin.base import (
     SOURCES,
     _,
@@ -66,6 +66,7 @@ def status():
         "admin/status.html",
         status=device_status(),
         failed=shop.receipts(k, status="attention", limit=20),
+        refused=queries.refused_entries(k),
     )
 
 

@@ -22,7 +22,7 @@ from sync_helpers import (
     quiet_sync,
 )
 
-from kiosk.services import admin, checkin, doctor
+from kiosk.services import admin, catalog, checkin, doctor, queries
 from kiosk.services.common import append_ledger, ledger_wire, outbox
 from kiosk.storage import models as km
 from sync.central import models as cm
@@ -250,9 +250,17 @@ def _check_in_on_the_wrong_day(runtime, programme):
     checkin.check_in(k, later, card_code=programme.codes["王建国"], actor="admin")
 
 
+def _goods_central_never_listed(runtime, programme):
+    """The kiosk sells goods it added itself, which the programme's catalogue does not hold."""
+    k = runtime.kiosk
+    catalog.save_product(k, "LOCAL", "自带商品", 5, unit="个", category="日用", actor="admin")
+    admin.restock(k, "LOCAL", 3, "donation", "某人", "1", actor="admin")
+    buy(runtime, programme.codes["王建国"], {"LOCAL": 1}, online=True)
+
+
 @pytest.mark.parametrize(
     "refusal",
-    [_forge_adjust, _inflated_check_in, _check_in_on_the_wrong_day],
+    [_forge_adjust, _inflated_check_in, _check_in_on_the_wrong_day, _goods_central_never_listed],
     ids=lambda f: f.__name__[1:],
 )
 def test_a_refused_entry_is_reversed_at_the_kiosk_and_both_books_agree(programme, refusal):
@@ -266,11 +274,18 @@ def test_a_refused_entry_is_reversed_at_the_kiosk_and_both_books_agree(programme
     assert_converged(programme.central, k1, k2)
     with k1.kiosk.uow(write=False) as uow:
         rows = uow.session.scalars(select(km.OutboxRow).order_by(km.OutboxRow.id)).all()
-        statuses = {(r.kind, r.status) for r in rows if r.kind in ("adjust", "checkin", "reversal")}
+        statuses = {
+            (r.kind, r.status)
+            for r in rows
+            if r.kind in ("adjust", "checkin", "exchange", "reversal")
+        }
     assert ("reversal", "sent") in statuses
     assert any(status == "rejected" for _kind, status in statuses)
     assert doctor.check(k1.kiosk) == []
     assert any("refused by central" in note for note in doctor.sync_notes(k1.kiosk))
+    shown = queries.refused_entries(k1.kiosk)  # on the shopkeeper's status page
+    assert [r["reversed"] for r in shown if r["points"]] == [True]
+    assert all(r["reason"] for r in shown)
     with programme.central.uow(write=False) as uow:
         held = uow.session.scalars(select(cm.UncountedEntry)).all()
         assert sorted(u.role for u in held) == ["refused", "reversal"]
