@@ -211,11 +211,33 @@ def _run(args: argparse.Namespace) -> int:
         backups.stop()
 
 
+def exposure_warning(host: str, port: int, allowed_hosts: tuple[str, ...]) -> str | None:
+    """Return the warning to give when the kiosk listens beyond this machine, else None."""
+    from terminal_ui.origin import is_loopback
+
+    if is_loopback(host):
+        return None
+    names = ", ".join(allowed_hosts) or "无 none"
+    return (
+        f"警告：终端在 {host}:{port} 上监听，本机以外也能连上；居民接口没有密码。"
+        f"只接受本机地址和 [ui] allowed_hosts（{names}）中的名字。\n"
+        f"warning: the kiosk listens on {host}:{port}, reachable from beyond this machine; the "
+        f"resident API has no password. Only loopback names and [ui] allowed_hosts ({names}) "
+        "are served. Bind to 127.0.0.1 unless another machine must reach it."
+    )
+
+
 def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
+    import logging
+
     from waitress import serve
 
     from kiosk.services.printing import start_print_worker
     from terminal_ui import create_app
+
+    warning = exposure_warning(host, port, runtime.settings.ui.allowed_hosts)
+    if warning:
+        logging.getLogger("kiosk").warning(warning)
 
     runtime.print_worker = start_print_worker(runtime)
     from kiosk.camera.scans import start_camera

@@ -31,8 +31,9 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from terminal_ui import admin, api, camera, errors, screens, security
+    from terminal_ui import admin, api, camera, errors, origin, screens, security
 
+    origin.install(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(admin.bp)

@@ -20,15 +20,18 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 # The largest row id SQLite can hold; a bigger number in a URL names nothing.
 MAX_ROW_ID = 2**63 - 1
+# What a page elsewhere may send without asking first (a CORS "simple" request): a form, even an
+# empty one, is never taken for a request to act.
+SIMPLE_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 
 
 def body() -> dict[str, Any]:
-    """Return the JSON object sent, or raise a 400 for anything else."""
+    """Return the JSON object sent (nothing at all is an empty one), or raise a 400."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # deeply nested arrays fit in 64 KB but not in the decoder's stack
         raise errors.BadRequest() from None
-    if data is None and request.content_length:
+    if data is None and (request.content_length or request.mimetype in SIMPLE_TYPES):
         raise errors.BadRequest()
     if data is None:
         return {}
@@ -100,6 +103,7 @@ def checkout():
 @bp.post("/session/cancel")
 def cancel():
     """End the session without any change to points or stock."""
+    body()  # nothing, or JSON: never a form
     terminal.cancel(runtime().kiosk)
     return jsonify(queries.session_view(runtime().kiosk))
 

@@ -27,6 +27,16 @@ class UnreadableFrame(errors.DomainError):
     message = "The image cannot be read."
 
 
+class NotAnImageType(errors.DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    message = "Send the picture as an image file (image/png, image/jpeg, …)."
+
+
+def _is_image(mimetype: str | None) -> bool:
+    return bool(mimetype) and mimetype.startswith("image/")
+
+
 def _loop():
     rt = runtime()
     if rt.camera is None or rt.settings.camera.source != "sim":
@@ -54,10 +64,22 @@ def frame():
     """Put an uploaded image through the real decode path, as if the camera had seen it."""
     from kiosk.scan.images import UnreadableImage, image_from_bytes
 
+    # Only an image, or a form carrying one: text/plain and plain forms are what any page may
+    # send the kiosk without asking, and must never put goods in the cart.
+    multipart = request.mimetype == "multipart/form-data"
+    if not (multipart or _is_image(request.mimetype)):
+        raise NotAnImageType()
     loop = _loop()
     request.max_content_length = MAX_FRAME_BYTES
-    upload = request.files.get("image")
-    data = upload.read() if upload is not None else request.get_data()
+    if multipart:
+        upload = request.files.get("image")
+        if upload is None:
+            raise UnreadableFrame()
+        if not _is_image(upload.mimetype):
+            raise NotAnImageType()
+        data = upload.read()
+    else:
+        data = request.get_data()
     try:
         image = image_from_bytes(data)
     except UnreadableImage:
