@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
 from kiosk.storage.db import make_engine, migrate
+from kiosk.storage.files import secure_data_dir
 from printer.ports import ReceiptPrinter
 
 if TYPE_CHECKING:
@@ -32,6 +34,10 @@ class Runtime:
     print_worker: PrintWorker | None = None
     camera: CameraLoop | None = None
     camera_scans: CameraScans | None = None
+    # Signs the shopkeeper's session cookie. Made afresh at each start and kept in memory only:
+    # nothing on the disk (a copied SD card, a backup) can sign a session. Signing in again
+    # after a restart is the price.
+    admin_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
     def close(self) -> None:
         """Stop the camera, printing and syncing, and release the database connections."""
@@ -64,8 +70,9 @@ def bootstrap(
 ) -> Runtime:
     """Open (and migrate) the database and assemble the kiosk."""
     url = settings.database_url()
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        db = Path(url.removeprefix("sqlite:///"))
+        secure_data_dir(Path(settings.kiosk.data_dir).resolve(), db)
     engine = make_engine(url)
     migrate(engine)
     changes = Changes()

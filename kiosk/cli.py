@@ -32,8 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from kiosk.storage.files import private_umask
+
     try:
-        return args.handler(args) or 0
+        # Whatever a command writes (databases, backups, card sheets) is its owner's only.
+        with private_umask():
+            return args.handler(args) or 0
     except ConfigError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
@@ -195,8 +199,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from kiosk.backup import DailyBackups, sqlite_path
     from kiosk.bootstrap import bootstrap
+    from kiosk.storage.files import protect_config
 
     settings = load(args.config)
+    protect_config(args.config, settings)
     runtime = bootstrap(settings)
     db = sqlite_path(settings.database_url())
     backups = DailyBackups(db, Path(settings.kiosk.data_dir) / "backups", keep=14)

@@ -9,16 +9,15 @@ from kiosk.bootstrap import Runtime
 
 def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
     """Create the Flask app for one terminal."""
-    from kiosk.services.shop import session_secret
-
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_AS_ASCII=False,
         LANGUAGE=runtime.settings.ui.language,
         # Only the shopkeeper's screen has a session: its cookie is sent to /admin and nowhere
-        # else, so the resident screen and the API stay cookie-free.
-        SECRET_KEY=session_secret(runtime.kiosk),
+        # else, so the resident screen and the API stay cookie-free. Its key lives in memory
+        # only (see Runtime.admin_key).
+        SECRET_KEY=runtime.admin_key,
         SESSION_COOKIE_NAME="kiosk_admin",
         SESSION_COOKIE_PATH="/admin",
         SESSION_COOKIE_HTTPONLY=True,
