@@ -27,26 +27,23 @@ def _shopping(runtime, card) -> None:
 
 
 @pytest.fixture
-def rebinding_browser():
+def rebinding_browser(browser):
     """Return a chromium that lets pages reach this machine, evil.example pointing at it.
 
     Recent Chromium asks before a page elsewhere reaches a local address (Local Network
     Access); older browsers, and others, do not: the kiosk must refuse on its own.
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                *CHROMIUM_ARGS,
-                "--host-resolver-rules=MAP evil.example 127.0.0.1",
-                "--disable-features=LocalNetworkAccessChecks",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    chromium = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--host-resolver-rules=MAP evil.example 127.0.0.1",
+            "--disable-features=LocalNetworkAccessChecks",
+        ],
+    )
+    yield chromium
+    chromium.close()
 
 
 def _attack(browser, page_url: str, target: str, mode: str, headers: str, body: str) -> str:
