@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from kiosk.bootstrap import Runtime
+from kiosk.scan.images import DECODE_SLOTS
 
 
 def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
@@ -24,15 +25,19 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Strict",
         # Secure when configured (KIOSK_UI_SECURE_COOKIES) or whenever served over TLS.
         SESSION_COOKIE_SECURE=runtime.settings.ui.secure_cookies,
+        DECODE_SLOTS=DECODE_SLOTS,  # uploaded pictures decoded at once
+        EVENT_STREAMS=4,  # screens following changes at once (a screen holds one)
+        EVENT_STREAM_SECONDS=300,  # the longest one stream lasts; the screen then reconnects
     )
     app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from terminal_ui import admin, api, camera, errors, origin, screens, security
+    from terminal_ui import admin, api, camera, errors, limits, origin, screens, security
 
     origin.install(app)
+    limits.install(app, decodes=app.config["DECODE_SLOTS"], streams=app.config["EVENT_STREAMS"])
     app.register_blueprint(api.bp)
     app.register_blueprint(screens.bp)
     app.register_blueprint(admin.bp)

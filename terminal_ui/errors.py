@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from kiosk.domain import errors as domain
 from terminal_ui.context import language
 from terminal_ui.i18n import translate
+from terminal_ui.limits import TooBusy
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(domain.DomainError)
     def _domain(exc: domain.DomainError):
         return jsonify(error_body(exc.code, exc.message, **exc.params)), exc.status
+
+    @app.errorhandler(TooBusy)
+    def _too_busy(exc: TooBusy):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return jsonify(error_body(exc.code, exc.message)), exc.status, headers
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

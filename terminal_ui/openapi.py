@@ -380,19 +380,22 @@ def document() -> dict[str, Any]:
             "/api/events": {
                 "get": _op(
                     "Server-sent events: hello, then change (session, stock, printer, camera) "
-                    "with keep-alive comments, until the timeout",
+                    "with keep-alive comments, until the timeout. A few streams at once (429 "
+                    "beyond); the screen reconnects when its stream ends",
                     {
                         "200": {
                             "description": "An event stream",
                             "content": {"text/event-stream": {"schema": {"type": "string"}}},
-                        }
+                        },
+                        **_errors(429),
                     },
                     parameters=[
                         {"$ref": "#/components/parameters/lang"},
                         {
                             "name": "timeout",
                             "in": "query",
-                            "description": "seconds, 1 to 3600 (default 300); unreadable: 300",
+                            "description": "seconds, 1 to the server's limit (300, the "
+                            "default); unreadable: the default",
                             "schema": {"type": "string"},
                         },
                     ],
