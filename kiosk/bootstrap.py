@@ -12,7 +12,12 @@ from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
 from kiosk.storage.db import make_engine, migrate
-from kiosk.storage.files import secure_data_dir
+from kiosk.storage.files import (
+    check_database_writable,
+    check_writable,
+    secure_data_dir,
+    storage_error,
+)
 from printer.ports import ReceiptPrinter
 
 if TYPE_CHECKING:
@@ -68,11 +73,22 @@ def make_printer_from(settings: Settings) -> ReceiptPrinter:
 def bootstrap(
     settings: Settings, *, clock: Clock | None = None, printer: ReceiptPrinter | None = None
 ) -> Runtime:
-    """Open (and migrate) the database and assemble the kiosk."""
+    """Open (and migrate) the database and assemble the kiosk.
+
+    Raise StorageError when the data folder or the database cannot be written.
+    """
     url = settings.database_url()
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         db = Path(url.removeprefix("sqlite:///"))
-        secure_data_dir(Path(settings.kiosk.data_dir).resolve(), db)
+        data_dir = Path(settings.kiosk.data_dir).resolve()
+        # A kiosk that cannot write would answer every sale with an error: it does not start.
+        for folder in dict.fromkeys([data_dir, db.parent]):
+            check_writable(folder)
+        check_database_writable(db)
+        try:
+            secure_data_dir(data_dir, db)
+        except OSError as exc:
+            raise storage_error(data_dir, exc) from None
     engine = make_engine(url)
     migrate(engine)
     changes = Changes()

@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from kiosk.storage.files import private_umask
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk.storage.db import StorageUnavailable, storage_problem
+    from kiosk.storage.files import StorageError, private_umask
 
     try:
         # Whatever a command writes (databases, backups, card sheets) is its owner's only.
@@ -41,8 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
+    except StorageError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except StorageUnavailable:
+        print(f"kiosk: {STORAGE_FAILED}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # a write outside any unit of work (a migration, say)
+        if not storage_problem(exc):
+            raise
+        print(f"kiosk: {STORAGE_FAILED}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+STORAGE_FAILED = (
+    "存储空间已满或只读，没有保存任何内容。\nthe disk is full or read-only: nothing was saved."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,11 +162,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     from kiosk import demo
     from kiosk.bootstrap import bootstrap
+    from kiosk.storage.files import check_writable
     from sync.central.app import create_central_app
     from sync.central.server import open_central
 
     data = (args.data or default_demo_dir()).resolve()
-    data.mkdir(parents=True, exist_ok=True)
+    check_writable(data)  # before central's database is opened there
     central = open_central(f"sqlite:///{data / 'central.db'}")
     enrolment = data / "demo-kiosk.json"
     fresh = not enrolment.exists()

@@ -8,6 +8,7 @@ of whoever started the kiosk, and files left readable by an older version are fi
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -24,6 +25,55 @@ UMASK = 0o077  # new files: the owner's only
 # What the kiosk (and the demo) keep in the data folder, besides the backups folder.
 KIOSK_FILES = ("kiosk.db*", "central.db*", "*.secret", "demo-kiosk.json")
 BACKUPS = "backups"
+PROBE_BYTES = 64 * 1024  # about what one checkout writes, journal included
+# Why a folder cannot be written, in the shopkeeper's words and the technician's.
+REASONS = {
+    errno.EROFS: ("只读文件系统", "read-only file system"),
+    errno.ENOSPC: ("磁盘已满", "the disk is full"),
+    errno.EDQUOT: ("磁盘配额已用完", "the disk quota is used up"),
+    errno.EACCES: ("没有写入权限", "no permission to write"),
+    errno.EPERM: ("没有写入权限", "no permission to write"),
+}
+
+
+class StorageError(Exception):
+    """The data folder cannot be written: the kiosk must not start."""
+
+
+def storage_error(folder: Path, exc: OSError) -> StorageError:
+    """Return the error naming a folder and why it cannot be written, in Chinese and English."""
+    zh, en = REASONS.get(exc.errno or 0, (exc.strerror or str(exc),) * 2)
+    return StorageError(
+        f"数据目录无法写入：{folder}（{zh}）。请腾出磁盘空间或以可写方式挂载后再启动。\n"
+        f"cannot write to the data folder {folder} ({en}); free some space or mount it "
+        "writable, then start again."
+    )
+
+
+def check_writable(folder: Path) -> None:
+    """Raise StorageError unless a file can be written to folder and synced to the disk."""
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            left = memoryview(bytes(PROBE_BYTES))
+            while left:  # a nearly full disk takes part of a write, then refuses the rest
+                left = left[os.write(fd, left) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise storage_error(folder, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+
+
+def check_database_writable(db: Path) -> None:
+    """Raise StorageError when the database file exists but may not be written."""
+    if db.exists() and not os.access(db, os.W_OK):
+        raise storage_error(db, PermissionError(errno.EACCES, "not writable"))
 
 
 @contextlib.contextmanager
