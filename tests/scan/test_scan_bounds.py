@@ -117,7 +117,7 @@ def test_formats_other_than_the_listed_ones_are_not_read(fmt):
 
 def test_the_folder_camera_skips_a_huge_still_without_decoding_it(tmp_path, no_decoding):
     (tmp_path / "01-huge.png").write_bytes(blank("PNG", 8000, 8000))
-    ok, small = cv2.imencode(".png", np.full((720, 1280), 255, np.uint8))
+    _, small = cv2.imencode(".png", np.full((720, 1280), 255, np.uint8))
     (tmp_path / "02-card.png").write_bytes(small.tobytes())
     camera = FolderCamera(tmp_path)
     camera.open()
