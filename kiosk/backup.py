@@ -1,4 +1,8 @@
-"""Backups of the kiosk database: online copies with retention, checked before a restore."""
+"""Backups of the kiosk database: online copies with retention, checked before a restore.
+
+Every copy is private (0600, in a 0700 folder when the folder is new): a backup holds
+everything the database does.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
+
+from kiosk.storage.files import PRIVATE_DIR, private_file
 
 PREFIX = "kiosk-"
 SUFFIX = ".db"
@@ -29,12 +35,14 @@ def backup(db: Path, target: Path, *, keep: int | None = None, now: datetime | N
         raise BackupError(f"no database at {db}")
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     if target.is_dir() or target.suffix == "":
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         out = target / f"{PREFIX}{stamp}{SUFFIX}"
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         out = target
     partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by a copy cut short
+    private_file(partial)  # SQLite writes into it, and gives its journal the same mode
     source = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
         dest = sqlite3.connect(partial)
@@ -88,6 +96,8 @@ def restore(backup_file: Path, db: Path, *, now: datetime | None = None) -> Path
     for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         extra.unlink(missing_ok=True)
     incoming = db.with_name(db.name + ".restoring")
+    incoming.unlink(missing_ok=True)
+    private_file(incoming)
     shutil.copyfile(backup_file, incoming)
     incoming.replace(db)
     return kept

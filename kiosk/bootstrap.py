@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,12 @@ from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
 from kiosk.storage.db import make_engine, migrate
+from kiosk.storage.files import (
+    check_database_writable,
+    check_writable,
+    secure_data_dir,
+    storage_error,
+)
 from printer.ports import ReceiptPrinter
 
 if TYPE_CHECKING:
@@ -32,6 +39,10 @@ class Runtime:
     print_worker: PrintWorker | None = None
     camera: CameraLoop | None = None
     camera_scans: CameraScans | None = None
+    # Signs the shopkeeper's session cookie. Made afresh at each start and kept in memory only:
+    # nothing on the disk (a copied SD card, a backup) can sign a session. Signing in again
+    # after a restart is the price.
+    admin_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
     def close(self) -> None:
         """Stop the camera, printing and syncing, and release the database connections."""
@@ -62,10 +73,22 @@ def make_printer_from(settings: Settings) -> ReceiptPrinter:
 def bootstrap(
     settings: Settings, *, clock: Clock | None = None, printer: ReceiptPrinter | None = None
 ) -> Runtime:
-    """Open (and migrate) the database and assemble the kiosk."""
+    """Open (and migrate) the database and assemble the kiosk.
+
+    Raise StorageError when the data folder or the database cannot be written.
+    """
     url = settings.database_url()
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        db = Path(url.removeprefix("sqlite:///"))
+        data_dir = Path(settings.kiosk.data_dir).resolve()
+        # A kiosk that cannot write would answer every sale with an error: it does not start.
+        for folder in dict.fromkeys([data_dir, db.parent]):
+            check_writable(folder)
+        check_database_writable(db)
+        try:
+            secure_data_dir(data_dir, db)
+        except OSError as exc:
+            raise storage_error(data_dir, exc) from None
     engine = make_engine(url)
     migrate(engine)
     changes = Changes()

@@ -32,13 +32,36 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk.storage.db import StorageUnavailable, storage_problem
+    from kiosk.storage.files import StorageError, private_umask
+
     try:
-        return args.handler(args) or 0
+        # Whatever a command writes (databases, backups, card sheets) is its owner's only.
+        with private_umask():
+            return args.handler(args) or 0
     except ConfigError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
+    except StorageError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except StorageUnavailable:
+        print(f"kiosk: {STORAGE_FAILED}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # a write outside any unit of work (a migration, say)
+        if not storage_problem(exc):
+            raise
+        print(f"kiosk: {STORAGE_FAILED}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+STORAGE_FAILED = (
+    "存储空间已满或只读，没有保存任何内容。\nthe disk is full or read-only: nothing was saved."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -139,11 +162,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     from kiosk import demo
     from kiosk.bootstrap import bootstrap
+    from kiosk.storage.files import check_writable
     from sync.central.app import create_central_app
     from sync.central.server import open_central
 
     data = (args.data or default_demo_dir()).resolve()
-    data.mkdir(parents=True, exist_ok=True)
+    check_writable(data)  # before central's database is opened there
     central = open_central(f"sqlite:///{data / 'central.db'}")
     enrolment = data / "demo-kiosk.json"
     fresh = not enrolment.exists()
@@ -195,8 +219,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from kiosk.backup import DailyBackups, sqlite_path
     from kiosk.bootstrap import bootstrap
+    from kiosk.storage.files import protect_config
 
     settings = load(args.config)
+    protect_config(args.config, settings)
     runtime = bootstrap(settings)
     db = sqlite_path(settings.database_url())
     backups = DailyBackups(db, Path(settings.kiosk.data_dir) / "backups", keep=14)
@@ -211,11 +237,33 @@ def _run(args: argparse.Namespace) -> int:
         backups.stop()
 
 
+def exposure_warning(host: str, port: int, allowed_hosts: tuple[str, ...]) -> str | None:
+    """Return the warning to give when the kiosk listens beyond this machine, else None."""
+    from terminal_ui.origin import is_loopback
+
+    if is_loopback(host):
+        return None
+    names = ", ".join(allowed_hosts) or "无 none"
+    return (
+        f"警告：终端在 {host}:{port} 上监听，本机以外也能连上；居民接口没有密码。"
+        f"只接受本机地址和 [ui] allowed_hosts（{names}）中的名字。\n"
+        f"warning: the kiosk listens on {host}:{port}, reachable from beyond this machine; the "
+        f"resident API has no password. Only loopback names and [ui] allowed_hosts ({names}) "
+        "are served. Bind to 127.0.0.1 unless another machine must reach it."
+    )
+
+
 def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
+    import logging
+
     from waitress import serve
 
     from kiosk.services.printing import start_print_worker
     from terminal_ui import create_app
+
+    warning = exposure_warning(host, port, runtime.settings.ui.allowed_hosts)
+    if warning:
+        logging.getLogger("kiosk").warning(warning)
 
     runtime.print_worker = start_print_worker(runtime)
     from kiosk.camera.scans import start_camera

@@ -66,6 +66,9 @@ class CentralSection:
 class UiSection:
     language: str = "zh_CN"
     secure_cookies: bool = False  # the admin cookie is Secure anyway when served over TLS
+    # Names (host or host:port) the screens may be reached by besides this machine's loopback
+    # (127.0.0.1, localhost, ::1 at the port served): e.g. ["kiosk.lan"] behind a TLS proxy.
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,9 @@ def _build(raw: dict[str, dict[str, Any]], env: Mapping[str, str]) -> Settings:
 
 
 def _coerce(section: str, name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, tuple):  # a TOML list, or "a, b" in an environment variable
+        items = value if isinstance(value, list | tuple) else str(value).split(",")
+        return tuple(text for item in items if (text := str(item).strip()))
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value

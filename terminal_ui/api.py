@@ -5,30 +5,36 @@ from __future__ import annotations
 import base64
 import json
 import math
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from kiosk.domain import errors
 from kiosk.services import queries, terminal
 from kiosk.services.printing import print_receipt
 from terminal_ui.context import runtime
+from terminal_ui.limits import STREAM_SLOTS, slots
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+KEEP_ALIVE = 5.0  # seconds between keep-alive comments on a quiet event stream
 # The largest row id SQLite can hold; a bigger number in a URL names nothing.
 MAX_ROW_ID = 2**63 - 1
+# What a page elsewhere may send without asking first (a CORS "simple" request): a form, even an
+# empty one, is never taken for a request to act.
+SIMPLE_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 
 
 def body() -> dict[str, Any]:
-    """Return the JSON object sent, or raise a 400 for anything else."""
+    """Return the JSON object sent (nothing at all is an empty one), or raise a 400."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # deeply nested arrays fit in 64 KB but not in the decoder's stack
         raise errors.BadRequest() from None
-    if data is None and request.content_length:
+    if data is None and (request.content_length or request.mimetype in SIMPLE_TYPES):
         raise errors.BadRequest()
     if data is None:
         return {}
@@ -100,6 +106,7 @@ def checkout():
 @bp.post("/session/cancel")
 def cancel():
     """End the session without any change to points or stock."""
+    body()  # nothing, or JSON: never a form
     terminal.cancel(runtime().kiosk)
     return jsonify(queries.session_view(runtime().kiosk))
 
@@ -140,33 +147,48 @@ def openapi():
 def events():
     """Stream a server-sent event whenever the session, stock or printer changes."""
     changes = runtime().changes
-    timeout = _seconds(request.args.get("timeout"), default=300.0)
+    # The server sets how long a stream may hold its thread; a client may ask for less.
+    longest = float(current_app.config["EVENT_STREAM_SECONDS"])
+    timeout = _seconds(request.args.get("timeout"), default=longest, longest=longest)
+    streams = slots(STREAM_SLOTS)
+    streams.take()  # a few at once: each holds one of the server's threads while it lasts
 
     def stream() -> Iterator[str]:
         seen = changes.version
         yield f"event: hello\ndata: {json.dumps({'version': seen})}\n\n"
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            version = changes.wait(seen, timeout=min(15.0, end - time.monotonic()))
+            # Short waits: a screen that went away is noticed at the next write, and frees
+            # its slot within seconds.
+            version = changes.wait(seen, timeout=min(KEEP_ALIVE, end - time.monotonic()))
             if version == seen:
                 yield ": keep-alive\n\n"
                 continue
             seen = version
             yield f"event: change\ndata: {json.dumps({'version': seen, 'what': changes.last})}\n\n"
 
-    return Response(
+    response = Response(
         stream_with_context(stream()),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+    given_back = threading.Event()
+
+    def give_back() -> None:  # once, however the stream ends (finished, client gone, error)
+        if not given_back.is_set():
+            given_back.set()
+            streams.give()
+
+    response.call_on_close(give_back)
+    return response
 
 
-def _seconds(text: str | None, default: float) -> float:
-    """Return a stream timeout between 1 s and an hour; anything unreadable is the default."""
+def _seconds(text: str | None, default: float, longest: float) -> float:
+    """Return a stream timeout between 1 s and longest; anything unreadable is the default."""
     try:
         value = float(text) if text is not None else default
     except ValueError:
         value = default
     if not math.isfinite(value):
         value = default
-    return min(max(value, 1.0), 3600.0)
+    return min(max(value, 1.0), longest)

@@ -10,6 +10,7 @@ from kiosk.domain import errors
 from kiosk.services import queries
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import translate
+from terminal_ui.limits import DECODE_SLOTS, slots
 
 bp = Blueprint("camera", __name__, url_prefix="/api/camera")
 MAX_FRAME_BYTES = 12 * 1024 * 1024
@@ -25,6 +26,16 @@ class UnreadableFrame(errors.DomainError):
     code = "unreadable_image"
     status = 400
     message = "The image cannot be read."
+
+
+class NotAnImageType(errors.DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    message = "Send the picture as an image file (image/png, image/jpeg, …)."
+
+
+def _is_image(mimetype: str | None) -> bool:
+    return bool(mimetype) and mimetype.startswith("image/")
 
 
 def _loop():
@@ -52,17 +63,35 @@ def _answer(codes: list[str]):
 @bp.post("/frame")
 def frame():
     """Put an uploaded image through the real decode path, as if the camera had seen it."""
-    from kiosk.scan.images import UnreadableImage, image_from_bytes
+    from kiosk.scan import images
 
+    # Only an image, or a form carrying one: text/plain and plain forms are what any page may
+    # send the kiosk without asking, and must never put goods in the cart.
+    multipart = request.mimetype == "multipart/form-data"
+    if not (multipart or _is_image(request.mimetype)):
+        raise NotAnImageType()
     loop = _loop()
     request.max_content_length = MAX_FRAME_BYTES
-    upload = request.files.get("image")
-    data = upload.read() if upload is not None else request.get_data()
-    try:
-        image = image_from_bytes(data)
-    except UnreadableImage:
-        raise UnreadableFrame() from None
-    return _answer(loop.scan_frame(image))
+    # A few at once: the body is read, the picture decoded and scanned inside a slot, so many
+    # uploads together cannot take the kiosk's memory (the others are told to come back).
+    with slots(DECODE_SLOTS).held():
+        if multipart:
+            upload = request.files.get("image")
+            if upload is None:
+                raise UnreadableFrame()
+            if not _is_image(upload.mimetype):
+                raise NotAnImageType()
+            data = upload.read()
+        else:
+            data = request.get_data()
+        try:
+            image = images.image_from_bytes(data)
+        except images.UnreadableImage:
+            raise UnreadableFrame() from None
+        del data
+        codes = loop.scan_frame(image)
+        del image
+    return _answer(codes)
 
 
 @bp.post("/card")

@@ -10,6 +10,8 @@ from kiosk.domain import codes, errors, rules
 
 _REF = "#/components/schemas/"
 JSON = "application/json"
+# The body's type when an image is sent as is (any image/* is taken; BMP and TIFF too).
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +42,7 @@ def error_codes() -> list[str]:
         if isinstance(value, type) and issubclass(value, errors.DomainError)
     }
     found |= {camera.NoSimulatedCamera.code, camera.UnreadableFrame.code}
+    found |= {camera.NotAnImageType.code, "forbidden_origin"}
     found |= {code for code, _ in _HTTP.values()}
     return sorted(found)
 
@@ -160,18 +163,21 @@ _QTY = {
 }
 _DESCRIPTIONS = {
     400: "Refused input",
-    403: "Refused card",
+    403: "Refused card, or a request from another site or address (forbidden_origin)",
     404: "Unknown code, product, person or receipt",
     409: "Not possible in the terminal's present state",
     413: "Too large",
-    503: "The terminal is busy; try again",
+    415: "Not an image (image/*, or multipart/form-data with an image part)",
+    429: "Too many at once (busy); try again after Retry-After seconds",
+    503: "The terminal is busy, or cannot save (storage_unavailable); try again",
 }
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
+    # Every request may be refused as not the kiosk's own (403) or when it cannot answer (503).
     return {
         str(status): {"description": _DESCRIPTIONS[status], "content": {JSON: _schema("Error")}}
-        for status in (*statuses, 503)
+        for status in sorted({*statuses, 403, 503})
     }
 
 
@@ -356,7 +362,7 @@ def document() -> dict[str, Any]:
             "/api/session/cancel": {
                 "post": _op(
                     "End the session; nothing is spent",
-                    {**_ok("Session", "The idle session"), **_errors()},
+                    {**_ok("Session", "The idle session"), **_errors(400, 413)},
                 )
             },
             "/api/receipts/{receipt_id}": {
@@ -380,19 +386,22 @@ def document() -> dict[str, Any]:
             "/api/events": {
                 "get": _op(
                     "Server-sent events: hello, then change (session, stock, printer, camera) "
-                    "with keep-alive comments, until the timeout",
+                    "with keep-alive comments, until the timeout. A few streams at once (429 "
+                    "beyond); the screen reconnects when its stream ends",
                     {
                         "200": {
                             "description": "An event stream",
                             "content": {"text/event-stream": {"schema": {"type": "string"}}},
-                        }
+                        },
+                        **_errors(429),
                     },
                     parameters=[
                         {"$ref": "#/components/parameters/lang"},
                         {
                             "name": "timeout",
                             "in": "query",
-                            "description": "seconds, 1 to 3600 (default 300); unreadable: 300",
+                            "description": "seconds, 1 to the server's limit (300, the "
+                            "default); unreadable: the default",
                             "schema": {"type": "string"},
                         },
                     ],
@@ -406,9 +415,12 @@ def document() -> dict[str, Any]:
             },
             "/api/camera/frame": {
                 "post": _op(
-                    "Put an image (PNG, JPEG, BMP, WebP, TIFF; at most 12 MB) through the real "
-                    "decode path, as if the simulated camera had seen it",
-                    {**_ok("CameraResult", "The session after any scan"), **_errors(400, 409, 413)},
+                    "Put an image (PNG, JPEG, BMP, WebP, TIFF, GIF; at most 12 MB) through the "
+                    "real decode path, as if the simulated camera had seen it",
+                    {
+                        **_ok("CameraResult", "The session after any scan"),
+                        **_errors(400, 409, 413, 415, 429),
+                    },
                     requestBody={
                         "required": True,
                         "content": {
@@ -419,8 +431,9 @@ def document() -> dict[str, Any]:
                                     "properties": {"image": {"type": "string", "format": "binary"}},
                                 }
                             },
-                            "application/octet-stream": {
-                                "schema": {"type": "string", "format": "binary"}
+                            **{
+                                kind: {"schema": {"type": "string", "format": "binary"}}
+                                for kind in IMAGE_TYPES
                             },
                         },
                     },

@@ -123,8 +123,7 @@ class FolderCamera:
 
     def read(self) -> np.ndarray | None:
         """Return the next readable image; skip unreadable files; EndOfStream after the last."""
-        import cv2
-        import numpy as np
+        from kiosk.scan.images import UnreadableImage, image_from_bytes
 
         while not self._closed.is_set():
             if self._next >= len(self._files):
@@ -134,11 +133,11 @@ class FolderCamera:
             path = self._files[self._next]
             self._next += 1
             try:
-                data = np.fromfile(path, dtype=np.uint8)
-                frame = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-            except (OSError, ValueError, cv2.error):
+                # Measured before decoding, as uploads are: a huge still is skipped.
+                frame = image_from_bytes(path.read_bytes(), colour=True)
+            except (OSError, UnreadableImage):
                 frame = None
-            if frame is None or frame.size == 0:
+            if frame is None:
                 self.unreadable += 1
                 continue
             if self._period:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -41,7 +40,6 @@ ATTENTION = ("failed", "held")  # receipts that did not print and wait for the s
 PIN_HASH = "admin_pin_hash"
 PIN_FAILURES = "admin_pin_failures"
 PIN_LOCKED_UNTIL = "admin_pin_locked_until"
-SESSION_SECRET = "admin_session_secret"
 SESSION_EPOCH = "admin_session_epoch"
 SETTINGS = {"voice": "ui_voice", "low_stock": "ui_low_stock"}
 
@@ -168,22 +166,6 @@ def record(k: Kiosk, action: str, target: str = "", **details: Any) -> None:
     with k.uow() as uow:
         audit(uow.session, k.clock.now(), ADMIN, action, target, **details)
         uow.commit()
-
-
-def session_secret(k: Kiosk) -> str:
-    """Return the key that signs admin sessions, made on first use and kept in the database."""
-    with k.uow(write=False) as uow:
-        found = _get(uow.session, SESSION_SECRET)
-    if found:
-        return found
-    with k.uow() as uow:
-        s = uow.session
-        found = _get(s, SESSION_SECRET)  # another thread may have made it meanwhile
-        if not found:
-            found = secrets.token_hex(32)
-            _put(s, SESSION_SECRET, found)
-            uow.commit()
-        return found
 
 
 def session_epoch(k: Kiosk) -> int:

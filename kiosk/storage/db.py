@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+from kiosk.domain.errors import DomainError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+# SQLite's answers when the disk refuses a write: full, read-only, or the write itself failed.
+FULL = {"SQLITE_FULL"}
+READONLY_PREFIX = "SQLITE_READONLY"
+WRITE_FAILED = {
+    "SQLITE_IOERR_WRITE",
+    "SQLITE_IOERR_FSYNC",
+    "SQLITE_IOERR_DIR_FSYNC",
+    "SQLITE_IOERR_TRUNCATE",
+    "SQLITE_IOERR_SHMSIZE",
+    "SQLITE_CANTOPEN",
+}
+DISK_ERRNOS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "readonly"}
+
+
+class StorageUnavailable(DomainError):
+    """A write was refused by the disk (full or read-only): nothing was saved."""
+
+    code = "storage_unavailable"
+    status = 503
+    message = (
+        "The kiosk cannot save right now: its storage is full or read-only. Nothing was "
+        "changed. Please tell the shopkeeper."
+    )
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """Return "full" or "readonly" when exc is the disk refusing a write, else None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:  # SQLAlchemy wraps the driver's error
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+            return DISK_ERRNOS[exc.errno]
+        name = getattr(exc, "sqlite_errorname", None)
+        text = str(exc).lower()
+        if name in FULL or "database or disk is full" in text:
+            return "full"
+        if (name or "").startswith(READONLY_PREFIX) or "readonly database" in text:
+            return "readonly"
+        if name in WRITE_FAILED:
+            return "readonly"
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return None
 
 
 def make_engine(url: str) -> Engine:
@@ -25,6 +70,13 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _storage(context) -> None:
+        # A connection that met a full or read-only disk is replaced, not reused: SQLite may
+        # have opened it read-only, and a fresh one sees the disk as it is when space returns.
+        if storage_problem(context.original_exception):
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kiosk.storage.db import readonly
+from kiosk.domain.errors import DomainError
+from kiosk.storage.db import StorageUnavailable, readonly, storage_problem
 
 
 class UnitOfWork:
@@ -23,11 +24,15 @@ class UnitOfWork:
         self.session.begin()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         try:
             self.rollback()
         finally:
             self.session.close()
+        # A write the disk refused (full, read-only) is told as what it is, with its reason,
+        # to every caller alike: the API, the admin screen, the camera, the command line.
+        if exc is not None and not isinstance(exc, DomainError) and storage_problem(exc):
+            raise StorageUnavailable() from exc
 
     def commit(self) -> None:
         """Commit the transaction and run what was deferred until after it."""

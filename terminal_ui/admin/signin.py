@@ -46,11 +46,11 @@ def login_submit():
         else:
             error = _("Wrong PIN. {tries} tries left.", tries=exc.tries_left)
         return _page("admin/login.html", 401, error=error, locked=shop.lock_seconds_left(k))
+    shop.record(k, "login")  # first: a sign-in that cannot be recorded does not happen
     _fresh_session()
     session["admin"] = True
     session["epoch"] = shop.session_epoch(k)
     session["seen"] = _now().isoformat()
-    shop.record(k, "login")
     return redirect(url_for("admin.home"))
 
 

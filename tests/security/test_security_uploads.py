@@ -129,3 +129,59 @@ def test_a_real_frame_is_still_accepted(camera_client):
     )
     assert answer.status_code == 200
     assert answer.json["camera"]["codes"] == 0
+
+
+def _label_png() -> bytes:
+    from kiosk.scan.synth import render_qr
+
+    return cv2.imencode(".png", render_qr("EKP:SOAP"))[1].tobytes()
+
+
+def _cart(client) -> list:
+    return [(line["product_code"], line["qty"]) for line in client.get("/api/session").json["cart"]]
+
+
+@pytest.fixture
+def shopping_camera(camera_client, seeded):
+    _, cards = seeded
+    assert camera_client.post("/api/scan", json={"code": cards[0]["code"]}).status_code == 200
+    return camera_client
+
+
+@pytest.mark.parametrize(
+    "kind", ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", ""]
+)
+def test_a_camera_frame_sent_as_a_simple_form_body_is_refused_and_adds_nothing(
+    shopping_camera, kind
+):
+    # text/plain and forms are what a page elsewhere may send without asking (CORS-simple).
+    answer = shopping_camera.post("/api/camera/frame", data=_label_png(), content_type=kind)
+
+    assert answer.status_code == 415
+    assert answer.json["error"]["code"] == "unsupported_media_type"
+    assert "图片" in answer.json["error"]["message"]
+    assert _cart(shopping_camera) == []
+
+
+def test_a_camera_frame_whose_part_is_not_an_image_is_refused_and_adds_nothing(shopping_camera):
+    form = {"image": (io.BytesIO(_label_png()), "label.txt", "text/plain")}
+
+    answer = shopping_camera.post("/api/camera/frame", data=form)
+
+    assert answer.status_code == 415
+    assert answer.json["error"]["code"] == "unsupported_media_type"
+    assert _cart(shopping_camera) == []
+
+
+@pytest.mark.parametrize("as_form", [False, True], ids=["image-body", "multipart-image"])
+def test_a_camera_frame_sent_as_an_image_still_adds_the_goods_it_shows(shopping_camera, as_form):
+    if as_form:
+        form = {"image": (io.BytesIO(_label_png()), "label.png", "image/png")}
+        answer = shopping_camera.post("/api/camera/frame", data=form)
+    else:
+        answer = shopping_camera.post(
+            "/api/camera/frame", data=_label_png(), content_type="image/png"
+        )
+
+    assert answer.status_code == 200
+    assert _cart(shopping_camera) == [("SOAP", 1)]

@@ -1,0 +1,64 @@
+"""What the kiosk does at once: a few image decodes and a few event streams, 429 beyond.
+
+Waitress serves with a fixed number of threads. A request that holds one for long (an event
+stream) or takes much memory (decoding a picture) is given one of a few slots; when none is
+free it is told to come back (429 busy, Retry-After), never queued, so the touch screen's own
+requests always find a thread and the process stays small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from flask import current_app
+
+from kiosk.domain import errors
+
+DECODE_SLOTS = "decode_slots"
+STREAM_SLOTS = "stream_slots"
+
+
+class TooBusy(errors.DomainError):
+    code = "busy"
+    status = 429
+    message = "The terminal is busy. Please try again."
+    retry_after = 1
+
+
+class Slots:
+    """At most `size` holders at once; one more is refused at once, never made to wait."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = threading.BoundedSemaphore(size)
+
+    def take(self) -> None:
+        """Take a slot, or raise TooBusy when none is free."""
+        if not self._free.acquire(blocking=False):
+            raise TooBusy()
+
+    def give(self) -> None:
+        """Give a slot back."""
+        self._free.release()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold a slot while the block runs (TooBusy when none is free)."""
+        self.take()
+        try:
+            yield
+        finally:
+            self.give()
+
+
+def slots(name: str) -> Slots:
+    """Return the app's slots of one kind."""
+    return current_app.extensions[name]
+
+
+def install(app, *, decodes: int, streams: int) -> None:
+    """Give an app its slots for decodes and event streams."""
+    app.extensions[DECODE_SLOTS] = Slots(decodes)
+    app.extensions[STREAM_SLOTS] = Slots(streams)
