@@ -39,7 +39,10 @@ class NotCanonical(ValueError):
 def encode(value: Any) -> bytes:
     """Return the canonical bytes of a JSON value (the reference walk)."""
     out: list[str] = []
-    _write(value, out)
+    try:
+        _write(value, out)
+    except RecursionError:
+        raise NotCanonical("nested too deep") from None
     text = "".join(out)
     try:
         return text.encode("utf-8")
@@ -57,6 +60,8 @@ def fast(value: Any) -> bytes:
         raise NotCanonical(str(error)) from None
     except TypeError as error:  # keys of mixed types, or a value JSON has no form for
         raise NotCanonical(str(error)) from None
+    except RecursionError:
+        raise NotCanonical("nested too deep") from None
 
 
 def _write(value: Any, out: list[str]) -> None:

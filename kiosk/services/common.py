@@ -166,7 +166,8 @@ def unconfirmed_out(s: Session, household_id: str) -> int:
 
 
 def unconfirmed_earned(s: Session, household_id: str) -> int:
-    """Return the points credited here that central has not yet confirmed."""
+    """Return the points credited here that central has not confirmed: those still to be sent,
+    and those it refused whose reversal has not arrived yet."""
     earned = s.scalar(
         select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
             OutboxRow.household_id == household_id,
@@ -175,6 +176,20 @@ def unconfirmed_earned(s: Session, household_id: str) -> int:
             OutboxRow.points > 0,
         )
     )
+    for row in s.scalars(  # refusals are rare: usually no row at all
+        select(OutboxRow).where(
+            OutboxRow.household_id == household_id,
+            OutboxRow.status == "rejected",
+            OutboxRow.kind.in_(EARNING_KINDS),
+            OutboxRow.points > 0,
+        )
+    ):
+        ledger_id = ((row.payload or {}).get("ledger") or {}).get("id")
+        reversed_ = s.scalar(
+            select(LedgerEntry.id).where(LedgerEntry.kind == "adjust", LedgerEntry.ref == ledger_id)
+        )
+        if reversed_ is None:
+            earned = (earned or 0) + row.points
     return earned or 0
 
 

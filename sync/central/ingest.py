@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain import errors, rules
 from kiosk.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
 from sync.central.bulk import among, insert_rows, set_balances
-from sync.central.context import Central, emit, emit_many
+from sync.central.context import Central, emit_many
 from sync.central.localtime import zone as zone_named
 from sync.central.models import (
     Activity,
@@ -246,17 +246,6 @@ class _Batch:
                 )
             )
         )
-        self.checked_in = set(
-            s.execute(
-                select(CheckIn.activity_id, CheckIn.resident_id).where(
-                    among(
-                        s,
-                        CheckIn.resident_id,
-                        strings(p.get("resident_id") for p in payloads if "checkin_id" in p),
-                    )
-                )
-            ).all()
-        )
         moves = [
             m
             for p in payloads
@@ -280,11 +269,48 @@ class _Batch:
             ).all()
         )
         self.batch_ids = set(self.batches)
+        # What each exchange a void names handed out, so the void can only return exactly that.
+        self.issued: dict[str, dict[tuple[int, str], int]] = {}
+        for exchange_id, batch_id, code, qty in s.execute(
+            select(
+                StockMove.exchange_id, StockMove.batch_id, StockMove.product_code, StockMove.qty
+            ).where(
+                StockMove.kind == "issue",
+                among(
+                    s,
+                    StockMove.exchange_id,
+                    uuids(p.get("exchange_id") for p in payloads if "reason" in p),
+                ),
+            )
+        ):
+            moved = self.issued.setdefault(str(exchange_id), {})
+            moved[(batch_id, code)] = moved.get((batch_id, code), 0) - qty
         # What central's rules are checked against: activities, residents and goods it holds.
         activity_ids = strings(p.get("activity_id") for p in payloads)
+        # Locked (in id order, before any household), so two kiosks' batches crediting one
+        # activity count its cap and its residents one after the other.
         self.activities: dict[str, Activity] = {
-            a.id: a for a in s.scalars(select(Activity).where(among(s, Activity.id, activity_ids)))
+            a.id: a
+            for a in s.scalars(
+                select(Activity)
+                .where(among(s, Activity.id, activity_ids))
+                .order_by(Activity.id)
+                .with_for_update()
+            )
         }
+        # Read after the activities' locks, so a batch committed meanwhile is seen.
+        self.checked_in = set(
+            s.execute(
+                select(CheckIn.activity_id, CheckIn.resident_id).where(
+                    among(s, CheckIn.activity_id, sorted(self.activities)),
+                    among(
+                        s,
+                        CheckIn.resident_id,
+                        strings(p.get("resident_id") for p in payloads if "checkin_id" in p),
+                    ),
+                )
+            ).all()
+        )
         self.activity_counts: dict[str, int] = dict(
             s.execute(
                 select(CheckIn.activity_id, func.count())
@@ -356,6 +382,9 @@ class _Batch:
         self.new_chain: list[dict[str, Any]] = []  # every new link of the chain, counted or not
         self.overdrawn: set[str] = set()
         self.carrier: dict[int, int] = {}  # ledger seq -> outbox seq of the entry carrying it
+        self.served: dict[tuple[int, str], bool] = {}  # (store, household): served before?
+        self.changes: list[dict[str, Any]] = []  # feed changes other than ledger entries
+        self.fresh_uncounted: dict[str, dict[str, Any]] = {}  # held outside the books here
 
     def apply(self, entry: dict[str, Any]) -> None:
         kind, p = entry["kind"], entry["payload"]
@@ -384,8 +413,7 @@ class _Batch:
         if ledger["seq"] in self.ledger_seqs or ledger["id"] in self.ledger_ids:
             return  # the chain already holds this link: nothing to reverse
         self._hold_uncounted(ledger, "refused", reason)
-        emit(
-            self.s,
+        self._announce(
             "refusal",
             {
                 "id": ledger["id"],
@@ -394,7 +422,6 @@ class _Batch:
                 "points": ledger["points"],
                 "reason": reason,
             },
-            self.now,
             store_id=self.kiosk.store_id,
         )
 
@@ -408,6 +435,7 @@ class _Batch:
         }
         del row["store_id"]
         self.rows[UncountedEntry].append(row)
+        self.fresh_uncounted[row["id"]] = row
         self.ledger_seqs.add(row["seq"])
         self.ledger_ids.add(row["id"])
         self.new_chain.append(row)
@@ -536,6 +564,7 @@ class _Batch:
             for line in p["lines"]
         ]
         self._moves(p["stock"], "issue", row["id"], p["household_id"], at)
+        self.issued[row["id"]] = _by_batch(p["stock"], -1)
 
     def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         held = self.exchanges.get(p["exchange_id"])
@@ -566,6 +595,8 @@ class _Batch:
             raise _Refused("the ledger entry is for another household")
         codes = {m["product_code"] for m in p["stock"]}
         self._stock_moves(p["stock"], 1, codes)
+        if _by_batch(p["stock"], 1) != self.issued.get(p["exchange_id"], {}):
+            raise _Refused("the void does not return exactly the goods the exchange handed out")
         self._ledger(p["ledger"])
         if held is not None:
             held.status = "voided"
@@ -630,22 +661,32 @@ class _Batch:
 
     def _reversal(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         """Hold a kiosk's counter-entry to an entry central refused; no balance moves."""
-        refused = self.uncounted.get(p["refused_id"])
+        held = self.uncounted.get(p["refused_id"])
+        fresh = self.fresh_uncounted.get(p["refused_id"])  # refused earlier in this batch
+        refused = (
+            {k: getattr(held, k) for k in ("id", "kiosk_id", "role", "points", "household_id")}
+            | {"reversed_by": held.reversed_by}
+            if held is not None
+            else fresh
+        )
         ledger = p["ledger"]
-        if refused is None or refused.kiosk_id != self.kiosk.id or refused.role != "refused":
+        if refused is None or refused["kiosk_id"] != self.kiosk.id or refused["role"] != "refused":
             raise _Refused("a reversal of an entry central has not refused")
-        if refused.reversed_by is not None:
+        if refused["reversed_by"] is not None:
             raise _Refused("this refusal is already reversed")
         if (
             ledger["kind"] != "adjust"
-            or ledger["points"] != -refused.points
-            or ledger["household_id"] != refused.household_id
-            or ledger["ref"] != refused.id
+            or ledger["points"] != -refused["points"]
+            or ledger["household_id"] != refused["household_id"]
+            or ledger["ref"] != refused["id"]
         ):
             raise _Refused("the reversal does not mirror the refused entry")
         self._check_ledger(ledger)
         self._hold_uncounted(ledger, "reversal", p["reason"])
-        refused.reversed_by = ledger["id"]
+        if held is not None:
+            held.reversed_by = ledger["id"]
+        else:
+            fresh["reversed_by"] = ledger["id"]
 
     # -- stock, cards, audit --------------------------------------------------------------
 
@@ -702,22 +743,33 @@ class _Batch:
         self._moves(p["stock"], "adjust", None, None, at)
 
     def _served(self, household_id: str) -> bool:
-        """Say whether this kiosk's store has served a household (an exchange or a check-in)."""
-        store = self.kiosk.store_id
+        """Say whether this kiosk's store has served a household: an exchange that took points
+        and is not voided (held, or earlier in this batch), or a check-in central credited.
+
+        An exchange for no points vouches for nothing, so a stolen token must at least spend
+        the household's own points, in its history, to reach its cards.
+        """
         if any(
-            x["household_id"] == household_id and x["store_id"] == store
+            x["household_id"] == household_id and x["total"] > 0 and x["status"] == "completed"
             for x in self.new_exchanges.values()
-        ):
+        ) or any(x["household_id"] == household_id for x in self.rows[CheckIn]):
             return True
-        for table in (Exchange, CheckIn):
-            found = self.s.scalar(
-                select(table.id)
-                .where(table.store_id == store, table.household_id == household_id)
-                .limit(1)
+        key = (self.kiosk.store_id, household_id)
+        if key not in self.served:
+            store = self.kiosk.store_id
+            held_exchange = select(Exchange.id).where(
+                Exchange.store_id == store,
+                Exchange.household_id == household_id,
+                Exchange.status == "completed",
+                Exchange.total > 0,
             )
-            if found is not None:
-                return True
-        return False
+            held_checkin = select(CheckIn.id).where(
+                CheckIn.store_id == store, CheckIn.household_id == household_id
+            )
+            exchange = self.s.scalar(held_exchange.limit(1))
+            checkin = self.s.scalar(held_checkin.limit(1))
+            self.served[key] = exchange is not None or checkin is not None
+        return self.served[key]
 
     def _card_revoke(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         card = self.s.scalar(select(Card).where(Card.token_hash == p["token_hash"]))
@@ -732,7 +784,7 @@ class _Batch:
             )
         if card.status == "active":
             card.status, card.revoked_at = "revoked", self.now
-            emit(self.s, "card", card_change(card), self.now)
+            self._announce("card", card_change(card))
 
     def _card_issue(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         """Hold a card issued at the kiosk, working only at its store until the office confirms.
@@ -754,7 +806,7 @@ class _Batch:
                 .order_by(Card.id)
             ):
                 old.status, old.revoked_at = "revoked", self.now
-                emit(self.s, "card", card_change(old), self.now)
+                self._announce("card", card_change(old))
                 replaced = old.id
         card = Card(
             resident_id=p["resident_id"],
@@ -766,13 +818,8 @@ class _Batch:
             replaced_id=replaced,
         )
         self.s.add(card)
-        emit(
-            self.s,
-            "card",
-            card_change(card),
-            self.now,
-            origin_kiosk=self.kiosk.id,
-            store_id=self.kiosk.store_id,
+        self._announce(
+            "card", card_change(card), origin_kiosk=self.kiosk.id, store_id=self.kiosk.store_id
         )
 
     def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -909,23 +956,50 @@ class _Batch:
         # A missing predecessor is only a gap once every earlier outbox entry has arrived.
         return self.carrier[e["seq"]] <= self.kiosk.contiguous_seq
 
-    def emit_changes(self) -> None:
-        """Announce the batch's ledger entries to the other kiosks in one insert."""
-        if not self.new_ledger:
-            return
-        emit_many(
-            self.s,
-            [
-                {
-                    "kind": "ledger",
-                    "data": ledger_change_row(e),
-                    "origin_kiosk": self.kiosk.id,
-                    "store_id": None,
-                    "created_at": self.now,
-                }
-                for e in self.new_ledger
-            ],
+    def _announce(
+        self,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        origin_kiosk: str | None = None,
+        store_id: int | None = None,
+    ) -> None:
+        """Queue a change for the feed; it is written with the batch's ledger entries, after
+        the households are locked (taking the feed lock first could deadlock with a batch that
+        holds a household and waits for the feed)."""
+        self.changes.append(
+            {
+                "kind": kind,
+                "data": data,
+                "origin_kiosk": origin_kiosk,
+                "store_id": store_id,
+                "created_at": self.now,
+            }
         )
+
+    def emit_changes(self) -> None:
+        """Announce the batch's changes and ledger entries to the other kiosks in one insert."""
+        rows = self.changes + [
+            {
+                "kind": "ledger",
+                "data": ledger_change_row(e),
+                "origin_kiosk": self.kiosk.id,
+                "store_id": None,
+                "created_at": self.now,
+            }
+            for e in self.new_ledger
+        ]
+        if rows:
+            emit_many(self.s, rows)
+
+
+def _by_batch(moves: list[dict[str, Any]], sign: int) -> dict[tuple[int, str], int]:
+    """Return stock moves summed by (batch, goods), signed so that goods handed out count up."""
+    out: dict[tuple[int, str], int] = {}
+    for move in moves:
+        key = (move["batch_id"], move["product_code"])
+        out[key] = out.get(key, 0) + sign * move["qty"]
+    return out
 
 
 _Batch._HANDLERS.update(

@@ -123,23 +123,37 @@ def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
 def _undo_cards_of(s: Session, kiosk_id: str, now: datetime) -> int:
     """Revoke every card a kiosk issued and give back the cards they replaced; say how many.
 
-    Both changes go to every kiosk, so within one sync round no store honours the kiosk's
-    cards and each resident's previous card works again.
+    A replaced card is followed back past every card this kiosk issued to the first one it did
+    not (the office's, or another kiosk's), which is given back if its resident then has no
+    working card. The changes go to every kiosk (a restored card still bound to a store only to
+    that store's), so within one sync round no store honours the kiosk's cards.
     """
+    issued = {
+        card.id: card
+        for card in s.scalars(select(Card).where(Card.issued_by == kiosk_id).order_by(Card.id))
+    }
     undone = 0
-    for card in s.scalars(
-        select(Card).where(Card.issued_by == kiosk_id, Card.status == "active").order_by(Card.id)
-    ):
-        card.status, card.revoked_at, card.bound_store_id = "revoked", now, None
-        emit(s, "card", card_change(card), now)
-        undone += 1
+    for card in issued.values():
+        if card.status == "active":
+            card.status, card.revoked_at = "revoked", now
+            emit(s, "card", card_change(card), now)  # everywhere, bound or not: revoking is safe
+            undone += 1
+        card.bound_store_id = None
+    s.flush()
+    restored: set[int] = set()
+    for card in issued.values():
         previous = s.get(Card, card.replaced_id) if card.replaced_id else None
+        while previous is not None and previous.id in issued:
+            previous = s.get(Card, previous.replaced_id) if previous.replaced_id else None
+        if previous is None or previous.id in restored or previous.status != "revoked":
+            continue
         still_active = s.scalar(
-            select(Card.id).where(Card.resident_id == card.resident_id, Card.status == "active")
+            select(Card.id).where(Card.resident_id == previous.resident_id, Card.status == "active")
         )
-        if previous is not None and previous.status == "revoked" and still_active is None:
+        if still_active is None:
             previous.status, previous.revoked_at = "active", None
-            emit(s, "card", card_change(previous), now)
+            emit(s, "card", card_change(previous), now, store_id=previous.bound_store_id)
+            restored.add(previous.id)
     return undone
 
 
@@ -242,8 +256,9 @@ def credit(
     s: Session, at: datetime, household: Household, points: int, kind: str, ref: str
 ) -> LedgerEntry:
     """Append an entry to central's own chain and announce it to the kiosks."""
-    head = s.get(ChainHead, CENTRAL_CHAIN)
-    if head is None:
+    # Locked: two office corrections at once must not take the same sequence number.
+    head = s.get(ChainHead, CENTRAL_CHAIN, with_for_update=True)
+    if head is None:  # a database from before c0009, which makes the row
         head = ChainHead(kiosk_id=CENTRAL_CHAIN, last_seq=0, last_hash=GENESIS_HASH)
         s.add(head)
     seq = head.last_seq + 1
@@ -533,7 +548,8 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
-        activity = s.get(Activity, activity_id)
+        # The activity first, as a kiosk's push takes it: its cap and residents are counted once.
+        activity = s.get(Activity, activity_id, with_for_update=True)
         if activity is None:
             raise RegistryError(f"no activity {activity_id}")
         done = set(s.scalars(select(CheckIn.resident_id).where(CheckIn.activity_id == activity_id)))

@@ -195,3 +195,13 @@ def test_the_fast_encoder_writes_the_reference_bytes(value):
         return
     assert ekj.fast(value) == expected
     assert json.loads(expected) == value  # and it reads back as the same value
+
+
+def test_a_value_nested_too_deep_is_refused_not_a_crash():
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ValueError):
+        ekj.fast(deep)
+    with pytest.raises(ValueError):
+        ekj.encode(deep)

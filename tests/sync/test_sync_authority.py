@@ -23,7 +23,7 @@ from sync_helpers import (
 )
 
 from kiosk.services import admin, catalog, checkin, doctor, queries
-from kiosk.services.common import append_ledger, ledger_wire, outbox
+from kiosk.services.common import append_ledger, available_points, ledger_wire, outbox
 from kiosk.storage import models as km
 from sync.central import models as cm
 from sync.central import registry
@@ -344,3 +344,70 @@ def test_goods_found_at_a_stocktake_can_be_handed_out_and_central_agrees(program
     assert alerts(programme.central, "refused") == []
     assert central_balances(programme.central)[H1] == 240
     assert_converged(programme.central, k1)
+
+
+def test_a_void_returns_exactly_the_goods_its_exchange_handed_out(programme):
+    c, wire = programme.central, WireKiosk("K1")
+    base, token = programme.server.base, programme.token("K1")
+    sale = wire.exchange(H1, "H000001-1", [("SOAP", 1, 8)])
+    assert push(base, token, wire.body(sale)).json()["results"][0]["status"] == "applied"
+    sold = sale["payload"]
+    forged = wire.entry(
+        "void",
+        {
+            "exchange_id": sold["exchange_id"],
+            "number": sold["number"],
+            "reason": "x",
+            "stock": [{"product_code": "OIL", "batch_id": WIRE_BATCH["OIL"], "qty": 100_000}],
+            "ledger": wire.ledger(H1, "void", 8, ref=sold["exchange_id"]),
+        },
+    )
+    assert "exactly the goods" in refused(push(base, token, wire.body(forged)))
+    with c.uow(write=False) as uow:
+        moved = uow.session.scalars(select(cm.StockMove.kind)).all()
+    assert sorted(moved) == ["issue"]
+
+
+def test_an_entry_and_its_reversal_in_one_batch_are_both_held_outside_the_books(programme):
+    c, wire = programme.central, WireKiosk("K1")
+    forged = wire.entry("adjust", {"reason": "x", "ledger": wire.ledger(H1, "adjust", 500)})
+    refused_id = forged["payload"]["ledger"]["id"]
+    reversal = wire.entry(
+        "reversal",
+        {
+            "refused_id": refused_id,
+            "reason": "x",
+            "ledger": wire.ledger(H1, "adjust", -500, ref=refused_id),
+        },
+    )
+    honest = wire.exchange(H1, "H000001-1", [("OIL", 1, 60)])
+    results = push(
+        programme.server.base, programme.token("K1"), wire.body(forged, reversal, honest)
+    )
+    assert [r["status"] for r in results.json()["results"]] == ["rejected", "applied", "applied"]
+    with c.uow(write=False) as uow:
+        held = {u.role: u for u in uow.session.scalars(select(cm.UncountedEntry))}
+        assert held["refused"].reversed_by == held["reversal"].id
+    assert alerts(c, "chain_gap") == [] and alerts(c, "chain_tamper") == []
+    assert central_balances(c)[H1] == 240
+
+
+def test_a_refused_credit_is_not_spendable_before_its_reversal_arrives(programme):
+    k1 = programme.kiosk("K1")
+    _inflated_check_in(k1, programme)  # +1000 here; central holds the activity at 10
+    k = k1.kiosk
+    with k.uow(write=False) as uow:
+        household = uow.session.get(km.Household, H1)
+        assert available_points(uow.session, k, household, online=True) == 300
+    k1.sync.push_once()  # refused, but the refusal has not been pulled yet
+    with k.uow(write=False) as uow:
+        household = uow.session.get(km.Household, H1)
+        assert household.balance == 1300
+        assert available_points(uow.session, k, household, online=True) == 300
+    k1.sync.sync_once()
+    with k.uow(write=False) as uow:
+        household = uow.session.get(km.Household, H1)
+        assert (household.balance, available_points(uow.session, k, household, online=True)) == (
+            300,
+            300,
+        )

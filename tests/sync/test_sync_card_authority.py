@@ -110,3 +110,36 @@ def test_a_kiosk_still_revokes_a_card_of_a_household_it_serves(programme):
             select(cm.Card.status).where(cm.Card.resident_id == programme.residents[who])
         ).all()
     assert statuses == ["revoked"]
+
+
+def test_revoking_a_kiosk_that_replaced_a_card_twice_gives_back_the_offices_card(programme):
+    k1, k2 = programme.kiosk("K1"), programme.kiosk("K2")
+    office_card = programme.codes["王建国"]
+    buy(k1, office_card, {"SOAP": 1}, online=True)
+    first = admin.issue_card(k1.kiosk, programme.residents["王建国"], actor="admin")
+    k1.sync.sync_once()
+    second = admin.issue_card(k1.kiosk, programme.residents["王建国"], actor="admin")
+    k1.sync.sync_once()
+    registry.revoke_kiosk(programme.central, "K1", actor="office")
+    k2.sync.sync_once()
+    assert works(k2, office_card)
+    assert not works(k2, card_code(first)) and not works(k2, card_code(second))
+    assert central_card(programme, first).status == "revoked"
+
+
+def test_an_exchange_that_took_no_points_does_not_vouch_for_revoking_a_card(programme):
+    # A made-up exchange for no points, pushed with the revocation, does not make the store
+    # one that has served the household.
+    c, wire = programme.central, WireKiosk("K2")
+    victim = programme.residents["王建国"]
+    with c.uow(write=False) as uow:
+        real_hash = uow.session.scalar(
+            select(cm.Card.token_hash).where(cm.Card.resident_id == victim)
+        )
+    cover = wire.exchange("H000001", victim, [("SOAP", 1, 0)])
+    revoke = wire.entry("card_revoke", {"token_hash": real_hash, "reason": "lost"})
+    results = push(programme.server.base, programme.token("K2"), wire.body(cover, revoke))
+    assert [r["status"] for r in results.json()["results"]] == ["applied", "rejected"]
+    with c.uow(write=False) as uow:
+        status = uow.session.scalar(select(cm.Card.status).where(cm.Card.token_hash == real_hash))
+    assert status == "active"

@@ -62,6 +62,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_adjustments_household_id"), "adjustments", ["household_id"])
 
+    # Central's own chain head exists from the start, so credits can lock it (two office
+    # corrections at once must not take the same sequence number).
+    op.execute(
+        "INSERT INTO chain_heads (kiosk_id, last_seq, last_hash) SELECT 'CENTRAL', 0, '"
+        + "0" * 64
+        + "' WHERE NOT EXISTS (SELECT 1 FROM chain_heads WHERE kiosk_id = 'CENTRAL')"
+    )
     with op.batch_alter_table("cards") as batch:
         batch.add_column(sa.Column("issued_by", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("bound_store_id", sa.Integer(), nullable=True))
