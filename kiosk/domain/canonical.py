@@ -17,6 +17,7 @@ digest.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 _SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -64,7 +65,7 @@ def fast(value: Any) -> bytes:
         raise NotCanonical("nested too deep") from None
 
 
-def _write(value: Any, out: list[str]) -> None:
+def _write(value: Any, out: list[str], float_form: Callable[[float], str] = float.__repr__) -> None:
     if value is None:
         out.append("null")
     elif value is True:
@@ -76,7 +77,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise NotCanonical(f"{value!r} has no JSON form")
-        out.append(float.__repr__(value))
+        out.append(float_form(value))
     elif isinstance(value, str):
         _write_string(value, out)
     elif isinstance(value, list | tuple):
@@ -84,7 +85,7 @@ def _write(value: Any, out: list[str]) -> None:
         for i, item in enumerate(value):
             if i:
                 out.append(",")
-            _write(item, out)
+            _write(item, out, float_form)
         out.append("]")
     elif isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
@@ -95,7 +96,7 @@ def _write(value: Any, out: list[str]) -> None:
                 out.append(",")
             _write_string(key, out)
             out.append(":")
-            _write(value[key], out)
+            _write(value[key], out, float_form)
         out.append("}")
     else:
         raise NotCanonical(f"{type(value).__name__} has no JSON form")
@@ -147,31 +148,8 @@ def _shortest(value: float) -> tuple[str, int]:
 def encode_ryu(value: Any) -> bytes:
     """Return a value's bytes as releases 0.1.x wrote them: canonical, floats in `ryu_float`."""
     out: list[str] = []
-    _write_ryu(value, out)
+    _write(value, out, ryu_float)
     return "".join(out).encode("utf-8")
-
-
-def _write_ryu(value: Any, out: list[str]) -> None:
-    if isinstance(value, float):
-        out.append(ryu_float(value))
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write_ryu(item, out)
-        out.append("]")
-    elif isinstance(value, dict):
-        out.append("{")
-        for i, key in enumerate(sorted(value)):
-            if i:
-                out.append(",")
-            _write_string(key, out)
-            out.append(":")
-            _write_ryu(value[key], out)
-        out.append("}")
-    else:
-        _write(value, out)
 
 
 def holds_float(value: Any) -> bool:
