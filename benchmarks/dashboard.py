@@ -191,7 +191,8 @@ FROM bench_awards
 ON CONFLICT DO NOTHING;
 INSERT INTO chain_heads (kiosk_id, last_seq, last_hash)
 SELECT 'CENTRAL', {households} + {awards},
-       md5('o' || ({households} + {awards})) || md5('O' || ({households} + {awards}));
+       md5('o' || ({households} + {awards})) || md5('O' || ({households} + {awards}))
+ON CONFLICT (kiosk_id) DO UPDATE SET last_seq = EXCLUDED.last_seq, last_hash = EXCLUDED.last_hash;
 """
 
 PEOPLE = """

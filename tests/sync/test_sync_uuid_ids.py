@@ -125,7 +125,7 @@ def _bad_void_of_a_held_exchange(wire: WireKiosk, first: dict, bad) -> tuple[dic
             "exchange_id": bad(payload["exchange_id"]),
             "number": payload["number"],
             "reason": "test",
-            "stock": [],
+            "stock": [{**move, "qty": -move["qty"]} for move in payload["stock"]],
             "ledger": wire.ledger(H1, "void", payload["total"], ref=payload["exchange_id"]),
         },
     )
