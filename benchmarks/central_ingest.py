@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from sync.central import registry
 from sync.central.server import open_central
 from sync.central.users import site_secret

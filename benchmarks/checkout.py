@@ -27,10 +27,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from core.domain.codes import card_code, derived_card_token, token_hash
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from kiosk.bootstrap import bootstrap
 from kiosk.config import load
-from kiosk.domain.codes import card_code, derived_card_token, token_hash
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from printer.simulator import SimulatedPrinter
 
 SECRET = b"benchmark-cards"

@@ -1,3 +1,5 @@
-"""Exchange Kiosk (积分兑换终端): the kiosk domain, storage, services and CLI."""
+"""Exchange Kiosk (积分兑换终端): the kiosk program: storage, services, scanning, sync, CLI."""
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

@@ -7,24 +7,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
+from core.db.engine import make_engine
 from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
-from kiosk.storage.db import make_engine, migrate
 from kiosk.storage.files import (
     check_database_writable,
     check_writable,
     secure_data_dir,
     storage_error,
 )
+from kiosk.storage.migrate import migrate
 from printer.ports import ReceiptPrinter
 
 if TYPE_CHECKING:
     from kiosk.camera import CameraLoop
     from kiosk.camera.scans import CameraScans
     from kiosk.services.printing import PrintWorker
-    from sync.client import SyncClient
+    from kiosk.sync.client import SyncClient
 
 
 @dataclass
@@ -104,7 +105,7 @@ def bootstrap(
     )
     runtime = Runtime(settings, kiosk, printer or make_printer_from(settings), changes)
     if settings.central.url:
-        from sync.client import SyncClient
+        from kiosk.sync.client import SyncClient
 
         if not settings.central.token:
             raise ConfigError("[central] url is set but token is not (see kiosk central enroll)")

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk import __version__
+from core import __version__
 from kiosk.config import ConfigError, Settings, load
 
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from sqlalchemy.exc import OperationalError
 
-    from kiosk.storage.db import StorageUnavailable, storage_problem
+    from core.db.engine import StorageUnavailable, storage_problem
     from kiosk.storage.files import StorageError, private_umask
 
     try:
@@ -382,8 +382,8 @@ RESTOCK_COLUMNS = ("product_code", "qty", "source", "donor", "unit_value")
 
 
 def _restock(args: argparse.Namespace) -> int:
+    from core.domain.errors import DomainError
     from kiosk.bootstrap import bootstrap
-    from kiosk.domain.errors import DomainError
     from kiosk.services import admin, queries
 
     try:
@@ -433,8 +433,8 @@ def _restock(args: argparse.Namespace) -> int:
 
 
 def _restock_row_problems(row: dict[str, str], known: set[str]) -> list[str]:
-    from kiosk.domain import errors, rules
-    from kiosk.domain.codes import normalise_product_code
+    from core.domain import errors, rules
+    from core.domain.codes import normalise_product_code
     from kiosk.services.admin import parse_unit_value
 
     problems = []

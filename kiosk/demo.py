@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from kiosk.domain.codes import card_code, derived_card_token, token_hash
+from core.domain.codes import card_code, derived_card_token, token_hash
 from kiosk.services import admin, catalog
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Card, Household, Resident

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from kiosk.domain import canonical as canonical_json
+from core.domain import canonical as canonical_json
 from sync.schema import Invalid, compile_schema
 
 VERSION = 1
@@ -254,7 +254,7 @@ def well_formed_ledger(payload: Any) -> dict[str, Any] | None:
 
 
 def canonical(value: Any) -> bytes:
-    """Return a value's canonical JSON bytes (EKJ-1, `kiosk.domain.canonical`).
+    """Return a value's canonical JSON bytes (EKJ-1, `core.domain.canonical`).
 
     Raises ValueError (NotCanonical) for text that is not UTF-8, NaN and infinities.
     """

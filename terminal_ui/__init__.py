@@ -34,7 +34,8 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from terminal_ui import admin, api, camera, errors, limits, origin, screens, security
+    from core import security
+    from terminal_ui import admin, api, camera, errors, limits, origin, screens
 
     origin.install(app)
     limits.install(app, decodes=app.config["DECODE_SLOTS"], streams=app.config["EVENT_STREAMS"])

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import queries, terminal
 from kiosk.services.printing import print_receipt
 from terminal_ui.context import runtime

@@ -6,7 +6,7 @@ import random
 
 from flask import Blueprint, jsonify, request
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import queries
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import translate

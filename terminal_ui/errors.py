@@ -8,8 +8,8 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from kiosk.domain import errors as domain
-from kiosk.storage.db import StorageUnavailable, storage_problem
+from core.db.engine import StorageUnavailable, storage_problem
+from core.domain import errors as domain
 from terminal_ui.context import language
 from terminal_ui.i18n import translate
 from terminal_ui.limits import TooBusy

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from flask import current_app
 
-from kiosk.domain import errors
+from core.domain import errors
 
 DECODE_SLOTS = "decode_slots"
 STREAM_SLOTS = "stream_slots"

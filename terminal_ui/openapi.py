@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from kiosk import __version__
-from kiosk.domain import codes, errors, rules
+from core import __version__
+from core.domain import codes, errors, rules
 
 _REF = "#/components/schemas/"
 JSON = "application/json"

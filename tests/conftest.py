@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from core.clock import FixedClock
 from kiosk import config, demo
 from kiosk.bootstrap import Runtime, bootstrap
-from kiosk.clock import FixedClock
 from printer.simulator import SimulatedPrinter
 
 START = datetime(2025, 3, 1, 2, 0, 0)  # naive UTC, as stored: 10:00 in the store

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from core.domain.codes import CARD_PREFIX
 from kiosk.camera.ports import Camera, EndOfStream
-from kiosk.domain.codes import CARD_PREFIX
 
 if TYPE_CHECKING:
     import numpy as np

@@ -6,7 +6,7 @@ import itertools
 import threading
 from typing import TYPE_CHECKING, Any
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 
 if TYPE_CHECKING:
     from kiosk.bootstrap import Runtime

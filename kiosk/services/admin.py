@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from kiosk.domain import errors, rules
-from kiosk.domain.codes import new_card_token, normalise_product_code, token_hash
+from core.domain import errors, rules
+from core.domain.codes import new_card_token, normalise_product_code, token_hash
 from kiosk.services.common import (
     append_ledger,
     audit,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from kiosk.domain import errors, rules
-from kiosk.domain.codes import normalise_product_code
+from core.domain import errors, rules
+from core.domain.codes import normalise_product_code
 from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Activity, Household, Product, Resident

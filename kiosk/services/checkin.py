@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain import errors, rules
-from kiosk.domain.codes import classify, token_hash
+from core.domain import errors, rules
+from core.domain.codes import classify, token_hash
 from kiosk.services.common import (
     append_ledger,
     audit,

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain import errors, rules
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points, wire_time
+from core.domain import errors, rules
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points, wire_time
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     AuditEntry,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from kiosk.clock import Clock, SystemClock
-from kiosk.storage.uow import UnitOfWork
+from core.clock import Clock, SystemClock
+from core.db.uow import UnitOfWork
 
 
 @dataclass

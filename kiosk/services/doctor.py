@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from kiosk.domain.ledger import GENESIS_HASH, verify_chain
+from core.domain.ledger import GENESIS_HASH, verify_chain
 from kiosk.services.common import entry_facts
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (

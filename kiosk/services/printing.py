@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from core.domain import errors
 from kiosk.config import ConfigError, PrinterSection
-from kiosk.domain import errors
 from kiosk.services.common import audit, iso
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import store_receipt

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kiosk.domain import errors, rules
+from core.domain import errors, rules
 from kiosk.services.common import current_session
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain import errors, rules
-from kiosk.domain.passwords import hash_secret, secret_matches
+from core.domain import errors, rules
+from core.domain.passwords import hash_secret, secret_matches
 from kiosk.services.common import audit
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (

@@ -10,15 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk.domain import errors, rules
-from kiosk.domain.codes import (
+from core.domain import errors, rules
+from core.domain.codes import (
     Scanned,
     bare_card_token,
     classify,
     normalise_product_code,
     token_hash,
 )
-from kiosk.domain.rules import Batch, CartLine
+from core.domain.rules import Batch, CartLine
 from kiosk.services import checkin as checkin_service
 from kiosk.services.common import (
     append_ledger,

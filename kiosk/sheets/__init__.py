@@ -1,7 +1,1 @@
-"""Printable sheets: resident QR cards and shelf labels as A4 PDFs."""
-
-from __future__ import annotations
-
-from kiosk.sheets.pdf import PROGRAMME, CardSpec, LabelSpec, card_sheet, label_sheet
-
-__all__ = ["PROGRAMME", "CardSpec", "LabelSpec", "card_sheet", "label_sheet"]
+"""The card and label sheets the kiosk prints from its own records (layout: core.sheets)."""

@@ -74,10 +74,10 @@ def cards_main(argv: list[str]) -> int:
     runtime = _runtime(args)
     if runtime is None:
         return 2
-    from kiosk.domain.codes import card_code
+    from core.domain.codes import card_code
+    from core.sheets import CardSpec, card_sheet
     from kiosk.services import admin
     from kiosk.sheets.holders import card_holders
-    from kiosk.sheets.pdf import CardSpec, card_sheet
 
     try:
         holders, unknown = card_holders(runtime.kiosk, args.resident)
@@ -130,10 +130,10 @@ def labels_main(argv: list[str]) -> int:
     runtime = _runtime(args)
     if runtime is None:
         return 2
-    from kiosk.domain.codes import normalise_product_code
-    from kiosk.domain.errors import DomainError
+    from core.domain.codes import normalise_product_code
+    from core.domain.errors import DomainError
+    from core.sheets import LabelSpec, label_sheet
     from kiosk.services import queries
-    from kiosk.sheets.pdf import LabelSpec, label_sheet
 
     try:
         products = queries.products(runtime.kiosk, include_inactive=True)

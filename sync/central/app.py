@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from flask import Flask
 
+from core import security
 from sync.central.context import Central
-from terminal_ui import security
 
 
 def _env_settings() -> dict:

@@ -205,7 +205,7 @@ def _issue_cards(args: argparse.Namespace) -> int:
 
 def write_cards(issued, pdf: Path, codes: Path) -> None:
     """Write the printable card sheet and the resident,household,code CSV."""
-    from kiosk.sheets import CardSpec, card_sheet
+    from core.sheets import CardSpec, card_sheet
     from sync.central.spreadsheet import write_csv
 
     with codes.open("w", encoding="utf-8-sig", newline="") as fh:

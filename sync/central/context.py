@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from kiosk.clock import Clock, SystemClock
-from kiosk.storage.uow import UnitOfWork
+from core.clock import Clock, SystemClock
+from core.db.uow import UnitOfWork
 from sync.central.bulk import insert_rows
 from sync.central.models import Change
 from sync.central.tokens import TokenCache

@@ -10,8 +10,8 @@ from typing import Any, ClassVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain import errors, rules
-from kiosk.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
+from core.domain import errors, rules
+from core.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
 from sync.central.bulk import among, insert_rows, set_balances
 from sync.central.context import Central, emit_many
 from sync.central.localtime import zone as zone_named

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from kiosk import __version__
+from core import __version__
 from sync import protocol
 
 _ERROR = {

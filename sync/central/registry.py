@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.codes import card_code, new_card_token, token_hash
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
+from core.domain.codes import card_code, new_card_token, token_hash
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
 from sync.central import tokens
 from sync.central.context import CENTRAL_CHAIN, Central, emit
 from sync.central.ingest import card_change, ledger_change

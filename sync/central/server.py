@@ -6,12 +6,11 @@ import logging
 import os
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 
-from kiosk.clock import Clock
-from kiosk.storage.db import make_engine, readonly
+from core.clock import Clock
+from core.db.engine import make_engine, readonly
+from core.db.migrate import upgrade
 from sync.central import localtime, totals
 from sync.central.context import Central
 
@@ -23,11 +22,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def migrate(engine: Engine) -> None:
     """Bring the central schema up to the newest migration."""
     localtime.install(engine)  # SQLite's summary triggers call programme_month
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    upgrade(engine, MIGRATIONS)
 
 
 def open_central(url: str, clock: Clock | None = None) -> Central:

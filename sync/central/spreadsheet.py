@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
-from kiosk.domain.cells import cell_text, csv_row, looks_like_formula
+from core.domain.cells import cell_text, csv_row, looks_like_formula
 
 
 def write_csv(fh: IO[str], header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:

@@ -32,7 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.passwords import hash_cost, hash_secret, secret_matches
+from core.domain.passwords import hash_cost, hash_secret, secret_matches
 
 KIOSK_PREFIX, OFFICE_PREFIX = "ekt_", "eko_"
 LEGACY_ID = "legacy-"

@@ -13,7 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk.domain.passwords import hash_secret, secret_matches
+from core.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
 from sync.central.models import OfficeSession, OfficeUser, SiteSecret
 from sync.central.registry import RegistryError, audit

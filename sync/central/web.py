@@ -26,6 +26,7 @@ from flask import (
 )
 from sqlalchemy import func, or_, select
 
+from core.i18n import pick
 from sync.central import charts, localtime, reports, stats, totals, users
 from sync.central.adjustments import adjust_points
 from sync.central.export import table_response
@@ -56,7 +57,6 @@ from sync.central.registry import (
 )
 from sync.central.users import LoginRefused, SignedIn
 from sync.central.web_input import holds_nul, page_number, record_id, same_site_path
-from terminal_ui.i18n import pick
 
 bp = Blueprint(
     "office",
@@ -428,7 +428,7 @@ def _check_upload(upload, limit: int) -> None:
 
 
 def _card_pdf(issued, name: str):
-    from kiosk.sheets import CardSpec, card_sheet
+    from core.sheets import CardSpec, card_sheet
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cards.pdf"

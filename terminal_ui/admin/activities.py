@@ -10,7 +10,7 @@ from flask import (
     url_for,
 )
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 from kiosk.services import checkin, queries, shop, terminal
 from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, print_now, signed_in
 from terminal_ui.context import runtime

@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 from kiosk.services import printing, shop
 from terminal_ui.context import runtime
 from terminal_ui.i18n import LANGUAGES, pick, translate
@@ -112,7 +112,7 @@ def _before() -> Response | None:
 @bp.after_request
 def _headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
-    return response  # the security headers come from terminal_ui.security, as on every page
+    return response  # the security headers come from core.security, as on every page
 
 
 @bp.context_processor

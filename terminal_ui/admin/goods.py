@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 from kiosk.services import catalog, shop
 from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, signed_in
 from terminal_ui.context import runtime
@@ -131,7 +131,7 @@ def goods_active(code: str):
 def label_sheet_available() -> bool:
     """Tell whether this build can make label sheets."""
     try:
-        from kiosk import sheets
+        from core import sheets
     except ImportError:
         return False
     return hasattr(sheets, "label_sheet")
@@ -169,7 +169,7 @@ def labels_pdf():
     if not label_sheet_available():
         flash(_("Label sheets are not available on this kiosk yet."), "error")
         return redirect(url_for("admin.labels"))
-    from kiosk import sheets
+    from core import sheets
 
     specs = [_label_spec(sheets, item) for item in wanted]
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +186,7 @@ def labels_pdf():
 
 
 def _label_spec(sheets: Any, item: dict[str, Any]) -> Any:
-    """Return a label as kiosk.sheets wants it: its LabelSpec if it has one, else a dict."""
+    """Return a label as core.sheets wants it: its LabelSpec if it has one, else a dict."""
     spec = getattr(sheets, "LabelSpec", None)
     if spec is None or not dataclasses.is_dataclass(spec):
         return item

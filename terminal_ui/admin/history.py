@@ -10,7 +10,7 @@ from flask import (
     url_for,
 )
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 from kiosk.services import admin as admin_service
 from kiosk.services import printing, shop
 from terminal_ui.admin.base import (

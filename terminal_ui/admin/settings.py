@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 from kiosk.services import printing, shop
 from terminal_ui.admin.base import (
     PAGE,

@@ -22,7 +22,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def quick_pin_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash PINs with a cheaper scrypt cost in tests (each hash stores its own cost)."""
-    from kiosk.domain import passwords
+    from core.domain import passwords
 
     monkeypatch.setattr(passwords, "_N", 2**10)
 

@@ -336,13 +336,13 @@ def test_the_summary_slip_prints(admin, rt):
 
 def test_labels_download_as_a_pdf_when_the_sheet_maker_is_there(admin, monkeypatch):
     try:
-        from kiosk import sheets
+        from core import sheets
     except ImportError:
         page = follow(admin, post(admin, "/admin/labels", {"code": ["SOAP"]}))
         assert "本终端暂不能生成标签页。" in page
         return
     if not hasattr(sheets, "label_sheet"):
-        pytest.skip("kiosk.sheets has no label_sheet yet")
+        pytest.skip("core.sheets has no label_sheet yet")
     answer = post(admin, "/admin/labels", {"code": ["SOAP", "SALT"], "copies-SOAP": "2"})
     assert answer.status_code == 200
     assert answer.mimetype == "application/pdf"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import terminal_ui
-from kiosk.domain import errors
+from core.domain import errors
 from terminal_ui import admin
 from terminal_ui.i18n import translate
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cli_helpers import run_kiosk
 
-from kiosk import __version__
+from core import __version__
 from sync.central import localtime
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kiosk.domain.cells import csv_field, csv_row, looks_like_formula
+from core.domain.cells import csv_field, csv_row, looks_like_formula
 from tests.spreadsheet_checks import ATTACKS, FORMULA_STARTS
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 
-from kiosk.domain import codes, errors
+from core.domain import codes, errors
 
 TOKEN = codes.token_from_bytes(bytes(range(16)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain import errors
+from core.domain import errors
 
 
 def _all_errors() -> list[type[errors.DomainError]]:

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points, verify_chain
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points, verify_chain
 
 
 def build_chain(n: int) -> tuple[list[EntryFacts], list[tuple[str, str]]]:

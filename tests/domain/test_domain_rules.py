@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain import errors, rules
-from kiosk.domain.rules import Batch, CartLine
+from core.domain import errors, rules
+from core.domain.rules import Batch, CartLine
 
 # --- quantities ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from office_helpers import ADMIN_PASSWORD, VIEWER_PASSWORD, csrf, sign_in
 from sqlalchemy import func, select, update
 
-from kiosk.clock import FixedClock
+from core.clock import FixedClock
 from sync.central import users
 from sync.central.app import create_central_app
 from sync.central.context import Central
@@ -190,7 +190,7 @@ def test_twenty_parallel_wrong_passwords_lock_the_account(office_central):
 
 
 def test_an_unknown_user_name_costs_one_password_hash_like_a_known_one(office_central, monkeypatch):
-    from kiosk.domain import passwords
+    from core.domain import passwords
 
     calls = []
     real = passwords.hashlib.scrypt

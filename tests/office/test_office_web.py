@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from kiosk.domain.codes import token_hash
+from core.domain.codes import token_hash
 from sync.central import registry, totals
 from sync.central.app import create_central_app
 from sync.central.server import open_central

@@ -19,11 +19,12 @@ from queue_helpers import (
 )
 from sqlalchemy import select
 
-from kiosk.domain import errors
+from core.db.engine import make_engine
+from core.domain import errors
 from kiosk.scan import decode as scan_decode
 from kiosk.services import admin, checkin, printing
 from kiosk.services.printing import QueueRules
-from kiosk.storage.db import MIGRATIONS, make_engine
+from kiosk.storage.migrate import MIGRATIONS
 from kiosk.storage.models import AuditEntry, Household, Receipt
 from printer.escpos import PrintOptions
 from printer.simulator import SimulatedPrinter

@@ -18,7 +18,7 @@ from sync.central.users import add_user
 @pytest.fixture(autouse=True)
 def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash with a cheaper scrypt cost in tests (each hash stores its own cost)."""
-    from kiosk.domain import passwords
+    from core.domain import passwords
 
     monkeypatch.setattr(passwords, "_N", 2**10)
 

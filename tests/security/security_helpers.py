@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from kiosk.domain.ledger import wire_time
+from core.domain.ledger import wire_time
 from sync.central import models as cm
 from sync.central.app import create_central_app
 from sync.central.context import Central

@@ -21,7 +21,7 @@ from security_helpers import (
 )
 from sqlalchemy import func, select
 
-from kiosk.domain.ledger import wire_time
+from core.domain.ledger import wire_time
 from kiosk.services import shop
 from sync.central import models as cm
 from sync.central import registry

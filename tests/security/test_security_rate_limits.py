@@ -20,12 +20,12 @@ from security_helpers import (
     sign_in,
 )
 
-from kiosk.clock import FixedClock
-from kiosk.domain import passwords
+from core.clock import FixedClock
+from core.domain import passwords
 from kiosk.services import shop
+from kiosk.sync.client import SyncClient, SyncError, retry_after_seconds
 from sync.central.context import Central
 from sync.central.limits import RateLimiter
-from sync.client import SyncClient, SyncError, retry_after_seconds
 from terminal_ui import create_app
 
 PIN = "135790"

@@ -13,8 +13,8 @@ from alembic.config import Config
 from security_helpers import ADMIN_PASSWORD, audit_entry, bearer
 from sqlalchemy import select
 
-from kiosk.domain import passwords
-from kiosk.storage.db import make_engine
+from core.db.engine import make_engine
+from core.domain import passwords
 from sync.central import models as cm
 from sync.central import registry, tokens
 from sync.central.app import create_central_app

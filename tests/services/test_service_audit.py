@@ -8,7 +8,7 @@ import pytest
 from service_helpers import audit_actions, card
 from sqlalchemy import select
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import admin, catalog, checkin, terminal
 from kiosk.storage import models as m
 

@@ -8,7 +8,7 @@ import pytest
 from service_helpers import balance, count, ledger_sum
 from sqlalchemy import select
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import catalog, doctor, queries
 from kiosk.storage import models as m
 

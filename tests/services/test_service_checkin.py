@@ -8,7 +8,7 @@ import pytest
 from service_helpers import balance, card, count, ledger_sum, snapshot
 from sqlalchemy import select, update
 
-from kiosk.domain import codes, errors
+from core.domain import codes, errors
 from kiosk.services import admin, catalog, checkin, doctor, terminal
 from kiosk.storage import models as m
 

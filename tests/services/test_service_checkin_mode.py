@@ -9,7 +9,7 @@ import pytest
 from service_helpers import balance, card, count, snapshot
 from sqlalchemy import select
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import catalog, checkin, queries, terminal
 from kiosk.storage import models as m
 

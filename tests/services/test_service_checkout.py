@@ -18,7 +18,7 @@ from service_helpers import (
 )
 from sqlalchemy import func, select
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import admin, catalog, doctor, queries, terminal
 from kiosk.storage import models as m
 

@@ -15,14 +15,14 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from core.clock import FixedClock
+from core.domain import errors
+from core.domain.codes import card_code, derived_card_token
 from kiosk import demo
 from kiosk.bootstrap import bootstrap
-from kiosk.clock import FixedClock
 from kiosk.config import load
-from kiosk.domain import errors
-from kiosk.domain.codes import card_code, derived_card_token
 from kiosk.services import doctor, queries, terminal
-from kiosk.storage.db import MIGRATIONS
+from kiosk.storage.migrate import MIGRATIONS
 from printer.simulator import SimulatedPrinter
 
 FIRST_RELEASE = Path(__file__).parents[1] / "fixtures" / "old_versions" / "f277fe0"

@@ -20,10 +20,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from core.clock import FixedClock
+from core.domain import codes, errors
 from kiosk import config, demo
 from kiosk.bootstrap import bootstrap
-from kiosk.clock import FixedClock
-from kiosk.domain import codes, errors
 from kiosk.services import admin, checkin, doctor, terminal
 from kiosk.storage import models as m
 from printer.simulator import SimulatedPrinter

@@ -6,7 +6,7 @@ import pytest
 from service_helpers import card, count, snapshot
 from sqlalchemy import select
 
-from kiosk.domain import codes, errors
+from core.domain import codes, errors
 from kiosk.services import admin, catalog, queries, terminal
 from kiosk.storage import models as m
 

@@ -7,10 +7,11 @@ import sqlite3
 from alembic import command
 from alembic.config import Config
 
+from core.db.engine import make_engine
 from kiosk.bootstrap import bootstrap
 from kiosk.config import load
 from kiosk.services import catalog, doctor, terminal
-from kiosk.storage.db import MIGRATIONS, make_engine
+from kiosk.storage.migrate import MIGRATIONS
 from printer.simulator import SimulatedPrinter
 
 

@@ -6,7 +6,7 @@ import pytest
 from service_helpers import balance, batches, card, count, ledger_sum, snapshot, stock
 from sqlalchemy import select
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import admin, doctor, terminal
 from kiosk.storage import models as m
 

@@ -10,7 +10,7 @@ import cv2
 import pytest
 from sqlalchemy import select
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.scan import decode
 from kiosk.services import catalog, queries, shop, terminal
 from kiosk.sheets.commands import cards_main, labels_main

@@ -10,9 +10,17 @@ import cv2
 import numpy as np
 import pytest
 
+from core.sheets import (
+    CARD_GRID,
+    LABEL_GRID,
+    MM,
+    PAGE,
+    CardSpec,
+    LabelSpec,
+    card_sheet,
+    label_sheet,
+)
 from kiosk.scan import decode
-from kiosk.sheets import CardSpec, LabelSpec, card_sheet, label_sheet
-from kiosk.sheets.pdf import CARD_GRID, LABEL_GRID, MM, PAGE
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 

@@ -8,7 +8,8 @@ import pytest
 from fault_proxy import FaultProxy
 from sync_helpers import EAST, WEST, CentralServer, Programme
 
-from kiosk.storage.db import make_engine, migrate, sqlite_url
+from core.db.engine import make_engine, sqlite_url
+from kiosk.storage.migrate import migrate
 from sync.central.server import open_central
 from tests.pg import PG_ADMIN, PG_URL, new_database
 

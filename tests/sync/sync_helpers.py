@@ -17,11 +17,11 @@ from fault_proxy import FaultProxy
 from sqlalchemy import func, select
 from waitress import create_server, wasyncore
 
+from core.clock import FixedClock
+from core.domain.codes import derived_card_token
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from kiosk import config
 from kiosk.bootstrap import Runtime, bootstrap
-from kiosk.clock import FixedClock
-from kiosk.domain.codes import derived_card_token
-from kiosk.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from kiosk.services import admin, terminal
 from kiosk.services.common import iso
 from kiosk.storage import models as km

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain import canonical as ekj
-from kiosk.domain.ledger import EntryFacts, chain_hash
+from core.domain import canonical as ekj
+from core.domain.ledger import EntryFacts, chain_hash
 from sync.protocol import canonical, earlier_digests, entry_digest
 
 # (value, exact canonical bytes). Written out by hand from docs/sync-protocol.md, not produced by

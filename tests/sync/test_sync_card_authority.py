@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sync_helpers import WireKiosk, alerts, buy, push, quiet_sync
 
-from kiosk.domain import errors
-from kiosk.domain.codes import card_code, new_card_token, token_hash
+from core.domain import errors
+from core.domain.codes import card_code, new_card_token, token_hash
 from kiosk.services import admin, terminal
 from kiosk.storage import models as km
 from sync.central import models as cm

@@ -42,7 +42,7 @@ CODES = [f"EVIL{i}" for i in range(len(TYPED_ATTACKS))]
 @pytest.fixture(autouse=True)
 def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash the office user's password with a cheaper scrypt cost (each hash keeps its cost)."""
-    from kiosk.domain import passwords
+    from core.domain import passwords
 
     monkeypatch.setattr(passwords, "_N", 2**10)
 

@@ -22,10 +22,10 @@ from sync_helpers import (
     wait_for,
 )
 
-import sync.client
-from kiosk.storage.uow import UnitOfWork
+import kiosk.sync.client
+from core.db.uow import UnitOfWork
+from kiosk.sync.client import SyncError
 from sync.central import ingest
-from sync.client import SyncError
 
 H1 = household_id(1)
 PUSH = "/api/v1/push"
@@ -120,7 +120,7 @@ def test_a_delayed_request_is_applied_once_whether_or_not_the_kiosk_waited(day):
 
 def test_a_batch_that_arrives_after_its_retry_is_a_duplicate(day, monkeypatch):
     programme, proxy, k1, k2 = day
-    monkeypatch.setattr(sync.client, "MAX_BATCH", 2)
+    monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     k1.sync.http.timeout = 0.5
     proxy.on(PUSH, "hold")
     with pytest.raises(SyncError):
@@ -157,7 +157,7 @@ def test_two_batches_applied_out_of_order_close_the_gap_without_alerts(day):
 
 def test_central_restarted_between_batches_loses_nothing(day, monkeypatch):
     programme, proxy, k1, k2 = day
-    monkeypatch.setattr(sync.client, "MAX_BATCH", 2)
+    monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     before = programme.server.central
     proxy.on(PUSH, "pass", "restart")
     k1.sync.sync_once()
@@ -167,7 +167,7 @@ def test_central_restarted_between_batches_loses_nothing(day, monkeypatch):
 
 def test_central_down_in_the_middle_of_a_sync_loses_nothing(day, monkeypatch):
     programme, proxy, k1, k2 = day
-    monkeypatch.setattr(sync.client, "MAX_BATCH", 2)
+    monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     backlog = k1.sync.backlog()
     proxy.on(PUSH, "pass", "down")
     with pytest.raises(SyncError) as failed:
@@ -226,7 +226,7 @@ def test_a_kiosk_killed_after_central_applied_but_before_it_marked_rows_sent(day
 
 def test_a_run_of_faults_still_ends_in_exactly_once(day, monkeypatch):
     programme, proxy, k1, k2 = day
-    monkeypatch.setattr(sync.client, "MAX_BATCH", 2)
+    monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     proxy.on(PUSH, "drop_response", "duplicate", "drop_request", "pass", "restart")
     proxy.on("/api/v1/changes", "drop_response")
     codes = programme.codes

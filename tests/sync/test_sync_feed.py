@@ -24,11 +24,11 @@ from sync_helpers import (
     quiet_sync,
 )
 
-from kiosk.domain import errors
-from kiosk.domain.codes import derived_card_token, token_hash
+from core.domain import errors
+from core.domain.codes import derived_card_token, token_hash
 from kiosk.services import admin, checkin, doctor, terminal
 from kiosk.storage import models as km
-from sync.apply import CURSOR, get_state, set_state
+from kiosk.sync.apply import CURSOR, get_state, set_state
 from sync.central import models as cm
 from sync.central import registry, stats
 

@@ -23,7 +23,7 @@ from sync_helpers import (
     quiet_sync,
 )
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import checkin, doctor
 from kiosk.services.common import append_ledger, ledger_wire, outbox
 from kiosk.storage import models as km

@@ -19,11 +19,11 @@ from sync_helpers import (
     quiet_sync,
 )
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import admin, checkin
 from kiosk.storage import models as km
+from kiosk.sync.client import SyncError
 from sync.central import registry
-from sync.client import SyncError
 
 H1, H2, H3, H4 = (household_id(n) for n in range(1, 5))
 

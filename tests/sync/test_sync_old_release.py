@@ -27,8 +27,8 @@ from sync_helpers import (
     quiet_sync,
 )
 
+from core.clock import FixedClock
 from kiosk import demo
-from kiosk.clock import FixedClock
 from kiosk.services import doctor
 from sync.central import models as cm
 

@@ -31,12 +31,12 @@ from sync_helpers import (
     quiet_sync,
 )
 
-from kiosk.domain import errors
+from core.domain import errors
 from kiosk.services import admin, checkin, doctor
 from kiosk.storage import models as km
+from kiosk.sync.client import SyncError
 from sync.central import models as cm
 from sync.central import registry
-from sync.client import SyncError
 
 NORTH = "北村爱心超市"
 STORES = {"K1": EAST, "K2": WEST, "K3": NORTH}

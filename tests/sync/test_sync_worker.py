@@ -61,7 +61,7 @@ def test_a_backlog_bigger_than_one_request_may_be_goes_in_several_and_all_arrive
 ):
     import json
 
-    import sync.client
+    import kiosk.sync.client
 
     k1 = programme.kiosk("K1")
     for _ in range(6):
@@ -75,7 +75,7 @@ def test_a_backlog_bigger_than_one_request_may_be_goes_in_several_and_all_arrive
         sizes = [len(json.dumps(p)) for p in uow.session.scalars(pending)]
     assert len(sizes) >= 6
     # Room for about a third of the backlog per request (beyond the fixed envelope).
-    monkeypatch.setattr(sync.client, "MAX_PUSH_BYTES", 4096 + sum(sizes) // 3)
+    monkeypatch.setattr(kiosk.sync.client, "MAX_PUSH_BYTES", 4096 + sum(sizes) // 3)
     bodies: list[int] = []
     send = k1.sync.http.request
 
@@ -88,6 +88,6 @@ def test_a_backlog_bigger_than_one_request_may_be_goes_in_several_and_all_arrive
     k1.sync.sync_once()
     assert k1.sync.backlog() == 0
     assert len(bodies) >= 3
-    assert all(size <= sync.client.MAX_PUSH_BYTES for size in bodies)
+    assert all(size <= kiosk.sync.client.MAX_PUSH_BYTES for size in bodies)
     held = applied_per_entry(programme.central)
     assert set(held.values()) == {1} and len(held) >= len(sizes)

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by kiosk.storage.db.migrate."""
+"""Alembic environment: runs on the connection handed over by kiosk.storage.migrate.migrate."""
 
 from alembic import context
 
@@ -6,7 +6,7 @@ from kiosk.storage.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through kiosk.storage.db.migrate(engine)")
+    raise RuntimeError("run migrations through kiosk.storage.migrate.migrate(engine)")
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,

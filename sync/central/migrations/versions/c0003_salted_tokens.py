@@ -23,7 +23,7 @@ down_revision = "c0002"
 branch_labels = None
 depends_on = None
 
-# The same form as kiosk.domain.passwords.hash_secret, written out so this step never changes.
+# The same form as core.domain.passwords.hash_secret, written out so this step never changes.
 N, R, P = 2**14, 8, 1
 
 

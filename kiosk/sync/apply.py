@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.ledger import parse_wire_time
+from core.domain.ledger import parse_wire_time
 from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (

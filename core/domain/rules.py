@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.domain import errors
+from core.domain import errors
 
 MAX_CART_QTY = 99
 MAX_RESTOCK_QTY = 100_000

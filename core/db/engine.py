@@ -1,4 +1,4 @@
-"""Engines: SQLite in WAL mode with FULL sync and BEGIN IMMEDIATE writes; migrations on start."""
+"""Engines: SQLite in WAL mode with FULL sync and BEGIN IMMEDIATE writes; PostgreSQL as it is."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from kiosk.domain.errors import DomainError
+from core.domain.errors import DomainError
 
-MIGRATIONS = Path(__file__).with_name("migrations")
 # SQLite's answers when the disk refuses a write: full, read-only, or the write itself failed.
 FULL = {"SQLITE_FULL"}
 READONLY_PREFIX = "SQLITE_READONLY"
@@ -96,15 +95,3 @@ def readonly(engine: Engine) -> Engine:
 def sqlite_url(path: Path) -> str:
     """Return the SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{path}"
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the database schema up to the newest migration."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")

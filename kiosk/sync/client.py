@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from kiosk import __version__
+from core import __version__
 from kiosk.services.common import iso
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import OutboxRow
-from sync.apply import ALLOWANCE, CURSOR, apply_changes, get_state
+from kiosk.sync.apply import ALLOWANCE, CURSOR, apply_changes, get_state
 from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from kiosk.domain import errors
+from core.domain import errors
 
 CARD_PREFIX = "EKC:"
 PRODUCT_PREFIX = "EKP:"

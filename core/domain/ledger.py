@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kiosk.domain import canonical as canonical_json
+from core.domain import canonical as canonical_json
 
 GENESIS_HASH = "0" * 64
 WIRE_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"

@@ -1,0 +1,1 @@
+"""Database plumbing both programs use: engines, the unit of work, locked migrations."""
