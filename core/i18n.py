@@ -1,6 +1,9 @@
 """Message catalogues: English message ids, translated per language (zh_CN first).
 
 Each program keeps its own catalogue folder (one JSON file per language); this loader is shared.
+Not flask-babel: the same catalogue is sent whole to the touch screen's JavaScript, and messages
+are translated outside any request (receipts, spoken prompts, the printer, the command line),
+where a request-bound locale does not apply; JSON catalogues also need no compile step on a kiosk.
 """
 
 from __future__ import annotations
