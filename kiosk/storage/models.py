@@ -288,6 +288,14 @@ class SyncState(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class KioskSetting(Base):
+    """The kiosk's own small facts: the shopkeeper's PIN and its lock, the screen settings."""
+
+    __tablename__ = "kiosk_settings"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class AuditEntry(Base):
     """Who did what, when."""
 
