@@ -12,8 +12,6 @@ from kiosk.services.times import day_bounds, shown_time
 from kiosk.storage.models import Exchange, ExchangeLine, Household, Receipt, Resident
 from kiosk.storage.states import NEEDS_ATTENTION
 
-ATTENTION = NEEDS_ATTENTION  # receipts that did not print and wait for the shopkeeper
-
 
 def exchange_history(
     k: Kiosk, query: str = "", day: date | None = None, *, limit: int = 50, offset: int = 0
@@ -110,7 +108,7 @@ def _receipt_row(k: Kiosk, r: Receipt) -> dict[str, Any]:
         "at": shown_time(k, r.created_at),
         "status": r.status,
         "error": r.error,
-        "attention": r.status in ATTENTION,
+        "attention": r.status in NEEDS_ATTENTION,
     }
 
 
@@ -119,7 +117,7 @@ def receipts(k: Kiosk, *, status: str | None = None, limit: int = 50) -> list[di
     with k.uow(write=False) as uow:
         stmt = select(Receipt).order_by(Receipt.id.desc()).limit(limit)
         if status == "attention":
-            stmt = stmt.where(Receipt.status.in_(ATTENTION))
+            stmt = stmt.where(Receipt.status.in_(NEEDS_ATTENTION))
         elif status:
             stmt = stmt.where(Receipt.status == status)
         return [_receipt_row(k, r) for r in uow.session.scalars(stmt)]

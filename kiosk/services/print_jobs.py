@@ -13,7 +13,6 @@ from core.domain import errors
 from kiosk.services.common import audit, iso
 from kiosk.services.context import Kiosk
 from kiosk.services.print_queue import (
-    ATTENTION,
     attempt_print,
     reason_message,
     record_outcome,
@@ -22,7 +21,7 @@ from kiosk.services.print_queue import (
 )
 from kiosk.services.receipts import store_receipt
 from kiosk.storage.models import Receipt
-from kiosk.storage.states import PrintStatus
+from kiosk.storage.states import NEEDS_ATTENTION, PrintStatus
 from printer.blocks import Text
 from printer.escpos import to_escpos
 from printer.ports import PRINTABLE, ReceiptPrinter, state_message
@@ -98,7 +97,7 @@ def reprint(k: Kiosk, receipt_id: object, actor: str = "admin") -> int:
             )
         else:
             copy = _legacy_copy(s, k, original, now)
-        if row.status in (*ATTENTION, PrintStatus.PENDING):
+        if row.status in (*NEEDS_ATTENTION, PrintStatus.PENDING):
             row.status, row.error, row.detail = (
                 PrintStatus.DISMISSED,
                 None,
@@ -114,7 +113,7 @@ def dismiss(k: Kiosk, receipt_id: object, actor: str = "admin") -> None:
     """Take a failed, held or still pending job off the queue without printing it."""
     with k.uow() as uow:
         row = stored_receipt(uow.session, receipt_id)
-        if row.status not in (*ATTENTION, PrintStatus.PENDING):
+        if row.status not in (*NEEDS_ATTENTION, PrintStatus.PENDING):
             return
         row.status = PrintStatus.DISMISSED
         audit(uow.session, k.clock.now(), actor, "print_dismiss", row.number, receipt=row.id)
@@ -139,7 +138,7 @@ def printer_status(
         )
         attention = s.scalars(
             select(Receipt)
-            .where(Receipt.status.in_(ATTENTION))
+            .where(Receipt.status.in_(NEEDS_ATTENTION))
             .order_by(Receipt.id.desc())
             .limit(limit)
         ).all()
@@ -151,7 +150,7 @@ def printer_status(
             "checked_at": iso(checked),
             "worker": "running" if worker is not None and worker.running else "stopped",
             "pending": counts.get(PrintStatus.PENDING, 0) + counts.get(PrintStatus.PRINTING, 0),
-            "attention": sum(counts.get(status, 0) for status in ATTENTION),
+            "attention": sum(counts.get(status, 0) for status in NEEDS_ATTENTION),
             "failed": [_job(row) for row in attention],
             "recent": [_job(row) for row in recent],
         }

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Receipt
-from kiosk.storage.states import NEEDS_ATTENTION, PrintStatus
+from kiosk.storage.states import PrintStatus
 from printer.escpos import PrintOptions, encode
 from printer.layout import layout
 from printer.ports import (
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ATTENTION = NEEDS_ATTENTION  # jobs waiting for the shopkeeper
 # Why the queue itself held a job; a failed job's reason is the printer's state (STATE_MESSAGES).
 HOLD_REASONS = {
     "stale": "Queued too long to print on its own: the shopkeeper decides",
