@@ -24,7 +24,7 @@ from printer.ports import ReceiptPrinter
 if TYPE_CHECKING:
     from kiosk.camera import CameraLoop
     from kiosk.camera.scans import CameraScans
-    from kiosk.services.printing import PrintWorker
+    from kiosk.services.print_queue import PrintWorker
     from kiosk.sync.client import SyncClient
 
 

@@ -32,10 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from sqlalchemy.exc import OperationalError
-
-    from core.db.engine import StorageUnavailable, storage_problem
-    from kiosk.storage.files import StorageError, private_umask
+    from kiosk.storage.files import StorageError, private_umask, write_refused
 
     try:
         # Whatever a command writes (databases, backups, card sheets) is its owner's only.
@@ -47,11 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     except StorageError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
-    except StorageUnavailable:
-        print(f"kiosk: {STORAGE_FAILED}", file=sys.stderr)
-        return 1
-    except OperationalError as exc:  # a write outside any unit of work (a migration, say)
-        if not storage_problem(exc):
+    except Exception as exc:
+        if not write_refused(exc):
             raise
         print(f"kiosk: {STORAGE_FAILED}", file=sys.stderr)
         return 1
@@ -201,11 +195,11 @@ def _demo(args: argparse.Namespace) -> int:
     cards = demo.cards(runtime.kiosk, data)
     for card in cards:
         print(f"card {card['code']} {card['name']} {card['balance']}")
-    from kiosk.services import shop
+    from kiosk.services import staff
 
-    if not shop.pin_is_set(runtime.kiosk):
-        shop.set_pin(runtime.kiosk, shop.DEMO_PIN, actor="demo")
-    print(f"admin http://{args.host}:{args.port}/admin/ PIN {shop.DEMO_PIN}")
+    if not staff.pin_is_set(runtime.kiosk):
+        staff.set_pin(runtime.kiosk, staff.DEMO_PIN, actor="demo")
+    print(f"admin http://{args.host}:{args.port}/admin/ PIN {staff.DEMO_PIN}")
     print(f"office {central_url} user admin password {saved['office_password']}")
     sys.stdout.flush()
     runtime.sync.start()
@@ -258,7 +252,7 @@ def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
 
     from waitress import serve
 
-    from kiosk.services.printing import start_print_worker
+    from kiosk.services.print_queue import start_print_worker
     from terminal_ui import create_app
 
     warning = exposure_warning(host, port, runtime.settings.ui.allowed_hosts)
@@ -281,7 +275,7 @@ def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
 
 def device_state(runtime) -> dict[str, str]:
     """Return the printer's and camera's states as the heartbeat reports them to central."""
-    from kiosk.services.printing import printer_status
+    from kiosk.services.print_jobs import printer_status
 
     state = {"printer": str(printer_status(runtime.kiosk, runtime.printer, live=False)["state"])}
     if runtime.camera is not None:
@@ -357,7 +351,7 @@ def _set_pin(args: argparse.Namespace) -> int:
     import getpass
 
     from kiosk.bootstrap import bootstrap
-    from kiosk.services import shop
+    from kiosk.services import staff
 
     if sys.stdin.isatty():
         new = getpass.getpass("PIN (4-12 digits): ")
@@ -368,8 +362,8 @@ def _set_pin(args: argparse.Namespace) -> int:
         new = sys.stdin.readline().strip()
     runtime = bootstrap(_settings_for(args))
     try:
-        shop.set_pin(runtime.kiosk, new, actor="cli")
-    except shop.PinRefused:
+        staff.set_pin(runtime.kiosk, new, actor="cli")
+    except staff.PinRefused:
         print("kiosk set-pin: a PIN has 4 to 12 digits", file=sys.stderr)
         return 2
     finally:
@@ -378,13 +372,9 @@ def _set_pin(args: argparse.Namespace) -> int:
     return 0
 
 
-RESTOCK_COLUMNS = ("product_code", "qty", "source", "donor", "unit_value")
-
-
 def _restock(args: argparse.Namespace) -> int:
-    from core.domain.errors import DomainError
     from kiosk.bootstrap import bootstrap
-    from kiosk.services import admin, queries
+    from kiosk.services import inventory
 
     try:
         text = args.file.read_text(encoding="utf-8-sig")
@@ -393,66 +383,31 @@ def _restock(args: argparse.Namespace) -> int:
         return 2
     rows = list(csv.DictReader(text.splitlines()))
     header = [h.strip() for h in (rows[0].keys() if rows else [])]
-    missing = [c for c in RESTOCK_COLUMNS if c not in header and c not in ("donor", "unit_value")]
+    missing = [c for c in inventory.REQUIRED_COLUMNS if c not in header]
     if not rows or missing:
         print(
-            f"kiosk restock: the file needs the columns {', '.join(RESTOCK_COLUMNS)}",
+            f"kiosk restock: the file needs the columns {', '.join(inventory.RESTOCK_COLUMNS)}",
             file=sys.stderr,
         )
         return 2
+    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in rows]
     runtime = bootstrap(load(args.config))
     try:
-        known = {p["code"] for p in queries.products(runtime.kiosk, include_inactive=True)}
-        problems = []
-        for line, row in enumerate(rows, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            problems += [f"line {line}: {p}" for p in _restock_row_problems(row, known)]
-        if problems:
-            print("\n".join(problems), file=sys.stderr)
-            print("nothing was restocked", file=sys.stderr)
-            return 1
-        for line, row in enumerate(rows, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            try:
-                result = admin.restock(
-                    runtime.kiosk,
-                    row["product_code"],
-                    row["qty"],
-                    row["source"],
-                    row.get("donor", ""),
-                    row.get("unit_value"),
-                    actor="cli",
-                )
-            except DomainError as exc:
-                print(f"line {line}: {exc}; rows before it were restocked", file=sys.stderr)
-                return 1
-            print(f"line {line}: {result.product_code} +{result.qty} → {result.stock}")
+        results = inventory.restock_delivery(runtime.kiosk, rows, actor="cli", first_line=2)
+    except inventory.DeliveryRefused as refused:
+        print("\n".join(refused.problems), file=sys.stderr)
+        print("nothing was restocked", file=sys.stderr)
+        return 1
     finally:
         runtime.close()
+    for line, result in enumerate(results, start=2):
+        print(f"line {line}: {result.product_code} +{result.qty} → {result.stock}")
     return 0
-
-
-def _restock_row_problems(row: dict[str, str], known: set[str]) -> list[str]:
-    from core.domain import errors, rules
-    from core.domain.codes import normalise_product_code
-    from kiosk.services.admin import parse_unit_value
-
-    problems = []
-    try:
-        if normalise_product_code(row.get("product_code", "")) not in known:
-            problems.append(f"unknown product {row.get('product_code')!r}")
-        rules.restock_quantity(row.get("qty", ""))
-        source = rules.source_value(row.get("source", ""))
-        rules.text_value(row.get("donor", ""), "donor", required=source == "donation")
-        parse_unit_value(row.get("unit_value"))
-    except errors.DomainError as exc:
-        problems.append(str(exc))
-    return problems
 
 
 def _printer_test(args: argparse.Namespace) -> int:
     from kiosk.bootstrap import make_printer_from
-    from kiosk.services.printing import selftest_job
+    from kiosk.services.print_config import selftest_job
     from printer.ports import PrinterError
 
     settings = load(args.config) if args.config else load(None)

@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.domain.codes import card_code, derived_card_token, token_hash
-from kiosk.services import admin, catalog
+from kiosk.services import catalog, inventory
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Card, Household, Resident
+from kiosk.storage.states import CardStatus
 
 STORE = "湘妹子能量家园·爱心超市"
 KIOSK_ID = "DEMO01"
@@ -96,7 +97,7 @@ def seed(k: Kiosk, data_dir: Path) -> None:
         catalog.save_product(k, code, name, points, unit=unit, category=category, actor="demo")
         for qty, source, donor, value in batches:
             if qty:
-                admin.restock(k, code, qty, source, donor, value, actor="demo")
+                inventory.restock(k, code, qty, source, donor, value, actor="demo")
     # The demo's activities are all held today, so a shopkeeper can try check-in with each.
     day = _local_today(k.clock.now(), k.zone)
     for aid, code, name, kind, points, cap in ACTIVITIES:
@@ -146,7 +147,7 @@ def stock_up(k: Kiosk) -> None:
     for code, _name, _unit, _category, _points, batches in PRODUCTS:
         for qty, source, donor, value in batches:
             if qty:
-                admin.restock(k, code, qty, source, donor, value, actor="demo")
+                inventory.restock(k, code, qty, source, donor, value, actor="demo")
 
 
 def has_stock(k: Kiosk) -> bool:
@@ -166,7 +167,7 @@ def _issue_cards(k: Kiosk, secret: bytes) -> None:
                 Card(
                     resident_id=person.id,
                     token_hash=token_hash(token),
-                    status="active",
+                    status=CardStatus.ACTIVE,
                     issued_at=k.clock.now(),
                 )
             )
@@ -183,7 +184,7 @@ def cards(k: Kiosk, data_dir: Path) -> list[dict[str, object]]:
             select(Resident, Household, Card)
             .join(Household, Household.id == Resident.household_id)
             .join(Card, Card.resident_id == Resident.id)
-            .where(Card.status == "active")
+            .where(Card.status == CardStatus.ACTIVE)
             .order_by(Resident.id)
         ).all()
         for person, household, card in rows:

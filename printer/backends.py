@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from printer.ports import PrinterError, ReceiptPrinter
+from printer.ports import PrinterError, PrinterState, ReceiptPrinter
 from printer.simulator import SimulatedPrinter
 from printer.status import query, read_state, status_byte
 
@@ -36,7 +36,7 @@ class EscposTransmitter:
             try:
                 device._raw(data)
             except Exception as exc:
-                raise PrinterError("offline", f"{self._describe}: {exc}") from exc
+                raise PrinterError(PrinterState.OFFLINE, f"{self._describe}: {exc}") from exc
             finally:
                 _close_quietly(device)
 
@@ -47,13 +47,13 @@ class EscposTransmitter:
             try:
                 device = self._open()
             except PrinterError:
-                return "offline"
+                return PrinterState.OFFLINE
             try:
                 return read_state(lambda n: _ask(device, n))
             except PrinterError as exc:
                 return exc.code
             except Exception:
-                return "unknown"
+                return PrinterState.UNKNOWN
             finally:
                 _close_quietly(device)
 
@@ -64,7 +64,7 @@ class EscposTransmitter:
         except PrinterError:
             raise
         except Exception as exc:
-            raise PrinterError("offline", f"{self._describe}: {exc}") from exc
+            raise PrinterError(PrinterState.OFFLINE, f"{self._describe}: {exc}") from exc
         return device
 
 
@@ -85,10 +85,10 @@ class FileTransmitter(EscposTransmitter):
         asked about paper), offline when it cannot be written; never truncate it."""
         target = self.path if self.path.exists() else self.path.parent
         if not os.access(target, os.W_OK):
-            return "offline"
+            return PrinterState.OFFLINE
         if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
-            return "unknown"
-        return "ok"
+            return PrinterState.UNKNOWN
+        return PrinterState.OK
 
 
 def _network(
@@ -158,7 +158,7 @@ def _ask(device: Any, n: int) -> int | None:
     try:
         device._raw(query(n))
     except Exception as exc:
-        raise PrinterError("offline", str(exc)) from exc
+        raise PrinterError(PrinterState.OFFLINE, str(exc)) from exc
     try:
         reply = device._read()
     except Exception:  # a timeout, or a driver that cannot read
@@ -174,7 +174,7 @@ def _close_quietly(device: Any) -> None:
 
 def _require(cls: Any, message: str) -> None:
     if not cls.is_usable():
-        raise PrinterError("offline", message)
+        raise PrinterError(PrinterState.OFFLINE, message)
 
 
 def _int(value: int | str) -> int:

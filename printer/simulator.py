@@ -4,9 +4,9 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from printer.ports import PrinterError
+from printer.ports import PrinterError, PrinterState
 
-FAILURES = ("offline", "paper_out", "cover_open")
+FAILURES = (PrinterState.OFFLINE, PrinterState.PAPER_OUT, PrinterState.COVER_OPEN)
 
 
 class SimulatedPrinter:
@@ -33,7 +33,7 @@ class SimulatedPrinter:
     def status(self) -> str:
         """Return ok, or the failure set with fail(), as a real printer's DLE EOT would."""
         with self._lock:
-            return self._failure or "ok"
+            return self._failure or PrinterState.OK
 
     def fail(self, mode: str | None) -> None:
         """Make later jobs fail with ``mode`` (offline, paper_out, cover_open); None heals."""

@@ -3,6 +3,8 @@ its one-byte answers mean."""
 
 from collections.abc import Callable
 
+from printer.ports import PrinterState
+
 DLE_EOT = b"\x10\x04"
 PRINTER = 1  # online or offline
 OFFLINE_CAUSE = 2  # cover open, stopped at paper end, error
@@ -33,7 +35,7 @@ def status_byte(reply: bytes) -> int | None:
     return None
 
 
-def read_state(ask: Callable[[int], int | None]) -> str:
+def read_state(ask: Callable[[int], int | None]) -> PrinterState:
     """Return ok, paper_low, paper_out, cover_open or unknown from the answers to DLE EOT.
 
     ``ask(n)`` sends DLE EOT n and returns the status byte, or None when the printer does not
@@ -41,20 +43,21 @@ def read_state(ask: Callable[[int], int | None]) -> str:
     """
     printer = ask(PRINTER)
     if printer is None:
-        return "unknown"
+        return PrinterState.UNKNOWN
     if printer & _OFFLINE:
         cause = ask(OFFLINE_CAUSE)
         if cause is None:
-            return "unknown"
+            return PrinterState.UNKNOWN
         if cause & _COVER_OPEN:
-            return "cover_open"
+            return PrinterState.COVER_OPEN
         if cause & _STOPPED_AT_PAPER_END:
-            return "paper_out"
+            return PrinterState.PAPER_OUT
     paper = ask(PAPER)
     if paper is None:
-        return "unknown"
+        return PrinterState.UNKNOWN
     if paper & _PAPER_END:
-        return "paper_out"
+        return PrinterState.PAPER_OUT
     if printer & _OFFLINE:
-        return "unknown"  # offline for a cause we cannot name (an error, the feed button)
-    return "paper_low" if paper & _PAPER_NEAR_END else "ok"
+        # Offline for a cause we cannot name (an error, the feed button).
+        return PrinterState.UNKNOWN
+    return PrinterState.PAPER_LOW if paper & _PAPER_NEAR_END else PrinterState.OK

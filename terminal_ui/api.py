@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 
 from core.domain import errors
 from kiosk.services import queries, terminal
-from kiosk.services.printing import print_receipt
+from kiosk.services.print_jobs import print_receipt
 from terminal_ui.context import runtime
 from terminal_ui.limits import STREAM_SLOTS, slots
 

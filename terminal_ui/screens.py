@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 
-from kiosk.services import shop
+from kiosk.services import shop_settings
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import LANGUAGES, catalogue, translate
 
@@ -52,7 +52,7 @@ def _helpers():
 def screen_config() -> dict:
     """Return what the resident screen's script needs besides its messages."""
     cfg = current_app.config
-    voice = shop.settings(runtime().kiosk).voice
+    voice = shop_settings.current(runtime().kiosk).voice
     return {
         "voice": bool(cfg.get("VOICE_DEFAULT", True)) if voice is None else voice,
         "speech_lang": "zh-CN" if language() == "zh_CN" else "en-US",

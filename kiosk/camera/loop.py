@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from core.domain.codes import CARD_PREFIX
@@ -19,15 +20,16 @@ log = logging.getLogger(__name__)
 WINDOW = 2.5  # seconds: the same code seen again within this is the same showing
 BACKOFF = (0.5, 10.0)  # seconds: first and longest wait before reopening a lost camera
 
-# States reported by status()["state"].
-STARTING, RUNNING, LOST, RECONNECTING, ENDED, STOPPED = (
-    "starting",
-    "running",
-    "lost",
-    "reconnecting",
-    "ended",
-    "stopped",
-)
+
+class CameraState(StrEnum):
+    """What status()["state"] reports."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    LOST = "lost"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+    STOPPED = "stopped"
 
 
 def shown(code: str) -> str:
@@ -104,7 +106,7 @@ class CameraLoop:
         self._threads: list[threading.Thread] = []
         self._deliver_lock = threading.Lock()
         self._status: dict[str, Any] = {
-            "state": STARTING,
+            "state": CameraState.STARTING,
             "running": False,
             "source": getattr(camera, "name", type(camera).__name__),
             "frames_read": 0,
@@ -142,7 +144,7 @@ class CameraLoop:
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0.0))
         alive = any(thread.is_alive() for thread in self._threads)
-        self._set(state=STOPPED, running=False)
+        self._set(state=CameraState.STOPPED, running=False)
         return not alive
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -189,12 +191,12 @@ class CameraLoop:
                         continue
                     if self._stop.is_set():
                         break
-                    self._set(state=RUNNING, running=True)
+                    self._set(state=CameraState.RUNNING, running=True)
                 try:
                     frame = self.camera.read()
                     problem = None if frame is not None else "no frame"
                 except EndOfStream:
-                    self._set(state=ENDED, running=False)
+                    self._set(state=CameraState.ENDED, running=False)
                     break
                 except Exception as exc:  # the driver gave up: treat as a lost camera
                     frame, problem = None, f"read: {exc}"
@@ -212,9 +214,9 @@ class CameraLoop:
                         status["frames_dropped"] += 1
                     self._slot = frame
                     status["frames_read"] += 1
-                    changed = status["state"] != RUNNING
+                    changed = status["state"] != CameraState.RUNNING
                     if changed:
-                        status["state"], status["running"] = RUNNING, True
+                        status["state"], status["running"] = CameraState.RUNNING, True
                     self._cond.notify_all()
                 del frame  # hold no frame while blocked in read()
                 if changed:
@@ -229,12 +231,12 @@ class CameraLoop:
         """Report the camera lost, wait out the backoff, report reconnecting; return the next."""
         source = self._status["source"]
         log.warning("camera %s lost (%s); retrying in %.1f s", source, problem, delay)
-        self._set(state=LOST, running=False, last_error=problem)
+        self._set(state=CameraState.LOST, running=False, last_error=problem)
         if self._stop.wait(delay):
             return delay
         with self._cond:
             self._status["reconnects"] += 1
-        self._set(state=RECONNECTING)
+        self._set(state=CameraState.RECONNECTING)
         return min(delay * 2, self.backoff[1])
 
     def _decode_newest(self) -> None:

@@ -24,7 +24,7 @@ class CameraScans:
     def __call__(self, code: str) -> dict[str, Any]:
         """Scan one code; return (and remember) what happened."""
         from kiosk.services import terminal
-        from kiosk.services.printing import print_receipt
+        from kiosk.services.print_jobs import print_receipt
 
         k = self.runtime.kiosk
         try:

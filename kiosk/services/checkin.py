@@ -22,6 +22,7 @@ from kiosk.services.common import (
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time, store_receipt
 from kiosk.storage.models import Activity, Card, CheckIn, Resident
+from kiosk.storage.states import CardStatus
 from printer.receipt import CheckinSlip
 
 
@@ -43,7 +44,7 @@ def check_in(
             card = s.scalar(select(Card).where(Card.token_hash == token_hash(scanned.value)))
             if card is None:
                 raise errors.UnknownCard()
-            if card.status != "active":
+            if card.status != CardStatus.ACTIVE:
                 raise errors.RevokedCard()
             person = s.get(Resident, card.resident_id)
         else:

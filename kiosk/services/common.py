@@ -21,6 +21,7 @@ from kiosk.storage.models import (
     Resident,
     TerminalSession,
 )
+from kiosk.storage.states import OutboxStatus, SessionStatus
 from sync import protocol
 
 
@@ -118,7 +119,7 @@ def outbox(s: Session, at: datetime, kind: str, payload: dict[str, Any]) -> Outb
         created_at=at,
         household_id=ledger.get("household_id"),
         points=ledger.get("points", 0),
-        status="pending",
+        status=OutboxStatus.PENDING,
     )
     s.add(row)
     return row
@@ -128,7 +129,7 @@ def current_session(s: Session, kiosk_id: str) -> TerminalSession | None:
     """Return the terminal's open session, if any."""
     return s.scalar(
         select(TerminalSession).where(
-            TerminalSession.kiosk_id == kiosk_id, TerminalSession.status == "open"
+            TerminalSession.kiosk_id == kiosk_id, TerminalSession.status == SessionStatus.OPEN
         )
     )
 
@@ -158,7 +159,7 @@ def unconfirmed_out(s: Session, household_id: str) -> int:
     net = s.scalar(
         select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
             OutboxRow.household_id == household_id,
-            OutboxRow.status == "pending",
+            OutboxRow.status == OutboxStatus.PENDING,
             OutboxRow.kind.not_in(EARNING_KINDS),
         )
     )
@@ -171,7 +172,7 @@ def unconfirmed_earned(s: Session, household_id: str) -> int:
     earned = s.scalar(
         select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
             OutboxRow.household_id == household_id,
-            OutboxRow.status == "pending",
+            OutboxRow.status == OutboxStatus.PENDING,
             OutboxRow.kind.in_(EARNING_KINDS),
             OutboxRow.points > 0,
         )
@@ -179,7 +180,7 @@ def unconfirmed_earned(s: Session, household_id: str) -> int:
     for row in s.scalars(  # refusals are rare: usually no row at all
         select(OutboxRow).where(
             OutboxRow.household_id == household_id,
-            OutboxRow.status == "rejected",
+            OutboxRow.status == OutboxStatus.REJECTED,
             OutboxRow.kind.in_(EARNING_KINDS),
             OutboxRow.points > 0,
         )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from core.clock import Clock, SystemClock
 from core.db.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from kiosk.services.print_queue import PrintWorker
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Kiosk:
     on_change: Callable[[str], None] | None = None
     synced: bool = False  # a central server is configured: the offline allowance rules apply
     is_online: Callable[[], bool] | None = None
+    # The started print worker: use cases wake it and wait on it through the kiosk they hold.
+    print_worker: PrintWorker | None = field(default=None, compare=False, repr=False)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on this kiosk's database."""

@@ -16,6 +16,7 @@ from kiosk.storage.models import (
     StockBatch,
     StockMovement,
 )
+from kiosk.storage.states import OutboxStatus
 
 
 def check(k: Kiosk) -> list[str]:
@@ -83,7 +84,7 @@ def sync_notes(k: Kiosk) -> list[str]:
         notes = [note for unreversed, note in _refusals(s) if not unreversed]
         pending, oldest = s.execute(
             select(func.count(), func.min(OutboxRow.created_at)).where(
-                OutboxRow.status == "pending"
+                OutboxRow.status == OutboxStatus.PENDING
             )
         ).one()
         if pending:
@@ -98,7 +99,7 @@ def _refusals(s) -> list[tuple[bool, str]]:
     """Return (still to reverse, description) for each outbox entry central refused."""
     out = []
     for row in s.scalars(
-        select(OutboxRow).where(OutboxRow.status == "rejected").order_by(OutboxRow.id)
+        select(OutboxRow).where(OutboxRow.status == OutboxStatus.REJECTED).order_by(OutboxRow.id)
     ):
         ledger = (row.payload or {}).get("ledger") or {}
         what = f"outbox #{row.id} ({row.kind}) refused by central: {row.reason or ''}"

@@ -20,6 +20,7 @@ from kiosk.storage.models import (
     Receipt,
     Resident,
 )
+from kiosk.storage.states import OutboxStatus, SessionMode
 
 
 def session_view(k: Kiosk) -> dict[str, Any]:
@@ -41,11 +42,11 @@ def session_view(k: Kiosk) -> dict[str, Any]:
         }
         if sess is None:
             return view
-        if sess.mode == "checkin" and checkin_idle(s, sess, k.clock.now()):
+        if sess.mode == SessionMode.CHECKIN and checkin_idle(s, sess, k.clock.now()):
             return view  # check-in mode has ended by itself; the next scan closes it
         view["session_id"] = sess.id
         view["mode"] = sess.mode
-        if sess.mode == "checkin":
+        if sess.mode == SessionMode.CHECKIN:
             activity = s.get(Activity, sess.activity_id)
             view["activity"] = {
                 "id": activity.id,
@@ -144,7 +145,7 @@ def refused_entries(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
         s = uow.session
         rows = s.scalars(
             select(OutboxRow)
-            .where(OutboxRow.status == "rejected")
+            .where(OutboxRow.status == OutboxStatus.REJECTED)
             .order_by(OutboxRow.id.desc())
             .limit(limit)
         ).all()

@@ -1,7 +1,7 @@
 """Receipt records: laid out and encoded in the transaction of what they record.
 
 Each record is also its print job: committed as "pending", printed afterwards by the print
-queue (kiosk.services.printing), so a printer fault can never undo what it records.
+queue (kiosk.services.print_queue), so a printer fault can never undo what it records.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Receipt
+from kiosk.storage.states import PrintStatus
 from printer import receipt as r
 from printer.escpos import to_escpos
 from printer.layout import layout, to_text
@@ -44,7 +45,7 @@ def store_receipt(
         source=r.to_data(doc_source),
         created_at=at,
         queued_at=at,
-        status="pending",
+        status=PrintStatus.PENDING,
         attempts=0,
         reprint_of=reprint_of,
     )

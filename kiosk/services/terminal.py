@@ -47,6 +47,7 @@ from kiosk.storage.models import (
     StockMovement,
     TerminalSession,
 )
+from kiosk.storage.states import CardStatus, ExchangeStatus, SessionMode, SessionStatus
 from printer.receipt import ExchangeReceipt
 
 TERMINAL = "terminal"
@@ -74,14 +75,14 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
         if scanned.kind == "activity":
             # Check-in mode awards points: only the shopkeeper starts it, behind the PIN.
             raise errors.ActivityAtScreen()
-        if sess is not None and sess.mode == "checkin" and checkin_idle(s, sess, now):
-            _close(s, sess, "cancelled", now)
+        if sess is not None and sess.mode == SessionMode.CHECKIN and checkin_idle(s, sess, now):
+            _close(s, sess, SessionStatus.CANCELLED, now)
             audit(s, now, CHECKIN_OPERATOR, "checkin_mode_end", sess.activity_id, reason="idle")
             s.flush()
             sess = None
         if scanned.kind == "card":
             person = _card_holder(s, scanned.value)
-            if sess is not None and sess.mode == "checkin":
+            if sess is not None and sess.mode == SessionMode.CHECKIN:
                 credit = checkin_service.credit(
                     s, k, sess.activity_id, person, CHECKIN_OPERATOR, now, mode_session=sess.id
                 )
@@ -90,13 +91,13 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
                 return ScanOutcome("checkin", credit)
             if sess is None or sess.resident_id != person.id:
                 if sess is not None:
-                    _close(s, sess, "cancelled", now)
+                    _close(s, sess, SessionStatus.CANCELLED, now)
                     s.flush()
                 sess = TerminalSession(
                     id=new_id(),
                     kiosk_id=k.kiosk_id,
-                    mode="exchange",
-                    status="open",
+                    mode=SessionMode.EXCHANGE,
+                    status=SessionStatus.OPEN,
                     household_id=person.household_id,
                     resident_id=person.id,
                     started_at=now,
@@ -128,13 +129,13 @@ def start_checkin(k: Kiosk, activity_id: str, operator: str) -> None:
         rules.check_activity_day(activity.name, activity.day, local_time(k, now).date())
         sess = current_session(s, k.kiosk_id)
         if sess is not None:
-            _close(s, sess, "cancelled", now)
+            _close(s, sess, SessionStatus.CANCELLED, now)
             s.flush()
         sess = TerminalSession(
             id=new_id(),
             kiosk_id=k.kiosk_id,
-            mode="checkin",
-            status="open",
+            mode=SessionMode.CHECKIN,
+            status=SessionStatus.OPEN,
             activity_id=activity.id,
             started_at=now,
         )
@@ -245,7 +246,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
             total=total,
             balance_before=balance_before,
             balance_after=household.balance,
-            status="completed",
+            status=ExchangeStatus.COMPLETED,
             ledger_entry_id=entry.id,
             created_at=now,
         )
@@ -265,7 +266,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
                 )
             )
             movements += issue_stock(s, product, line.qty, "issue", exchange_id, now)
-        _close(s, sess, "checked_out", now)
+        _close(s, sess, SessionStatus.CHECKED_OUT, now)
         person = s.get(Resident, sess.resident_id)
         beneficiary = s.get(Resident, sess.beneficiary_id) if sess.beneficiary_id else None
         receipt = store_receipt(
@@ -322,7 +323,7 @@ def cancel(k: Kiosk) -> bool:
         sess = current_session(s, k.kiosk_id)
         if sess is None:
             return False
-        _close(s, sess, "cancelled", k.clock.now())
+        _close(s, sess, SessionStatus.CANCELLED, k.clock.now())
         audit(s, k.clock.now(), TERMINAL, "session_cancel", sess.id)
         uow.commit()
     k.changed("session")
@@ -407,7 +408,7 @@ def _card_holder(s: Session, token: str) -> Resident:
     card = s.scalar(select(Card).where(Card.token_hash == token_hash(token)))
     if card is None:
         raise errors.UnknownCard()
-    if card.status != "active":
+    if card.status != CardStatus.ACTIVE:
         raise errors.RevokedCard()
     return s.get(Resident, card.resident_id)
 
@@ -415,7 +416,7 @@ def _card_holder(s: Session, token: str) -> Resident:
 def _exchange_session(sess: TerminalSession | None) -> TerminalSession:
     if sess is None:
         raise errors.NoSession()
-    if sess.mode != "exchange":
+    if sess.mode != SessionMode.EXCHANGE:
         raise errors.WrongMode()
     return sess
 
@@ -471,9 +472,9 @@ def _session_to_check_out(s: Session, k: Kiosk, session_id: str | None) -> Termi
         sess = s.get(TerminalSession, latest) if latest else None
         if sess is None:
             raise errors.NoSession()
-    if sess.status == "checked_out":
+    if sess.status == SessionStatus.CHECKED_OUT:
         raise errors.AlreadyCheckedOut()
-    if sess.status != "open":
+    if sess.status != SessionStatus.OPEN:
         raise errors.NoSession()
     return _exchange_session(sess)
 

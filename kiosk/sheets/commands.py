@@ -32,7 +32,7 @@ PIN_PROBLEMS = {
 
 def _pin_accepted(k) -> bool:
     """Ask for and check the shopkeeper's PIN; say why on stderr when it is refused."""
-    from kiosk.services import shop
+    from kiosk.services import staff
 
     pin = os.environ.get("KIOSK_ADMIN_PIN")
     if pin is None and sys.stdin is not None and sys.stdin.isatty():
@@ -43,8 +43,8 @@ def _pin_accepted(k) -> bool:
         print(f"kiosk cards: {PIN_PROBLEMS['missing']}", file=sys.stderr)
         return False
     try:
-        shop.check_pin(k, pin)
-    except shop.PinRefused as refused:
+        staff.check_pin(k, pin)
+    except staff.PinRefused as refused:
         print(f"kiosk cards: {PIN_PROBLEMS.get(refused.code, refused.code)}", file=sys.stderr)
         return False
     return True

@@ -8,6 +8,7 @@ from sqlalchemy import exists, select
 
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Card, Household, Resident
+from kiosk.storage.states import CardStatus
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Holder:
 def card_holders(k: Kiosk, resident_ids: list[str] | None = None) -> tuple[list[Holder], list[str]]:
     """Return the residents named (or, if none are, those without an active card) and the
     ids that name nobody."""
-    active = exists().where(Card.resident_id == Resident.id, Card.status == "active")
+    active = exists().where(Card.resident_id == Resident.id, Card.status == CardStatus.ACTIVE)
     stmt = select(Resident, Household, active).join(
         Household, Household.id == Resident.household_id
     )

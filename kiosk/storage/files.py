@@ -50,6 +50,18 @@ def storage_error(folder: Path, exc: OSError) -> StorageError:
     )
 
 
+def write_refused(exc: BaseException) -> bool:
+    """Tell whether an error is the disk refusing a write (full or read-only): inside a unit of
+    work it arrives as StorageUnavailable, outside one (a migration) as the driver's error."""
+    from sqlalchemy.exc import OperationalError
+
+    from core.db.engine import StorageUnavailable, storage_problem
+
+    if isinstance(exc, StorageUnavailable):
+        return True
+    return isinstance(exc, OperationalError) and storage_problem(exc) is not None
+
+
 def check_writable(folder: Path) -> None:
     """Raise StorageError unless a file can be written to folder and synced to the disk."""
     probe = folder / f".write-test-{os.getpid()}"

@@ -21,6 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kiosk.storage.states import (
+    CardStatus,
+    ExchangeStatus,
+    OutboxStatus,
+    PrintStatus,
+)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -72,7 +79,7 @@ class Card(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=CardStatus.ACTIVE)
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoke_reason: Mapped[str | None] = mapped_column(String(200))
@@ -142,8 +149,8 @@ class TerminalSession(Base):
     __tablename__ = "terminal_sessions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(String(40))
-    mode: Mapped[str] = mapped_column(String(16))  # exchange | checkin
-    status: Mapped[str] = mapped_column(String(16))  # open | checked_out | cancelled
+    mode: Mapped[str] = mapped_column(String(16))  # a SessionMode
+    status: Mapped[str] = mapped_column(String(16))  # a SessionStatus
     household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"))
     resident_id: Mapped[str | None] = mapped_column(ForeignKey("residents.id"))
     beneficiary_id: Mapped[str | None] = mapped_column(ForeignKey("residents.id"))
@@ -185,7 +192,7 @@ class Exchange(Base):
     total: Mapped[int] = mapped_column(Integer)
     balance_before: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="completed")  # completed | voided
+    status: Mapped[str] = mapped_column(String(16), default=ExchangeStatus.COMPLETED)
     ledger_entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     voided_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -249,7 +256,7 @@ class Receipt(Base):
     text: Mapped[str] = mapped_column(Text)
     escpos: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PrintStatus.PENDING, index=True)
     printed_at: Mapped[datetime | None] = mapped_column(DateTime)
     error: Mapped[str | None] = mapped_column(String(200))  # offline | paper_out | … | stale
     # The receipt's data, to lay it out again (a reprint); None for rows older than the queue.
@@ -275,7 +282,9 @@ class OutboxRow(Base):
     # what central has not yet confirmed.
     household_id: Mapped[str | None] = mapped_column(String(40))
     points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    status: Mapped[str] = mapped_column(
+        String(16), default=OutboxStatus.PENDING, server_default="pending"
+    )
     reason: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (Index("ix_outbox_household_pending", "household_id", "status"),)
 
@@ -284,6 +293,14 @@ class SyncState(Base):
     """Small facts the sync client keeps: the feed cursor, the store's allowance."""
 
     __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class KioskSetting(Base):
+    """The kiosk's own small facts: the shopkeeper's PIN and its lock, the screen settings."""
+
+    __tablename__ = "kiosk_settings"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
 

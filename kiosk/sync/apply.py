@@ -20,6 +20,7 @@ from kiosk.storage.models import (
     Resident,
     SyncState,
 )
+from kiosk.storage.states import CardStatus
 
 CURSOR = "feed_cursor"
 ALLOWANCE = "offline_allowance"
@@ -91,12 +92,12 @@ def _card(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
                 token_hash=d["token_hash"],
                 status=d["status"],
                 issued_at=now,
-                revoked_at=now if d["status"] != "active" else None,
+                revoked_at=now if d["status"] != CardStatus.ACTIVE else None,
             )
         )
     elif card.status != d["status"]:
         card.status = d["status"]
-        card.revoked_at = now if d["status"] != "active" else None
+        card.revoked_at = now if d["status"] != CardStatus.ACTIVE else None
         card.revoke_reason = "central"
 
 

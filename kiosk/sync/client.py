@@ -22,6 +22,7 @@ from core import __version__
 from kiosk.services.common import iso
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import OutboxRow
+from kiosk.storage.states import OutboxStatus
 from kiosk.sync.apply import ALLOWANCE, CURSOR, apply_changes, get_state
 from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES
 
@@ -120,7 +121,7 @@ class SyncClient:
             with self.k.uow(write=False) as uow:
                 rows = uow.session.scalars(
                     select(OutboxRow)
-                    .where(OutboxRow.status == "pending")
+                    .where(OutboxRow.status == OutboxStatus.PENDING)
                     .order_by(OutboxRow.id)
                     .limit(MAX_BATCH)
                 ).all()
@@ -150,9 +151,12 @@ class SyncClient:
                         continue
                     fresh = uow.session.get(OutboxRow, entry["seq"])
                     if result["status"] in ("applied", "duplicate"):
-                        fresh.status, fresh.sent_at = "sent", now
+                        fresh.status, fresh.sent_at = OutboxStatus.SENT, now
                     else:
-                        fresh.status, fresh.reason = "rejected", result.get("reason", "")[:200]
+                        fresh.status, fresh.reason = (
+                            OutboxStatus.REJECTED,
+                            result.get("reason", "")[:200],
+                        )
                         log.warning("central rejected outbox row %s: %s", fresh.id, fresh.reason)
                 uow.commit()
             self.status.pushed += len(results)
@@ -217,7 +221,10 @@ class SyncClient:
         """Return how many outbox rows wait to be sent."""
         with self.k.uow(write=False) as uow:
             return (
-                uow.session.scalar(select(func.count()).where(OutboxRow.status == "pending")) or 0
+                uow.session.scalar(
+                    select(func.count()).where(OutboxRow.status == OutboxStatus.PENDING)
+                )
+                or 0
             )
 
     # -- the worker --------------------------------------------------------------------------
@@ -293,7 +300,10 @@ class SyncClient:
         backlog = self.backlog()
         with self.k.uow(write=False) as uow:
             rejected = (
-                uow.session.scalar(select(func.count()).where(OutboxRow.status == "rejected")) or 0
+                uow.session.scalar(
+                    select(func.count()).where(OutboxRow.status == OutboxStatus.REJECTED)
+                )
+                or 0
             )
         s.backlog, s.rejected = backlog, rejected
         s.last_success = self.k.clock.now()

@@ -11,7 +11,7 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import checkin, queries, shop, terminal
+from kiosk.services import activities, audit_log, checkin, queries, staff, terminal
 from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, print_now, signed_in
 from terminal_ui.context import runtime
 
@@ -24,7 +24,7 @@ def checkin_list():
     """Show the activities to check residents in to."""
     k = runtime().kiosk
     view = queries.session_view(k)
-    return _page("admin/checkin_list.html", activities=shop.activities(k), terminal=view)
+    return _page("admin/checkin_list.html", activities=activities.listing(k), terminal=view)
 
 
 @bp.post("/checkin/start")
@@ -33,7 +33,7 @@ def checkin_start():
     """Put the terminal into check-in mode for an activity, so card scans credit it."""
     k = runtime().kiosk
     activity_id = request.form.get("activity_id", "")
-    found = shop.activity_checkins(k, activity_id)
+    found = activities.checkins(k, activity_id)
     if found is None:
         return _not_found()
     view = queries.session_view(k)
@@ -44,11 +44,11 @@ def checkin_start():
         )
         return redirect(url_for("admin.checkin_list"))
     try:
-        terminal.start_checkin(k, found["id"], shop.ADMIN)
+        terminal.start_checkin(k, found["id"], staff.ADMIN)
     except DomainError as exc:
         flash(_problem(exc), "error")
         return redirect(url_for("admin.checkin_list"))
-    shop.record(k, "checkin_start", found["id"])
+    audit_log.record(k, "checkin_start", found["id"])
     return redirect(url_for("admin.checkin_page", activity_id=found["id"]))
 
 
@@ -57,7 +57,7 @@ def checkin_start():
 def checkin_page(activity_id: str):
     """Show the check-in screen: a scan field and each credit as it happens."""
     k = runtime().kiosk
-    found = shop.activity_checkins(k, activity_id)
+    found = activities.checkins(k, activity_id)
     if found is None:
         return _not_found()
     view = queries.session_view(k)
@@ -73,7 +73,7 @@ def checkin_page(activity_id: str):
 @signed_in(background=True)
 def checkin_rows(activity_id: str):
     """Return the check-in list as HTML, for the live refresh."""
-    found = shop.activity_checkins(runtime().kiosk, activity_id)
+    found = activities.checkins(runtime().kiosk, activity_id)
     if found is None:
         return _not_found()
     return _page("admin/_checkins.html", activity=found)
@@ -86,7 +86,7 @@ def checkin_scan(activity_id: str):
     k = runtime().kiosk
     code = request.form.get("code", "").strip()
     try:
-        credit = checkin.check_in(k, activity_id, card_code=code, actor=shop.ADMIN)
+        credit = checkin.check_in(k, activity_id, card_code=code, actor=staff.ADMIN)
     except DomainError as exc:
         flash(_problem(exc), "error")
     else:
@@ -110,6 +110,6 @@ def checkin_end():
     k = runtime().kiosk
     if queries.session_view(k)["mode"] == "checkin":
         terminal.cancel(k)
-        shop.record(k, "checkin_end")
+        audit_log.record(k, "checkin_end")
     flash(_("Check-in has ended."), "ok")
     return redirect(url_for("admin.checkin_list"))

@@ -24,7 +24,8 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import printing, shop
+from kiosk.services import audit_log, print_jobs, staff
+from printer.ports import state_message
 from terminal_ui.context import runtime
 from terminal_ui.i18n import LANGUAGES, pick, translate
 
@@ -124,6 +125,7 @@ def _helpers() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "action_label": lambda code: _(ACTIONS[code]) if code in ACTIONS else code,
         "actor_label": lambda code: _(ACTORS[code]) if code in ACTORS else code,
+        "printer_label": lambda state: _(state_message(state)),
         "store": runtime().settings.kiosk.store,
         "signed_in": bool(session.get("admin")),
         "idle_seconds": idle_seconds(),
@@ -177,8 +179,8 @@ def signed_in(view=None, *, background: bool = False):
                 idle = (_now() - datetime.fromisoformat(seen)).total_seconds()
             except (TypeError, ValueError):
                 idle = float("inf")
-            if session.get("epoch") != shop.session_epoch(k) or idle > idle_seconds():
-                shop.record(k, "logout", reason="idle" if idle > idle_seconds() else "ended")
+            if session.get("epoch") != staff.session_epoch(k) or idle > idle_seconds():
+                audit_log.record(k, "logout", reason="idle" if idle > idle_seconds() else "ended")
                 _fresh_session()
                 flash(_("You were signed out after a while without use."), "info")
                 return redirect(url_for("admin.login"))
@@ -206,7 +208,7 @@ def print_now(receipt_id: int) -> bool:
     """Send a stored receipt to the printer; return True if it printed."""
     rt = runtime()
     # With the print worker running this waits a moment for it; without one it prints here.
-    return bool(printing.print_receipt(rt.kiosk, rt.printer, receipt_id))
+    return bool(print_jobs.print_receipt(rt.kiosk, rt.printer, receipt_id))
 
 
 def _not_found() -> Response:
@@ -246,7 +248,7 @@ def device_status() -> dict[str, Any]:
 def _printer_status() -> dict[str, Any]:
     rt = runtime()
     try:
-        found = printing.printer_status(rt.kiosk, rt.printer, live=False)
+        found = print_jobs.printer_status(rt.kiosk, rt.printer, live=False)
     except Exception as exc:  # a broken driver must not take the admin screen down
         return {"state": "unknown", "detail": exc.__class__.__name__}
     if isinstance(found, dict):

@@ -17,7 +17,7 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import catalog, shop
+from kiosk.services import audit_log, catalog, inventory, staff, times
 from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, signed_in
 from terminal_ui.context import runtime
 
@@ -28,7 +28,7 @@ from terminal_ui.context import runtime
 @signed_in
 def goods():
     """List every product, offered or not."""
-    return _page("admin/goods.html", rows=shop.stock_list(runtime().kiosk))
+    return _page("admin/goods.html", rows=inventory.stock_list(runtime().kiosk))
 
 
 @bp.get("/goods/new")
@@ -40,7 +40,7 @@ def goods_new():
         "admin/product.html",
         item=None,
         form={"unit": "件", "active": "on"},
-        categories=shop.categories(k),
+        categories=inventory.categories(k),
     )
 
 
@@ -49,11 +49,11 @@ def goods_new():
 def goods_edit(code: str):
     """Show a product's form."""
     k = runtime().kiosk
-    item = shop.product(k, code)
+    item = inventory.product(k, code)
     if item is None:
         return _not_found()
     form = {**item, "active": "on" if item["active"] else ""}
-    return _page("admin/product.html", item=item, form=form, categories=shop.categories(k))
+    return _page("admin/product.html", item=item, form=form, categories=inventory.categories(k))
 
 
 @bp.post("/goods")
@@ -63,14 +63,14 @@ def goods_save():
     k = runtime().kiosk
     form = request.form
     code = form.get("code", "")
-    existing = shop.product(k, code.strip().upper()) if code.strip() else None
+    existing = inventory.product(k, code.strip().upper()) if code.strip() else None
     if form.get("new") and existing is not None:
         return _page(
             "admin/product.html",
             400,
             item=None,
             form=form,
-            categories=shop.categories(k),
+            categories=inventory.categories(k),
             error=_("A product with this code already exists."),
         )
     try:
@@ -82,7 +82,7 @@ def goods_save():
             unit=form.get("unit", ""),
             category=form.get("category", ""),
             active=bool(form.get("active")),
-            actor=shop.ADMIN,
+            actor=staff.ADMIN,
         )
     except DomainError as exc:
         return _page(
@@ -90,7 +90,7 @@ def goods_save():
             400,
             item=existing,
             form=form,
-            categories=shop.categories(k),
+            categories=inventory.categories(k),
             error=_problem(exc),
         )
     flash(_("Saved: {name}.", name=form.get("name", "").strip()), "ok")
@@ -102,7 +102,7 @@ def goods_save():
 def goods_active(code: str):
     """Take a product off the screen, or offer it again."""
     k = runtime().kiosk
-    item = shop.product(k, code)
+    item = inventory.product(k, code)
     if item is None:
         return _not_found()
     offer = request.form.get("active") == "1"
@@ -114,7 +114,7 @@ def goods_active(code: str):
         unit=item["unit"],
         category=item["category"],
         active=offer,
-        actor=shop.ADMIN,
+        actor=staff.ADMIN,
     )
     flash(
         _("{name} is offered again.", name=item["name"])
@@ -143,7 +143,7 @@ def labels():
     """Show the goods to print labels for."""
     return _page(
         "admin/labels.html",
-        rows=[p for p in shop.stock_list(runtime().kiosk) if p["active"]],
+        rows=[p for p in inventory.stock_list(runtime().kiosk) if p["active"]],
         available=label_sheet_available(),
     )
 
@@ -155,7 +155,7 @@ def labels_pdf():
     k = runtime().kiosk
     wanted: list[dict[str, Any]] = []
     for code in request.form.getlist("code"):
-        item = shop.product(k, code)
+        item = inventory.product(k, code)
         if item is None:
             continue
         try:
@@ -176,12 +176,12 @@ def labels_pdf():
         path = Path(tmp) / "labels.pdf"
         sheets.label_sheet(specs, path)
         data = path.read_bytes()
-    shop.record(k, "labels", "", count=len(wanted))
+    audit_log.record(k, "labels", "", count=len(wanted))
     return send_file(
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"labels-{shop.today(k).isoformat()}.pdf",
+        download_name=f"labels-{times.today(k).isoformat()}.pdf",
     )
 
 

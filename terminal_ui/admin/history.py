@@ -12,7 +12,7 @@ from flask import (
 
 from core.domain.errors import DomainError
 from kiosk.services import admin as admin_service
-from kiosk.services import printing, shop
+from kiosk.services import lookups, print_jobs, receipt_images, staff
 from terminal_ui.admin.base import (
     PAGE,
     _,
@@ -38,7 +38,7 @@ def history():
     page = _page_number()
     query = request.args.get("q", "")[:60]
     day = _day_arg()
-    rows, total = shop.exchange_history(k, query, day, limit=PAGE, offset=(page - 1) * PAGE)
+    rows, total = lookups.exchange_history(k, query, day, limit=PAGE, offset=(page - 1) * PAGE)
     return _page(
         "admin/history.html",
         rows=rows,
@@ -54,7 +54,7 @@ def history():
 @signed_in
 def exchange(ref: str):
     """Show one exchange, with void and reprint."""
-    found = shop.exchange_detail(runtime().kiosk, ref[:60])
+    found = lookups.exchange_detail(runtime().kiosk, ref[:60])
     if found is None:
         return _not_found()
     return _page("admin/exchange.html", x=found)
@@ -67,10 +67,10 @@ def exchange_void(ref: str):
     k = runtime().kiosk
     try:
         result = admin_service.void_exchange(
-            k, ref[:60], request.form.get("reason", ""), actor=shop.ADMIN
+            k, ref[:60], request.form.get("reason", ""), actor=staff.ADMIN
         )
     except DomainError as exc:
-        found = shop.exchange_detail(k, ref[:60])
+        found = lookups.exchange_detail(k, ref[:60])
         if found is None:
             return _not_found()
         return _page("admin/exchange.html", 400, x=found, error=_problem(exc))
@@ -97,7 +97,7 @@ def receipts():
     status_filter = wanted if wanted in ("attention", "pending", "printed") else None
     return _page(
         "admin/receipts.html",
-        rows=shop.receipts(runtime().kiosk, status=status_filter, limit=100),
+        rows=lookups.receipts(runtime().kiosk, status=status_filter, limit=100),
         status_filter=status_filter or "",
     )
 
@@ -106,7 +106,7 @@ def receipts():
 @signed_in
 def receipt(receipt_id: int):
     """Show a receipt as printed."""
-    found = shop.receipt_text(runtime().kiosk, receipt_id) if receipt_id < 2**63 else None
+    found = lookups.receipt_text(runtime().kiosk, receipt_id) if receipt_id < 2**63 else None
     if found is None:
         return _not_found()
     return _page("admin/receipt.html", r=found)
@@ -118,9 +118,9 @@ def receipt_preview(receipt_id: int):
     """Draw a receipt from its exact ESC/POS bytes: the text and the QR code, as printed."""
     from flask import Response
 
-    if receipt_id >= 2**63 or shop.receipt_text(runtime().kiosk, receipt_id) is None:
+    if receipt_id >= 2**63 or lookups.receipt_text(runtime().kiosk, receipt_id) is None:
         return _not_found()
-    png = printing.preview_png(runtime().kiosk, receipt_id)
+    png = receipt_images.preview_png(runtime().kiosk, receipt_id)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
@@ -140,15 +140,15 @@ def receipt_retry(receipt_id: int):
 
 def _send_again(receipt_id: int, how: str) -> Response:
     k = runtime().kiosk
-    found = shop.receipt_text(k, receipt_id) if receipt_id < 2**63 else None
+    found = lookups.receipt_text(k, receipt_id) if receipt_id < 2**63 else None
     if found is None:
         return _not_found()
     try:
         if how == "retry":  # the same receipt, which never printed whole
-            printing.retry(k, receipt_id, shop.ADMIN)
+            print_jobs.retry(k, receipt_id, staff.ADMIN)
             job = receipt_id
         else:  # a copy marked as reprinted
-            job = printing.reprint(k, receipt_id, shop.ADMIN)
+            job = print_jobs.reprint(k, receipt_id, staff.ADMIN)
     except DomainError as exc:
         flash(_problem(exc), "error")
     else:
@@ -170,8 +170,8 @@ def _send_again(receipt_id: int, how: str) -> Response:
 def receipt_dismiss(receipt_id: int):
     """Take a receipt that did not print off the list without printing it."""
     k = runtime().kiosk
-    if receipt_id >= 2**63 or shop.receipt_text(k, receipt_id) is None:
+    if receipt_id >= 2**63 or lookups.receipt_text(k, receipt_id) is None:
         return _not_found()
-    printing.dismiss(k, receipt_id, shop.ADMIN)
+    print_jobs.dismiss(k, receipt_id, staff.ADMIN)
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/admin/") else url_for("admin.receipts"))

@@ -15,7 +15,7 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import printing, shop
+from kiosk.services import audit_log, day_report, shop_settings, staff, times
 from terminal_ui.admin.base import (
     PAGE,
     _,
@@ -39,8 +39,8 @@ from terminal_ui.context import runtime
 def summary():
     """Show one day's figures."""
     k = runtime().kiosk
-    day = _day_arg() or shop.today(k)
-    return _page("admin/summary.html", f=shop.day_figures(k, day), day=day.isoformat())
+    day = _day_arg() or times.today(k)
+    return _page("admin/summary.html", f=day_report.day_figures(k, day), day=day.isoformat())
 
 
 @bp.post("/summary/print")
@@ -51,8 +51,8 @@ def summary_print():
     try:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
-        day = shop.today(k)
-    printed = print_now(printing.daily_summary(k, day, shop.ADMIN))
+        day = times.today(k)
+    printed = print_now(day_report.daily_summary(k, day, staff.ADMIN))
     flash(
         _("The summary was printed.") if printed else _("The summary could not be printed."),
         "ok" if printed else "error",
@@ -68,7 +68,7 @@ def audit():
     page = _page_number()
     action = request.args.get("action", "")[:40]
     mine = request.args.get("mine") == "1"
-    rows, total = shop.audit_log(
+    rows, total = audit_log.entries(
         k, action=action, admin_only=mine, limit=PAGE, offset=(page - 1) * PAGE
     )
     return _page(
@@ -79,7 +79,7 @@ def audit():
         pages=max(1, (total + PAGE - 1) // PAGE),
         action=action,
         mine=mine,
-        actions=shop.audit_actions(k),
+        actions=audit_log.actions(k),
     )
 
 
@@ -91,7 +91,7 @@ def settings():
 
 
 def _settings_view() -> dict[str, Any]:
-    current = shop.settings(runtime().kiosk)
+    current = shop_settings.current(runtime().kiosk)
     voice = current.voice
     if voice is None:
         voice = bool(current_app.config.get("VOICE_DEFAULT", True))
@@ -103,7 +103,7 @@ def _settings_view() -> dict[str, Any]:
 def settings_save():
     """Store the screen settings."""
     try:
-        shop.save_settings(
+        shop_settings.save(
             runtime().kiosk,
             voice=request.form.get("voice") == "on",
             low_stock=request.form.get("low_stock", ""),
@@ -124,8 +124,8 @@ def pin_change():
         error = _("The two new PINs are not the same.")
     else:
         try:
-            shop.change_pin(k, request.form.get("current_pin", ""), new)
-        except shop.PinRefused as exc:
+            staff.change_pin(k, request.form.get("current_pin", ""), new)
+        except staff.PinRefused as exc:
             error = {
                 "bad": _("A PIN has 4 to 12 digits."),
                 "locked": _("Too many wrong PINs. Please wait a few minutes."),
@@ -133,7 +133,7 @@ def pin_change():
         else:
             _fresh_session()
             session["admin"] = True
-            session["epoch"] = shop.session_epoch(k)
+            session["epoch"] = staff.session_epoch(k)
             session["seen"] = _now().isoformat()
             flash(_("The PIN was changed."), "ok")
             return redirect(url_for("admin.settings"))

@@ -10,7 +10,7 @@ from flask import (
     url_for,
 )
 
-from kiosk.services import shop
+from kiosk.services import audit_log, staff
 from terminal_ui.admin.base import _, _fresh_session, _now, _page, bp
 from terminal_ui.context import runtime
 
@@ -21,11 +21,11 @@ from terminal_ui.context import runtime
 def login():
     """Show the PIN pad, or how to set a PIN when none is set."""
     k = runtime().kiosk
-    if not shop.pin_is_set(k):
+    if not staff.pin_is_set(k):
         return _page("admin/no_pin.html", 503)
     if session.get("admin"):
         return redirect(url_for("admin.home"))
-    return _page("admin/login.html", locked=shop.lock_seconds_left(k))
+    return _page("admin/login.html", locked=staff.lock_seconds_left(k))
 
 
 @bp.post("/login")
@@ -33,8 +33,8 @@ def login_submit():
     """Check the PIN; five wrong ones lock the screen for five minutes."""
     k = runtime().kiosk
     try:
-        shop.check_pin(k, request.form.get("pin", ""))
-    except shop.PinRefused as exc:
+        staff.check_pin(k, request.form.get("pin", ""))
+    except staff.PinRefused as exc:
         if exc.code == "unset":
             return _page("admin/no_pin.html", 503)
         if exc.code == "locked":
@@ -45,11 +45,11 @@ def login_submit():
             )
         else:
             error = _("Wrong PIN. {tries} tries left.", tries=exc.tries_left)
-        return _page("admin/login.html", 401, error=error, locked=shop.lock_seconds_left(k))
-    shop.record(k, "login")  # first: a sign-in that cannot be recorded does not happen
+        return _page("admin/login.html", 401, error=error, locked=staff.lock_seconds_left(k))
+    audit_log.record(k, "login")  # first: a sign-in that cannot be recorded does not happen
     _fresh_session()
     session["admin"] = True
-    session["epoch"] = shop.session_epoch(k)
+    session["epoch"] = staff.session_epoch(k)
     session["seen"] = _now().isoformat()
     return redirect(url_for("admin.home"))
 
@@ -59,8 +59,8 @@ def logout():
     """Sign out; the session cannot be used again."""
     k = runtime().kiosk
     if session.get("admin"):
-        shop.record(k, "logout", reason="asked")
-        shop.end_sessions(k)
+        audit_log.record(k, "logout", reason="asked")
+        staff.end_sessions(k)
     _fresh_session()
     flash(_("Signed out."), "info")
     return redirect(url_for("admin.login"))

@@ -11,8 +11,7 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import admin as admin_service
-from kiosk.services import queries, shop
+from kiosk.services import day_report, inventory, lookups, queries, shop_settings, staff, times
 from terminal_ui.admin.base import (
     SOURCES,
     _,
@@ -33,12 +32,12 @@ from terminal_ui.context import runtime
 def home():
     """Show the tiles, what needs attention and today's figures."""
     k = runtime().kiosk
-    stock = shop.stock_list(k)
+    stock = inventory.stock_list(k)
     return _page(
         "admin/home.html",
         low=[p for p in stock if p["low"]],
-        figures=shop.day_figures(k, shop.today(k)),
-        failed=shop.receipts(k, status="attention", limit=5),
+        figures=day_report.day_figures(k, times.today(k)),
+        failed=lookups.receipts(k, status="attention", limit=5),
         status=device_status(),
     )
 
@@ -48,12 +47,12 @@ def home():
 def stock():
     """Show every product's stock with low-stock warnings."""
     k = runtime().kiosk
-    rows = shop.stock_list(k)
+    rows = inventory.stock_list(k)
     return _page(
         "admin/stock.html",
         rows=rows,
         low_count=sum(1 for r in rows if r["low"]),
-        level=shop.settings(k).low_stock,
+        level=shop_settings.current(k).low_stock,
     )
 
 
@@ -65,7 +64,7 @@ def status():
     return _page(
         "admin/status.html",
         status=device_status(),
-        failed=shop.receipts(k, status="attention", limit=20),
+        failed=lookups.receipts(k, status="attention", limit=20),
         refused=queries.refused_entries(k),
     )
 
@@ -87,7 +86,7 @@ def restock():
     k = runtime().kiosk
     return _page(
         "admin/restock.html",
-        products=[p for p in shop.stock_list(k) if p["active"]],
+        products=[p for p in inventory.stock_list(k) if p["active"]],
         chosen=request.args.get("code", ""),
         form={},
         sources=SOURCES,
@@ -101,27 +100,27 @@ def restock_submit():
     rt = runtime()
     form = request.form
     try:
-        result = admin_service.restock(
+        result = inventory.restock(
             rt.kiosk,
             form.get("product_code", ""),
             form.get("qty", ""),
             form.get("source", ""),
             form.get("donor", ""),
             form.get("unit_value", ""),
-            actor=shop.ADMIN,
+            actor=staff.ADMIN,
         )
     except DomainError as exc:
         return _page(
             "admin/restock.html",
             400,
-            products=[p for p in shop.stock_list(rt.kiosk) if p["active"]],
+            products=[p for p in inventory.stock_list(rt.kiosk) if p["active"]],
             chosen=form.get("product_code", ""),
             form=form,
             sources=SOURCES,
             error=_problem(exc),
         )
     printed = print_now(result.receipt_id)
-    item = shop.product(rt.kiosk, result.product_code)
+    item = inventory.product(rt.kiosk, result.product_code)
     flash(
         _(
             "Received {qty} × {name}. Now in stock: {stock}.",

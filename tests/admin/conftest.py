@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kiosk.bootstrap import Runtime
-from kiosk.services import shop
+from kiosk.services import staff
 from kiosk.storage.models import AuditEntry, Household, Product
 from terminal_ui import create_app
 
@@ -48,7 +48,7 @@ def card(cards) -> Callable[[str], dict[str, Any]]:
 @pytest.fixture
 def app(rt: Runtime, cards) -> Flask:
     """Return the terminal app with the admin screen, its PIN set."""
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     return create_app(rt, {"DEMO_CARDS": cards, "VOICE_DEFAULT": False})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.services import shop
+from kiosk.services import staff
 from tests.admin.conftest import PIN, csrf_of, post
 
 PAGES = [
@@ -171,11 +171,11 @@ def test_the_admin_cookie_is_kept_to_admin_pages_and_the_resident_screen_sets_no
 
 
 def test_without_a_pin_the_admin_screen_says_how_to_set_one(rt, cards):
-    from kiosk.storage.models import SyncState
+    from kiosk.storage.models import KioskSetting
     from terminal_ui import create_app
 
     with rt.kiosk.uow() as uow:
-        uow.session.query(SyncState).filter(SyncState.key == shop.PIN_HASH).delete()
+        uow.session.query(KioskSetting).filter(KioskSetting.key == staff.PIN_HASH).delete()
         uow.commit()
     client = create_app(rt, {"DEMO_CARDS": cards}).test_client()
     page = client.get("/admin/login")
@@ -184,7 +184,7 @@ def test_without_a_pin_the_admin_screen_says_how_to_set_one(rt, cards):
     assert "还没有设置密码" in text and "kiosk set-pin" in text
     with client.session_transaction("/admin/") as sess:
         sess["csrf"] = "token"
-    answer = client.post("/admin/login", data={"csrf_token": "token", "pin": shop.DEMO_PIN})
+    answer = client.post("/admin/login", data={"csrf_token": "token", "pin": staff.DEMO_PIN})
     assert answer.status_code == 503
     assert client.get("/admin/").status_code == 302
 

@@ -10,6 +10,8 @@ import pytest
 
 import terminal_ui
 from core.domain import errors
+from kiosk.services.print_queue import HOLD_REASONS
+from printer.ports import STATE_MESSAGES
 from terminal_ui import admin
 from terminal_ui.i18n import translate
 
@@ -27,6 +29,7 @@ def message_ids() -> set[str]:
     for path in UI.glob("static/*.js"):
         found |= set(JS.findall(path.read_text(encoding="utf-8")))
     found |= set(admin.ACTIONS.values()) | set(admin.ACTORS.values())
+    found |= set(STATE_MESSAGES.values()) | set(HOLD_REASONS.values())
     for value in vars(errors).values():
         if isinstance(value, type) and issubclass(value, errors.DomainError):
             found.add(value.message)

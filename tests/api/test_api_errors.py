@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.services import admin, catalog, terminal
+from kiosk.services import admin, catalog, inventory, terminal
 from kiosk.storage.models import Card
 
 Context = dict[str, Any]
@@ -94,7 +94,7 @@ def _price_rise(client, card, runtime) -> Context:
 def _stock_shrinks(client, card, runtime) -> Context:
     ctx = _shopping(client, card, runtime)
     client.post("/api/session/cart", json={"product_code": "BASIN", "qty": 2})
-    admin.stocktake(runtime.kiosk, "BASIN", 1, "盘点少一个")
+    inventory.stocktake(runtime.kiosk, "BASIN", 1, "盘点少一个")
     return ctx
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import event, func, select, text
 from kiosk import demo
 from kiosk.bootstrap import Runtime, bootstrap
 from kiosk.cli import demo_settings
-from kiosk.services import shop
+from kiosk.services import staff
 from kiosk.storage.models import Exchange, Household, Product
 from printer.simulator import SimulatedPrinter
 from terminal_ui import create_app
@@ -61,7 +61,7 @@ def _store(folder: Path, seeded_store: Path) -> Store:
     for path in seeded_store.iterdir():
         shutil.copy2(path, folder / path.name)
     rt = bootstrap(demo_settings(folder), printer=SimulatedPrinter())
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     cards = demo.cards(rt.kiosk, folder)
     client = create_app(rt, {"DEMO_CARDS": cards}).test_client()
     return Store(rt, client, {c["name"]: c["code"] for c in cards}, folder)

@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.services import queries, shop, terminal
+from kiosk.services import queries, staff, terminal
 from kiosk.storage.models import AuditEntry
 from terminal_ui import create_app
 from tests.e2e.kiosk_server import serving
@@ -22,7 +22,7 @@ PIN = "246810"
 @pytest.fixture
 def base_url(runtime, cards):
     """Serve the terminal and its admin screen with the PIN set and voice off."""
-    shop.set_pin(runtime.kiosk, PIN, actor="test")
+    staff.set_pin(runtime.kiosk, PIN, actor="test")
     app = create_app(runtime, {"DEMO_CARDS": cards, "VOICE_DEFAULT": False})
     with serving(app, runtime) as url:
         yield url

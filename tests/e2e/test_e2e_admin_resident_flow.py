@@ -9,7 +9,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.services import queries, shop
+from kiosk.services import queries, shop_settings
 from terminal_ui import create_app
 from tests.e2e.kiosk_server import serving
 
@@ -157,7 +157,7 @@ def test_the_goods_show_pictures_from_the_kiosk_itself(open_kiosk, card):
 
 
 def test_spoken_prompts_when_the_shopkeeper_switches_them_on(open_kiosk, card, runtime):
-    shop.save_settings(runtime.kiosk, voice=True, low_stock=5)
+    shop_settings.save(runtime.kiosk, voice=True, low_stock=5)
     page = open_kiosk()
     tap_card(page, card("王建国"))
     oil = page.locator(".good[data-code='OIL5L']")
@@ -184,7 +184,7 @@ def test_no_spoken_prompts_when_switched_off_and_the_switch_applies_at_once(
     assert page.evaluate("window.__spoken") == []
 
     with page.expect_response("**/screen/config*"):
-        shop.save_settings(runtime.kiosk, voice=True, low_stock=5)
+        shop_settings.save(runtime.kiosk, voice=True, low_stock=5)
     tap_card(page, card("李德福"))
     page.wait_for_function("window.__spoken.length > 0")
     assert page.evaluate("window.__spoken")[0][1].startswith("李德福，您好。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.services import shop
+from kiosk.services import staff
 from terminal_ui import create_app
 from tests.e2e.kiosk_server import serving
 from tests.e2e.test_e2e_elderly_layout import assert_elderly_friendly
@@ -23,7 +23,7 @@ SIZES = {
 @pytest.fixture
 def base_url(runtime, cards):
     """Serve the terminal with voice off and the admin PIN set."""
-    shop.set_pin(runtime.kiosk, PIN, actor="test")
+    staff.set_pin(runtime.kiosk, PIN, actor="test")
     app = create_app(runtime, {"DEMO_CARDS": cards, "VOICE_DEFAULT": False})
     with serving(app, runtime) as url:
         yield url

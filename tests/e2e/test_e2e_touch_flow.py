@@ -7,7 +7,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.services import admin, queries, terminal
+from kiosk.services import inventory, queries, terminal
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,7 @@ def test_the_done_screen_stays_while_stock_changes_and_gives_way_to_a_new_card(p
     expect(page.locator("#done")).to_be_visible()
 
     with page.expect_response("**/api/products*"):
-        in_thread(admin.restock, runtime.kiosk, "SOAP", 10, "purchase")
+        in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
     page.wait_for_timeout(200)
     expect(page.locator("#done")).to_be_visible()
     expect(page.locator("#new-balance")).to_have_text("312")

@@ -9,7 +9,7 @@ from fake_network_printer import FakeNetworkPrinter
 from queue_helpers import FAST
 from sqlalchemy import update
 
-from kiosk.services.printing import PrintWorker, QueueRules
+from kiosk.services.print_queue import PrintWorker, QueueRules
 from kiosk.storage.models import Receipt
 from printer.escpos import PrintOptions
 

@@ -10,7 +10,7 @@ from fake_network_printer import FakeNetworkPrinter
 from sqlalchemy import select
 
 from kiosk.services import terminal
-from kiosk.services.printing import QueueRules
+from kiosk.services.print_queue import QueueRules
 from kiosk.storage.models import Receipt
 from printer.backends import make_printer
 

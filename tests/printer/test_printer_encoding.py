@@ -10,7 +10,7 @@ from escpos_decoder import decode, raster_page
 
 from kiosk.config import ConfigError, load
 from kiosk.scan import decode as scan_decode
-from kiosk.services.printing import print_options, queue_rules, selftest_job
+from kiosk.services.print_config import print_options, queue_rules, selftest_job
 from printer.blocks import Cut, Text
 from printer.escpos import PrintOptions, encode, to_escpos
 from printer.layout import layout

@@ -15,8 +15,8 @@ from queue_helpers import (
 )
 from sqlalchemy import select
 
-from kiosk.services import printing
-from kiosk.services.printing import PrintWorker, QueueRules
+from kiosk.services import print_jobs, print_queue
+from kiosk.services.print_queue import PrintWorker, QueueRules
 from kiosk.storage.models import AuditEntry, Receipt
 from printer.simulator import SimulatedPrinter
 
@@ -42,7 +42,7 @@ def test_a_checkout_receipt_prints_through_the_worker_on_a_network_printer(
     start_worker(network(fake))
     receipt_id = exchange(store)
 
-    assert printing.print_receipt(k, None, receipt_id, wait=3) is True
+    assert print_jobs.print_receipt(k, None, receipt_id, wait=3) is True
 
     (paper,) = fake.wait_printed(1)
     decoded = decode(paper)
@@ -61,23 +61,23 @@ def test_paper_out_holds_the_job_and_the_admin_summary_reports_it(store, start_w
     start_worker(printer)
     receipt_id = exchange(store)
 
-    assert printing.print_receipt(k, printer, receipt_id, wait=3) is False
+    assert print_jobs.print_receipt(k, printer, receipt_id, wait=3) is False
 
     row = wait_status(k, receipt_id, "failed")
     assert (row.error, row.attempts, row.printer_state) == ("paper_out", 3, "paper_out")
     assert fake.jobs == []  # asked three times, never sent a byte of the receipt
-    summary = printing.printer_status(k, printer)
+    summary = print_jobs.printer_status(k, printer)
     assert (summary["state"], summary["ok"], summary["message"]) == (
         "paper_out",
         False,
-        "打印机缺纸",
+        "Printer out of paper",
     )
     assert summary["attention"] == 1
     (failed,) = summary["failed"]
     assert (failed["id"], failed["reason"], failed["message"]) == (
         receipt_id,
         "paper_out",
-        "打印机缺纸",
+        "Printer out of paper",
     )
 
 
@@ -93,9 +93,9 @@ def test_back_online_a_held_job_prints_only_when_the_shopkeeper_asks(store, star
     assert fake.jobs == []
     assert job(k, receipt_id).status == "failed"
 
-    printing.retry(k, receipt_id, actor="店长")
+    print_jobs.retry(k, receipt_id, actor="店长")
     wait_status(k, receipt_id, "printed")
-    copy_id = printing.reprint(k, receipt_id, actor="店长")
+    copy_id = print_jobs.reprint(k, receipt_id, actor="店长")
     wait_status(k, copy_id, "printed")
 
     first, copy = (decode(data) for data in fake.wait_printed(2))
@@ -113,13 +113,13 @@ def test_a_retried_job_is_reported_by_its_new_outcome_not_its_old_one(store, sta
     printer.fail("paper_out")
     start_worker(printer)
     receipt_id = exchange(store)
-    assert printing.print_receipt(k, printer, receipt_id, wait=3) is False
+    assert print_jobs.print_receipt(k, printer, receipt_id, wait=3) is False
     wait_status(k, receipt_id, "failed")
     printer.fail(None)
 
-    printing.retry(k, receipt_id, actor="店长")
+    print_jobs.retry(k, receipt_id, actor="店长")
 
-    assert printing.print_receipt(k, printer, receipt_id, wait=3) is True
+    assert print_jobs.print_receipt(k, printer, receipt_id, wait=3) is True
     assert len(printer.jobs) == 1
 
 
@@ -230,7 +230,7 @@ def test_jobs_too_old_at_start_are_held_not_printed(store, start_worker, clock):
     row = job(k, old)
     assert (row.status, row.error) == ("held", "stale")
     assert len(printer.jobs) == 1
-    assert [j["id"] for j in printing.printer_status(k, printer)["failed"]] == [old]
+    assert [j["id"] for j in print_jobs.printer_status(k, printer)["failed"]] == [old]
 
 
 def test_a_job_cut_off_mid_send_is_held_at_start(store, start_worker):
@@ -266,20 +266,20 @@ def test_without_a_running_worker_print_receipt_tries_once_here(store):
     printer.fail("paper_out")
     receipt_id = exchange(store)
 
-    assert printing.print_receipt(k, printer, receipt_id) is False
+    assert print_jobs.print_receipt(k, printer, receipt_id) is False
     assert job(k, receipt_id).error == "paper_out"
     printer.fail(None)
-    assert printing.print_receipt(k, printer, receipt_id) is True
-    assert printing.print_receipt(k, printer, receipt_id) is True
+    assert print_jobs.print_receipt(k, printer, receipt_id) is True
+    assert print_jobs.print_receipt(k, printer, receipt_id) is True
     assert len(printer.jobs) == 1  # printed once, not once per call
 
 
 def test_a_stopped_worker_is_no_longer_found(store, start_worker):
     k = store[0].kiosk
     worker = start_worker(SimulatedPrinter())
-    assert printing.running_worker(k) is worker
+    assert print_queue.running_worker(k) is worker
     worker.stop()
-    assert printing.running_worker(k) is None
+    assert print_queue.running_worker(k) is None
     assert set(statuses(k).values()) <= {"printed"}
 
 
@@ -304,20 +304,20 @@ def test_an_idle_worker_keeps_the_printer_state_current_for_the_admin_screen(sto
     printer = SimulatedPrinter()
     printer.fail("paper_out")
     start_worker(printer, QueueRules(poll=0.02, status_every=0.05))
-    wait_until(lambda: printing.printer_status(k, printer, live=False)["state"] == "paper_out")
+    wait_until(lambda: print_jobs.printer_status(k, printer, live=False)["state"] == "paper_out")
 
     printer.fail(None)  # paper put in; no job has been sent since
 
-    wait_until(lambda: printing.printer_status(k, printer, live=False)["state"] == "ok")
+    wait_until(lambda: print_jobs.printer_status(k, printer, live=False)["state"] == "ok")
 
 
 def test_the_runtime_starts_its_worker_from_the_printer_settings(store):
     runtime = store[0]
     receipt_id = exchange(store)
 
-    worker = printing.start_print_worker(runtime)
+    worker = print_queue.start_print_worker(runtime)
     try:
-        assert printing.running_worker(runtime.kiosk) is worker
+        assert print_queue.running_worker(runtime.kiosk) is worker
         assert worker.options.width == 32 and worker.rules.attempts == 3
         wait_status(runtime.kiosk, receipt_id, "printed")
         assert runtime.printer.jobs == [job(runtime.kiosk, receipt_id).escpos]

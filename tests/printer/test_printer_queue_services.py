@@ -22,8 +22,8 @@ from sqlalchemy import select
 from core.db.engine import make_engine
 from core.domain import errors
 from kiosk.scan import decode as scan_decode
-from kiosk.services import admin, checkin, printing
-from kiosk.services.printing import QueueRules
+from kiosk.services import admin, checkin, day_report, inventory, print_jobs, receipt_images
+from kiosk.services.print_queue import QueueRules
 from kiosk.storage.migrate import MIGRATIONS
 from kiosk.storage.models import AuditEntry, Household, Receipt
 from printer.escpos import PrintOptions
@@ -35,16 +35,16 @@ def test_reprint_queues_a_marked_copy_and_audits_who_asked(store):
     k = store[0].kiosk
     original = exchange(store)
     printer = SimulatedPrinter()
-    assert printing.print_receipt(k, printer, original)
+    assert print_jobs.print_receipt(k, printer, original)
 
-    copy = printing.reprint(k, original, actor="店长")
+    copy = print_jobs.reprint(k, original, actor="店长")
 
     row = job(k, copy)
     assert (row.status, row.reprint_of, row.kind) == ("pending", original, "exchange")
     assert row.text.splitlines()[0].strip() == "【重打】"
     assert row.text.splitlines()[1:] == job(k, original).text.splitlines()
-    assert printing.reprint(k, copy, actor="店长") != copy  # a copy of a copy copies the original
-    assert job(k, printing.reprint(k, copy, actor="店长")).reprint_of == original
+    assert print_jobs.reprint(k, copy, actor="店长") != copy  # a copy of a copy copies the original
+    assert job(k, print_jobs.reprint(k, copy, actor="店长")).reprint_of == original
     with k.uow(write=False) as uow:
         audit = uow.session.execute(
             select(AuditEntry.actor, AuditEntry.details)
@@ -59,34 +59,34 @@ def test_reprinting_a_failed_job_settles_it(store):
     printer = SimulatedPrinter()
     printer.fail("offline")
     original = exchange(store)
-    printing.print_receipt(k, printer, original)
+    print_jobs.print_receipt(k, printer, original)
 
-    printing.reprint(k, original, actor="店长")
+    print_jobs.reprint(k, original, actor="店长")
 
     assert job(k, original).status == "dismissed"
-    assert printing.printer_status(k, printer)["attention"] == 0
+    assert print_jobs.printer_status(k, printer)["attention"] == 0
 
 
 def test_retry_refuses_a_printed_receipt_and_dismiss_clears_a_failed_one(store):
     k = store[0].kiosk
     printer = SimulatedPrinter()
     printed = exchange(store)
-    printing.print_receipt(k, printer, printed)
+    print_jobs.print_receipt(k, printer, printed)
     printer.fail("cover_open")
     failed = exchange(store)
-    printing.print_receipt(k, printer, failed)
+    print_jobs.print_receipt(k, printer, failed)
 
     with pytest.raises(errors.DomainError) as refused:
-        printing.retry(k, printed, actor="店长")
+        print_jobs.retry(k, printed, actor="店长")
     assert refused.value.code == "receipt_already_printed"
-    printing.dismiss(k, failed, actor="店长")
+    print_jobs.dismiss(k, failed, actor="店长")
 
     assert job(k, failed).status == "dismissed"
-    assert printing.printer_status(k, printer)["failed"] == []
+    assert print_jobs.printer_status(k, printer)["failed"] == []
     with pytest.raises(errors.UnknownReceipt):
-        printing.retry(k, 10**9, actor="店长")
+        print_jobs.retry(k, 10**9, actor="店长")
     with pytest.raises(errors.UnknownReceipt):
-        printing.reprint(k, "1", actor="店长")
+        print_jobs.reprint(k, "1", actor="店长")
 
 
 def test_a_receipt_stored_before_the_queue_is_reprinted_under_a_mark(store):
@@ -104,7 +104,7 @@ def test_a_receipt_stored_before_the_queue_is_reprinted_under_a_mark(store):
         uow.session.add(old)
         uow.commit()
 
-    copy = job(k, printing.reprint(k, old.id, actor="店长"))
+    copy = job(k, print_jobs.reprint(k, old.id, actor="店长"))
 
     assert copy.text == "【重打】\n旧凭条\n"
     assert decode(copy.escpos).texts == ["【重打】", "旧凭条"]
@@ -113,15 +113,15 @@ def test_a_receipt_stored_before_the_queue_is_reprinted_under_a_mark(store):
 def test_daily_summary_counts_the_day_from_the_database(store, clock):
     k = store[0].kiosk
     today = date(2025, 3, 1)  # START is 10:00 in the store, where the demo was seeded
-    seeded = printing.summary_figures(k, today)
+    seeded = day_report.summary_figures(k, today)
     exchange(store, "SALT", 2)
     kept = exchange(store, "SOAP", 1)
     voided = job(k, exchange(store, "SALT", 1))
     admin.void_exchange(k, voided.number, "误选商品", actor="店长")
-    admin.restock(k, "SALT", 10, "donation", "县妇联", actor="店长")
+    inventory.restock(k, "SALT", 10, "donation", "县妇联", actor="店长")
     checkin.check_in(k, "ACT-SCREEN", resident_id="H0003-1", actor="店长")
 
-    figures = printing.summary_figures(k, today)
+    figures = day_report.summary_figures(k, today)
 
     # The voided exchange counts as a void, not as an exchange, like the goods it returned.
     assert (figures.exchanges, figures.points_spent) == (2, 2 * 5 + 8)
@@ -129,9 +129,9 @@ def test_daily_summary_counts_the_day_from_the_database(store, clock):
     assert figures.restocks == seeded.restocks + 1
     assert dict(figures.goods_out) == {"食用盐 400克": 2, "雕牌肥皂": 1}
     assert job(k, kept).status == "pending"
-    assert printing.summary_figures(k, date(2025, 3, 2)).exchanges == 0
+    assert day_report.summary_figures(k, date(2025, 3, 2)).exchanges == 0
 
-    receipt_id = printing.daily_summary(k, today, actor="店长")
+    receipt_id = day_report.daily_summary(k, today, actor="店长")
     text = decode(job(k, receipt_id).escpos).texts
     assert "日结汇总" in text
     assert any(line.startswith("兑换笔数") and line.endswith("2") for line in text)
@@ -142,7 +142,7 @@ def test_preview_of_a_receipt_shows_its_text_and_a_scannable_qr(store):
     k = store[0].kiosk
     receipt_id = exchange(store)
 
-    png = printing.preview_png(k, receipt_id)
+    png = receipt_images.preview_png(k, receipt_id)
 
     image = np.asarray(Image.open(__import__("io").BytesIO(png)).convert("L"))
     assert image.shape[1] == 32 * 12 + 32
@@ -212,7 +212,7 @@ def test_a_printer_fault_during_checkout_neither_rolls_back_nor_blocks(
     done = response.get_json()
     assert response.status_code == 200
     assert done["printed"] is False
-    assert took < printing.API_WAIT + 1.0
+    assert took < print_jobs.API_WAIT + 1.0
     assert household_balance(k, "H0001") == before - 5 == done["balance_after"]
     assert client.get(f"/api/receipts/{done['receipt_id']}").status_code == 200
     assert wait_status(k, done["receipt_id"], "failed").error == "paper_out"

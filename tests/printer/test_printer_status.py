@@ -7,7 +7,7 @@ from escpos_decoder import decode
 from fake_network_printer import ANSWERS, FakeNetworkPrinter
 
 from printer.backends import make_printer
-from printer.ports import PrinterError
+from printer.ports import FAILURES, STATE_MESSAGES, PrinterError, PrinterState, state_message
 from printer.status import is_status_byte, query, read_state
 
 
@@ -112,3 +112,21 @@ def test_a_printer_that_hangs_up_at_once_is_unknown() -> None:
 def test_file_backend_on_a_device_node_cannot_tell_its_paper(tmp_path) -> None:
     assert make_printer("file", path="/dev/null").status() == "unknown"
     assert make_printer("file", path=tmp_path / "out.bin").status() == "ok"
+
+
+# --- what the shopkeeper reads ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", list(PrinterState))
+def test_every_printer_state_has_one_message_said_alike_everywhere(state):
+    from terminal_ui.i18n import translate
+
+    message = state_message(state)
+    assert message == STATE_MESSAGES[state]
+    assert translate(message, "zh_CN") != message  # the kiosk catalogue translates it
+    if state in FAILURES:
+        assert PrinterError(state).message == message
+
+
+def test_a_state_no_table_knows_reads_as_no_answer():
+    assert state_message("jammed") == state_message(PrinterState.UNKNOWN) == "Printer not answering"

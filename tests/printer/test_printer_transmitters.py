@@ -148,4 +148,4 @@ def test_unknown_backend_is_refused_with_the_known_names() -> None:
 
 def test_unknown_error_codes_become_unknown() -> None:
     assert PrinterError("jammed").code == "unknown"
-    assert PrinterError("paper_out").message == "打印机缺纸"
+    assert PrinterError("paper_out").message == "Printer out of paper"

@@ -22,7 +22,7 @@ from security_helpers import (
 from sqlalchemy import func, select
 
 from core.domain.ledger import wire_time
-from kiosk.services import shop
+from kiosk.services import shop_settings, staff
 from sync.central import models as cm
 from sync.central import registry
 from terminal_ui import create_app
@@ -257,7 +257,7 @@ def test_a_kiosk_is_not_sent_back_its_own_entries(client, office):
 @pytest.fixture
 def kiosk_admin(seeded):
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, "135790", actor="test")
+    staff.set_pin(rt.kiosk, "135790", actor="test")
     app = create_app(rt, {"DEMO_CARDS": cards})
     client = app.test_client()
     page = client.get("/admin/login").get_data(as_text=True)
@@ -277,7 +277,7 @@ def kiosk_state(rt) -> dict:
             for t in Base.metadata.sorted_tables
             if t.name != "audit_log"
         }
-    return {"rows": counts, "settings": shop.settings(rt.kiosk)}
+    return {"rows": counts, "settings": shop_settings.current(rt.kiosk)}
 
 
 def test_every_kiosk_admin_form_without_its_csrf_token_is_refused(kiosk_admin):

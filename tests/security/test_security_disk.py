@@ -15,7 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 from kiosk import cli, config
 from kiosk.backup import DailyBackups, backup, restore
 from kiosk.bootstrap import bootstrap
-from kiosk.services import shop
+from kiosk.services import staff
 from printer.simulator import SimulatedPrinter
 from terminal_ui import create_app
 
@@ -50,7 +50,7 @@ def test_a_cookie_signed_with_anything_on_the_kiosks_disk_does_not_open_the_admi
     seeded, tmp_path
 ):
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     app = create_app(rt, {"DEMO_CARDS": cards})
     client = app.test_client()
     assert client.get("/admin/login").status_code == 200  # the screen is up and has signed
@@ -73,7 +73,7 @@ def test_a_cookie_signed_with_anything_on_the_kiosks_disk_does_not_open_the_admi
 
 def test_the_shopkeeper_still_signs_in_with_the_pin_and_stays_signed_in(seeded):
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     client = create_app(rt, {"DEMO_CARDS": cards}).test_client()
     page = client.get("/admin/login").get_data(as_text=True)
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -88,7 +88,7 @@ def test_the_shopkeeper_still_signs_in_with_the_pin_and_stays_signed_in(seeded):
 
 def test_an_admin_session_ends_when_the_kiosk_restarts(seeded, tmp_path):
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     client = create_app(rt, {"DEMO_CARDS": cards}).test_client()
     page = client.get("/admin/login").get_data(as_text=True)
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -108,7 +108,7 @@ def test_the_data_folder_database_and_its_journal_files_are_private(tmp_path, lo
     data = tmp_path / "data"
     rt = _kiosk(data)
     try:
-        shop.set_pin(rt.kiosk, PIN, actor="test")  # a write: the WAL and its index exist
+        staff.set_pin(rt.kiosk, PIN, actor="test")  # a write: the WAL and its index exist
         files = {p.name: mode(p) for p in data.iterdir()}
     finally:
         rt.close()

@@ -8,7 +8,7 @@ import pytest
 from security_helpers import ADMIN_PASSWORD, bearer, sign_in
 
 from kiosk import config
-from kiosk.services import shop
+from kiosk.services import staff
 from terminal_ui import create_app
 
 PIN = "135790"
@@ -94,7 +94,7 @@ def test_secure_cookies_can_be_asked_for_from_the_environment(office, monkeypatc
 @pytest.fixture
 def kiosk_app(seeded):
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     return create_app(rt, {"DEMO_CARDS": cards})
 
 

@@ -9,7 +9,7 @@ import pytest
 from security_helpers import ADMIN_PASSWORD, audit_entry, bearer, sign_in
 
 from kiosk.cli import main
-from kiosk.services import shop
+from kiosk.services import staff
 from sync.central import registry
 from terminal_ui import create_app
 
@@ -82,7 +82,7 @@ def test_enrol_push_sign_in_pin_and_office_tokens_leave_no_secret_in_the_logs(
 
     # The shopkeeper's PIN: set, wrong, right.
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     kiosk = create_app(rt, {"DEMO_CARDS": cards}).test_client()
     for pin in (WRONG_PIN, PIN):
         page = kiosk.get("/admin/login").get_data(as_text=True)

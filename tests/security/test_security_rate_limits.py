@@ -22,7 +22,7 @@ from security_helpers import (
 
 from core.clock import FixedClock
 from core.domain import passwords
-from kiosk.services import shop
+from kiosk.services import staff
 from kiosk.sync.client import SyncClient, SyncError, retry_after_seconds
 from sync.central.context import Central
 from sync.central.limits import RateLimiter
@@ -148,7 +148,7 @@ def test_an_office_account_locks_after_five_wrong_passwords_from_any_address(off
 @pytest.fixture
 def admin_client(seeded):
     rt, cards = seeded
-    shop.set_pin(rt.kiosk, PIN, actor="test")
+    staff.set_pin(rt.kiosk, PIN, actor="test")
     return create_app(rt, {"DEMO_CARDS": cards}).test_client()
 
 

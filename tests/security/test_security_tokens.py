@@ -322,14 +322,14 @@ def test_the_enrol_command_keeps_its_output_and_its_token_works(tmp_path, capsys
 
 def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
 
-    from kiosk.services import shop
-    from kiosk.storage.models import SyncState
+    from kiosk.services import staff
+    from kiosk.storage.models import KioskSetting
 
     rt, _ = seeded
-    shop.set_pin(rt.kiosk, "135790", actor="test")
-    first = _stored_pin(rt, SyncState, shop.PIN_HASH)
-    shop.set_pin(rt.kiosk, "135790", actor="test")
-    second = _stored_pin(rt, SyncState, shop.PIN_HASH)
+    staff.set_pin(rt.kiosk, "135790", actor="test")
+    first = _stored_pin(rt, KioskSetting, staff.PIN_HASH)
+    staff.set_pin(rt.kiosk, "135790", actor="test")
+    second = _stored_pin(rt, KioskSetting, staff.PIN_HASH)
     assert first.startswith("scrypt$") and "135790" not in first
     assert first != second  # a fresh salt each time
     with office.central.uow(write=False) as uow:

@@ -9,7 +9,7 @@ from service_helpers import audit_actions, card
 from sqlalchemy import select
 
 from core.domain import errors
-from kiosk.services import admin, catalog, checkin, terminal
+from kiosk.services import admin, catalog, checkin, inventory, terminal
 from kiosk.storage import models as m
 
 
@@ -69,9 +69,9 @@ def test_the_shopkeeper_use_cases_are_audited_with_their_actor(k, cards, clock):
     exchange = terminal.checkout(k)
     start = len(audit_actions(k))
     admin.void_exchange(k, exchange.exchange_id, "选错", actor="clerk")
-    admin.restock(k, "SALT", 5, "purchase", actor="clerk")
+    inventory.restock(k, "SALT", 5, "purchase", actor="clerk")
     clock.advance(seconds=1)
-    admin.stocktake(k, "SALT", 40, "盘点", actor="clerk")
+    inventory.stocktake(k, "SALT", 40, "盘点", actor="clerk")
     admin.issue_card(k, "H0001-1", actor="clerk")
     card_id = _active_card(k, "H0002-1")
     admin.revoke_card(k, card_id, "遗失", actor="clerk")
@@ -103,7 +103,7 @@ def test_a_refused_use_case_leaves_no_audit_entry(k, cards):
     with pytest.raises(errors.DomainError):
         admin.void_exchange(k, "T01-999999", "x", actor="clerk")
     with pytest.raises(errors.DomainError):
-        admin.restock(k, "NOPE", 1, "purchase")
+        inventory.restock(k, "NOPE", 1, "purchase")
     terminal.scan(k, card(cards, "H0006-1"))
     with pytest.raises(errors.InsufficientPoints):
         terminal.set_cart_line(k, "OIL5L", 1)

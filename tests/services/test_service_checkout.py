@@ -19,7 +19,7 @@ from service_helpers import (
 from sqlalchemy import func, select
 
 from core.domain import errors
-from kiosk.services import admin, catalog, doctor, queries, terminal
+from kiosk.services import catalog, doctor, inventory, queries, terminal
 from kiosk.storage import models as m
 
 
@@ -108,7 +108,7 @@ def test_checkout_commits_ledger_stock_exchange_receipt_and_one_outbox_row(k, ca
 
 def test_checkout_issues_stock_from_the_oldest_batch_first(k, cards, clock):
     clock.advance(days=1)
-    admin.restock(k, "SALT", 10, "purchase")
+    inventory.restock(k, "SALT", 10, "purchase")
     (old_id, _, _), (new_id, _, _) = batches(k, "SALT")
     fill(k, cards, "H0001-1", SALT=52)
     result = terminal.checkout(k)
@@ -180,7 +180,7 @@ def test_checkout_refuses_more_points_than_balance_when_it_dropped_after_the_car
 
 def test_checkout_refuses_stock_that_ran_out_after_the_cart_was_filled(k, cards):
     fill(k, cards, "H0001-1", NOODLE=1, BASIN=2)
-    admin.stocktake(k, "BASIN", 1, "broken")
+    inventory.stocktake(k, "BASIN", 1, "broken")
     before = snapshot(k)
     with pytest.raises(errors.OutOfStock):
         terminal.checkout(k)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from service_helpers import balance, card
 
-from kiosk.services import printing, queries, terminal
+from kiosk.services import print_jobs, queries, terminal
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def receipt_id(seeded) -> int:
 
 def test_printing_a_receipt_sends_its_stored_bytes_and_marks_it_printed(seeded, receipt_id):
     runtime = seeded[0]
-    assert printing.print_receipt(runtime.kiosk, runtime.printer, receipt_id) is True
+    assert print_jobs.print_receipt(runtime.kiosk, runtime.printer, receipt_id) is True
     stored = queries.receipt(runtime.kiosk, receipt_id)
     assert runtime.printer.last_job() == stored["escpos"]
     assert stored["status"] == "printed"
@@ -27,11 +27,11 @@ def test_printing_a_receipt_sends_its_stored_bytes_and_marks_it_printed(seeded, 
 def test_a_printer_fault_is_recorded_and_the_exchange_stands(seeded, receipt_id):
     runtime = seeded[0]
     runtime.printer.fail("paper_out")
-    assert printing.print_receipt(runtime.kiosk, runtime.printer, receipt_id) is False
+    assert print_jobs.print_receipt(runtime.kiosk, runtime.printer, receipt_id) is False
     assert queries.receipt(runtime.kiosk, receipt_id)["status"] == "failed"
     assert balance(runtime.kiosk, "H0001") == 315
     runtime.printer.fail(None)
-    assert printing.print_receipt(runtime.kiosk, runtime.printer, receipt_id) is True
+    assert print_jobs.print_receipt(runtime.kiosk, runtime.printer, receipt_id) is True
 
 
 def test_a_printer_that_raises_an_os_error_counts_as_offline(seeded, receipt_id):
@@ -42,11 +42,11 @@ def test_a_printer_that_raises_an_os_error_counts_as_offline(seeded, receipt_id)
         def status(self) -> str:
             return "offline"
 
-    assert printing.print_receipt(seeded[0].kiosk, Unplugged(), receipt_id) is False
+    assert print_jobs.print_receipt(seeded[0].kiosk, Unplugged(), receipt_id) is False
     assert queries.receipt(seeded[0].kiosk, receipt_id)["status"] == "failed"
 
 
 def test_printing_an_unknown_receipt_prints_nothing(seeded):
     runtime = seeded[0]
-    assert printing.print_receipt(runtime.kiosk, runtime.printer, 99_999) is False
+    assert print_jobs.print_receipt(runtime.kiosk, runtime.printer, 99_999) is False
     assert runtime.printer.jobs == []

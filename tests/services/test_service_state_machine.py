@@ -24,7 +24,7 @@ from core.clock import FixedClock
 from core.domain import codes, errors
 from kiosk import config, demo
 from kiosk.bootstrap import bootstrap
-from kiosk.services import admin, checkin, doctor, terminal
+from kiosk.services import admin, checkin, doctor, inventory, terminal
 from kiosk.storage import models as m
 from printer.simulator import SimulatedPrinter
 
@@ -170,7 +170,7 @@ class KioskMachine(RuleBasedStateMachine):
         value=st.sampled_from([None, "12.50", "3", "abc", "0.001"]),
     )
     def restock(self, product, qty, source, donor, value) -> None:
-        expect_ok(admin.restock, self.k, product, qty, source, donor, value)
+        expect_ok(inventory.restock, self.k, product, qty, source, donor, value)
 
     @rule(
         product=st.sampled_from(PRODUCTS),
@@ -178,7 +178,7 @@ class KioskMachine(RuleBasedStateMachine):
         reason=REASONS,
     )
     def stocktake(self, product, counted, reason) -> None:
-        expect_ok(admin.stocktake, self.k, product, counted, reason)
+        expect_ok(inventory.stocktake, self.k, product, counted, reason)
 
     @rule(
         resident=st.sampled_from(RESIDENTS),

@@ -7,7 +7,7 @@ from service_helpers import card, count, snapshot
 from sqlalchemy import select
 
 from core.domain import codes, errors
-from kiosk.services import admin, catalog, queries, terminal
+from kiosk.services import admin, catalog, inventory, queries, terminal
 from kiosk.storage import models as m
 
 
@@ -53,7 +53,7 @@ def test_a_token_shaped_text_that_is_no_card_stays_an_unknown_product(k, cards):
 def test_a_product_whose_code_looks_like_a_token_is_still_that_product(k, cards):
     code = codes.new_card_token()
     catalog.save_product(k, code, "长编码商品", 3)
-    admin.restock(k, code, 2, "purchase", "", "1")
+    inventory.restock(k, code, 2, "purchase", "", "1")
     terminal.scan(k, card(cards, "H0001-1"))
     assert terminal.scan(k, code).kind == "product"
     assert [ln["product_code"] for ln in queries.session_view(k)["cart"]] == [code]

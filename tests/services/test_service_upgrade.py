@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from alembic import command
 from alembic.config import Config
 
 from core.db.engine import make_engine
 from kiosk.bootstrap import bootstrap
 from kiosk.config import load
-from kiosk.services import catalog, doctor, terminal
+from kiosk.services import catalog, doctor, shop_settings, staff, terminal
 from kiosk.storage.migrate import MIGRATIONS
 from printer.simulator import SimulatedPrinter
 
@@ -56,3 +57,70 @@ def test_a_first_version_database_with_sent_and_pending_rows_upgrades_in_place(t
         assert [p for p in doctor.check(runtime.kiosk) if "H2" in p] == []
     finally:
         runtime.close()
+
+
+def _database_at(db, revision: str) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def test_a_database_with_its_pin_in_sync_state_keeps_the_pin_and_settings_after_upgrading(
+    tmp_path,
+):
+    db = tmp_path / "kiosk.db"
+    _database_at(db, "0003")
+    with sqlite3.connect(db) as con:
+        con.executemany(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)",
+            [
+                ("admin_pin_hash", staff.hash_pin("135790")),
+                ("admin_pin_failures", "2"),
+                ("admin_pin_locked_until", ""),
+                ("admin_session_epoch", "7"),
+                ("ui_voice", "off"),
+                ("ui_low_stock", "9"),
+                ("feed_cursor", "41"),
+            ],
+        )
+
+    runtime = bootstrap(
+        load(None, env={}, kiosk={"data_dir": str(tmp_path), "id": "T01"}),
+        printer=SimulatedPrinter(),
+    )
+    try:
+        k = runtime.kiosk
+        assert staff.pin_is_set(k)
+        assert staff.session_epoch(k) == 7  # signed-in sessions stay signed in
+        assert shop_settings.current(k) == shop_settings.ShopSettings(voice=False, low_stock=9)
+        with pytest.raises(staff.PinRefused) as wrong:
+            staff.check_pin(k, "000000")
+        assert wrong.value.tries_left == 2  # the two failures before the upgrade still count
+        staff.check_pin(k, "135790")
+        with sqlite3.connect(db) as con:
+            left = con.execute("SELECT key, value FROM sync_state").fetchall()
+        assert left == [("feed_cursor", "41")]  # sync state holds only what sync keeps
+    finally:
+        runtime.close()
+
+
+def test_the_settings_migration_goes_back_down_with_the_pin(tmp_path):
+    db = tmp_path / "kiosk.db"
+    _database_at(db, "0004")
+    with sqlite3.connect(db) as con:
+        con.execute("INSERT INTO kiosk_settings VALUES ('admin_pin_hash', 'scrypt$x')")
+    engine = make_engine(f"sqlite:///{db}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    engine.dispose()
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT key, value FROM sync_state").fetchall() == [
+            ("admin_pin_hash", "scrypt$x")
+        ]

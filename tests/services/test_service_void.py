@@ -7,7 +7,7 @@ from service_helpers import balance, batches, card, count, ledger_sum, snapshot,
 from sqlalchemy import select
 
 from core.domain import errors
-from kiosk.services import admin, doctor, terminal
+from kiosk.services import admin, doctor, inventory, terminal
 from kiosk.storage import models as m
 
 
@@ -21,7 +21,7 @@ def exchange(seeded, clock):
     """Return the checkout of 52 salt (two batches) and 1 noodle by household H0001."""
     k, cards = seeded[0].kiosk, seeded[1]
     clock.advance(hours=1)
-    admin.restock(k, "SALT", 10, "purchase")
+    inventory.restock(k, "SALT", 10, "purchase")
     clock.advance(hours=1)
     terminal.scan(k, card(cards, "H0001-1"))
     terminal.set_cart_line(k, "SALT", 52)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.domain import errors
 from kiosk.scan import decode
-from kiosk.services import catalog, queries, shop, terminal
+from kiosk.services import catalog, queries, staff, terminal
 from kiosk.sheets.commands import cards_main, labels_main
 from kiosk.storage import models as m
 
@@ -37,7 +37,7 @@ PIN = "246810"
 def store(seeded, tmp_path, monkeypatch):
     """Return (kiosk, demo cards, data dir) of a seeded kiosk whose shopkeeper's PIN is given."""
     runtime, cards = seeded
-    shop.set_pin(runtime.kiosk, PIN, actor="test")
+    staff.set_pin(runtime.kiosk, PIN, actor="test")
     monkeypatch.setenv("KIOSK_ADMIN_PIN", PIN)
     return runtime.kiosk, cards, tmp_path
 

@@ -22,7 +22,7 @@ from core.domain.codes import derived_card_token
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from kiosk import config
 from kiosk.bootstrap import Runtime, bootstrap
-from kiosk.services import admin, terminal
+from kiosk.services import inventory, terminal
 from kiosk.services.common import iso
 from kiosk.storage import models as km
 from printer.simulator import SimulatedPrinter
@@ -233,7 +233,7 @@ class Programme:
             runtime.sync.sync_once()
         if stock:
             for code, qty, source, donor, value in DELIVERY:
-                admin.restock(runtime.kiosk, code, qty, source, donor, value, actor="test")
+                inventory.restock(runtime.kiosk, code, qty, source, donor, value, actor="test")
         return runtime
 
     def reopen(self, runtime: Runtime, *, url: str | None = None) -> Runtime:

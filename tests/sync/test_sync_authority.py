@@ -22,7 +22,7 @@ from sync_helpers import (
     quiet_sync,
 )
 
-from kiosk.services import admin, catalog, checkin, doctor, queries
+from kiosk.services import catalog, checkin, doctor, inventory, queries
 from kiosk.services.common import append_ledger, available_points, ledger_wire, outbox
 from kiosk.storage import models as km
 from sync.central import models as cm
@@ -254,7 +254,7 @@ def _goods_central_never_listed(runtime, programme):
     """The kiosk sells goods it added itself, which the programme's catalogue does not hold."""
     k = runtime.kiosk
     catalog.save_product(k, "LOCAL", "自带商品", 5, unit="个", category="日用", actor="admin")
-    admin.restock(k, "LOCAL", 3, "donation", "某人", "1", actor="admin")
+    inventory.restock(k, "LOCAL", 3, "donation", "某人", "1", actor="admin")
     buy(runtime, programme.codes["王建国"], {"LOCAL": 1}, online=True)
 
 
@@ -337,7 +337,7 @@ def test_goods_found_at_a_stocktake_can_be_handed_out_and_central_agrees(program
     # Counting more than the books hold makes a batch of its own at the kiosk; central learns
     # it from the stocktake, so exchanges drawing on it are not refused as unknown stock.
     k1 = programme.kiosk("K1", stock=False)
-    admin.stocktake(k1.kiosk, "OIL", 2, "盘点多出", actor="店长")
+    inventory.stocktake(k1.kiosk, "OIL", 2, "盘点多出", actor="店长")
     k1.sync.sync_once()
     buy(k1, programme.codes["王建国"], {"OIL": 1}, online=True)
     k1.sync.sync_once()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sync_helpers import EAST, SQLITE_ONLY, buy
 
-from kiosk.services import admin
+from kiosk.services import inventory
 from sync.central import models as cm
 from sync.central import registry
 from sync.central.app import create_central_app
@@ -77,7 +77,7 @@ def test_text_typed_as_a_formula_leaves_every_office_export_as_text(programme, e
     k1 = programme.kiosk("K1")
     # ... restocked at a kiosk from donors typed like formulas, and handed out.
     for code, donor in zip(CODES, TYPED_ATTACKS, strict=True):
-        admin.restock(k1.kiosk, code, 5, "donation", donor, "1.5", actor="test")
+        inventory.restock(k1.kiosk, code, 5, "donation", donor, "1.5", actor="test")
     buy(k1, programme.codes["王建国"], dict.fromkeys(CODES, 1), online=True)
     k1.sync.sync_once()
     with c.uow(write=False) as uow:

@@ -26,7 +26,7 @@ from sync_helpers import (
 
 from core.domain import errors
 from core.domain.codes import derived_card_token, token_hash
-from kiosk.services import admin, checkin, doctor, terminal
+from kiosk.services import admin, checkin, doctor, inventory, terminal
 from kiosk.storage import models as km
 from kiosk.sync.apply import CURSOR, get_state, set_state
 from sync.central import models as cm
@@ -66,7 +66,7 @@ def test_a_kiosk_on_an_empty_database_learns_the_programme_and_can_sell(programm
     assert k1.kiosk.offline_allowance == 150  # the store's allowance, not the other store's
 
     for code, qty, source, donor, value in [("OIL", 5, "donation", "县妇联", "69.9")]:
-        admin.restock(k1.kiosk, code, qty, source, donor, value, actor="test")
+        inventory.restock(k1.kiosk, code, qty, source, donor, value, actor="test")
     result = buy(k1, programme.codes["李秀英"], {"OIL": 2}, online=True)
     assert result.balance_after == 180
     k1.sync.sync_once()
@@ -154,7 +154,7 @@ def test_a_day_at_two_stores_reaches_central_once_and_every_kiosk_converges(prog
     checkin.check_in(k2.kiosk, programme.activity_id, card_code=codes["张伟"])
     k2.sync.sync_once()  # a credit is spendable once central has confirmed it
     buy(k2, codes["张伟"], {"SOAP": 6}, online=True)  # 48 of 50
-    admin.stocktake(k2.kiosk, "SOAP", 40, "盘点", actor="店长")
+    inventory.stocktake(k2.kiosk, "SOAP", 40, "盘点", actor="店长")
     k2.sync.sync_once()
     quiet_sync(k1, k2)
 
