@@ -252,7 +252,7 @@ def _serve(runtime, host: str, port: int, demo_cards=None) -> int:
 
     from waitress import serve
 
-    from kiosk.services.print_queue import start_print_worker
+    from kiosk.services.print_config import start_print_worker
     from terminal_ui import create_app
 
     warning = exposure_warning(host, port, runtime.settings.ui.allowed_hosts)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from kiosk.config import ConfigError, PrinterSection
-from kiosk.services.print_queue import QueueRules
+from kiosk.services.print_queue import PrintWorker, QueueRules
 from printer.escpos import PrintOptions, encode
+
+if TYPE_CHECKING:
+    from kiosk.bootstrap import Runtime
 
 
 def print_options(p: PrinterSection) -> PrintOptions:
@@ -49,3 +53,11 @@ def selftest_job(p: PrinterSection) -> tuple[str, bytes]:
     options = print_options(p)
     doc = selftest_document(options.width)
     return to_text(doc, options.width), encode(doc, options)
+
+
+def start_print_worker(runtime: Runtime) -> PrintWorker:
+    """Build the print worker from a runtime's settings, start it and return it."""
+    p = runtime.settings.printer
+    worker = PrintWorker(runtime.kiosk, runtime.printer, print_options(p), queue_rules(p))
+    worker.start()
+    return worker

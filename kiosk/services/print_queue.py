@@ -24,7 +24,6 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -41,9 +40,6 @@ from printer.ports import (
     state_message,
 )
 from printer.receipt import from_data
-
-if TYPE_CHECKING:
-    from kiosk.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +70,6 @@ class QueueRules:
 def running_worker(k: Kiosk) -> PrintWorker | None:
     """Return the started print worker of this kiosk, if any."""
     return k.print_worker
-
-
-def start_print_worker(runtime: Runtime) -> PrintWorker:
-    """Build the print worker from a runtime's settings, start it and return it."""
-    from kiosk.services.print_config import print_options, queue_rules
-
-    p = runtime.settings.printer
-    worker = PrintWorker(runtime.kiosk, runtime.printer, print_options(p), queue_rules(p))
-    worker.start()
-    return worker
 
 
 class PrintWorker:

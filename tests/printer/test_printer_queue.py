@@ -15,7 +15,7 @@ from queue_helpers import (
 )
 from sqlalchemy import select
 
-from kiosk.services import print_jobs, print_queue
+from kiosk.services import print_config, print_jobs, print_queue
 from kiosk.services.print_queue import PrintWorker, QueueRules
 from kiosk.storage.models import AuditEntry, Receipt
 from printer.simulator import SimulatedPrinter
@@ -315,7 +315,7 @@ def test_the_runtime_starts_its_worker_from_the_printer_settings(store):
     runtime = store[0]
     receipt_id = exchange(store)
 
-    worker = print_queue.start_print_worker(runtime)
+    worker = print_config.start_print_worker(runtime)
     try:
         assert print_queue.running_worker(runtime.kiosk) is worker
         assert worker.options.width == 32 and worker.rules.attempts == 3
