@@ -85,13 +85,17 @@ class Validator:
                 return
         except UnicodeEncodeError:  # a lone surrogate cannot cross into the library
             pass
-        raise self._first_break(value, path)
+        refusal = self._first_break(value, path)
+        if refusal is not None:
+            raise refusal
 
-    def _first_break(self, value: Any, path: str) -> Invalid:
+    def _first_break(self, value: Any, path: str) -> Invalid | None:
         try:
             errors = list(self._library.iter_errors(value))
         except UnicodeEncodeError:
             errors = list(self._library.iter_errors(_encodable(value)))
+        if not errors:  # the surrogate lay where no schema looks (inside a free-form object)
+            return None
         steps, reason = min((_refusal(self.schema, value, e) for e in errors), key=_rank)
         return Invalid(path + "".join(step for _, step in steps), reason)
 
