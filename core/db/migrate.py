@@ -13,14 +13,16 @@ def lock_key(folder: Path) -> int:
     return zlib.crc32(f"exchange-kiosk:migrations:{folder.parent.name}".encode())
 
 
-def upgrade(engine: Engine, folder: Path) -> None:
-    """Bring the schema of the migrations in folder up to their newest revision.
+def upgrade(engine: Engine, folder: Path) -> str | None:
+    """Bring the schema of the migrations in folder up to their newest revision; return the
+    revision it was at before (None: an empty database), read under the lock.
 
     On PostgreSQL the upgrade holds a session advisory lock: a second process (another gunicorn
     worker) waits, then finds the schema already at head and does nothing.
     """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(folder))
@@ -31,6 +33,8 @@ def upgrade(engine: Engine, folder: Path) -> None:
             conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
             conn.commit()
         try:
+            before = MigrationContext.configure(conn).get_current_revision()
+            conn.rollback()  # end the read's transaction: the migrations run in their own
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         finally:
@@ -38,3 +42,4 @@ def upgrade(engine: Engine, folder: Path) -> None:
                 conn.rollback()
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 conn.commit()
+    return before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -19,10 +20,39 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+# The revisions before c0007_local_months, which creates the programme's time zone setting.
+BEFORE_ZONE_SETTING = frozenset(
+    {
+        None,
+        "c0001_central_schema",
+        "c0002_office_users",
+        "c0003_salted_tokens",
+        "c0004_dashboard",
+        "c0005_statements",
+        "c0006_uuid_ids",
+    }
+)
+
+
 def migrate(engine: Engine) -> None:
     """Bring the central schema up to the newest migration."""
     localtime.install(engine)  # SQLite's summary triggers call programme_month
-    upgrade(engine, MIGRATIONS)
+    if upgrade(engine, MIGRATIONS) in BEFORE_ZONE_SETTING:
+        _seed_zone(engine)
+
+
+def _seed_zone(engine: Engine) -> None:
+    """Start a programme whose zone setting the upgrade just made in $KIOSK_CENTRAL_TIMEZONE.
+
+    The migration sets Asia/Shanghai (it reads no environment); a zone named here is set as
+    `kiosk central timezone` sets it, recounting the months. A name that is no zone (or one
+    PostgreSQL does not know) leaves Asia/Shanghai, and open_central warns.
+    """
+    name = localtime.initial_zone()
+    if name == localtime.DEFAULT_ZONE:
+        return
+    with engine.begin() as conn, contextlib.suppress(ValueError):
+        totals.set_zone(conn, name)
 
 
 def open_central(url: str, clock: Clock | None = None) -> Central:

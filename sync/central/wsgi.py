@@ -1,6 +1,8 @@
 """WSGI entry point for production servers: `gunicorn sync.central.wsgi:app`.
 
-The database comes from KIOSK_CENTRAL_DATABASE_URL (default sqlite:///central.db).
+The database comes from KIOSK_CENTRAL_DATABASE_URL (default sqlite:///central.db). Each worker
+migrates as it imports this module; on PostgreSQL the migrations take an advisory lock, so
+workers starting at once on a new database upgrade it once (tests/sync/test_wsgi_workers.py).
 """
 
 from __future__ import annotations

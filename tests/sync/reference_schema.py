@@ -1,6 +1,7 @@
-"""The schema validator as it was before compiling: a walk over the schema for every value.
+"""The schema validator as it was first written: a walk over the schema for every value.
 
-Kept only as the oracle that the compiled validator (sync/schema.py) is compared with.
+Kept only as the oracle that sync.schema (jsonschema-rs and the protocol's messages) is compared
+with: the same values refused, with the same path and reason.
 """
 
 from __future__ import annotations

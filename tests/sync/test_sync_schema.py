@@ -1,13 +1,14 @@
-"""The compiled schema validator accepts and refuses exactly what the schema walk did."""
+"""sync.schema (jsonschema-rs) accepts and refuses exactly what the schema walk did, alike."""
 
 from __future__ import annotations
 
+import math
 import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reference_schema import validate as walk
 
@@ -196,13 +197,16 @@ KEYWORDS = st.fixed_dictionaries(
     {},
     optional={
         "type": st.sampled_from(["string", "integer", "number", "boolean", "null", "array"])
-        | st.lists(st.sampled_from(["string", "integer", "null", "object"]), min_size=1),
+        | st.lists(
+            st.sampled_from(["string", "integer", "null", "object"]), min_size=1, unique=True
+        ),
         "minimum": st.integers(-5, 5),
         "maximum": st.integers(-5, 5),
         "minLength": st.integers(0, 3),
         "maxLength": st.integers(0, 3),
         "pattern": st.sampled_from([r"^[a-z]+$", r"[0-9]", r"^x"]),
-        "enum": st.lists(st.sampled_from(["a", "b", 1, 2.5, None, True]), min_size=1),
+        # No 1 beside true: JSON Schema tells them apart, Python's == does not (sync.schema).
+        "enum": st.lists(st.sampled_from(["a", "b", 2.5, None]), min_size=1, unique=True),
         "format": st.sampled_from(["uuid", "date-time", "email"]),
         "minItems": st.integers(0, 2),
         "maxItems": st.integers(0, 2),
@@ -214,6 +218,9 @@ KEYWORDS = st.fixed_dictionaries(
 @FUZZ
 @given(schema=KEYWORDS, value=JUNK | st.text(alphabet=string.printable, max_size=5))
 def test_compiled_and_walked_validators_agree_on_any_mix_of_keywords(schema, value):
+    # Infinity is not JSON: the library gives minimum and maximum nothing to compare. The
+    # protocol checks only integers, and infinity is refused as one (see the test below).
+    assume(not (isinstance(value, float) and math.isinf(value)))
     assert outcome(compiled, value, schema) == outcome(walk, value, schema)
 
 
@@ -246,3 +253,11 @@ def test_a_final_newline_does_not_pass_for_the_end_of_an_id(value):
 
 def test_a_schema_is_compiled_once_and_reused():
     assert compile_schema(protocol.LEDGER_ENTRY) is compile_schema(protocol.LEDGER_ENTRY)
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
+def test_a_number_too_large_for_a_double_is_not_an_integer(value):
+    schema = protocol.PAYLOADS["restock"]["properties"]["unit_value_cents"]
+    with pytest.raises(Invalid) as caught:
+        validate(value, schema)
+    assert caught.value.reason == "must be integer or null"
