@@ -377,7 +377,7 @@ class AuditEntry(Base):
 
 # -- summaries of the ledger and the records, kept by triggers in the same transaction -----------
 # (migration c0004_dashboard). The office's figures read these instead of scanning every entry;
-# sync.central.totals proves them equal to the rows they summarise.
+# sync.central.queries.totals proves them equal to the rows they summarise.
 
 
 class LedgerTotal(Base):

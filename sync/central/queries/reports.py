@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, union
 
-from sync.central import localtime, totals
+from sync.central import localtime
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
@@ -24,6 +24,7 @@ from sync.central.models import (
     Store,
     StoreHouseholdMonth,
 )
+from sync.central.queries import totals
 
 
 def donors(c: Central) -> list[dict[str, Any]]:

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from sync.central.context import Central
 from sync.central.models import Adjustment, Household
-from sync.central.registry import RegistryError, audit, credit
+from sync.central.services.audit import audit
+from sync.central.services.errors import RegistryError
+from sync.central.services.ledger import credit
 
 MAX_ADJUSTMENT = 100_000  # the most one correction may add or take away
 

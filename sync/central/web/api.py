@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from functools import wraps
 from typing import Any
 
 import orjson
 from flask import Blueprint, Flask, current_app, g, jsonify, request
-from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from sync.central import feed, ingest, stats, tokens
-from sync.central.adjustments import adjust_points
 from sync.central.context import Central
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
-from sync.central.models import Kiosk, OfficeToken, SiteSecret
 from sync.central.openapi import document
-from sync.central.registry import RegistryError
+from sync.central.queries import feed, stats
+from sync.central.services import ingest
+from sync.central.services.adjustments import adjust_points
+from sync.central.services.errors import RegistryError
+from sync.central.services.kiosks import record_heartbeat
+from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
-log = logging.getLogger(__name__)
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
@@ -82,61 +80,18 @@ def _limits() -> Limits:
     return current_app.extensions["limits"]
 
 
-def _verified(token: str, prefix: str, model) -> tuple[str, Any] | None:
-    """Return (owner, row facts) of a token's live row if the token matches it, else None."""
-    presented = tokens.parse(token, prefix)
-    if presented is None:
-        return None
-    with central().uow(write=False) as uow:
-        row = uow.session.scalar(select(model).where(model.token_id == presented.token_id))
-        if row is None or row.revoked:
-            return None
-        stored = row.token_hash
-        if model is Kiosk:
-            found = (f"kiosk:{row.id}", (row.id, row.store_id))
-        else:
-            found = (f"office:{row.id}", row.role)
-    # The slow hash runs outside the transaction: no connection is held while it works.
-    if not tokens.matches(presented, stored):
-        return None
-    fresh = tokens.rehash(presented, stored)
-    if fresh is not None:  # stored at an earlier cost: store it at today's, once
-        try:
-            with central().uow() as uow:
-                uow.session.execute(
-                    update(model)
-                    .where(model.token_id == presented.token_id, model.token_hash == stored)
-                    .values(token_hash=fresh)
-                )
-                uow.commit()
-        except SQLAlchemyError:  # the token is good all the same: re-hash it next time
-            log.warning("could not store the re-hashed token %s", presented.token_id)
-    return found
-
-
-def _token_cache():
-    """Return this process's verified tokens, first forgetting them all if any was revoked."""
-    c = central()
-    if c.tokens.stamp_due():
-        with c.uow(write=False) as uow:
-            row = uow.session.get(SiteSecret, tokens.REVOCATION_STAMP)
-            stamp = row.value if row is not None else ""
-        c.tokens.saw_stamp(stamp)
-    return c.tokens
-
-
 def kiosk_auth(view):
     """Admit only an enrolled, unrevoked kiosk within its rate; g.kiosk_id names it."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = _bearer()
-        cache = _token_cache()
+        cache = token_cache(central())
         hit = cache.get(token)
         if not (isinstance(hit, tuple) and hit[0] == "kiosk"):
             _refuse_guessing()
             generation = cache.generation
-            found = _verified(token, tokens.KIOSK_PREFIX, Kiosk)
+            found = verify_kiosk_token(central(), token)
             if found is None:
                 raise _wrong_token("unknown or revoked kiosk token")
             hit = ("kiosk", *found[1])
@@ -162,12 +117,12 @@ def office_auth(role: str = "viewer"):
         @wraps(view)
         def wrapper(*args, **kwargs):
             token = _bearer()
-            cache = _token_cache()
+            cache = token_cache(central())
             hit = cache.get(token)
             if not (isinstance(hit, tuple) and hit[0] == "office"):
                 _refuse_guessing()
                 generation = cache.generation
-                found = _verified(token, tokens.OFFICE_PREFIX, OfficeToken)
+                found = verify_office_token(central(), token)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
                 hit = ("office", found[1], found[0])
@@ -262,20 +217,7 @@ def heartbeat():
 
 
 def _touch(**fields: Any) -> None:
-    c = central()
-    with c.uow() as uow:
-        kiosk = uow.session.get(Kiosk, g.kiosk_id)
-        kiosk.last_seen = c.clock.now()
-        for name, column in (
-            ("version", "version"),
-            ("backlog", "backlog"),
-            ("printer", "printer_state"),
-            ("camera", "camera_state"),
-            ("last_error", "last_error"),
-        ):
-            if name in fields:
-                setattr(kiosk, column, fields[name])
-        uow.commit()
+    record_heartbeat(central(), g.kiosk_id, **fields)
 
 
 @bp.get("/stats")
@@ -336,6 +278,12 @@ def health():
     return jsonify({"ok": True})
 
 
+def busy():
+    """Answer a request the database could not serve now (nothing was committed)."""
+    body = {"error": {"code": "busy", "message": "the database is busy; try again"}}
+    return jsonify(body), 503, {"Retry-After": "2"}
+
+
 def register_errors(app: Flask) -> None:
     """Answer every API failure as JSON with a code and a reason."""
 
@@ -344,17 +292,10 @@ def register_errors(app: Flask) -> None:
         body = {"error": {"code": exc.code, "message": exc.message}}
         return jsonify(body), exc.status, exc.headers
 
-    @app.errorhandler(OperationalError)
-    def _db(exc: OperationalError):
-        # A deadlock, a lock timeout or a lost connection: nothing was committed; try again.
-        log.warning("database trouble: %s", exc.orig)
-        body = {"error": {"code": "busy", "message": "the database is busy; try again"}}
-        return jsonify(body), 503, {"Retry-After": "2"}
-
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if not request.path.startswith("/api/"):
-            from sync.central.web import problem_page
+            from sync.central.web.office import problem_page
 
             return problem_page(exc)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(

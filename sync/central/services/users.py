@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from core.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
 from sync.central.models import OfficeSession, OfficeUser, SiteSecret
-from sync.central.registry import RegistryError, audit
+from sync.central.services.audit import audit
+from sync.central.services.errors import RegistryError
 
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=5)

@@ -33,7 +33,7 @@ from sync.central.models import (
     SyncEntry,
     UncountedEntry,
 )
-from sync.central.totals import programme_zone
+from sync.central.queries.totals import programme_zone
 from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 
