@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from sync.central.states import Role
+
 DEFAULT_DB = "sqlite:///central.db"
 
 
@@ -55,12 +57,12 @@ def add_parser(sub) -> None:
     user = cmds.add_parser("add-user", help="create an office web user (password from stdin)")
     _db(user)
     user.add_argument("username")
-    user.add_argument("--role", choices=("admin", "viewer"), default="viewer")
+    user.add_argument("--role", choices=tuple(Role), default=Role.VIEWER)
     user.set_defaults(handler=_add_user)
 
     token = cmds.add_parser("office-token", help="print a token for the office API")
     _db(token)
-    token.add_argument("--role", choices=("admin", "viewer"), default="admin")
+    token.add_argument("--role", choices=tuple(Role), default=Role.ADMIN)
     token.add_argument("--label", default="")
     token.set_defaults(handler=_office_token)
 

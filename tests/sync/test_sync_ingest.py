@@ -598,3 +598,10 @@ def test_an_award_while_kiosks_push_neither_deadlocks_nor_loses_an_update(progra
     assert outcome["award"] == {"credited": ["H000001-1", "H000002-1"], "skipped": []}
     assert central_balances(c)[H2] == 100 + 10 - 60
     assert central_balances(c) == central_ledger_sums(c)
+
+
+def test_every_kind_of_entry_the_protocol_accepts_has_a_handler():
+    from sync.central.services.ingest import HANDLERS
+    from sync.protocol import PAYLOADS
+
+    assert set(HANDLERS) == set(PAYLOADS)

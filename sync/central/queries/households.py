@@ -15,6 +15,7 @@ from sync.central.models import (
     Resident,
     UncountedEntry,
 )
+from sync.central.states import CardStatus, UncountedRole
 
 
 def search(c: Central, q: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
@@ -55,7 +56,8 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
                     "status": card.status,
                     "issued_at": card.issued_at,
                     "issued_by": card.issued_by,
-                    "provisional": card.status == "active" and card.bound_store_id is not None,
+                    "provisional": card.status == CardStatus.ACTIVE
+                    and card.bound_store_id is not None,
                 }
             )
         entries = s.scalars(
@@ -73,7 +75,9 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
         )
         refused = s.scalars(
             select(UncountedEntry)
-            .where(UncountedEntry.household_id == h.id, UncountedEntry.role == "refused")
+            .where(
+                UncountedEntry.household_id == h.id, UncountedEntry.role == UncountedRole.REFUSED
+            )
             .order_by(UncountedEntry.received_at.desc())
             .limit(20)
         ).all()

@@ -9,6 +9,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from sync.central.limits import retry_after
 from sync.central.services import users
 from sync.central.services.users import LoginRefused
+from sync.central.states import LoginRefusal
 from sync.central.web.input import same_site_path
 from sync.central.web.office.base import _, bp, central
 
@@ -43,7 +44,7 @@ def login_submit():
         failures.take(address)
         message = (
             _("Too many wrong passwords: the account is locked for 5 minutes.")
-            if exc.code == "locked"
+            if exc.code == LoginRefusal.LOCKED
             else _("Wrong user name or password.")
         )
         return render_template("office/login.html", error=message), 401
