@@ -244,3 +244,50 @@ def test_a_viewer_cannot_adjust_points(client, central):
     )
     assert answer.status_code == 403
     assert household(central, "H000001")["balance"] == 100
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "shown"),
+    [
+        (
+            "/activities",
+            {"code": "SORT", "name": "再来一次", "type": "x", "day": "2026-11-02", "points": "5"},
+            "编码为 SORT 的活动已存在",
+        ),
+        (
+            "/activities",
+            {"code": "NEW", "name": "新活动", "type": "x", "day": "2026-11-02", "points": "lots"},
+            "积分须为 1 到 100000 之间的整数",
+        ),
+        (
+            "/activities",
+            {"code": "NEW", "name": "新活动", "type": "x", "day": "tomorrow", "points": "5"},
+            "日期格式须如 2026-11-01",
+        ),
+        ("/stores/1/allowance", {"allowance": "-5"}, "额度须为 0 到 100000 之间的整数"),
+        ("/stores/1/allowance", {"allowance": "many"}, "额度须为 0 到 100000 之间的整数"),
+        (
+            "/households/H000001/adjust",
+            {"points": "999999", "reason": "x"},
+            "未调整：积分须在 -100000 到 100000 之间，且不能为 0",
+        ),
+    ],
+)
+def test_a_refused_office_request_says_why_in_chinese(client, path, form, shown):
+    sign_in(client, "admin", "admin-password")
+    answer = client.post(
+        path, data={"csrf_token": csrf(client, "/"), **form}, follow_redirects=True
+    )
+    assert answer.status_code == 200
+    assert f'<p class="flash error" role="alert">{shown}' in answer.text
+
+
+def test_a_refused_office_request_says_why_in_english_when_asked(client):
+    sign_in(client, "admin", "admin-password")
+    client.set_cookie("lang", "en")
+    answer = client.post(
+        "/stores/1/allowance",
+        data={"csrf_token": csrf(client, "/"), "allowance": "-5"},
+        follow_redirects=True,
+    )
+    assert "the allowance must be a whole number from 0 to 100000" in answer.text

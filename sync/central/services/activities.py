@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sync.central.context import Central, emit
 from sync.central.models import Activity, CheckIn, Household, Resident
 from sync.central.services.audit import audit
-from sync.central.services.errors import RegistryError
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
 
 MAX_CAP = 1_000_000  # participants of one activity
+MAX_POINTS = 100_000  # what one activity may be worth
 
 
 def activity_change(a: Activity) -> dict[str, Any]:
@@ -43,21 +44,23 @@ def define_activity(
     """Define an activity kiosks can check residents in to; return its id."""
     code = (code or "").strip().upper()
     if not code or len(code) > 32 or not all(ch.isalnum() or ch in "._-" for ch in code):
-        raise RegistryError("the activity code must be 1 to 32 letters, digits, . _ or -")
-    if not isinstance(points, int) or not 1 <= points <= 100_000:
-        raise RegistryError("points must be a whole number from 1 to 100000")
+        raise RegistryError(Refusal.ACTIVITY_CODE)
+    if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise RegistryError(Refusal.ACTIVITY_POINTS, most=MAX_POINTS)
     name, kind = (name or "").strip(), (kind or "").strip()
     if not name or len(name) > 80 or not name.isprintable():
-        raise RegistryError("the activity needs a name of 1 to 80 printable characters")
+        raise RegistryError(Refusal.ACTIVITY_NAME)
     if len(kind) > 40 or not kind.isprintable():
-        raise RegistryError("the activity type has at most 40 printable characters")
+        raise RegistryError(Refusal.ACTIVITY_TYPE)
+    if not isinstance(day, date):
+        raise RegistryError(Refusal.ACTIVITY_DAY)
     if cap is not None and (not isinstance(cap, int) or not 1 <= cap <= MAX_CAP):
-        raise RegistryError(f"the cap must be a whole number from 1 to {MAX_CAP}")
+        raise RegistryError(Refusal.ACTIVITY_CAP, most=MAX_CAP)
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
         if s.scalar(select(Activity).where(Activity.code == code)) is not None:
-            raise RegistryError(f"an activity with code {code} exists")
+            raise RegistryError(Refusal.ACTIVITY_EXISTS, code=code)
         activity = Activity(
             id=f"ACT-{code}",
             code=code,
@@ -85,7 +88,7 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
         # The activity first, as a kiosk's push takes it: its cap and residents are counted once.
         activity = s.get(Activity, activity_id, with_for_update=True)
         if activity is None:
-            raise RegistryError(f"no activity {activity_id}")
+            raise RegistryError(Refusal.NO_ACTIVITY, activity_id=activity_id)
         done = set(s.scalars(select(CheckIn.resident_id).where(CheckIn.activity_id == activity_id)))
         wanted = list(dict.fromkeys(resident_ids))
         people = {

@@ -12,8 +12,9 @@ from core.domain.codes import card_code, new_card_token, token_hash
 from sync.central.context import Central, emit
 from sync.central.models import Card, Household, Resident
 from sync.central.services.audit import audit
-from sync.central.services.errors import RegistryError
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ingest import card_change
+from sync.central.states import CardStatus
 
 
 def undo_cards_of(s: Session, kiosk_id: str, now: datetime) -> int:
@@ -30,8 +31,8 @@ def undo_cards_of(s: Session, kiosk_id: str, now: datetime) -> int:
     }
     undone = 0
     for card in issued.values():
-        if card.status == "active":
-            card.status, card.revoked_at = "revoked", now
+        if card.status == CardStatus.ACTIVE:
+            card.status, card.revoked_at = CardStatus.REVOKED, now
             emit(s, "card", card_change(card), now)  # everywhere, bound or not: revoking is safe
             undone += 1
         card.bound_store_id = None
@@ -41,13 +42,15 @@ def undo_cards_of(s: Session, kiosk_id: str, now: datetime) -> int:
         previous = s.get(Card, card.replaced_id) if card.replaced_id else None
         while previous is not None and previous.id in issued:
             previous = s.get(Card, previous.replaced_id) if previous.replaced_id else None
-        if previous is None or previous.id in restored or previous.status != "revoked":
+        if previous is None or previous.id in restored or previous.status != CardStatus.REVOKED:
             continue
         still_active = s.scalar(
-            select(Card.id).where(Card.resident_id == previous.resident_id, Card.status == "active")
+            select(Card.id).where(
+                Card.resident_id == previous.resident_id, Card.status == CardStatus.ACTIVE
+            )
         )
         if still_active is None:
-            previous.status, previous.revoked_at = "active", None
+            previous.status, previous.revoked_at = CardStatus.ACTIVE, None
             emit(s, "card", card_change(previous), now, store_id=previous.bound_store_id)
             restored.add(previous.id)
     return undone
@@ -58,8 +61,8 @@ def confirm_card(c: Central, card_id: int, actor: str) -> None:
     with c.uow() as uow:
         s = uow.session
         card = s.get(Card, card_id)
-        if card is None or card.status != "active":
-            raise RegistryError(f"no active card {card_id}")
+        if card is None or card.status != CardStatus.ACTIVE:
+            raise RegistryError(Refusal.NO_CARD, card_id=card_id)
         if card.bound_store_id is None:
             return
         card.bound_store_id = None
@@ -93,19 +96,24 @@ def issue_cards(
         stmt = select(Resident, Household).join(Household, Household.id == Resident.household_id)
         if resident_ids is not None:
             stmt = stmt.where(Resident.id.in_(resident_ids))
-        holders = set(s.scalars(select(Card.resident_id).where(Card.status == "active")))
+        holders = set(s.scalars(select(Card.resident_id).where(Card.status == CardStatus.ACTIVE)))
         for person, household in s.execute(stmt.order_by(Resident.id)).all():
             if person.id in holders:
                 if not reissue:
                     continue
                 for old in s.scalars(
-                    select(Card).where(Card.resident_id == person.id, Card.status == "active")
+                    select(Card).where(
+                        Card.resident_id == person.id, Card.status == CardStatus.ACTIVE
+                    )
                 ):
-                    old.status, old.revoked_at = "revoked", now
+                    old.status, old.revoked_at = CardStatus.REVOKED, now
                     emit(s, "card", card_change(old), now)
             token = token_for(person.id) if token_for else new_card_token()
             card = Card(
-                resident_id=person.id, token_hash=token_hash(token), status="active", issued_at=now
+                resident_id=person.id,
+                token_hash=token_hash(token),
+                status=CardStatus.ACTIVE,
+                issued_at=now,
             )
             s.add(card)
             emit(s, "card", card_change(card), now)
@@ -121,10 +129,10 @@ def revoke_card(c: Central, resident_id: str, actor: str) -> int:
         s = uow.session
         now = c.clock.now()
         cards = s.scalars(
-            select(Card).where(Card.resident_id == resident_id, Card.status == "active")
+            select(Card).where(Card.resident_id == resident_id, Card.status == CardStatus.ACTIVE)
         ).all()
         for card in cards:
-            card.status, card.revoked_at = "revoked", now
+            card.status, card.revoked_at = CardStatus.REVOKED, now
             emit(s, "card", card_change(card), now)
         audit(s, now, actor, "card_revoke", resident_id, count=len(cards))
         uow.commit()

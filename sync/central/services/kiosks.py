@@ -15,10 +15,12 @@ from sync.central.context import CENTRAL_CHAIN, Central, emit
 from sync.central.models import Kiosk, Store
 from sync.central.services.audit import audit
 from sync.central.services.cards import undo_cards_of
-from sync.central.services.errors import RegistryError
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.tokens import stamp_revocation
+from sync.central.states import TokenOwner
 
 KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
+MAX_ALLOWANCE = 100_000  # the most a store's offline allowance may be
 
 
 def store_named(s: Session, name: str, at: datetime) -> Store:
@@ -43,14 +45,14 @@ def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cl
     """Enrol a kiosk for a store; return its id and the only copy of its token."""
     name = " ".join((store or "").split())
     if not name or len(name) > 80:
-        raise RegistryError("a store name of 1 to 80 characters is needed")
+        raise RegistryError(Refusal.STORE_NAME)
     # The id travels in every push, which must pass the protocol's check; CENTRAL is our chain.
     if kiosk_id is not None and (
         not isinstance(kiosk_id, str)
         or not KIOSK_ID.fullmatch(kiosk_id)
         or kiosk_id == CENTRAL_CHAIN
     ):
-        raise RegistryError("a kiosk id is 1 to 40 letters, digits, . _ or - (and not CENTRAL)")
+        raise RegistryError(Refusal.KIOSK_ID)
     issued = tokens.issue(tokens.KIOSK_PREFIX)
     with c.uow() as uow:
         s = uow.session
@@ -62,7 +64,7 @@ def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cl
                 n += 1
             kiosk_id = f"K{n:03d}"
         elif s.get(Kiosk, kiosk_id) is not None:
-            raise RegistryError(f"kiosk {kiosk_id} is already enrolled")
+            raise RegistryError(Refusal.KIOSK_ENROLLED, kiosk_id=kiosk_id)
         s.add(
             Kiosk(
                 id=kiosk_id,
@@ -83,25 +85,27 @@ def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
     with c.uow() as uow:
         kiosk = uow.session.get(Kiosk, kiosk_id)
         if kiosk is None:
-            raise RegistryError(f"no kiosk {kiosk_id}")
+            raise RegistryError(Refusal.NO_KIOSK, kiosk_id=kiosk_id)
         kiosk.revoked = True
         stamp_revocation(uow.session)
         undone = undo_cards_of(uow.session, kiosk_id, c.clock.now())
         audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id, cards=undone)
         uow.commit()
-    c.tokens.forget(f"kiosk:{kiosk_id}")  # refused at once here, elsewhere at the next stamp read
+    c.tokens.forget(
+        f"{TokenOwner.KIOSK}:{kiosk_id}"
+    )  # refused at once here, elsewhere at the next stamp read
 
 
 def set_allowance(c: Central, store: str, points: int, actor: str) -> None:
     """Set a store's offline allowance; its kiosks learn it from the feed."""
-    if not isinstance(points, int) or not 0 <= points <= 100_000:
-        raise RegistryError("the allowance must be a whole number from 0 to 100000")
+    if not isinstance(points, int) or not 0 <= points <= MAX_ALLOWANCE:
+        raise RegistryError(Refusal.ALLOWANCE, most=MAX_ALLOWANCE)
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
         shop = s.scalar(select(Store).where(Store.name == store))
         if shop is None:
-            raise RegistryError(f"no store {store}")
+            raise RegistryError(Refusal.NO_STORE, store=store)
         shop.offline_allowance = points
         emit(s, "settings", {"offline_allowance": points}, now, store_id=shop.id)
         audit(s, now, actor, "allowance", store, points=points)

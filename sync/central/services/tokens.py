@@ -14,15 +14,16 @@ from sync.central import tokens
 from sync.central.context import Central
 from sync.central.models import Kiosk, OfficeToken, SiteSecret
 from sync.central.services.audit import audit
-from sync.central.services.errors import RegistryError
+from sync.central.services.errors import Refusal, RegistryError
+from sync.central.states import Role, TokenOwner
 
 log = logging.getLogger(__name__)
 
 
-def office_token(c: Central, role: str = "admin", label: str = "", actor: str = "cli") -> str:
+def office_token(c: Central, role: str = Role.ADMIN, label: str = "", actor: str = "cli") -> str:
     """Create an office API token with a role (admin or viewer); return it."""
-    if role not in ("admin", "viewer"):
-        raise RegistryError("the role must be admin or viewer")
+    if role not in tuple(Role):
+        raise RegistryError(Refusal.ROLE)
     issued = tokens.issue(tokens.OFFICE_PREFIX)
     with c.uow() as uow:
         now = c.clock.now()
@@ -45,12 +46,12 @@ def revoke_office_token(c: Central, token_id: str, actor: str = "cli") -> None:
     with c.uow() as uow:
         row = uow.session.scalar(select(OfficeToken).where(OfficeToken.token_id == token_id))
         if row is None:
-            raise RegistryError(f"no office token {token_id}")
+            raise RegistryError(Refusal.NO_OFFICE_TOKEN, token_id=token_id)
         row.revoked, office_id = True, row.id
         stamp_revocation(uow.session)
         audit(uow.session, c.clock.now(), actor, "office_token_revoke", token_id)
         uow.commit()
-    c.tokens.forget(f"office:{office_id}")
+    c.tokens.forget(f"{TokenOwner.OFFICE}:{office_id}")
 
 
 def stamp_revocation(s: Session) -> None:
@@ -83,9 +84,9 @@ def _verified(c: Central, token: str, prefix: str, model) -> tuple[str, Any] | N
             return None
         stored = row.token_hash
         if model is Kiosk:
-            found = (f"kiosk:{row.id}", (row.id, row.store_id))
+            found = (f"{TokenOwner.KIOSK}:{row.id}", (row.id, row.store_id))
         else:
-            found = (f"office:{row.id}", row.role)
+            found = (f"{TokenOwner.OFFICE}:{row.id}", row.role)
     # The slow hash runs outside the transaction: no connection is held while it works.
     if not tokens.matches(presented, stored):
         return None

@@ -21,6 +21,7 @@ from sync.central.services.adjustments import adjust_points
 from sync.central.services.errors import RegistryError
 from sync.central.services.kiosks import record_heartbeat
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
+from sync.central.states import Role, TokenOwner
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
@@ -88,13 +89,13 @@ def kiosk_auth(view):
         token = _bearer()
         cache = token_cache(central())
         hit = cache.get(token)
-        if not (isinstance(hit, tuple) and hit[0] == "kiosk"):
+        if not (isinstance(hit, tuple) and hit[0] == TokenOwner.KIOSK):
             _refuse_guessing()
             generation = cache.generation
             found = verify_kiosk_token(central(), token)
             if found is None:
                 raise _wrong_token("unknown or revoked kiosk token")
-            hit = ("kiosk", *found[1])
+            hit = (TokenOwner.KIOSK, *found[1])
             cache.put(token, found[0], hit, generation)
         g.kiosk_id, g.store_id = hit[1], hit[2]
         wait = _limits().kiosk.take(g.kiosk_id)
@@ -110,7 +111,7 @@ def kiosk_auth(view):
     return wrapper
 
 
-def office_auth(role: str = "viewer"):
+def office_auth(role: Role = Role.VIEWER):
     """Admit an office token of at least the given role."""
 
     def decorate(view):
@@ -119,15 +120,15 @@ def office_auth(role: str = "viewer"):
             token = _bearer()
             cache = token_cache(central())
             hit = cache.get(token)
-            if not (isinstance(hit, tuple) and hit[0] == "office"):
+            if not (isinstance(hit, tuple) and hit[0] == TokenOwner.OFFICE):
                 _refuse_guessing()
                 generation = cache.generation
                 found = verify_office_token(central(), token)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
-                hit = ("office", found[1], found[0])
+                hit = (TokenOwner.OFFICE, found[1], found[0])
                 cache.put(token, found[0], hit, generation)
-            if role == "admin" and hit[1] != "admin":
+            if role == Role.ADMIN and hit[1] != Role.ADMIN:
                 raise ApiError(403, "forbidden", "this token may only read")
             g.office_role = hit[1]
             g.office_actor = hit[2]  # office:<token id>, for the audit log
@@ -221,14 +222,14 @@ def _touch(**fields: Any) -> None:
 
 
 @bp.get("/stats")
-@office_auth("viewer")
+@office_auth(Role.VIEWER)
 def programme_stats():
     """Return the programme's figures, overall and per store."""
     return jsonify(stats.stats(central()))
 
 
 @bp.get("/households/<household_id>")
-@office_auth("viewer")
+@office_auth(Role.VIEWER)
 def household(household_id: str):
     """Return a household's balance and members."""
     # Ids are short and plain: anything else (a NUL, say, which PostgreSQL refuses) is unknown.
@@ -240,7 +241,7 @@ def household(household_id: str):
 
 
 @bp.post("/households/<household_id>/adjust")
-@office_auth("admin")
+@office_auth(Role.ADMIN)
 def adjust(household_id: str):
     """Correct a household's points with a reason: a counter-entry, audited and synced."""
     if not HOUSEHOLD_ID.fullmatch(household_id):
@@ -253,8 +254,9 @@ def adjust(household_id: str):
             central(), household_id, body.get("points"), body.get("reason"), g.office_actor
         )
     except RegistryError as exc:
-        status = 404 if str(exc).startswith("no household") else 400
-        raise ApiError(status, "not_found" if status == 404 else "invalid", str(exc)) from None
+        if exc.not_found:
+            raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(400, "invalid", str(exc)) from None
     return jsonify(
         {
             "id": done.id,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from sync.central import localtime
 from sync.central.queries import activities as activity_queries
 from sync.central.services.activities import award, define_activity
 from sync.central.services.errors import RegistryError
-from sync.central.web.input import page_number
-from sync.central.web.office.base import PAGE, _, actor, bp, central, signed_in, zone
+from sync.central.states import Role
+from sync.central.web.input import form_date, form_int, page_number
+from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in, zone
 from sync.central.web.office.uploads import check_upload
 
 AWARD_MAX_BYTES = 2 * 2**20
@@ -33,26 +32,23 @@ def activities():
 
 
 @bp.post("/activities")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def activity_define():
     """Define an activity; kiosks learn of it from the feed."""
     f = request.form
     try:
-        day = date.fromisoformat(f.get("day", ""))
-        points = int(f.get("points", ""))
-        cap = int(f["cap"]) if f.get("cap", "").strip() else None
         define_activity(
             central(),
             f.get("code", ""),
             f.get("name", ""),
             f.get("type", ""),
-            day,
-            points,
-            cap,
+            form_date(f.get("day", "")),
+            form_int(f.get("points", "")),
+            form_int(f["cap"]) if f.get("cap", "").strip() else None,
             actor=actor(),
         )
-    except (ValueError, RegistryError) as exc:
-        flash(str(exc), "error")
+    except RegistryError as exc:
+        flash(refusal(exc), "error")
     else:
         flash(_("Activity defined."), "ok")
     return redirect(url_for("office.activities"))
@@ -72,7 +68,7 @@ def activity(activity_id: str):
 
 
 @bp.post("/activities/<activity_id>/award")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def activity_award(activity_id: str):
     """Award an activity's points to picked residents or to those listed in a CSV."""
     ids = [r[:40] for r in request.form.getlist("resident")]
@@ -90,7 +86,7 @@ def activity_award(activity_id: str):
     try:
         result = award(central(), activity_id, ids, actor())
     except RegistryError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(
             _(

@@ -25,7 +25,9 @@ from sync.central.context import Central
 from sync.central.i18n import translate
 from sync.central.queries.settings import programme_zone
 from sync.central.services import users
+from sync.central.services.errors import RegistryError
 from sync.central.services.users import SignedIn
+from sync.central.states import Role
 from sync.central.web.input import holds_nul
 
 bp = Blueprint(
@@ -46,6 +48,11 @@ def central() -> Central:
 def _(message: str, **params) -> str:
     """Translate an office message into the page's language."""
     return translate(message, g.get("lang", "zh_CN"), **params)
+
+
+def refusal(exc: RegistryError) -> str:
+    """Say in the page's language why a use case refused the request."""
+    return _(exc.message, **exc.params)
 
 
 @bp.before_app_request
@@ -113,7 +120,7 @@ def _check_csrf() -> None:
             )
 
 
-def signed_in(role: str = "viewer"):
+def signed_in(role: Role = Role.VIEWER):
     """Require a signed-in office user of at least the given role."""
 
     def decorate(view):
@@ -122,7 +129,7 @@ def signed_in(role: str = "viewer"):
             user = current_user()
             if user is None:
                 return redirect(url_for("office.login_page", next=request.path))
-            if role == "admin" and user.role != "admin":
+            if role == Role.ADMIN and user.role != Role.ADMIN:
                 abort(403, description=_("Your account may only read."))
             return view(*args, **kwargs)
 

@@ -13,10 +13,11 @@ from sync.central.imports import parse_roster
 from sync.central.queries import households as household_queries
 from sync.central.services.adjustments import adjust_points
 from sync.central.services.cards import confirm_card, issue_cards, revoke_card
-from sync.central.services.errors import RegistryError
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.roster import add_roster
+from sync.central.states import Role
 from sync.central.web.input import page_number
-from sync.central.web.office.base import PAGE, _, actor, bp, central, signed_in, zone
+from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in, zone
 from sync.central.web.office.uploads import check_upload
 
 ROSTER_MAX_BYTES = 8 * 2**20  # about 100,000 residents
@@ -50,7 +51,7 @@ def household(household_id: str):
 
 
 @bp.post("/households/import")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def import_roster():
     """Import a roster CSV (household, resident, phone, opening_points): all rows or none."""
     upload = request.files.get("file")
@@ -99,7 +100,7 @@ def _card_pdf(issued, name: str):
 
 
 @bp.post("/cards/issue")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def cards_issue():
     """Issue cards to every resident without one; download the sheet (the only copy)."""
     issued = issue_cards(central(), actor=actor())
@@ -110,7 +111,7 @@ def cards_issue():
 
 
 @bp.post("/residents/<resident_id>/reissue")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def card_reissue(resident_id: str):
     """Replace a resident's card (the old one stops working); download the new card."""
     issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=actor())
@@ -120,7 +121,7 @@ def card_reissue(resident_id: str):
 
 
 @bp.post("/residents/<resident_id>/revoke")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def card_revoke(resident_id: str):
     """Revoke a resident's card."""
     person_id = resident_id[:40]
@@ -133,7 +134,7 @@ def card_revoke(resident_id: str):
 
 
 @bp.post("/households/<household_id>/adjust")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def household_adjust(household_id: str):
     """Correct a household's points with a reason: a counter-entry, never an edit."""
     points = request.form.get("points", "").strip()
@@ -146,9 +147,9 @@ def household_adjust(household_id: str):
             actor(),
         )
     except RegistryError as exc:
-        if str(exc).startswith("no household"):
+        if exc.code == Refusal.NO_HOUSEHOLD:
             abort(404)
-        flash(_("Not adjusted: {reason}", reason=_(str(exc))), "error")
+        flash(_("Not adjusted: {reason}", reason=refusal(exc)), "error")
     else:
         flash(
             _(
@@ -162,7 +163,7 @@ def household_adjust(household_id: str):
 
 
 @bp.post("/cards/<int:card_id>/confirm")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def card_confirm(card_id: int):
     """Let a card issued at a kiosk work at every store."""
     household_id = household_queries.card_household(central(), card_id)

@@ -9,7 +9,9 @@ from sync.central.queries.stores import store_name, stores
 from sync.central.services.alerts import resolve_alert
 from sync.central.services.errors import RegistryError
 from sync.central.services.kiosks import set_allowance
-from sync.central.web.office.base import _, actor, bp, central, signed_in
+from sync.central.states import Role
+from sync.central.web.input import form_int
+from sync.central.web.office.base import _, actor, bp, central, refusal, signed_in
 
 
 @bp.get("/kiosks")
@@ -22,16 +24,16 @@ def kiosks():
 
 
 @bp.post("/stores/<int:store_id>/allowance")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def store_allowance(store_id: int):
     """Change a store's offline allowance."""
     name = store_name(central(), store_id)
     if name is None:
         abort(404)
     try:
-        set_allowance(central(), name, int(request.form.get("allowance", "")), actor())
-    except (ValueError, RegistryError) as exc:
-        flash(str(exc), "error")
+        set_allowance(central(), name, form_int(request.form.get("allowance", "")), actor())
+    except RegistryError as exc:
+        flash(refusal(exc), "error")
     else:
         flash(_("Allowance saved; the store's kiosks learn it at their next sync."), "ok")
     return redirect(url_for("office.kiosks"))
@@ -45,7 +47,7 @@ def alerts():
 
 
 @bp.post("/alerts/<int:alert_id>/resolve")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def alert_resolve(alert_id: int):
     """Mark an alert as looked after."""
     if not resolve_alert(central(), alert_id):
