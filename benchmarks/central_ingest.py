@@ -32,14 +32,16 @@ import httpx
 import psycopg
 
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
-from sync.central import registry
 from sync.central.server import open_central
-from sync.central.users import site_secret
+from sync.central.services import goods as goods_service
+from sync.central.services import kiosks as kiosks_service
+from sync.central.services import roster as roster_service
+from sync.central.services.users import site_secret
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-BENCH_PRODUCT = registry.ProductRow(2, "RICE", "大米 10斤", "粮油", 40, "袋")
+BENCH_PRODUCT = goods_service.ProductRow(2, "RICE", "大米 10斤", "粮油", 40, "袋")
 
 
 def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.Random):
@@ -272,14 +274,14 @@ def main() -> None:
     try:
         central = open_central(url)
         rows = [
-            registry.RosterRow(i, f"户{i}", f"居民{i}", "", args.opening_points)
+            roster_service.RosterRow(i, f"户{i}", f"居民{i}", "", args.opening_points)
             for i in range(args.households)
         ]
-        registry.add_roster(central, rows)
-        registry.save_products(central, [BENCH_PRODUCT])
+        roster_service.add_roster(central, rows)
+        goods_service.save_products(central, [BENCH_PRODUCT])
         tokens = {}
         for i in range(args.kiosks):
-            done = registry.enroll(central, f"门店{i % 4}", f"K{i:03d}")
+            done = kiosks_service.enroll(central, f"门店{i % 4}", f"K{i:03d}")
             tokens[done.kiosk_id] = done.token
         households = [f"H{i:06d}" for i in range(1, args.households + 1)]
         # Made here, once: gunicorn's workers starting together would race to create it.

@@ -339,7 +339,7 @@ def build(url: str, entries: int, size: dict[str, int]) -> dict[str, float]:
 def summarise(url: str) -> None:
     """Back-fill the figures' summary tables where this version of central keeps them."""
     try:
-        from sync.central import totals
+        from sync.central.queries import totals
     except ImportError:
         return
     from sqlalchemy import create_engine
@@ -395,14 +395,15 @@ def sign_in(client, user: str, password: str) -> None:
 
 def measure(url: str, reps: int, size: dict[str, int]) -> dict[str, dict[str, float]]:
     """Time every function and page behind the office's figures."""
-    from sync.central import registry, reports, stats
     from sync.central.app import create_central_app
+    from sync.central.queries import reports, stats
     from sync.central.server import open_central
-    from sync.central.users import add_user
+    from sync.central.services import tokens
+    from sync.central.services.users import add_user
 
     c = open_central(url.replace("postgresql://", "postgresql+psycopg://"))
     add_user(c, "bench", "bench-password", "viewer")
-    token = registry.office_token(c, "viewer", "bench")
+    token = tokens.office_token(c, "viewer", "bench")
     app = create_central_app(c)
     client = app.test_client()
     sign_in(client, "bench", "bench-password")

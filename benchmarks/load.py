@@ -44,9 +44,11 @@ import orjson
 import psycopg
 from central_ingest import ADMIN, BENCH_PRODUCT, make_entries, serve
 
-from sync.central import registry
 from sync.central.server import open_central
-from sync.central.users import add_user, site_secret
+from sync.central.services import goods, roster
+from sync.central.services import kiosks as kiosks_service
+from sync.central.services import tokens as tokens_service
+from sync.central.services.users import add_user, site_secret
 
 STORES = 20
 OFFICE_PAGES = ("/", "/reports/monthly", "/households?q=居民1")
@@ -251,15 +253,15 @@ def setup(url: str, kiosks: int, households: int, fresh: bool) -> tuple[dict[str
     """Enrol the kiosks, an office user and an office token; return the tokens."""
     c = open_central(url)
     if fresh:
-        rows = [registry.RosterRow(i, f"户{i}", f"居民{i}", "", 100) for i in range(households)]
-        registry.add_roster(c, rows)
-        registry.save_products(c, [BENCH_PRODUCT])
+        rows = [roster.RosterRow(i, f"户{i}", f"居民{i}", "", 100) for i in range(households)]
+        roster.add_roster(c, rows)
+        goods.save_products(c, [BENCH_PRODUCT])
     site_secret(c)  # made once here, not raced for by the server's workers as they start
     add_user(c, "load", "load-password", "viewer")
-    office = registry.office_token(c, "viewer", "load run")
+    office = tokens_service.office_token(c, "viewer", "load run")
     tokens = {}
     for i in range(kiosks):
-        done = registry.enroll(
+        done = kiosks_service.enroll(
             c, f"第{i % STORES + 1}村爱心超市", f"L{secrets.token_hex(3)}{i:04d}"
         )
         tokens[done.kiosk_id] = done.token

@@ -166,7 +166,7 @@ def _demo(args: argparse.Namespace) -> int:
     enrolment = data / "demo-kiosk.json"
     fresh = not enrolment.exists()
     if fresh:
-        from sync.central.users import add_user
+        from sync.central.services.users import add_user
 
         token = demo.seed_central(central, data)
         password = secrets.token_urlsafe(9)

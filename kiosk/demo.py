@@ -107,31 +107,36 @@ def seed(k: Kiosk, data_dir: Path) -> None:
 
 def seed_central(central, data_dir: Path) -> str:
     """Fill an empty central server with the demo programme; return the demo kiosk's token."""
-    from sync.central import localtime, registry
+    from sync.central import localtime
+    from sync.central.services.activities import define_activity
+    from sync.central.services.cards import issue_cards
+    from sync.central.services.goods import ProductRow, save_products
+    from sync.central.services.kiosks import enroll
+    from sync.central.services.roster import RosterRow, add_roster
 
     secret = secrets.token_bytes(32)
     path = secret_path(data_dir)
     path.write_bytes(secret)
     path.chmod(0o600)
-    enrolment = registry.enroll(central, STORE, KIOSK_ID, actor="demo")
+    enrolment = enroll(central, STORE, KIOSK_ID, actor="demo")
     rows = [
-        registry.RosterRow(i, name, person, "", points)
+        RosterRow(i, name, person, "", points)
         for i, (name, members, points) in enumerate(HOUSEHOLDS, start=2)
         for person in members
     ]
-    registry.add_roster(central, rows, actor="demo")
-    registry.save_products(
+    add_roster(central, rows, actor="demo")
+    save_products(
         central,
         [
-            registry.ProductRow(i, code, name, category, points, unit)
+            ProductRow(i, code, name, category, points, unit)
             for i, (code, name, unit, category, points, _) in enumerate(PRODUCTS, start=2)
         ],
         actor="demo",
     )
     day = _local_today(central.clock.now(), localtime.zone())
     for _aid, code, name, kind, points, cap in ACTIVITIES:
-        registry.define_activity(central, code, name, kind, day, points, cap, actor="demo")
-    registry.issue_cards(
+        define_activity(central, code, name, kind, day, points, cap, actor="demo")
+    issue_cards(
         central, actor="demo", token_for=lambda resident_id: derived_card_token(secret, resident_id)
     )
     return enrolment.token

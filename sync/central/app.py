@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from core import security
 from sync.central.context import Central
+
+log = logging.getLogger(__name__)
 
 
 def _env_settings() -> dict:
@@ -36,10 +40,10 @@ def _env_settings() -> dict:
 
 def create_central_app(central: Central, test_config: dict | None = None) -> Flask:
     """Create the central web app."""
-    from sync.central import api, web
     from sync.central.limits import Limits
-    from sync.central.users import site_secret
-    from sync.central.web_input import RecordId
+    from sync.central.services.users import site_secret
+    from sync.central.web import api, office
+    from sync.central.web.input import RecordId
 
     app = Flask(__name__)
     app.config.update(
@@ -71,8 +75,14 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     # route (a 404) instead of reaching a query that overflows (a 500). Set before any rule.
     app.url_map.converters["int"] = RecordId
     app.register_blueprint(api.bp)
-    app.register_blueprint(web.bp)
+    app.register_blueprint(office.bp)
     api.register_errors(app)
+
+    @app.errorhandler(OperationalError)
+    def _busy(exc: OperationalError):
+        # A deadlock, a lock timeout or a lost connection: nothing was committed; try again.
+        log.warning("database trouble: %s", exc.orig)
+        return api.busy()
 
     @app.after_request
     def _no_store(response):

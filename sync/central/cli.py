@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from sync.central.states import Role
+
 DEFAULT_DB = "sqlite:///central.db"
 
 
@@ -55,12 +57,12 @@ def add_parser(sub) -> None:
     user = cmds.add_parser("add-user", help="create an office web user (password from stdin)")
     _db(user)
     user.add_argument("username")
-    user.add_argument("--role", choices=("admin", "viewer"), default="viewer")
+    user.add_argument("--role", choices=tuple(Role), default=Role.VIEWER)
     user.set_defaults(handler=_add_user)
 
     token = cmds.add_parser("office-token", help="print a token for the office API")
     _db(token)
-    token.add_argument("--role", choices=("admin", "viewer"), default="admin")
+    token.add_argument("--role", choices=tuple(Role), default=Role.ADMIN)
     token.add_argument("--label", default="")
     token.set_defaults(handler=_office_token)
 
@@ -114,12 +116,13 @@ def _serve(args: argparse.Namespace) -> int:
             create_central_app(central), host=args.host, port=args.port, threads=8, ident="central"
         )
     finally:
-        central.engine.dispose()
+        central.close()
     return 0
 
 
 def _enroll(args: argparse.Namespace) -> int:
-    from sync.central.registry import RegistryError, enroll
+    from sync.central.services.errors import RegistryError
+    from sync.central.services.kiosks import enroll
 
     central = _open(args)
     try:
@@ -128,7 +131,7 @@ def _enroll(args: argparse.Namespace) -> int:
         print(f"kiosk central enroll: {exc}", file=sys.stderr)
         return 1
     finally:
-        central.engine.dispose()
+        central.close()
     if args.json:
         print(json.dumps({"kiosk_id": done.kiosk_id, "token": done.token}))
     else:
@@ -158,14 +161,14 @@ def _import(args: argparse.Namespace, parse, apply, what: str) -> int:
     try:
         result = apply(central, parsed.rows)
     finally:
-        central.engine.dispose()
+        central.close()
     print(f"{what}: {result}")
     return 0
 
 
 def _import_roster(args: argparse.Namespace) -> int:
     from sync.central.imports import parse_roster
-    from sync.central.registry import add_roster
+    from sync.central.services.roster import add_roster
 
     def apply(central, rows):
         total = len(rows)
@@ -181,7 +184,7 @@ def _import_roster(args: argparse.Namespace) -> int:
 
 def _import_products(args: argparse.Namespace) -> int:
     from sync.central.imports import parse_products
-    from sync.central.registry import save_products
+    from sync.central.services.goods import save_products
 
     def apply(central, rows):
         added, changed = save_products(central, rows)
@@ -191,13 +194,13 @@ def _import_products(args: argparse.Namespace) -> int:
 
 
 def _issue_cards(args: argparse.Namespace) -> int:
-    from sync.central.registry import issue_cards
+    from sync.central.services.cards import issue_cards
 
     central = _open(args)
     try:
         issued = issue_cards(central, args.resident, reissue=args.reissue)
     finally:
-        central.engine.dispose()
+        central.close()
     write_cards(issued, args.out, args.codes)
     print(f"{len(issued)} cards issued: sheet {args.out}, codes {args.codes}")
     return 0
@@ -217,7 +220,8 @@ def write_cards(issued, pdf: Path, codes: Path) -> None:
 
 
 def _revoke_kiosk(args: argparse.Namespace) -> int:
-    from sync.central.registry import RegistryError, revoke_kiosk
+    from sync.central.services.errors import RegistryError
+    from sync.central.services.kiosks import revoke_kiosk
 
     central = _open(args)
     try:
@@ -226,7 +230,7 @@ def _revoke_kiosk(args: argparse.Namespace) -> int:
         print(f"kiosk central revoke-kiosk: {exc}", file=sys.stderr)
         return 1
     finally:
-        central.engine.dispose()
+        central.close()
     print(f"kiosk {args.kiosk_id} revoked: its token no longer syncs")
     return 0
 
@@ -234,8 +238,8 @@ def _revoke_kiosk(args: argparse.Namespace) -> int:
 def _add_user(args: argparse.Namespace) -> int:
     import getpass
 
-    from sync.central.registry import RegistryError
-    from sync.central.users import add_user
+    from sync.central.services.errors import RegistryError
+    from sync.central.services.users import add_user
 
     if sys.stdin.isatty():
         password = getpass.getpass("password: ")
@@ -248,25 +252,26 @@ def _add_user(args: argparse.Namespace) -> int:
         print(f"kiosk central add-user: {exc}", file=sys.stderr)
         return 1
     finally:
-        central.engine.dispose()
+        central.close()
     print(f"user {args.username} ({args.role}) saved")
     return 0
 
 
 def _office_token(args: argparse.Namespace) -> int:
-    from sync.central.registry import office_token
+    from sync.central.services.tokens import office_token
 
     central = _open(args)
     try:
         print(office_token(central, args.role, args.label))
     finally:
-        central.engine.dispose()
+        central.close()
     return 0
 
 
 def _revoke_office_token(args: argparse.Namespace) -> int:
     from sync.central import tokens
-    from sync.central.registry import RegistryError, revoke_office_token
+    from sync.central.services.errors import RegistryError
+    from sync.central.services.tokens import revoke_office_token
 
     given = args.token.strip()
     presented = tokens.parse(given, tokens.OFFICE_PREFIX)
@@ -278,13 +283,15 @@ def _revoke_office_token(args: argparse.Namespace) -> int:
         print(f"kiosk central revoke-office-token: {exc}", file=sys.stderr)
         return 1
     finally:
-        central.engine.dispose()
+        central.close()
     print(f"office token {token_id} revoked")
     return 0
 
 
 def _timezone(args: argparse.Namespace) -> int:
-    from sync.central import localtime, totals
+    from sync.central import localtime
+    from sync.central.queries.settings import programme_zone
+    from sync.central.services.timezone import set_timezone
 
     if args.zone is not None and not localtime.valid(args.zone):
         print(
@@ -296,12 +303,10 @@ def _timezone(args: argparse.Namespace) -> int:
     central = _open(args)
     try:
         if args.zone is None:
-            with central.uow(write=False) as uow:
-                print(totals.programme_zone(uow.session.connection()))
+            print(programme_zone(central))
             return 0
         try:
-            with central.engine.begin() as conn:
-                changed = totals.set_zone(conn, args.zone)
+            changed = set_timezone(central, args.zone)
         except ValueError:  # Python knows the zone, but the database server does not
             print(
                 f"kiosk central timezone: {args.zone!r} is not a time zone this database knows",
@@ -309,7 +314,7 @@ def _timezone(args: argparse.Namespace) -> int:
             )
             return 2
     finally:
-        central.engine.dispose()
+        central.close()
     if changed:
         print(f"the programme's time zone is now {args.zone}; monthly figures recounted")
     else:

@@ -30,6 +30,10 @@ class Central:
         """Return a new unit of work on the central database."""
         return UnitOfWork(self.engine, write=write)
 
+    def close(self) -> None:
+        """Close the database connections this server holds."""
+        self.engine.dispose()
+
 
 def emit(
     s: Session,

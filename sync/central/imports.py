@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.central.registry import ProductRow, RosterRow
+from sync.central.services.goods import ProductRow
+from sync.central.services.roster import RosterRow
 
 PHONE = re.compile(r"^[0-9+\- ]{0,20}$")
 CODE = re.compile(r"^[A-Z0-9._-]{1,32}$")

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from sync.central.states import CardStatus, ExchangeStatus
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -74,7 +76,7 @@ class OfficeToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_id: Mapped[str] = mapped_column(String(24), unique=True)
     token_hash: Mapped[str] = mapped_column(String(200), unique=True)
-    role: Mapped[str] = mapped_column(String(16))  # admin | viewer
+    role: Mapped[str] = mapped_column(String(16))  # a Role
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -87,7 +89,7 @@ class OfficeUser(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # admin | viewer
+    role: Mapped[str] = mapped_column(String(16))  # a Role
     created_at: Mapped[datetime] = mapped_column(DateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
@@ -137,7 +139,7 @@ class Card(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=CardStatus.ACTIVE)
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # A card issued at a kiosk works only at that kiosk's store until the office confirms it.
@@ -198,7 +200,7 @@ class SyncEntry(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # applied | rejected
+    status: Mapped[str] = mapped_column(String(16))  # PushStatus: applied or rejected
     reason: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
@@ -214,7 +216,7 @@ class Exchange(Base):
     resident_id: Mapped[str] = mapped_column(String(40))
     beneficiary_id: Mapped[str | None] = mapped_column(String(40))
     total: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="completed")
+    status: Mapped[str] = mapped_column(String(16), default=ExchangeStatus.COMPLETED)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (
         Index(
@@ -322,7 +324,7 @@ class UncountedEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))  # refused | reversal
+    role: Mapped[str] = mapped_column(String(16))  # an UncountedRole
     reason: Mapped[str] = mapped_column(String(200))
     reversed_by: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime] = mapped_column(DateTime)
@@ -334,7 +336,7 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(24))  # chain_gap | chain_tamper | overdraft | ...
+    kind: Mapped[str] = mapped_column(String(24))  # an AlertKind
     kiosk_id: Mapped[str | None] = mapped_column(String(40), index=True)
     household_id: Mapped[str | None] = mapped_column(String(40), index=True)
     detail: Mapped[str] = mapped_column(String(400))
@@ -377,7 +379,7 @@ class AuditEntry(Base):
 
 # -- summaries of the ledger and the records, kept by triggers in the same transaction -----------
 # (migration c0004_dashboard). The office's figures read these instead of scanning every entry;
-# sync.central.totals proves them equal to the rows they summarise.
+# sync.central.queries.totals proves them equal to the rows they summarise.
 
 
 class LedgerTotal(Base):

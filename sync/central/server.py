@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from core.clock import Clock
 from core.db.engine import make_engine, readonly
 from core.db.migrate import upgrade
-from sync.central import localtime, totals
+from sync.central import localtime
 from sync.central.context import Central
+from sync.central.queries import totals
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.cli import main
-from sync.central import registry
 from sync.central.server import open_central
+from sync.central.services import roster
 from tests.spreadsheet_checks import ATTACKS, assert_csv_cannot_run, csv_rows
 
 
@@ -12,10 +12,10 @@ def test_issue_cards_writes_names_that_start_like_formulas_behind_a_quote(tmp_pa
     url = f"sqlite:///{tmp_path / 'central.db'}"
     central = open_central(url)
     try:
-        registry.add_roster(
+        roster.add_roster(
             central,
             [
-                registry.RosterRow(i, f"{text}家", text, "", 0)
+                roster.RosterRow(i, f"{text}家", text, "", 0)
                 for i, text in enumerate(ATTACKS, start=2)
             ],
         )

@@ -17,9 +17,11 @@ from kiosk.camera.scans import CameraScans
 from kiosk.camera.sim import SimulatedCamera
 from kiosk.cli import demo_settings
 from printer.simulator import SimulatedPrinter
-from sync.central import registry
 from sync.central.app import create_central_app
 from sync.central.server import open_central
+from sync.central.services import activities, kiosks, roster
+from sync.central.services import goods as goods_service
+from sync.central.services import tokens as tokens_service
 from terminal_ui import create_app
 from tests.pg import PG_URL, new_database
 
@@ -66,18 +68,18 @@ class CentralApp:
 def seed_central(url: str) -> CentralApp:
     """Open central at url with two households, goods, an activity, a kiosk and office token."""
     c = open_central(url)
-    registry.add_roster(
+    roster.add_roster(
         c,
         [
-            registry.RosterRow(2, "王建国家", "王建国", "", 100),
-            registry.RosterRow(3, "王建国家", "李秀英", "", 100),
-            registry.RosterRow(4, "张伟家", "张伟", "", 30),
+            roster.RosterRow(2, "王建国家", "王建国", "", 100),
+            roster.RosterRow(3, "王建国家", "李秀英", "", 100),
+            roster.RosterRow(4, "张伟家", "张伟", "", 30),
         ],
     )
-    registry.save_products(c, [registry.ProductRow(2, "OIL", "食用油", "粮油", 30, "瓶")])
-    registry.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
-    enrolled = registry.enroll(c, "东村爱心超市", "K001")
-    office = registry.office_token(c, role="viewer")
+    goods_service.save_products(c, [goods_service.ProductRow(2, "OIL", "食用油", "粮油", 30, "瓶")])
+    activities.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
+    enrolled = kiosks.enroll(c, "东村爱心超市", "K001")
+    office = tokens_service.office_token(c, role="viewer")
     return CentralApp(create_central_app(c), enrolled.kiosk_id, enrolled.token, office)
 
 

@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 from flask.testing import FlaskClient
 
-from sync.central import registry
 from sync.central.context import Central
 from sync.central.models import Alert
-from sync.central.users import add_user
+from sync.central.services import activities, kiosks, roster
+from sync.central.services.users import add_user
 
 ADMIN_PASSWORD, VIEWER_PASSWORD = "admin-password", "viewer-password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -31,15 +31,15 @@ def sign_in(client: FlaskClient, user: str, password: str, next_path: str | None
 
 def seed_office(c: Central) -> Central:
     """Give central households, a store with a kiosk, an activity, an open alert and users."""
-    registry.add_roster(
+    roster.add_roster(
         c,
         [
-            registry.RosterRow(2, "王建国家", "王建国", "", 100),
-            registry.RosterRow(3, "张伟家", "张伟", "", 30),
+            roster.RosterRow(2, "王建国家", "王建国", "", 100),
+            roster.RosterRow(3, "张伟家", "张伟", "", 30),
         ],
     )
-    registry.enroll(c, "东村爱心超市", "K001")
-    registry.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
+    kiosks.enroll(c, "东村爱心超市", "K001")
+    activities.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
     with c.uow() as uow:
         uow.session.add(
             Alert(kind="overdraft", detail="test", created_at=datetime(2026, 11, 2, 8, 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sync.central.export import csv_response, xlsx_response
+from sync.central.web.export import csv_response, xlsx_response
 from tests.spreadsheet_checks import (
     ATTACKS,
     assert_csv_cannot_run,

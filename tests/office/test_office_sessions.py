@@ -12,10 +12,10 @@ from office_helpers import ADMIN_PASSWORD, VIEWER_PASSWORD, csrf, sign_in
 from sqlalchemy import func, select, update
 
 from core.clock import FixedClock
-from sync.central import users
 from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.models import Alert, AuditEntry, OfficeUser
+from sync.central.services import users
 
 
 @pytest.fixture

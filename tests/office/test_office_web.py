@@ -10,25 +10,30 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain.codes import token_hash
-from sync.central import registry, totals
 from sync.central.app import create_central_app
+from sync.central.queries import totals
 from sync.central.server import open_central
-from sync.central.users import add_user
+from sync.central.services import activities as activities_service
+from sync.central.services import kiosks as kiosks_service
+from sync.central.services import roster as roster_service
+from sync.central.services.users import add_user
 
 
 @pytest.fixture
 def central(tmp_path):
     c = open_central(f"sqlite:///{tmp_path / 'central.db'}")
-    registry.add_roster(
+    roster_service.add_roster(
         c,
         [
-            registry.RosterRow(2, "王建国家", "王建国", "", 100),
-            registry.RosterRow(3, "王建国家", "李秀英", "", 100),
-            registry.RosterRow(4, "张伟家", "张伟", "", 30),
+            roster_service.RosterRow(2, "王建国家", "王建国", "", 100),
+            roster_service.RosterRow(3, "王建国家", "李秀英", "", 100),
+            roster_service.RosterRow(4, "张伟家", "张伟", "", 30),
         ],
     )
-    registry.enroll(c, "东村爱心超市", "K001")
-    registry.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
+    kiosks_service.enroll(c, "东村爱心超市", "K001")
+    activities_service.define_activity(
+        c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10
+    )
     add_user(c, "admin", "admin-password", "admin")
     add_user(c, "viewer", "viewer-password", "viewer")
     yield c
@@ -102,7 +107,7 @@ def test_an_admin_awards_points_once_per_resident(client, central):
             "/activities/ACT-SORT/award",
             data={"csrf_token": token, "resident": ["H000001-1", "H000002-1"]},
         )
-    from sync.central.stats import household
+    from sync.central.queries.stats import household
 
     assert household(central, "H000001")["balance"] == 110
     assert household(central, "H000002")["balance"] == 40
@@ -121,7 +126,7 @@ def test_a_roster_upload_with_a_bad_row_imports_nothing(client, central):
         content_type="multipart/form-data",
     )
     assert "line 3" in answer.text
-    from sync.central.stats import stats
+    from sync.central.queries.stats import stats
 
     assert stats(central)["households"] == 2
 
@@ -193,7 +198,7 @@ def test_the_activities_list_comes_a_page_at_a_time_newest_first(client, central
 
     first = date(2025, 1, 1)
     for i in range(60):
-        registry.define_activity(
+        activities_service.define_activity(
             central, f"A{i:03d}", f"活动{i:03d}", "义务打扫", first + timedelta(days=i), 5
         )
     sign_in(client, "viewer", "viewer-password")
@@ -205,7 +210,7 @@ def test_the_activities_list_comes_a_page_at_a_time_newest_first(client, central
 
 
 def test_an_admin_adjusts_a_households_points_with_a_reason_shown_in_its_history(client, central):
-    from sync.central.stats import household
+    from sync.central.queries.stats import household
 
     sign_in(client, "admin", "admin-password")
     token = csrf(client, "/households/H000001")
@@ -228,7 +233,7 @@ def test_an_admin_adjusts_a_households_points_with_a_reason_shown_in_its_history
 
 
 def test_a_viewer_cannot_adjust_points(client, central):
-    from sync.central.stats import household
+    from sync.central.queries.stats import household
 
     sign_in(client, "viewer", "viewer-password")
     page = client.get("/households/H000001")
@@ -239,3 +244,50 @@ def test_a_viewer_cannot_adjust_points(client, central):
     )
     assert answer.status_code == 403
     assert household(central, "H000001")["balance"] == 100
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "shown"),
+    [
+        (
+            "/activities",
+            {"code": "SORT", "name": "再来一次", "type": "x", "day": "2026-11-02", "points": "5"},
+            "编码为 SORT 的活动已存在",
+        ),
+        (
+            "/activities",
+            {"code": "NEW", "name": "新活动", "type": "x", "day": "2026-11-02", "points": "lots"},
+            "积分须为 1 到 100000 之间的整数",
+        ),
+        (
+            "/activities",
+            {"code": "NEW", "name": "新活动", "type": "x", "day": "tomorrow", "points": "5"},
+            "日期格式须如 2026-11-01",
+        ),
+        ("/stores/1/allowance", {"allowance": "-5"}, "额度须为 0 到 100000 之间的整数"),
+        ("/stores/1/allowance", {"allowance": "many"}, "额度须为 0 到 100000 之间的整数"),
+        (
+            "/households/H000001/adjust",
+            {"points": "999999", "reason": "x"},
+            "未调整：积分须在 -100000 到 100000 之间，且不能为 0",
+        ),
+    ],
+)
+def test_a_refused_office_request_says_why_in_chinese(client, path, form, shown):
+    sign_in(client, "admin", "admin-password")
+    answer = client.post(
+        path, data={"csrf_token": csrf(client, "/"), **form}, follow_redirects=True
+    )
+    assert answer.status_code == 200
+    assert f'<p class="flash error" role="alert">{shown}' in answer.text
+
+
+def test_a_refused_office_request_says_why_in_english_when_asked(client):
+    sign_in(client, "admin", "admin-password")
+    client.set_cookie("lang", "en")
+    answer = client.post(
+        "/stores/1/allowance",
+        data={"csrf_token": csrf(client, "/"), "allowance": "-5"},
+        follow_redirects=True,
+    )
+    assert "the allowance must be a whole number from 0 to 100000" in answer.text

@@ -10,9 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from security_helpers import ADMIN_PASSWORD, EAST, VIEWER_PASSWORD, WEST, Office
 
-from sync.central import registry
 from sync.central.server import open_central
-from sync.central.users import add_user
+from sync.central.services import activities, kiosks, roster
+from sync.central.services import tokens as tokens_service
+from sync.central.services.users import add_user
 
 
 @pytest.fixture(autouse=True)
@@ -27,23 +28,23 @@ def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 def office(tmp_path: Path) -> Office:
     """Return central with K001 at the east store, K002 at the west, users and tokens."""
     c = open_central(f"sqlite:///{tmp_path / 'central.db'}")
-    registry.add_roster(
+    roster.add_roster(
         c,
         [
-            registry.RosterRow(2, "王建国家", "王建国", "13800000000", 100),
-            registry.RosterRow(3, "张伟家", "张伟", "", 30),
+            roster.RosterRow(2, "王建国家", "王建国", "13800000000", 100),
+            roster.RosterRow(3, "张伟家", "张伟", "", 30),
         ],
     )
-    east = registry.enroll(c, EAST, "K001")
-    west = registry.enroll(c, WEST, "K002")
-    registry.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
+    east = kiosks.enroll(c, EAST, "K001")
+    west = kiosks.enroll(c, WEST, "K002")
+    activities.define_activity(c, "SORT", "垃圾分类积分日", "垃圾分类", date(2026, 11, 1), 10)
     add_user(c, "admin", ADMIN_PASSWORD, "admin")
     add_user(c, "viewer", VIEWER_PASSWORD, "viewer")
     office = Office(
         c,
         {"K001": east.token, "K002": west.token},
-        registry.office_token(c, "admin", "script"),
-        registry.office_token(c, "viewer", "reader"),
+        tokens_service.office_token(c, "admin", "script"),
+        tokens_service.office_token(c, "viewer", "reader"),
     )
     yield office
     c.engine.dispose()

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from core.domain.ledger import wire_time
 from kiosk.services import shop_settings, staff
 from sync.central import models as cm
-from sync.central import registry
+from sync.central.services import goods, kiosks
 from terminal_ui import create_app
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -194,8 +194,8 @@ def test_an_entry_cannot_name_a_store_or_kiosk_of_its_own(client, office):
 
 
 def test_what_a_kiosk_pushes_is_booked_to_its_own_kiosk_and_store(client, office):
-    registry.save_products(
-        office.central, [registry.ProductRow(1, "OIL", "食用油 5升", "粮油", 60, "桶")]
+    goods.save_products(
+        office.central, [goods.ProductRow(1, "OIL", "食用油 5升", "粮油", 60, "桶")]
     )
     at = wire_time(datetime(2026, 11, 2, 2, 0, 0))
     restock = {
@@ -228,8 +228,8 @@ def test_a_heartbeat_speaks_only_for_the_kiosk_that_sends_it(client, office):
 
 
 def test_a_kiosk_reads_its_own_stores_settings_and_not_another_stores(client, office):
-    registry.set_allowance(office.central, WEST, 77, actor="office")
-    registry.set_allowance(office.central, EAST, 33, actor="office")
+    kiosks.set_allowance(office.central, WEST, 77, actor="office")
+    kiosks.set_allowance(office.central, EAST, 33, actor="office")
 
     def settings_seen(kiosk_id: str) -> list[int]:
         token = bearer(office.kiosk_tokens[kiosk_id])
@@ -244,9 +244,7 @@ def test_a_kiosk_is_not_sent_back_its_own_entries(client, office):
     k1 = bearer(office.kiosk_tokens["K001"])
     with office.central.uow(write=False) as uow:
         start = uow.session.scalar(select(func.max(cm.Change.id))) or 0
-    registry.save_products(
-        office.central, [registry.ProductRow(1, "SOAP", "肥皂", "日用", 8, "块")]
-    )
+    goods.save_products(office.central, [goods.ProductRow(1, "SOAP", "肥皂", "日用", 8, "块")])
     feed = client.get(f"/api/v1/changes?after={start}", headers=k1).json
     assert [c["kind"] for c in feed["changes"]] == ["product"]
 

@@ -10,7 +10,8 @@ from security_helpers import ADMIN_PASSWORD, audit_entry, bearer, sign_in
 
 from kiosk.cli import main
 from kiosk.services import staff
-from sync.central import registry
+from sync.central.services import kiosks
+from sync.central.services import tokens as tokens_service
 from terminal_ui import create_app
 
 PIN, WRONG_PIN = "246813", "975312"
@@ -50,9 +51,9 @@ def test_enrol_push_sign_in_pin_and_office_tokens_leave_no_secret_in_the_logs(
 ):
     secrets: list[str] = []
     # Enrolment and office tokens, by function and by the command line.
-    done = registry.enroll(office.central, "南村爱心超市", "K003")
+    done = kiosks.enroll(office.central, "南村爱心超市", "K003")
     secrets.append(done.token)
-    secrets.append(registry.office_token(office.central, "viewer", "logs"))
+    secrets.append(tokens_service.office_token(office.central, "viewer", "logs"))
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     assert main(["central", "enroll", "--store", "北村", "--json", "--database-url", url]) == 0
     assert main(["central", "office-token", "--database-url", url]) == 0
@@ -70,7 +71,7 @@ def test_enrol_push_sign_in_pin_and_office_tokens_leave_no_secret_in_the_logs(
     wrong = done.token[:-4] + "AAAA"
     secrets.append(wrong)
     client.post("/api/v1/heartbeat", json={}, headers=bearer(wrong))
-    registry.revoke_kiosk(office.central, "K003")
+    kiosks.revoke_kiosk(office.central, "K003")
     client.post("/api/v1/heartbeat", json={}, headers=bearer(done.token))
     client.get("/api/v1/stats", headers=bearer(office.viewer_token))
     client.get("/api/v1/stats", headers=bearer(office.viewer_token[:-3] + "xyz"))

@@ -16,10 +16,12 @@ from sqlalchemy import select
 from core.db.engine import make_engine
 from core.domain import passwords
 from sync.central import models as cm
-from sync.central import registry, tokens
+from sync.central import tokens
 from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.server import MIGRATIONS, open_central
+from sync.central.services import kiosks as kiosks_service
+from sync.central.services import tokens as tokens_service
 
 
 @pytest.fixture
@@ -128,7 +130,7 @@ def test_tokens_are_hashed_at_the_token_cost_and_older_rows_are_rehashed_once(
 def test_a_token_is_admitted_even_when_its_re_hash_cannot_be_stored(client, office, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from sync.central import api
+    from sync.central.services import tokens as token_service
 
     token = office.kiosk_tokens["K001"]
     old = passwords.hash_secret(token, cost=2**14)
@@ -139,7 +141,7 @@ def test_a_token_is_admitted_even_when_its_re_hash_cannot_be_stored(client, offi
     def busy(*args, **kwargs):
         raise OperationalError("UPDATE kiosks", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(api, "update", busy)
+    monkeypatch.setattr(token_service, "update", busy)
     office.central.tokens.clear()
     assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
     with office.central.uow(write=False) as uow:
@@ -149,7 +151,7 @@ def test_a_token_is_admitted_even_when_its_re_hash_cannot_be_stored(client, offi
 def test_a_revoked_kiosk_is_refused_at_once_even_though_its_token_was_cached(client, office):
     token = office.kiosk_tokens["K001"]
     assert client.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
-    registry.revoke_kiosk(office.central, "K001")
+    kiosks_service.revoke_kiosk(office.central, "K001")
     answer = client.post("/api/v1/push", json=audit_entry("K001"), headers=bearer(token))
     assert answer.status_code == 401
     with office.central.uow(write=False) as uow:
@@ -166,7 +168,7 @@ def test_another_process_refuses_a_revoked_kiosk_within_a_second(office, monkeyp
     other_app = create_central_app(other).test_client()
     token = office.kiosk_tokens["K002"]
     assert other_app.post("/api/v1/heartbeat", json={}, headers=bearer(token)).status_code == 200
-    registry.revoke_kiosk(office.central, "K002")  # revoked by this process (the CLI, say)
+    kiosks_service.revoke_kiosk(office.central, "K002")  # revoked by this process (the CLI, say)
     assert other.tokens.check_every == tokens.REVOCATION_CHECK == 1.0
     now[0] += 0.5
     # Within the bound the other worker may still admit it ...
@@ -211,7 +213,7 @@ def test_a_revoked_office_token_is_refused_at_once(client, office):
     token = office.viewer_token
     assert client.get("/api/v1/stats", headers=bearer(token)).status_code == 200
     token_id = token.removeprefix("eko_").partition(".")[0]
-    registry.revoke_office_token(office.central, token_id)
+    tokens_service.revoke_office_token(office.central, token_id)
     assert client.get("/api/v1/stats", headers=bearer(token)).status_code == 401
 
 
@@ -290,7 +292,7 @@ def test_tokens_issued_before_the_upgrade_keep_working_and_lose_their_fast_diges
         wrong = "ekt_" + "j" * 43
         assert client.post("/api/v1/heartbeat", json={}, headers=bearer(wrong)).status_code == 401
         # New enrolments on the upgraded database get the new form, and both live side by side.
-        fresh = registry.enroll(c, "旧门店", "K901")
+        fresh = kiosks_service.enroll(c, "旧门店", "K901")
         assert "." in fresh.token
         assert (
             client.post("/api/v1/heartbeat", json={}, headers=bearer(fresh.token)).status_code

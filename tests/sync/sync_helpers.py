@@ -27,10 +27,13 @@ from kiosk.services.common import iso
 from kiosk.storage import models as km
 from printer.simulator import SimulatedPrinter
 from sync.central import models as cm
-from sync.central import registry
 from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.server import open_central
+from sync.central.services import activities, roster
+from sync.central.services import cards as cards_service
+from sync.central.services import goods as goods_service
+from sync.central.services import kiosks as kiosks_service
 
 START = datetime(2025, 3, 1, 2, 0, 0)  # naive UTC: 10:00 in the stores
 SECRET = b"sync-tests-card-secret-32-bytes!"
@@ -143,7 +146,7 @@ class Programme:
     data: Path
     kiosk_template: Path | None = None  # an empty migrated kiosk database to start from
     clock: FixedClock = field(default_factory=lambda: FixedClock(START))
-    enrolments: dict[str, registry.Enrolment] = field(default_factory=dict)
+    enrolments: dict[str, kiosks_service.Enrolment] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)  # resident name -> card code
     residents: dict[str, str] = field(default_factory=dict)  # resident name -> resident id
     runtimes: list[Runtime] = field(default_factory=list)
@@ -158,23 +161,23 @@ class Programme:
         """Enrol kiosks (id -> store) and register households, cards, goods and an activity."""
         c = self.central
         for kiosk_id, store in kiosks.items():
-            self.enrolments[kiosk_id] = registry.enroll(c, store, kiosk_id, actor="test")
+            self.enrolments[kiosk_id] = kiosks_service.enroll(c, store, kiosk_id, actor="test")
         rows = [
-            registry.RosterRow(i, name, person, "", points)
+            roster.RosterRow(i, name, person, "", points)
             for i, (name, members, points) in enumerate(ROSTER, start=2)
             for person in members
         ]
-        registry.add_roster(c, rows, actor="test")
-        registry.save_products(
+        roster.add_roster(c, rows, actor="test")
+        goods_service.save_products(
             c,
-            [registry.ProductRow(i, *g) for i, g in enumerate(GOODS, start=2)],
+            [goods_service.ProductRow(i, *g) for i, g in enumerate(GOODS, start=2)],
             actor="test",
         )
         self.stock_wire_batches(list(kiosks))
-        self.activity_id = registry.define_activity(
+        self.activity_id = activities.define_activity(
             c, "SORT", "垃圾分类积分日", "垃圾分类", date(2025, 3, 1), 10, actor="test"
         )
-        for card in registry.issue_cards(
+        for card in cards_service.issue_cards(
             c, actor="test", token_for=lambda rid: derived_card_token(SECRET, rid)
         ):
             self.codes[card.resident] = card.code

@@ -12,7 +12,8 @@ from alembic import command
 from alembic.config import Config
 
 from core.db.engine import make_engine
-from sync.central import localtime, server, totals
+from sync.central import localtime, server
+from sync.central.queries import totals
 
 EXCHANGE = (
     "INSERT INTO exchanges (id, number, kiosk_id, store_id, household_id, resident_id, total,"

@@ -15,7 +15,8 @@ from sync_helpers import (
 )
 
 from sync.central import models as cm
-from sync.central import registry, stats
+from sync.central.queries import stats
+from sync.central.services import tokens
 
 H1 = household_id(1)  # 王建国家, 300 points
 
@@ -32,7 +33,7 @@ def adjust(programme, token: str, household: str, body) -> httpx.Response:
 def test_an_office_admin_adjusts_points_with_a_reason_and_every_book_follows(programme):
     c = programme.central
     k1, k2 = programme.kiosk("K1"), programme.kiosk("K2")
-    token = registry.office_token(c, "admin", "corrections", actor="test")
+    token = tokens.office_token(c, "admin", "corrections", actor="test")
     issued_before = stats.stats(c)["points_issued"]
     answer = adjust(programme, token, H1, {"points": -25, "reason": "重复签到，扣回"})
     assert answer.status_code == 201, answer.text
@@ -68,7 +69,7 @@ def test_an_office_admin_adjusts_points_with_a_reason_and_every_book_follows(pro
 )
 def test_a_bad_adjustment_is_refused_and_changes_nothing(programme, body, status):
     c = programme.central
-    token = registry.office_token(c, "admin", "corrections", actor="test")
+    token = tokens.office_token(c, "admin", "corrections", actor="test")
     before = central_balances(c)
     answer = adjust(programme, token, H1, body)
     assert answer.status_code == status, answer.text
@@ -78,8 +79,8 @@ def test_a_bad_adjustment_is_refused_and_changes_nothing(programme, body, status
 
 def test_only_an_admin_token_adjusts_and_an_unknown_household_is_404(programme):
     c = programme.central
-    viewer = registry.office_token(c, "viewer", "reader", actor="test")
-    admin = registry.office_token(c, "admin", "corrections", actor="test")
+    viewer = tokens.office_token(c, "viewer", "reader", actor="test")
+    admin = tokens.office_token(c, "admin", "corrections", actor="test")
     body = {"points": 10, "reason": "补录"}
     assert adjust(programme, viewer, H1, body).status_code == 403
     assert adjust(programme, programme.token("K1"), H1, body).status_code == 401

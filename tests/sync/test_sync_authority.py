@@ -26,7 +26,7 @@ from kiosk.services import catalog, checkin, doctor, inventory, queries
 from kiosk.services.common import append_ledger, available_points, ledger_wire, outbox
 from kiosk.storage import models as km
 from sync.central import models as cm
-from sync.central import registry
+from sync.central.services import activities
 
 H1, H2 = household_id(1), household_id(2)  # 王建国家 (300 points), 李德福家 (100 points)
 
@@ -94,7 +94,7 @@ def test_a_check_in_on_another_day_than_the_activity_is_refused(programme):
 
 def test_a_check_in_beyond_the_cap_is_refused(programme):
     c = programme.central
-    capped = registry.define_activity(c, "CAP2", "限两人", "测试", date(2025, 3, 1), 5, cap=2)
+    capped = activities.define_activity(c, "CAP2", "限两人", "测试", date(2025, 3, 1), 5, cap=2)
     wire = WireKiosk("K1")
     people = [("H000001-1", H1), ("H000001-2", H1), ("H000002-1", H2)]
     body = wire.body(*(checkin_entry(wire, capped, r, h, 5) for r, h in people))
@@ -239,7 +239,7 @@ def _inflated_check_in(runtime, programme):
 def _check_in_on_the_wrong_day(runtime, programme):
     """The kiosk's copy of an activity is moved to today; central holds it for tomorrow."""
     c = programme.central
-    later = registry.define_activity(c, "LATER", "明天的活动", "测试", date(2025, 3, 2), 15)
+    later = activities.define_activity(c, "LATER", "明天的活动", "测试", date(2025, 3, 2), 15)
     runtime.sync.sync_once()
     k = runtime.kiosk
     with k.uow() as uow:

@@ -12,7 +12,8 @@ from core.domain.codes import card_code, new_card_token, token_hash
 from kiosk.services import admin, terminal
 from kiosk.storage import models as km
 from sync.central import models as cm
-from sync.central import registry
+from sync.central.services import cards as cards_service
+from sync.central.services import kiosks
 
 
 def works(runtime, code: str) -> bool:
@@ -43,7 +44,7 @@ def test_a_card_issued_at_a_kiosk_works_only_at_its_store_until_the_office_confi
     quiet_sync(k1, k2, k3)
     assert works(k1, card_code(token)) and works(k3, card_code(token))
     assert not works(k2, card_code(token))
-    registry.confirm_card(programme.central, central_card(programme, token).id, actor="office")
+    cards_service.confirm_card(programme.central, central_card(programme, token).id, actor="office")
     quiet_sync(k2)
     assert works(k2, card_code(token))
 
@@ -57,7 +58,7 @@ def test_revoking_a_stolen_kiosk_undoes_its_cards_and_gives_back_the_replaced_on
     assert not works(k2, old) and not works(k3, old)  # replaced: the lost card stops everywhere
     assert works(k3, card_code(forged))
 
-    registry.revoke_kiosk(programme.central, "K1", actor="office")
+    kiosks.revoke_kiosk(programme.central, "K1", actor="office")
     for runtime in (k2, k3):
         runtime.sync.sync_once()  # one sync round
     assert not works(k3, card_code(forged)) and not works(k2, card_code(forged))
@@ -120,7 +121,7 @@ def test_revoking_a_kiosk_that_replaced_a_card_twice_gives_back_the_offices_card
     k1.sync.sync_once()
     second = admin.issue_card(k1.kiosk, programme.residents["王建国"], actor="admin")
     k1.sync.sync_once()
-    registry.revoke_kiosk(programme.central, "K1", actor="office")
+    kiosks.revoke_kiosk(programme.central, "K1", actor="office")
     k2.sync.sync_once()
     assert works(k2, office_card)
     assert not works(k2, card_code(first)) and not works(k2, card_code(second))

@@ -11,10 +11,10 @@ from sync_helpers import EAST, SQLITE_ONLY, buy
 
 from kiosk.services import inventory
 from sync.central import models as cm
-from sync.central import registry
 from sync.central.app import create_central_app
 from sync.central.server import open_central
-from sync.central.users import add_user
+from sync.central.services import goods
+from sync.central.services.users import add_user
 from tests.spreadsheet_checks import (
     TYPED_ATTACKS,
     assert_csv_cannot_run,
@@ -66,10 +66,10 @@ def office_client(central):
 def test_text_typed_as_a_formula_leaves_every_office_export_as_text(programme, endpoint, fmt):
     c = programme.central
     # Goods named like formulas in the catalogue (as `import-products` would save them) ...
-    registry.save_products(
+    goods.save_products(
         c,
         [
-            registry.ProductRow(i, code, name, "日用", 1, "个")
+            goods.ProductRow(i, code, name, "日用", 1, "个")
             for i, (code, name) in enumerate(zip(CODES, TYPED_ATTACKS, strict=True), start=2)
         ],
         actor="test",

@@ -25,7 +25,7 @@ from sync_helpers import (
 import kiosk.sync.client
 from core.db.uow import UnitOfWork
 from kiosk.sync.client import SyncError
-from sync.central import ingest
+from sync.central.services import ingest
 
 H1 = household_id(1)
 PUSH = "/api/v1/push"

@@ -30,7 +30,10 @@ from kiosk.services import admin, checkin, doctor, inventory, terminal
 from kiosk.storage import models as km
 from kiosk.sync.apply import CURSOR, get_state, set_state
 from sync.central import models as cm
-from sync.central import registry, stats
+from sync.central.queries import stats
+from sync.central.services import activities, kiosks, tokens
+from sync.central.services import cards as cards_service
+from sync.central.services import goods as goods_service
 
 H1, H2, H3, H4 = (household_id(n) for n in range(1, 5))
 
@@ -41,7 +44,7 @@ def kiosk_count(runtime, model, *where) -> int:
 
 
 def test_a_kiosk_on_an_empty_database_learns_the_programme_and_can_sell(programme):
-    registry.set_allowance(programme.central, EAST, 150, actor="test")
+    kiosks.set_allowance(programme.central, EAST, 150, actor="test")
     k1 = programme.kiosk("K1", sync=False, stock=False)
     assert kiosk_count(k1, km.Household) == 0
     with pytest.raises(errors.UnknownCard):
@@ -77,11 +80,13 @@ def test_a_kiosk_on_an_empty_database_learns_the_programme_and_can_sell(programm
 def test_a_kiosk_learns_credits_revocations_prices_and_allowances_later(programme):
     k1 = programme.kiosk("K1")
     c = programme.central
-    registry.award(c, programme.activity_id, [programme.residents["张伟"]], actor="test")
-    registry.revoke_card(c, programme.residents["李德福"], actor="test")
-    registry.save_products(c, [registry.ProductRow(2, "OIL", "食用油 5升", "粮油", 55, "桶")])
-    registry.set_allowance(c, EAST, 80, actor="test")
-    registry.set_allowance(c, WEST, 999, actor="test")
+    activities.award(c, programme.activity_id, [programme.residents["张伟"]], actor="test")
+    cards_service.revoke_card(c, programme.residents["李德福"], actor="test")
+    goods_service.save_products(
+        c, [goods_service.ProductRow(2, "OIL", "食用油 5升", "粮油", 55, "桶")]
+    )
+    kiosks.set_allowance(c, EAST, 80, actor="test")
+    kiosks.set_allowance(c, WEST, 999, actor="test")
 
     assert k1.sync.refresh()
 
@@ -98,7 +103,7 @@ def test_the_feed_leaves_out_a_kiosks_own_entries_and_other_stores_settings(prog
     k1 = programme.kiosk("K1")
     buy(k1, programme.codes["王建国"], {"SOAP": 1}, online=True)
     k1.sync.sync_once()
-    registry.set_allowance(programme.central, WEST, 70, actor="test")
+    kiosks.set_allowance(programme.central, WEST, 70, actor="test")
     base = programme.server.base
 
     def feed(kiosk_id: str) -> list[dict]:
@@ -213,7 +218,7 @@ def test_a_day_at_two_stores_reaches_central_once_and_every_kiosk_converges(prog
     assert alerts(c) == []
     assert central_count(c, cm.Alert) == 0
 
-    viewer = registry.office_token(c, "viewer", actor="test")
+    viewer = tokens.office_token(c, "viewer", actor="test")
     household = get(programme.server.base, viewer, f"/api/v1/households/{H1}").json()
     assert household["balance"] == expected[H1]
     assert get(programme.server.base, viewer, "/api/v1/stats").json()["exchanges"] == 3
@@ -239,7 +244,7 @@ def test_a_card_issued_at_one_kiosk_works_at_another_once_the_office_confirms_it
     k2.sync.sync_once()
     with pytest.raises(errors.UnknownCard):  # bound to K1's store until the office confirms
         terminal.scan(k2.kiosk, new_code)
-    registry.confirm_card(programme.central, cards[token_hash(token)].id, actor="office")
+    cards_service.confirm_card(programme.central, cards[token_hash(token)].id, actor="office")
     k2.sync.sync_once()
     assert terminal.scan(k2.kiosk, new_code).kind == "card"
     terminal.cancel(k2.kiosk)

@@ -15,8 +15,9 @@ from sync_helpers import WIRE_BATCH, WireKiosk, alerts, buy, household_id, push
 
 from kiosk.services import admin, checkin
 from sync.central import models as cm
-from sync.central import registry, reports, stats, totals
+from sync.central.queries import reports, stats, totals
 from sync.central.server import MIGRATIONS
+from sync.central.services import activities
 
 H1, H2, H3 = household_id(1), household_id(2), household_id(3)
 ZONE = ZoneInfo("Asia/Shanghai")  # the programme's zone: months and days are counted in it
@@ -168,7 +169,7 @@ def test_the_figures_equal_the_ledger_after_kiosks_sync_exchanges_voids_and_chec
     buy(west, codes["李秀英"], {"TISSUE": 2, "SOAP": 1})
     admin.void_exchange(east.kiosk, first.exchange_id, "扫错了", actor="test")
     checkin.check_in(west.kiosk, programme.activity_id, card_code=codes["张伟"], actor="test")
-    registry.award(c, programme.activity_id, [programme.residents["陈志明"]], "office")
+    activities.award(c, programme.activity_id, [programme.residents["陈志明"]], "office")
     for runtime in (east, west):
         runtime.sync.sync_once()
     # A third kiosk pushes by hand: a household overdrawn, and the same batch twice.

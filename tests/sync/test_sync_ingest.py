@@ -29,7 +29,10 @@ from sync_helpers import (
 )
 
 from sync.central import models as cm
-from sync.central import registry
+from sync.central.services import activities as activities_service
+from sync.central.services import errors as errors_service
+from sync.central.services import kiosks, tokens
+from sync.central.services import ledger as ledger_service
 from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES, canonical, entry_digest
 
 H1, H2 = household_id(1), household_id(2)
@@ -265,7 +268,7 @@ def test_a_revoked_kiosk_token_is_unauthorised(programme):
     wire = WireKiosk("K1")
     base, token = programme.server.base, programme.token("K1")
     assert push(base, token, wire.body(wire.restock(1))).status_code == 200
-    registry.revoke_kiosk(programme.central, "K1", actor="test")
+    kiosks.revoke_kiosk(programme.central, "K1", actor="test")
     answer = push(base, token, wire.body(wire.restock(2)))
     assert answer.status_code == 401
     assert get(base, token, "/api/v1/changes").status_code == 401
@@ -275,14 +278,14 @@ def test_a_revoked_kiosk_token_is_unauthorised(programme):
 @SQLITE_ONLY
 @pytest.mark.parametrize("kiosk_id", ["东村1号", "K 9", "K/9", "K" * 41, "CENTRAL", ""])
 def test_a_kiosk_id_that_could_never_push_is_refused_at_enrolment(programme, kiosk_id):
-    with pytest.raises(registry.RegistryError):
-        registry.enroll(programme.central, "东村爱心超市", kiosk_id, actor="test")
+    with pytest.raises(errors_service.RegistryError):
+        kiosks.enroll(programme.central, "东村爱心超市", kiosk_id, actor="test")
     assert central_count(programme.central, cm.Kiosk) == 3
 
 
 @SQLITE_ONLY
 def test_an_enrolled_kiosk_with_a_chosen_id_can_push(programme):
-    enrolment = registry.enroll(programme.central, "东村爱心超市", "DC-01.a_b", actor="test")
+    enrolment = kiosks.enroll(programme.central, "东村爱心超市", "DC-01.a_b", actor="test")
     wire = WireKiosk("DC-01.a_b")
     answer = push(programme.server.base, enrolment.token, wire.body(wire.restock(1)))
     assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "applied"
@@ -290,7 +293,7 @@ def test_an_enrolled_kiosk_with_a_chosen_id_can_push(programme):
 
 def test_a_viewer_reads_figures_and_households_and_a_kiosk_cannot(programme):
     base = programme.server.base
-    viewer = registry.office_token(programme.central, "viewer", actor="test")
+    viewer = tokens.office_token(programme.central, "viewer", actor="test")
     stats = get(base, viewer, "/api/v1/stats")
     assert stats.status_code == 200
     figures = stats.json()
@@ -562,7 +565,7 @@ def test_the_same_batch_pushed_twice_at_once_is_applied_once(programme):
 
 def test_an_award_while_kiosks_push_neither_deadlocks_nor_loses_an_update(programme, monkeypatch):
     c = programme.central
-    original = registry.credit
+    original = ledger_service.credit
     credited = threading.Event()
     outcome: dict = {}
 
@@ -574,13 +577,13 @@ def test_an_award_while_kiosks_push_neither_deadlocks_nor_loses_an_update(progra
 
     def award() -> None:
         try:
-            outcome["award"] = registry.award(
+            outcome["award"] = activities_service.award(
                 c, programme.activity_id, ["H000001-1", "H000002-1"], "t"
             )
         except Exception as exc:  # a deadlock victim
             outcome["award"] = exc
 
-    monkeypatch.setattr(registry, "credit", slow_credit)
+    monkeypatch.setattr(activities_service, "credit", slow_credit)
     office = threading.Thread(target=award)
     office.start()
     assert credited.wait(10)
@@ -595,3 +598,10 @@ def test_an_award_while_kiosks_push_neither_deadlocks_nor_loses_an_update(progra
     assert outcome["award"] == {"credited": ["H000001-1", "H000002-1"], "skipped": []}
     assert central_balances(c)[H2] == 100 + 10 - 60
     assert central_balances(c) == central_ledger_sums(c)
+
+
+def test_every_kind_of_entry_the_protocol_accepts_has_a_handler():
+    from sync.central.services.ingest import HANDLERS
+    from sync.protocol import PAYLOADS
+
+    assert set(HANDLERS) == set(PAYLOADS)

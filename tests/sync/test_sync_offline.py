@@ -23,7 +23,7 @@ from core.domain import errors
 from kiosk.services import admin, checkin
 from kiosk.storage import models as km
 from kiosk.sync.client import SyncError
-from sync.central import registry
+from sync.central.services import activities, kiosks
 
 H1, H2, H3, H4 = (household_id(n) for n in range(1, 5))
 
@@ -67,7 +67,7 @@ def test_kiosks_sell_while_central_is_down_and_deliver_everything_once_after(pro
 
 def test_offline_spending_beyond_the_allowance_is_refused(programme):
     k1 = programme.kiosk("K1", line=True)
-    registry.set_allowance(programme.central, "东村爱心超市", 100, actor="test")
+    kiosks.set_allowance(programme.central, "东村爱心超市", 100, actor="test")
     k1.sync.sync_once()
     assert k1.kiosk.offline_allowance == 100
     code = programme.codes["王建国"]  # 300 confirmed points
@@ -125,8 +125,8 @@ def test_an_overdraft_at_two_offline_stores_is_accepted_flagged_and_recovered(pr
     assert max(a.amount for a in flagged) == 292
     assert 292 <= 200 * 2  # never beyond the allowance at each store visited
 
-    bonus = registry.define_activity(c, "FLOOD", "抗洪志愿", "志愿服务", date(2025, 3, 2), 300)
-    registry.award(c, bonus, [programme.residents["李德福"]], actor="test")
+    bonus = activities.define_activity(c, "FLOOD", "抗洪志愿", "志愿服务", date(2025, 3, 2), 300)
+    activities.award(c, bonus, [programme.residents["李德福"]], actor="test")
     quiet_sync(k1, k2)
     assert central_balances(c)[H2] == 8
     assert_converged(c, k1, k2)

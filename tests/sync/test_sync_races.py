@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from sync_helpers import WireKiosk, central_balances, central_ledger_sums, household_id, push
 
-from sync.central import registry
-from sync.central.adjustments import adjust_points
+from sync.central.services import activities
+from sync.central.services.adjustments import adjust_points
 
 PG_ONLY = pytest.mark.parametrize("central_url", ["postgresql"], indirect=True)
 H1 = household_id(1)  # two members: H000001-1, H000001-2
@@ -59,7 +59,7 @@ def pushed_together(programme, bodies: dict[str, dict]) -> dict[str, object]:
 @PG_ONLY
 def test_two_kiosks_at_once_never_credit_an_activity_beyond_its_cap(programme):
     c = programme.central
-    capped = registry.define_activity(c, "ONE", "只限一人", "测试", date(2025, 3, 1), 5, cap=1)
+    capped = activities.define_activity(c, "ONE", "只限一人", "测试", date(2025, 3, 1), 5, cap=1)
     k1, k2 = WireKiosk("K1"), WireKiosk("K2")
     answers = pushed_together(
         programme,

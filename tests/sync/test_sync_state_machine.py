@@ -36,7 +36,8 @@ from kiosk.services import admin, checkin, doctor
 from kiosk.storage import models as km
 from kiosk.sync.client import SyncError
 from sync.central import models as cm
-from sync.central import registry
+from sync.central.services import activities
+from sync.central.services import kiosks as kiosks_service
 
 NORTH = "北村爱心超市"
 STORES = {"K1": EAST, "K2": WEST, "K3": NORTH}
@@ -77,7 +78,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.p.seed({k: STORES[k] for k in ids})
         for store, points in ALLOWANCE.items():
             if store in STORES.values() and any(STORES[k] == store for k in ids):
-                registry.set_allowance(self.p.central, store, points, actor="test")
+                kiosks_service.set_allowance(self.p.central, store, points, actor="test")
         self.kiosks = [self.p.kiosk(k, line=True) for k in ids]
         self.sales = {k: [] for k in ids}
 
@@ -159,7 +160,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(RESIDENTS))
     def award(self, who: str) -> None:
-        registry.award(self.p.central, self.p.activity_id, [self.p.residents[who]], actor="test")
+        activities.award(self.p.central, self.p.activity_id, [self.p.residents[who]], actor="test")
 
     @rule()
     def quiet_sync(self) -> None:

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from sync.central.context import Central
 from sync.central.models import Adjustment, Household
-from sync.central.registry import RegistryError, audit, credit
+from sync.central.services.audit import audit
+from sync.central.services.errors import Refusal, RegistryError
+from sync.central.services.ledger import credit
 
 MAX_ADJUSTMENT = 100_000  # the most one correction may add or take away
 
@@ -32,12 +34,12 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
     reaches every kiosk through the feed and counts in every figure, and it is audited.
     """
     if isinstance(points, bool) or not isinstance(points, int):
-        raise RegistryError("points must be a whole number")
+        raise RegistryError(Refusal.POINTS_WHOLE)
     if points == 0 or abs(points) > MAX_ADJUSTMENT:
-        raise RegistryError(f"points must be from -{MAX_ADJUSTMENT} to {MAX_ADJUSTMENT}, not 0")
+        raise RegistryError(Refusal.POINTS_RANGE, most=MAX_ADJUSTMENT)
     why = reason.strip() if isinstance(reason, str) else ""
     if not why or len(why) > 200 or any(ord(ch) < 32 for ch in why):
-        raise RegistryError("a reason of 1 to 200 characters is required")
+        raise RegistryError(Refusal.REASON)
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
@@ -45,7 +47,7 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
             select(Household).where(Household.id == household_id).with_for_update()
         )
         if household is None:
-            raise RegistryError(f"no household {household_id}")
+            raise RegistryError(Refusal.NO_HOUSEHOLD, household_id=household_id)
         adjustment_id = str(uuid.uuid4())
         entry = credit(s, now, household, points, "adjust", adjustment_id)
         s.add(

@@ -4,6 +4,7 @@ bytes, and sign-in redirects that stay on this site."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import unquote, urlsplit
 
 from flask import Request
@@ -76,3 +77,20 @@ def same_site_path(target: str | None) -> str | None:
         if parts.scheme or parts.netloc:
             return None
     return target
+
+
+def form_int(text: str) -> int | str:
+    """Read a whole number from a form; what is not one goes on as typed, for a use case to
+    refuse with its own reason."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def form_date(text: str) -> date | str:
+    """Read a date (YYYY-MM-DD) from a form; what is not one goes on as typed, to be refused."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return text

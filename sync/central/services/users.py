@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from core.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
 from sync.central.models import OfficeSession, OfficeUser, SiteSecret
-from sync.central.registry import RegistryError, audit
+from sync.central.services.audit import audit
+from sync.central.services.errors import Refusal, RegistryError
+from sync.central.states import LoginRefusal, Role
 
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=5)
@@ -39,11 +41,11 @@ def add_user(c: Central, username: str, password: str, role: str, actor: str = "
     """Create an office user, or reset the password and role of one (ending their sessions)."""
     name = (username or "").strip()
     if not name or len(name) > 40 or not name.isprintable():
-        raise RegistryError("a user name of 1 to 40 characters is needed")
-    if role not in ("admin", "viewer"):
-        raise RegistryError("the role must be admin or viewer")
+        raise RegistryError(Refusal.USER_NAME)
+    if role not in tuple(Role):
+        raise RegistryError(Refusal.ROLE)
     if len(password or "") < 8:
-        raise RegistryError("the password must have at least 8 characters")
+        raise RegistryError(Refusal.PASSWORD)
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
@@ -73,7 +75,7 @@ def deactivate_user(c: Central, username: str, actor: str = "cli") -> None:
         s = uow.session
         user = s.scalar(select(OfficeUser).where(OfficeUser.username == (username or "").strip()))
         if user is None:
-            raise RegistryError(f"no office user {username}")
+            raise RegistryError(Refusal.NO_USER, username=username)
         user.active = False
         _end_sessions(s, user.id)
         audit(s, c.clock.now(), actor, "user_deactivate", user.username)
@@ -87,9 +89,9 @@ def _end_sessions(s: Session, user_id: int) -> None:
 class LoginRefused(Exception):
     """Wrong name or password, or the account is locked; says which for the screen."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: LoginRefusal) -> None:
         super().__init__(code)
-        self.code = code  # wrong | locked
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,12 @@ def login(
             user_id, stored, locked_until = user.id, user.password_hash, user.locked_until
     if not known:
         check_password(password or "", _decoy_hash())  # as slow as a real check
-        raise LoginRefused("wrong")
+        raise LoginRefused(LoginRefusal.WRONG)
     if locked_until is not None and locked_until > now:
-        raise LoginRefused("locked")
+        raise LoginRefused(LoginRefusal.LOCKED)
     if not check_password(password or "", stored):
         _count_failure(c, user_id, name, now)
-        raise LoginRefused("wrong")
+        raise LoginRefused(LoginRefusal.WRONG)
     return _start_session(c, user_id, stored, now, idle)
 
 
@@ -172,7 +174,10 @@ def _start_session(
         ).one_or_none()
         if row is None:
             until = s.scalar(select(OfficeUser.locked_until).where(OfficeUser.id == user_id))
-            raise LoginRefused("locked" if until is not None and until > now else "wrong")
+            refusal = (
+                LoginRefusal.LOCKED if until is not None and until > now else LoginRefusal.WRONG
+            )
+            raise LoginRefused(refusal)
         s.execute(
             delete(OfficeSession).where(
                 or_(

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from functools import wraps
 from typing import Any
 
 import orjson
 from flask import Blueprint, Flask, current_app, g, jsonify, request
-from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from sync.central import feed, ingest, stats, tokens
-from sync.central.adjustments import adjust_points
 from sync.central.context import Central
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
-from sync.central.models import Kiosk, OfficeToken, SiteSecret
 from sync.central.openapi import document
-from sync.central.registry import RegistryError
+from sync.central.queries import feed, stats
+from sync.central.services import ingest
+from sync.central.services.adjustments import adjust_points
+from sync.central.services.errors import RegistryError
+from sync.central.services.kiosks import record_heartbeat
+from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
+from sync.central.states import Role, TokenOwner
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
-log = logging.getLogger(__name__)
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
@@ -82,64 +81,21 @@ def _limits() -> Limits:
     return current_app.extensions["limits"]
 
 
-def _verified(token: str, prefix: str, model) -> tuple[str, Any] | None:
-    """Return (owner, row facts) of a token's live row if the token matches it, else None."""
-    presented = tokens.parse(token, prefix)
-    if presented is None:
-        return None
-    with central().uow(write=False) as uow:
-        row = uow.session.scalar(select(model).where(model.token_id == presented.token_id))
-        if row is None or row.revoked:
-            return None
-        stored = row.token_hash
-        if model is Kiosk:
-            found = (f"kiosk:{row.id}", (row.id, row.store_id))
-        else:
-            found = (f"office:{row.id}", row.role)
-    # The slow hash runs outside the transaction: no connection is held while it works.
-    if not tokens.matches(presented, stored):
-        return None
-    fresh = tokens.rehash(presented, stored)
-    if fresh is not None:  # stored at an earlier cost: store it at today's, once
-        try:
-            with central().uow() as uow:
-                uow.session.execute(
-                    update(model)
-                    .where(model.token_id == presented.token_id, model.token_hash == stored)
-                    .values(token_hash=fresh)
-                )
-                uow.commit()
-        except SQLAlchemyError:  # the token is good all the same: re-hash it next time
-            log.warning("could not store the re-hashed token %s", presented.token_id)
-    return found
-
-
-def _token_cache():
-    """Return this process's verified tokens, first forgetting them all if any was revoked."""
-    c = central()
-    if c.tokens.stamp_due():
-        with c.uow(write=False) as uow:
-            row = uow.session.get(SiteSecret, tokens.REVOCATION_STAMP)
-            stamp = row.value if row is not None else ""
-        c.tokens.saw_stamp(stamp)
-    return c.tokens
-
-
 def kiosk_auth(view):
     """Admit only an enrolled, unrevoked kiosk within its rate; g.kiosk_id names it."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = _bearer()
-        cache = _token_cache()
+        cache = token_cache(central())
         hit = cache.get(token)
-        if not (isinstance(hit, tuple) and hit[0] == "kiosk"):
+        if not (isinstance(hit, tuple) and hit[0] == TokenOwner.KIOSK):
             _refuse_guessing()
             generation = cache.generation
-            found = _verified(token, tokens.KIOSK_PREFIX, Kiosk)
+            found = verify_kiosk_token(central(), token)
             if found is None:
                 raise _wrong_token("unknown or revoked kiosk token")
-            hit = ("kiosk", *found[1])
+            hit = (TokenOwner.KIOSK, *found[1])
             cache.put(token, found[0], hit, generation)
         g.kiosk_id, g.store_id = hit[1], hit[2]
         wait = _limits().kiosk.take(g.kiosk_id)
@@ -155,24 +111,24 @@ def kiosk_auth(view):
     return wrapper
 
 
-def office_auth(role: str = "viewer"):
+def office_auth(role: Role = Role.VIEWER):
     """Admit an office token of at least the given role."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             token = _bearer()
-            cache = _token_cache()
+            cache = token_cache(central())
             hit = cache.get(token)
-            if not (isinstance(hit, tuple) and hit[0] == "office"):
+            if not (isinstance(hit, tuple) and hit[0] == TokenOwner.OFFICE):
                 _refuse_guessing()
                 generation = cache.generation
-                found = _verified(token, tokens.OFFICE_PREFIX, OfficeToken)
+                found = verify_office_token(central(), token)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
-                hit = ("office", found[1], found[0])
+                hit = (TokenOwner.OFFICE, found[1], found[0])
                 cache.put(token, found[0], hit, generation)
-            if role == "admin" and hit[1] != "admin":
+            if role == Role.ADMIN and hit[1] != Role.ADMIN:
                 raise ApiError(403, "forbidden", "this token may only read")
             g.office_role = hit[1]
             g.office_actor = hit[2]  # office:<token id>, for the audit log
@@ -262,31 +218,18 @@ def heartbeat():
 
 
 def _touch(**fields: Any) -> None:
-    c = central()
-    with c.uow() as uow:
-        kiosk = uow.session.get(Kiosk, g.kiosk_id)
-        kiosk.last_seen = c.clock.now()
-        for name, column in (
-            ("version", "version"),
-            ("backlog", "backlog"),
-            ("printer", "printer_state"),
-            ("camera", "camera_state"),
-            ("last_error", "last_error"),
-        ):
-            if name in fields:
-                setattr(kiosk, column, fields[name])
-        uow.commit()
+    record_heartbeat(central(), g.kiosk_id, **fields)
 
 
 @bp.get("/stats")
-@office_auth("viewer")
+@office_auth(Role.VIEWER)
 def programme_stats():
     """Return the programme's figures, overall and per store."""
     return jsonify(stats.stats(central()))
 
 
 @bp.get("/households/<household_id>")
-@office_auth("viewer")
+@office_auth(Role.VIEWER)
 def household(household_id: str):
     """Return a household's balance and members."""
     # Ids are short and plain: anything else (a NUL, say, which PostgreSQL refuses) is unknown.
@@ -298,7 +241,7 @@ def household(household_id: str):
 
 
 @bp.post("/households/<household_id>/adjust")
-@office_auth("admin")
+@office_auth(Role.ADMIN)
 def adjust(household_id: str):
     """Correct a household's points with a reason: a counter-entry, audited and synced."""
     if not HOUSEHOLD_ID.fullmatch(household_id):
@@ -311,8 +254,9 @@ def adjust(household_id: str):
             central(), household_id, body.get("points"), body.get("reason"), g.office_actor
         )
     except RegistryError as exc:
-        status = 404 if str(exc).startswith("no household") else 400
-        raise ApiError(status, "not_found" if status == 404 else "invalid", str(exc)) from None
+        if exc.not_found:
+            raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(400, "invalid", str(exc)) from None
     return jsonify(
         {
             "id": done.id,
@@ -336,6 +280,12 @@ def health():
     return jsonify({"ok": True})
 
 
+def busy():
+    """Answer a request the database could not serve now (nothing was committed)."""
+    body = {"error": {"code": "busy", "message": "the database is busy; try again"}}
+    return jsonify(body), 503, {"Retry-After": "2"}
+
+
 def register_errors(app: Flask) -> None:
     """Answer every API failure as JSON with a code and a reason."""
 
@@ -344,17 +294,10 @@ def register_errors(app: Flask) -> None:
         body = {"error": {"code": exc.code, "message": exc.message}}
         return jsonify(body), exc.status, exc.headers
 
-    @app.errorhandler(OperationalError)
-    def _db(exc: OperationalError):
-        # A deadlock, a lock timeout or a lost connection: nothing was committed; try again.
-        log.warning("database trouble: %s", exc.orig)
-        body = {"error": {"code": "busy", "message": "the database is busy; try again"}}
-        return jsonify(body), 503, {"Retry-After": "2"}
-
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if not request.path.startswith("/api/"):
-            from sync.central.web import problem_page
+            from sync.central.web.office import problem_page
 
             return problem_page(exc)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(

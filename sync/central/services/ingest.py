@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,7 +33,15 @@ from sync.central.models import (
     SyncEntry,
     UncountedEntry,
 )
-from sync.central.totals import programme_zone
+from sync.central.queries.totals import programme_zone
+from sync.central.states import (
+    AlertKind,
+    CardStatus,
+    ExchangeStatus,
+    PushStatus,
+    StockMoveKind,
+    UncountedRole,
+)
 from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 
@@ -102,33 +110,39 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 if known.kiosk_id == kiosk_id and (
                     known.digest == digest or known.digest in earlier_digests(entry)
                 ):
-                    if known.status == "rejected":  # a retry hears the answer it missed
-                        outcome.results.append(_result(entry, "rejected", known.reason))
+                    if known.status == PushStatus.REJECTED:  # a retry hears the answer it missed
+                        outcome.results.append(_result(entry, PushStatus.REJECTED, known.reason))
                     else:
-                        outcome.results.append(_result(entry, "duplicate"))
+                        outcome.results.append(_result(entry, PushStatus.DUPLICATE))
                 else:
                     outcome.conflict = True
                     outcome.results.append(
                         _result(
-                            entry, "rejected", "conflict: this id was pushed with other content"
+                            entry,
+                            PushStatus.REJECTED,
+                            "conflict: this id was pushed with other content",
                         )
                     )
                 continue
             if entry["seq"] in used_seqs:
                 outcome.conflict = True
                 outcome.results.append(
-                    _result(entry, "rejected", "conflict: this sequence number holds another entry")
+                    _result(
+                        entry,
+                        PushStatus.REJECTED,
+                        "conflict: this sequence number holds another entry",
+                    )
                 )
                 continue
             try:
                 validate_payload(entry["kind"], entry["payload"], kiosk_id)
                 ctx.apply(entry)
-                status, reason = "applied", None
+                status, reason = PushStatus.APPLIED, None
             except Invalid as exc:
-                status, reason = "rejected", f"invalid: {exc}"[:200]
+                status, reason = PushStatus.REJECTED, f"invalid: {exc}"[:200]
                 ctx.refuse(entry, reason)
             except _Refused as exc:
-                status, reason = "rejected", exc.reason[:200]
+                status, reason = PushStatus.REJECTED, exc.reason[:200]
                 ctx.refuse(entry, reason)
             sync_rows.append(
                 {
@@ -159,7 +173,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
     return outcome
 
 
-def _result(entry: dict[str, Any], status: str, reason: str | None = None) -> dict[str, Any]:
+def _result(entry: dict[str, Any], status: PushStatus, reason: str | None = None) -> dict[str, Any]:
     result = {"id": entry["id"], "seq": entry["seq"], "status": status}
     if reason:
         result["reason"] = reason
@@ -275,7 +289,7 @@ class _Batch:
             select(
                 StockMove.exchange_id, StockMove.batch_id, StockMove.product_code, StockMove.qty
             ).where(
-                StockMove.kind == "issue",
+                StockMove.kind == StockMoveKind.ISSUE,
                 among(
                     s,
                     StockMove.exchange_id,
@@ -390,7 +404,7 @@ class _Batch:
         kind, p = entry["kind"], entry["payload"]
         if isinstance(p.get("ledger"), dict):
             self.carrier[p["ledger"]["seq"]] = entry["seq"]
-        self._HANDLERS[kind](self, p, entry)
+        HANDLERS[kind](self, p, entry)
 
     def refuse(self, entry: dict[str, Any], reason: str) -> None:
         """Record a refused entry: an alert, and for a ledger entry its place in the chain.
@@ -403,7 +417,7 @@ class _Batch:
         if ledger is not None:
             self.carrier[ledger["seq"]] = entry["seq"]
         self._alert(
-            "refused",
+            AlertKind.REFUSED,
             f"{entry.get('kind')} #{entry.get('seq')}: {reason}",
             household_id=household_id,
             amount=ledger["points"] if ledger else None,
@@ -412,7 +426,7 @@ class _Batch:
             return
         if ledger["seq"] in self.ledger_seqs or ledger["id"] in self.ledger_ids:
             return  # the chain already holds this link: nothing to reverse
-        self._hold_uncounted(ledger, "refused", reason)
+        self._hold_uncounted(ledger, UncountedRole.REFUSED, reason)
         self._announce(
             "refusal",
             {
@@ -425,7 +439,7 @@ class _Batch:
             store_id=self.kiosk.store_id,
         )
 
-    def _hold_uncounted(self, ledger: dict[str, Any], role: str, reason: str) -> None:
+    def _hold_uncounted(self, ledger: dict[str, Any], role: UncountedRole, reason: str) -> None:
         row = {
             **self._chain_row(ledger),
             "role": role,
@@ -459,7 +473,9 @@ class _Batch:
             created_at=wire["created_at"],
         )
         if chain_hash(wire["prev_hash"], facts) != wire["hash"]:
-            self._alert("chain_tamper", f"ledger seq {wire['seq']}: hash does not match contents")
+            self._alert(
+                AlertKind.CHAIN_TAMPER, f"ledger seq {wire['seq']}: hash does not match contents"
+            )
             raise _Refused("hash does not match contents")
         if wire["id"] in self.ledger_ids:
             raise _Refused("ledger entry id already held")
@@ -549,7 +565,7 @@ class _Batch:
             "resident_id": p["resident_id"],
             "beneficiary_id": p.get("beneficiary_id"),
             "total": p["total"],
-            "status": "completed",
+            "status": ExchangeStatus.COMPLETED,
             "created_at": at,
         }
         self.rows[Exchange].append(row)
@@ -563,7 +579,7 @@ class _Batch:
             }
             for line in p["lines"]
         ]
-        self._moves(p["stock"], "issue", row["id"], p["household_id"], at)
+        self._moves(p["stock"], StockMoveKind.ISSUE, row["id"], p["household_id"], at)
         self.issued[row["id"]] = _by_batch(p["stock"], -1)
 
     def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -587,7 +603,7 @@ class _Batch:
             raise _Refused("void of an exchange this kiosk has not pushed")
         if kiosk_id != self.kiosk.id:
             raise _Refused("void of an exchange this kiosk has not pushed")
-        if status == "voided":
+        if status == ExchangeStatus.VOIDED:
             raise _Refused("exchange already voided")
         if p["ledger"]["kind"] != "void" or p["ledger"]["points"] != total:
             raise _Refused("the ledger entry does not match the voided total")
@@ -599,11 +615,11 @@ class _Batch:
             raise _Refused("the void does not return exactly the goods the exchange handed out")
         self._ledger(p["ledger"])
         if held is not None:
-            held.status = "voided"
+            held.status = ExchangeStatus.VOIDED
         else:
-            fresh["status"] = "voided"
+            fresh["status"] = ExchangeStatus.VOIDED
         at = parse_time(p["ledger"]["created_at"])
-        self._moves(p["stock"], "void", p["exchange_id"], household_id, at)
+        self._moves(p["stock"], StockMoveKind.VOID, p["exchange_id"], household_id, at)
 
     def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         """Credit a check-in only as the activity central holds allows: its points, day, cap."""
@@ -670,7 +686,11 @@ class _Batch:
             else fresh
         )
         ledger = p["ledger"]
-        if refused is None or refused["kiosk_id"] != self.kiosk.id or refused["role"] != "refused":
+        if (
+            refused is None
+            or refused["kiosk_id"] != self.kiosk.id
+            or refused["role"] != UncountedRole.REFUSED
+        ):
             raise _Refused("a reversal of an entry central has not refused")
         if refused["reversed_by"] is not None:
             raise _Refused("this refusal is already reversed")
@@ -682,7 +702,7 @@ class _Batch:
         ):
             raise _Refused("the reversal does not mirror the refused entry")
         self._check_ledger(ledger)
-        self._hold_uncounted(ledger, "reversal", p["reason"])
+        self._hold_uncounted(ledger, UncountedRole.REVERSAL, p["reason"])
         if held is not None:
             held.reversed_by = ledger["id"]
         else:
@@ -740,7 +760,7 @@ class _Batch:
                     "received_at": at,
                 }
             )
-        self._moves(p["stock"], "adjust", None, None, at)
+        self._moves(p["stock"], StockMoveKind.ADJUST, None, None, at)
 
     def _served(self, household_id: str) -> bool:
         """Say whether this kiosk's store has served a household: an exchange that took points
@@ -750,7 +770,9 @@ class _Batch:
         the household's own points, in its history, to reach its cards.
         """
         if any(
-            x["household_id"] == household_id and x["total"] > 0 and x["status"] == "completed"
+            x["household_id"] == household_id
+            and x["total"] > 0
+            and x["status"] == ExchangeStatus.COMPLETED
             for x in self.new_exchanges.values()
         ) or any(x["household_id"] == household_id for x in self.rows[CheckIn]):
             return True
@@ -760,7 +782,7 @@ class _Batch:
             held_exchange = select(Exchange.id).where(
                 Exchange.store_id == store,
                 Exchange.household_id == household_id,
-                Exchange.status == "completed",
+                Exchange.status == ExchangeStatus.COMPLETED,
                 Exchange.total > 0,
             )
             held_checkin = select(CheckIn.id).where(
@@ -782,8 +804,8 @@ class _Batch:
             raise _Refused(
                 "a card of a household this store has not served is revoked only by the office"
             )
-        if card.status == "active":
-            card.status, card.revoked_at = "revoked", self.now
+        if card.status == CardStatus.ACTIVE:
+            card.status, card.revoked_at = CardStatus.REVOKED, self.now
             self._announce("card", card_change(card))
 
     def _card_issue(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -802,16 +824,16 @@ class _Batch:
         if self._served(person.household_id):
             for old in self.s.scalars(
                 select(Card)
-                .where(Card.resident_id == p["resident_id"], Card.status == "active")
+                .where(Card.resident_id == p["resident_id"], Card.status == CardStatus.ACTIVE)
                 .order_by(Card.id)
             ):
-                old.status, old.revoked_at = "revoked", self.now
+                old.status, old.revoked_at = CardStatus.REVOKED, self.now
                 self._announce("card", card_change(old))
                 replaced = old.id
         card = Card(
             resident_id=p["resident_id"],
             token_hash=p["token_hash"],
-            status="active",
+            status=CardStatus.ACTIVE,
             issued_at=parse_time(entry["created_at"]),
             issued_by=self.kiosk.id,
             bound_store_id=self.kiosk.store_id,
@@ -834,9 +856,7 @@ class _Batch:
             }
         )
 
-    _HANDLERS: ClassVar[dict[str, Callable[[_Batch, dict, dict], None]]] = {}
-
-    def _moves(self, moves, kind: str, exchange_id, household_id, at) -> None:
+    def _moves(self, moves, kind: StockMoveKind, exchange_id, household_id, at) -> None:
         self.rows[StockMove] += [
             {
                 "kiosk_id": self.kiosk.id,
@@ -855,7 +875,12 @@ class _Batch:
     # -- after the batch --------------------------------------------------------------------
 
     def _alert(
-        self, kind: str, detail: str, *, household_id: str | None = None, amount: int | None = None
+        self,
+        kind: AlertKind,
+        detail: str,
+        *,
+        household_id: str | None = None,
+        amount: int | None = None,
     ) -> None:
         self.rows[Alert].append(
             {
@@ -936,17 +961,23 @@ class _Batch:
             before = own.get(e["seq"] - 1, held.get(e["seq"] - 1))
             if before is None:
                 if self._due(e):
-                    self._alert("chain_gap", f"ledger seq {e['seq'] - 1} missing before {e['seq']}")
+                    self._alert(
+                        AlertKind.CHAIN_GAP, f"ledger seq {e['seq'] - 1} missing before {e['seq']}"
+                    )
             elif before != e["prev_hash"]:
-                self._alert("chain_tamper", f"ledger seq {e['seq']}: previous hash does not match")
+                self._alert(
+                    AlertKind.CHAIN_TAMPER, f"ledger seq {e['seq']}: previous hash does not match"
+                )
         for seq, prev in following.items():
             if own[seq - 1] != prev:
-                self._alert("chain_tamper", f"ledger seq {seq}: previous hash does not match")
+                self._alert(
+                    AlertKind.CHAIN_TAMPER, f"ledger seq {seq}: previous hash does not match"
+                )
         for household_id in sorted(self.overdrawn):
             balance = self.balances[household_id]
             if balance < 0:
                 self._alert(
-                    "overdraft",
+                    AlertKind.OVERDRAFT,
                     f"household {household_id} is {-balance} points short",
                     household_id=household_id,
                     amount=-balance,
@@ -1002,18 +1033,19 @@ def _by_batch(moves: list[dict[str, Any]], sign: int) -> dict[tuple[int, str], i
     return out
 
 
-_Batch._HANDLERS.update(
-    exchange=_Batch._exchange,
-    void=_Batch._void,
-    checkin=_Batch._checkin,
-    adjust=_Batch._adjust,
-    reversal=_Batch._reversal,
-    restock=_Batch._restock,
-    stocktake=_Batch._stocktake,
-    card_revoke=_Batch._card_revoke,
-    card_issue=_Batch._card_issue,
-    audit=_Batch._audit,
-)
+# The handler of each kind of pushed entry (the protocol's entry kinds), as _Batch.apply calls it.
+HANDLERS: dict[str, Callable[[_Batch, dict[str, Any], dict[str, Any]], None]] = {
+    "exchange": _Batch._exchange,
+    "void": _Batch._void,
+    "checkin": _Batch._checkin,
+    "adjust": _Batch._adjust,
+    "reversal": _Batch._reversal,
+    "restock": _Batch._restock,
+    "stocktake": _Batch._stocktake,
+    "card_revoke": _Batch._card_revoke,
+    "card_issue": _Batch._card_issue,
+    "audit": _Batch._audit,
+}
 
 
 LEDGER_FIELDS = (

@@ -23,8 +23,8 @@ from sync.central.models import (
 def stats(c: Central) -> dict[str, Any]:
     """Return the programme's headline figures and the same per store.
 
-    The sums come from the summary tables (sync.central.totals), which triggers keep equal to
-    the ledger and the records in the same transaction: no view scans every entry.
+    The sums come from the summary tables (sync.central.queries.totals), which triggers keep
+    equal to the ledger and the records in the same transaction: no view scans every entry.
     """
     with c.uow(write=False) as uow:
         s = uow.session

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, union
 
-from sync.central import localtime, totals
+from sync.central import localtime
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
@@ -24,6 +24,8 @@ from sync.central.models import (
     Store,
     StoreHouseholdMonth,
 )
+from sync.central.queries import totals
+from sync.central.states import ExchangeStatus
 
 
 def donors(c: Central) -> list[dict[str, Any]]:
@@ -158,14 +160,17 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
             within = and_(
                 Exchange.store_id == store_id, Exchange.created_at >= a, Exchange.created_at < b
             )
-            live = and_(within, Exchange.status == "completed")
+            live = and_(within, Exchange.status == ExchangeStatus.COMPLETED)
             done, pts, void = s.execute(
                 select(
-                    func.count().filter(Exchange.status == "completed"),
+                    func.count().filter(Exchange.status == ExchangeStatus.COMPLETED),
                     func.coalesce(
-                        func.sum(Exchange.total).filter(Exchange.status == "completed"), 0
+                        func.sum(Exchange.total).filter(
+                            Exchange.status == ExchangeStatus.COMPLETED
+                        ),
+                        0,
                     ),
-                    func.count().filter(Exchange.status == "voided"),
+                    func.count().filter(Exchange.status == ExchangeStatus.VOIDED),
                 ).where(within)
             ).one()
             count, points, voided = count + int(done), points + int(pts), voided + int(void)

@@ -1,0 +1,132 @@
+"""Stores and kiosks: enrol a kiosk, revoke it, set a store's offline allowance."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sync.central import tokens
+from sync.central.context import CENTRAL_CHAIN, Central, emit
+from sync.central.models import Kiosk, Store
+from sync.central.services.audit import audit
+from sync.central.services.cards import undo_cards_of
+from sync.central.services.errors import Refusal, RegistryError
+from sync.central.services.tokens import stamp_revocation
+from sync.central.states import TokenOwner
+
+KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
+MAX_ALLOWANCE = 100_000  # the most a store's offline allowance may be
+
+
+def store_named(s: Session, name: str, at: datetime) -> Store:
+    """Return the store of that name, creating it."""
+    store = s.scalar(select(Store).where(Store.name == name))
+    if store is None:
+        store = Store(name=name, offline_allowance=200, created_at=at)
+        s.add(store)
+        s.flush()
+        emit(s, "settings", {"offline_allowance": store.offline_allowance}, at, store_id=store.id)
+    return store
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    kiosk_id: str
+    token: str
+    store: str
+
+
+def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cli") -> Enrolment:
+    """Enrol a kiosk for a store; return its id and the only copy of its token."""
+    name = " ".join((store or "").split())
+    if not name or len(name) > 80:
+        raise RegistryError(Refusal.STORE_NAME)
+    # The id travels in every push, which must pass the protocol's check; CENTRAL is our chain.
+    if kiosk_id is not None and (
+        not isinstance(kiosk_id, str)
+        or not KIOSK_ID.fullmatch(kiosk_id)
+        or kiosk_id == CENTRAL_CHAIN
+    ):
+        raise RegistryError(Refusal.KIOSK_ID)
+    issued = tokens.issue(tokens.KIOSK_PREFIX)
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        shop = store_named(s, name, now)
+        if kiosk_id is None:
+            n = (s.scalar(select(func.count()).select_from(Kiosk)) or 0) + 1
+            while s.get(Kiosk, f"K{n:03d}") is not None:
+                n += 1
+            kiosk_id = f"K{n:03d}"
+        elif s.get(Kiosk, kiosk_id) is not None:
+            raise RegistryError(Refusal.KIOSK_ENROLLED, kiosk_id=kiosk_id)
+        s.add(
+            Kiosk(
+                id=kiosk_id,
+                store_id=shop.id,
+                token_id=issued.token_id,
+                token_hash=issued.token_hash,
+                enrolled_at=now,
+                contiguous_seq=0,
+            )
+        )
+        audit(s, now, actor, "kiosk_enroll", kiosk_id, store=name)
+        uow.commit()
+    return Enrolment(kiosk_id, issued.token, name)
+
+
+def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
+    """Revoke a kiosk's token so it can no longer sync."""
+    with c.uow() as uow:
+        kiosk = uow.session.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise RegistryError(Refusal.NO_KIOSK, kiosk_id=kiosk_id)
+        kiosk.revoked = True
+        stamp_revocation(uow.session)
+        undone = undo_cards_of(uow.session, kiosk_id, c.clock.now())
+        audit(uow.session, c.clock.now(), actor, "kiosk_revoke", kiosk_id, cards=undone)
+        uow.commit()
+    c.tokens.forget(
+        f"{TokenOwner.KIOSK}:{kiosk_id}"
+    )  # refused at once here, elsewhere at the next stamp read
+
+
+def set_allowance(c: Central, store: str, points: int, actor: str) -> None:
+    """Set a store's offline allowance; its kiosks learn it from the feed."""
+    if not isinstance(points, int) or not 0 <= points <= MAX_ALLOWANCE:
+        raise RegistryError(Refusal.ALLOWANCE, most=MAX_ALLOWANCE)
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        shop = s.scalar(select(Store).where(Store.name == store))
+        if shop is None:
+            raise RegistryError(Refusal.NO_STORE, store=store)
+        shop.offline_allowance = points
+        emit(s, "settings", {"offline_allowance": points}, now, store_id=shop.id)
+        audit(s, now, actor, "allowance", store, points=points)
+        uow.commit()
+
+
+HEARTBEAT_COLUMNS = (
+    ("version", "version"),
+    ("backlog", "backlog"),
+    ("printer", "printer_state"),
+    ("camera", "camera_state"),
+    ("last_error", "last_error"),
+)
+
+
+def record_heartbeat(c: Central, kiosk_id: str, **fields: Any) -> None:
+    """Note that a kiosk was seen, with the version, backlog and device states it reported."""
+    with c.uow() as uow:
+        kiosk = uow.session.get(Kiosk, kiosk_id)
+        kiosk.last_seen = c.clock.now()
+        for name, column in HEARTBEAT_COLUMNS:
+            if name in fields:
+                setattr(kiosk, column, fields[name])
+        uow.commit()

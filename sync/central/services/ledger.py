@@ -1,0 +1,53 @@
+"""Central's own chain: office credits and corrections as ledger entries kiosks learn of."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
+from sync.central.context import CENTRAL_CHAIN, emit
+from sync.central.models import ChainHead, Household, LedgerEntry
+from sync.central.services.ingest import ledger_change
+
+
+def credit(
+    s: Session, at: datetime, household: Household, points: int, kind: str, ref: str
+) -> LedgerEntry:
+    """Append an entry to central's own chain and announce it to the kiosks."""
+    # Locked: two office corrections at once must not take the same sequence number.
+    head = s.get(ChainHead, CENTRAL_CHAIN, with_for_update=True)
+    if head is None:  # a database from before c0009, which makes the row
+        head = ChainHead(kiosk_id=CENTRAL_CHAIN, last_seq=0, last_hash=GENESIS_HASH)
+        s.add(head)
+    seq = head.last_seq + 1
+    entry_id = str(uuid.uuid4())
+    facts = EntryFacts(
+        entry_id,
+        CENTRAL_CHAIN,
+        seq,
+        household.id,
+        kind,
+        points,
+        ref,
+        wire_time(at),
+    )
+    entry = LedgerEntry(
+        id=entry_id,
+        kiosk_id=CENTRAL_CHAIN,
+        seq=seq,
+        household_id=household.id,
+        kind=kind,
+        points=points,
+        ref=ref,
+        created_at=at,
+        prev_hash=head.last_hash,
+        hash=chain_hash(head.last_hash, facts),
+    )
+    head.last_seq, head.last_hash = seq, entry.hash
+    household.balance += points
+    s.add(entry)
+    emit(s, "ledger", ledger_change(entry), at)
+    return entry

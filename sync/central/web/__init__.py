@@ -1,0 +1,1 @@
+"""Central's web: the JSON API under /api/v1 and the office's pages."""

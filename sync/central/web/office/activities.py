@@ -1,0 +1,100 @@
+"""Office pages: activities, their participants, and awarding their points."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from sync.central import localtime
+from sync.central.queries import activities as activity_queries
+from sync.central.services.activities import award, define_activity
+from sync.central.services.errors import RegistryError
+from sync.central.states import Role
+from sync.central.web.input import form_date, form_int, page_number
+from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in, zone
+from sync.central.web.office.uploads import check_upload
+
+AWARD_MAX_BYTES = 2 * 2**20
+
+
+@bp.get("/activities")
+@signed_in()
+def activities():
+    """List activities with their participation, newest first, a page at a time."""
+    page = request.args.get("page", 1, type=page_number)
+    rows, total = activity_queries.listing(central(), page, PAGE)
+    return render_template(
+        "office/activities.html",
+        activities=rows,
+        today=localtime.today(zone()),
+        page=page,
+        pages=max((total + PAGE - 1) // PAGE, 1),
+    )
+
+
+@bp.post("/activities")
+@signed_in(Role.ADMIN)
+def activity_define():
+    """Define an activity; kiosks learn of it from the feed."""
+    f = request.form
+    try:
+        define_activity(
+            central(),
+            f.get("code", ""),
+            f.get("name", ""),
+            f.get("type", ""),
+            form_date(f.get("day", "")),
+            form_int(f.get("points", "")),
+            form_int(f["cap"]) if f.get("cap", "").strip() else None,
+            actor=actor(),
+        )
+    except RegistryError as exc:
+        flash(refusal(exc), "error")
+    else:
+        flash(_("Activity defined."), "ok")
+    return redirect(url_for("office.activities"))
+
+
+@bp.get("/activities/<activity_id>")
+@signed_in()
+def activity(activity_id: str):
+    """Show an activity, who took part, and a form to award points."""
+    q = request.args.get("q", "").strip()[:40]
+    view = activity_queries.detail(central(), activity_id[:40], q)
+    if view is None:
+        abort(404)
+    for taken in view["participants"]:
+        taken["kiosk"] = taken["kiosk"] or _("office")
+    return render_template("office/activity.html", a=view, q=q)
+
+
+@bp.post("/activities/<activity_id>/award")
+@signed_in(Role.ADMIN)
+def activity_award(activity_id: str):
+    """Award an activity's points to picked residents or to those listed in a CSV."""
+    ids = [r[:40] for r in request.form.getlist("resident")]
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        check_upload(upload, AWARD_MAX_BYTES)
+        text = upload.read().decode("utf-8-sig")
+        for line in text.splitlines():
+            first = line.split(",")[0].strip()
+            if first and first.lower() not in ("resident", "resident_id"):
+                ids.append(first[:40])
+    if not ids:
+        flash(_("Pick residents or upload a CSV of resident ids."), "error")
+        return redirect(url_for("office.activity", activity_id=activity_id))
+    try:
+        result = award(central(), activity_id, ids, actor())
+    except RegistryError as exc:
+        flash(refusal(exc), "error")
+    else:
+        flash(
+            _(
+                "{credited} credited, {skipped} skipped "
+                "(already credited, unknown or over the cap).",
+                credited=len(result["credited"]),
+                skipped=len(result["skipped"]),
+            ),
+            "ok",
+        )
+    return redirect(url_for("office.activity", activity_id=activity_id))

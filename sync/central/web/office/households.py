@@ -1,0 +1,177 @@
+"""Office pages: households, their residents and cards, roster imports, point corrections."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+
+from sync.central import localtime
+from sync.central.imports import parse_roster
+from sync.central.queries import households as household_queries
+from sync.central.services.adjustments import adjust_points
+from sync.central.services.cards import confirm_card, issue_cards, revoke_card
+from sync.central.services.errors import Refusal, RegistryError
+from sync.central.services.roster import add_roster
+from sync.central.states import Role
+from sync.central.web.input import page_number
+from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in, zone
+from sync.central.web.office.uploads import check_upload
+
+ROSTER_MAX_BYTES = 8 * 2**20  # about 100,000 residents
+
+
+@bp.get("/households")
+@signed_in()
+def households():
+    """List households, searchable by name, member or id."""
+    q = request.args.get("q", "").strip()[:40]
+    page = request.args.get("page", 1, type=page_number)
+    found, total = household_queries.search(central(), q, page, PAGE)
+    return render_template(
+        "office/households.html",
+        households=found,
+        q=q,
+        page=page,
+        pages=max((total + PAGE - 1) // PAGE, 1),
+        total=total,
+    )
+
+
+@bp.get("/households/<household_id>")
+@signed_in()
+def household(household_id: str):
+    """Show a household: members, cards, and its recent entries."""
+    view = household_queries.detail(central(), household_id[:40])
+    if view is None:
+        abort(404)
+    return render_template("office/household.html", h=view)
+
+
+@bp.post("/households/import")
+@signed_in(Role.ADMIN)
+def import_roster():
+    """Import a roster CSV (household, resident, phone, opening_points): all rows or none."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a CSV file first."), "error")
+        return redirect(url_for("office.households"))
+    check_upload(upload, ROSTER_MAX_BYTES)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "roster.csv"
+        upload.save(path)
+        try:
+            parsed = parse_roster(path)
+        except ValueError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("office.households"))
+    if parsed.problems and not request.form.get("skip_bad"):
+        for problem in parsed.problems[:50]:
+            flash(problem, "error")
+        flash(_("Nothing was imported: fix the rows above, or tick 'skip bad rows'."), "error")
+        return redirect(url_for("office.households"))
+    added_h, added_r = add_roster(central(), parsed.rows, actor=actor())
+    flash(
+        _(
+            "{households} households and {residents} residents added.",
+            households=added_h,
+            residents=added_r,
+        ),
+        "ok",
+    )
+    return redirect(url_for("office.households"))
+
+
+def _card_pdf(issued, name: str):
+    from core.sheets import CardSpec, card_sheet
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cards.pdf"
+        card_sheet(
+            [CardSpec(code=c.code, resident=c.resident, household=c.household) for c in issued],
+            path,
+        )
+        data = path.read_bytes()
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+    )
+
+
+@bp.post("/cards/issue")
+@signed_in(Role.ADMIN)
+def cards_issue():
+    """Issue cards to every resident without one; download the sheet (the only copy)."""
+    issued = issue_cards(central(), actor=actor())
+    if not issued:
+        flash(_("Every resident already has a card."), "ok")
+        return redirect(url_for("office.households"))
+    return _card_pdf(issued, f"cards-{localtime.today(zone()).isoformat()}.pdf")
+
+
+@bp.post("/residents/<resident_id>/reissue")
+@signed_in(Role.ADMIN)
+def card_reissue(resident_id: str):
+    """Replace a resident's card (the old one stops working); download the new card."""
+    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=actor())
+    if not issued:
+        abort(404)
+    return _card_pdf(issued, f"card-{resident_id}.pdf")
+
+
+@bp.post("/residents/<resident_id>/revoke")
+@signed_in(Role.ADMIN)
+def card_revoke(resident_id: str):
+    """Revoke a resident's card."""
+    person_id = resident_id[:40]
+    household_id = household_queries.resident_household(central(), person_id)
+    if household_id is None:
+        abort(404)
+    count = revoke_card(central(), person_id, actor())
+    flash(_("{count} card(s) revoked.", count=count), "ok")
+    return redirect(url_for("office.household", household_id=household_id))
+
+
+@bp.post("/households/<household_id>/adjust")
+@signed_in(Role.ADMIN)
+def household_adjust(household_id: str):
+    """Correct a household's points with a reason: a counter-entry, never an edit."""
+    points = request.form.get("points", "").strip()
+    try:
+        done = adjust_points(
+            central(),
+            household_id[:40],
+            int(points) if points.lstrip("-").isdigit() and len(points) < 10 else points,
+            request.form.get("reason", ""),
+            actor(),
+        )
+    except RegistryError as exc:
+        if exc.code == Refusal.NO_HOUSEHOLD:
+            abort(404)
+        flash(_("Not adjusted: {reason}", reason=refusal(exc)), "error")
+    else:
+        flash(
+            _(
+                "Adjusted by {points} points; the balance is now {balance}.",
+                points=f"{done.points:+d}",
+                balance=done.balance,
+            ),
+            "ok",
+        )
+    return redirect(url_for("office.household", household_id=household_id[:40]))
+
+
+@bp.post("/cards/<int:card_id>/confirm")
+@signed_in(Role.ADMIN)
+def card_confirm(card_id: int):
+    """Let a card issued at a kiosk work at every store."""
+    household_id = household_queries.card_household(central(), card_id)
+    if household_id is None:
+        abort(404)
+    try:
+        confirm_card(central(), card_id, actor())
+    except RegistryError:
+        abort(404)
+    flash(_("The card now works at every store."), "ok")
+    return redirect(url_for("office.household", household_id=household_id))

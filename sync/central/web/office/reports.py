@@ -1,0 +1,123 @@
+"""Office pages: reports on donors, a partner store's statement and the monthly figures,
+each also as CSV or XLSX."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request
+
+from sync.central.queries import reports as report_queries
+from sync.central.queries.stores import stores as all_stores
+from sync.central.web.export import table_response
+from sync.central.web.input import record_id
+from sync.central.web.office.base import _, bp, central, signed_in, zone
+
+PERIOD_HELP = "Choose dates between {first} and {last}, the end on or after the start."
+
+
+def _stores() -> list[dict]:
+    return [{"id": st["id"], "name": st["name"]} for st in all_stores(central())]
+
+
+@bp.get("/reports/donors")
+@bp.get("/reports/donors.<fmt>")
+@signed_in()
+def report_donors(fmt: str = "html"):
+    """Per donor: goods given, goods handed out, households reached."""
+    rows = report_queries.donors(central())
+    if fmt in ("csv", "xlsx"):
+        header = [
+            _("Donor"),
+            _("Goods given"),
+            _("Value (yuan)"),
+            _("Kinds of goods"),
+            _("Goods handed out"),
+            _("Households reached"),
+        ]
+        return table_response(
+            fmt,
+            "donors",
+            header,
+            [
+                [
+                    r["donor"],
+                    r["goods_given"],
+                    r["value_yuan"],
+                    r["kinds_of_goods"],
+                    r["goods_handed_out"],
+                    r["households_reached"],
+                ]
+                for r in rows
+            ],
+        )
+    return render_template("office/donors.html", rows=rows)
+
+
+@bp.get("/reports/statement")
+@bp.get("/reports/statement.<fmt>")
+@signed_in()
+def report_statement(fmt: str = "html"):
+    """A partner store's statement for a period."""
+    stores = _stores()
+    store_id = request.args.get("store", type=record_id) or (stores[0]["id"] if stores else None)
+    try:
+        start, end = report_queries.period(request.args.get("from"), request.args.get("to"), zone())
+        statement = (
+            report_queries.store_statement(central(), store_id, start, end) if store_id else None
+        )
+    except ValueError:  # not a date, out of range, or ending before it starts
+        flash(
+            _(PERIOD_HELP, first=report_queries.FIRST_YEAR, last=report_queries.LAST_YEAR),
+            "error",
+        )
+        statement, start, end = None, None, None
+    except LookupError:
+        flash(_("No such store."), "error")
+        statement, start, end = None, None, None
+    if fmt in ("csv", "xlsx") and statement:
+        header = [_("Code"), _("Goods"), _("Quantity"), _("Points")]
+        rows = [[g["code"], g["name"], g["qty"], g["points"]] for g in statement["goods"]]
+        rows.append(
+            [
+                "",
+                _("Total"),
+                sum(g["qty"] for g in statement["goods"]),
+                statement["points_redeemed"],
+            ]
+        )
+        return table_response(fmt, f"statement-{statement['from']}", header, rows)
+    return render_template("office/statement.html", stores=stores, store_id=store_id, s=statement)
+
+
+@bp.get("/reports/monthly")
+@bp.get("/reports/monthly.<fmt>")
+@signed_in()
+def report_monthly(fmt: str = "html"):
+    """The programme's figures per month, overall or for one store."""
+    store_id = request.args.get("store", type=record_id)
+    rows = report_queries.monthly(central(), store_id)
+    if fmt in ("csv", "xlsx"):
+        header = [
+            _("Month"),
+            _("Points issued"),
+            _("Points redeemed"),
+            _("Exchanges"),
+            _("Goods given out"),
+            _("Participations"),
+        ]
+        return table_response(
+            fmt,
+            "monthly",
+            header,
+            [
+                [
+                    r["month"],
+                    r["points_issued"],
+                    r["points_redeemed"],
+                    r["exchanges"],
+                    r["goods_issued"],
+                    r["participations"],
+                ]
+                for r in rows
+            ],
+        )
+    return render_template("office/monthly.html", rows=rows, stores=_stores(), store_id=store_id)
