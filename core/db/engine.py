@@ -27,7 +27,6 @@ class StorageUnavailable(DomainError):
     """A write was refused by the disk (full or read-only): nothing was saved."""
 
     code = "storage_unavailable"
-    status = 503
     message = (
         "The kiosk cannot save right now: its storage is full or read-only. Nothing was "
         "changed. Please tell the shopkeeper."

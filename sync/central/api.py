@@ -14,6 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from core.db.engine import StorageUnavailable
+from core.domain import errors
 from sync.central import feed, ingest, stats, tokens
 from sync.central.adjustments import adjust_points
 from sync.central.context import Central
@@ -336,8 +338,31 @@ def health():
     return jsonify({"ok": True})
 
 
+# The HTTP status of each domain refusal central can meet (ingest turns a push's refusals into
+# rejected results; one that reaches a request answers with this, as the kiosk's API does).
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.DomainError: 400,
+    errors.BadPoints: 400,
+    errors.BadValue: 400,
+    errors.InactiveActivity: 409,
+    errors.ActivityNotToday: 409,
+    errors.ActivityFull: 409,
+    StorageUnavailable: 503,
+}
+
+
+def status_of(exc: errors.DomainError) -> int:
+    """Return the HTTP status central answers a domain refusal with."""
+    return next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
+
+
 def register_errors(app: Flask) -> None:
     """Answer every API failure as JSON with a code and a reason."""
+
+    @app.errorhandler(errors.DomainError)
+    def _domain(exc: errors.DomainError):
+        body = {"error": {"code": exc.code, "message": exc.render()}}
+        return jsonify(body), status_of(exc)
 
     @app.errorhandler(ApiError)
     def _api(exc: ApiError):
