@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from core.domain import errors, rules
+from core.domain import errors, limits, rules
 from core.domain.codes import new_card_token, normalise_product_code, token_hash
 from kiosk.services.common import (
     append_ledger,
@@ -291,7 +291,7 @@ def revoke_card(k: Kiosk, card_id: object, reason: object, actor: str = "admin")
 
 
 def _exchange(s, ref: object) -> Exchange:
-    if not isinstance(ref, str) or not ref or len(ref) > 60:
+    if not isinstance(ref, str) or not ref or len(ref) > limits.MAX_EXCHANGE_NUMBER:
         raise errors.UnknownExchange()
     exchange = s.get(Exchange, ref) or s.scalar(select(Exchange).where(Exchange.number == ref))
     if exchange is None:

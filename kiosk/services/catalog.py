@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.domain import errors, rules
+from core.domain import errors, limits, rules
 from core.domain.codes import normalise_product_code
 from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
 from kiosk.services.context import Kiosk
@@ -26,8 +26,8 @@ def save_product(
     product_code = normalise_product_code(code)
     title = rules.text_value(name, "name", required=True)
     price = rules.points_value(points, low=1)
-    unit_text = rules.text_value(unit, "unit", required=True, limit=16)
-    group = rules.text_value(category, "category", required=True, limit=40)
+    unit_text = rules.text_value(unit, "unit", required=True, limit=limits.MAX_UNIT)
+    group = rules.text_value(category, "category", required=True, limit=limits.MAX_CATEGORY)
     with k.uow() as uow:
         s = uow.session
         now = k.clock.now()
@@ -64,8 +64,15 @@ def register_household(
     actor: str = "admin",
 ) -> None:
     """Register a household with its members (id, name, phone) and opening points."""
+    if not limits.is_record_id(household_id):
+        raise errors.BadValue(field="household", reason="not an id of 1 to 40 letters or digits")
     title = rules.text_value(name, "household", required=True)
     opening = rules.points_value(opening_points)
+    for resident_id, _person, phone in members:
+        if not limits.is_record_id(resident_id):
+            raise errors.BadValue(field="resident", reason="not an id of 1 to 40 letters or digits")
+        if phone is not None and not limits.PHONE.fullmatch(phone):
+            raise errors.BadValue(field="phone", reason="not a phone number")
     with k.uow() as uow:
         s = uow.session
         now = k.clock.now()
@@ -103,16 +110,21 @@ def define_activity(
     actor: str = "admin",
 ) -> None:
     """Define an activity whose participants can be checked in here."""
+    code = rules.code_value(code)
+    name = rules.text_value(name, "name", required=True)
+    kind = rules.text_value(kind, "type", required=False, limit=limits.MAX_ACTIVITY_TYPE)
+    points = rules.activity_points(points)
+    cap = rules.activity_cap(cap)
     with k.uow() as uow:
         s = uow.session
         s.add(
             Activity(
                 id=activity_id,
-                code=code.upper(),
+                code=code,
                 name=name,
                 type=kind,
                 day=day,
-                points=rules.points_value(points, low=1),
+                points=points,
                 cap=cap,
                 active=True,
             )

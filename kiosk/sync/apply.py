@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain import limits
 from core.domain.ledger import parse_wire_time
 from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
 from kiosk.services.context import Kiosk
@@ -175,7 +176,7 @@ def _refusal(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if done is not None:
         return
     household = s.get(Household, refused.household_id)
-    reason = str(d.get("reason", ""))[:200]
+    reason = str(d.get("reason", ""))[: limits.MAX_REASON]
     entry = append_ledger(s, k, household, "adjust", -refused.points, refused.id, now)
     outbox(
         s,

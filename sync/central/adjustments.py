@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.domain import limits
 from sync.central.context import Central
 from sync.central.models import Adjustment, Household
 from sync.central.registry import RegistryError, audit, credit
 
-MAX_ADJUSTMENT = 100_000  # the most one correction may add or take away
+MAX_ADJUSTMENT = limits.MAX_ADJUSTMENT  # the most one correction may add or take away
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
     if points == 0 or abs(points) > MAX_ADJUSTMENT:
         raise RegistryError(f"points must be from -{MAX_ADJUSTMENT} to {MAX_ADJUSTMENT}, not 0")
     why = reason.strip() if isinstance(reason, str) else ""
-    if not why or len(why) > 200 or any(ord(ch) < 32 for ch in why):
+    if not why or len(why) > limits.MAX_REASON or any(ord(ch) < 32 for ch in why):
         raise RegistryError("a reason of 1 to 200 characters is required")
     with c.uow() as uow:
         s = uow.session

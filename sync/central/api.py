@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from functools import wraps
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from core.db.engine import StorageUnavailable
-from core.domain import errors
+from core.domain import errors, limits
 from sync.central import feed, ingest, stats, tokens
 from sync.central.adjustments import adjust_points
 from sync.central.context import Central
@@ -29,7 +28,7 @@ from sync.schema import Invalid, validate
 
 log = logging.getLogger(__name__)
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
-HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+HOUSEHOLD_ID = limits.RECORD_ID
 DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
 LONG_DIGITS = b"0" * 19
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.domain import errors, rules
+from core.domain import errors, limits, rules
 from core.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
 from sync.central.bulk import among, insert_rows, set_balances
 from sync.central.context import Central, emit_many
@@ -125,10 +125,10 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 ctx.apply(entry)
                 status, reason = "applied", None
             except Invalid as exc:
-                status, reason = "rejected", f"invalid: {exc}"[:200]
+                status, reason = "rejected", f"invalid: {exc}"[: limits.MAX_REASON]
                 ctx.refuse(entry, reason)
             except _Refused as exc:
-                status, reason = "rejected", exc.reason[:200]
+                status, reason = "rejected", exc.reason[: limits.MAX_REASON]
                 ctx.refuse(entry, reason)
             sync_rows.append(
                 {
@@ -196,7 +196,7 @@ class _Batch:
 
         # Prefetching happens before each entry is validated: take only values of a sane form.
         def strings(values) -> list[str]:
-            return sorted({v for v in values if isinstance(v, str) and len(v) <= 40})
+            return sorted({v for v in values if isinstance(v, str) and len(v) <= limits.MAX_ID})
 
         def ints(values) -> list[int]:
             return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})
@@ -429,7 +429,7 @@ class _Batch:
         row = {
             **self._chain_row(ledger),
             "role": role,
-            "reason": reason[:200],
+            "reason": reason[: limits.MAX_REASON],
             "reversed_by": None,
             "received_at": self.now,
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.domain import limits
 from core.domain.codes import card_code, new_card_token, token_hash
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
 from sync.central import tokens
@@ -33,8 +33,8 @@ from sync.central.models import (
     Store,
 )
 
-KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
-MAX_CAP = 1_000_000  # participants of one activity
+KIOSK_ID = limits.RECORD_ID  # as the protocol's kiosk_id
+MAX_CAP = limits.ACTIVITY_CAP.high  # participants of one activity
 
 
 class RegistryError(ValueError):
@@ -70,8 +70,8 @@ class Enrolment:
 def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cli") -> Enrolment:
     """Enrol a kiosk for a store; return its id and the only copy of its token."""
     name = " ".join((store or "").split())
-    if not name or len(name) > 80:
-        raise RegistryError("a store name of 1 to 80 characters is needed")
+    if not name or len(name) > limits.MAX_NAME:
+        raise RegistryError(f"a store name of 1 to {limits.MAX_NAME} characters is needed")
     # The id travels in every push, which must pass the protocol's check; CENTRAL is our chain.
     if kiosk_id is not None and (
         not isinstance(kiosk_id, str)
@@ -218,8 +218,9 @@ def _stamp_revocation(s: Session) -> None:
 
 def set_allowance(c: Central, store: str, points: int, actor: str) -> None:
     """Set a store's offline allowance; its kiosks learn it from the feed."""
-    if not isinstance(points, int) or not 0 <= points <= 100_000:
-        raise RegistryError("the allowance must be a whole number from 0 to 100000")
+    if points not in limits.ALLOWANCE:
+        low, high = limits.ALLOWANCE
+        raise RegistryError(f"the allowance must be a whole number from {low} to {high}")
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
@@ -508,16 +509,17 @@ def define_activity(
 ) -> str:
     """Define an activity kiosks can check residents in to; return its id."""
     code = (code or "").strip().upper()
-    if not code or len(code) > 32 or not all(ch.isalnum() or ch in "._-" for ch in code):
+    if not limits.is_code(code):
         raise RegistryError("the activity code must be 1 to 32 letters, digits, . _ or -")
-    if not isinstance(points, int) or not 1 <= points <= 100_000:
-        raise RegistryError("points must be a whole number from 1 to 100000")
-    name, kind = (name or "").strip(), (kind or "").strip()
-    if not name or len(name) > 80 or not name.isprintable():
+    if points not in limits.ACTIVITY_POINTS:
+        low, high = limits.ACTIVITY_POINTS
+        raise RegistryError(f"points must be a whole number from {low} to {high}")
+    name, kind = " ".join((name or "").split()), " ".join((kind or "").split())
+    if not name or len(name) > limits.MAX_NAME or not name.isprintable():
         raise RegistryError("the activity needs a name of 1 to 80 printable characters")
-    if len(kind) > 40 or not kind.isprintable():
+    if len(kind) > limits.MAX_ACTIVITY_TYPE or not kind.isprintable():
         raise RegistryError("the activity type has at most 40 printable characters")
-    if cap is not None and (not isinstance(cap, int) or not 1 <= cap <= MAX_CAP):
+    if cap is not None and cap not in limits.ACTIVITY_CAP:
         raise RegistryError(f"the cap must be a whole number from 1 to {MAX_CAP}")
     with c.uow() as uow:
         s = uow.session
