@@ -10,6 +10,7 @@ from typing import Any
 
 from core.domain import canonical as canonical_json
 from core.domain import limits
+from core.domain.ledger import LedgerKind
 from sync.schema import Invalid, compile_schema
 
 VERSION = 1
@@ -65,7 +66,7 @@ LEDGER_ENTRY = _obj(
     kiosk_id=_ID,
     seq={"type": "integer", "minimum": 1, "maximum": 2**53},
     household_id=_ID,
-    kind={"type": "string", "enum": ["earn", "spend", "void", "adjust"]},
+    kind={"type": "string", "enum": [str(kind) for kind in LedgerKind]},
     points=_POINTS,
     ref={"type": "string", "maxLength": limits.MAX_REF},
     created_at=_TIME,

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from core.domain import errors, limits, rules
 from core.domain.codes import new_card_token, normalise_product_code, token_hash
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
 from kiosk.services.common import (
     append_ledger,
     audit,
     household_of,
-    ledger_wire,
     outbox,
     resident,
 )
@@ -53,7 +53,7 @@ def void_exchange(k: Kiosk, exchange_ref: object, reason: object, actor: str) ->
         exchange = _exchange(s, exchange_ref)
         rules.check_voidable(exchange.status)
         household = household_of(s, exchange.household_id)
-        entry = append_ledger(s, k, household, "void", exchange.total, exchange.id, now)
+        entry = append_ledger(s, k, household, LedgerKind.VOID, exchange.total, exchange.id, now)
         issued = s.scalars(
             select(StockMovement).where(
                 StockMovement.ref == exchange.id, StockMovement.kind == "issue"
@@ -86,7 +86,7 @@ def void_exchange(k: Kiosk, exchange_ref: object, reason: object, actor: str) ->
         receipt = store_receipt(
             s,
             k,
-            "void",
+            EntryKind.VOID,
             exchange.id,
             VoidReceipt(
                 store=k.store,
@@ -179,7 +179,7 @@ def restock(
         receipt = store_receipt(
             s,
             k,
-            "restock",
+            EntryKind.RESTOCK,
             ref,
             RestockSlip(
                 store=k.store,
@@ -242,7 +242,7 @@ def stocktake(
             outbox(
                 s,
                 now,
-                "stocktake",
+                EntryKind.STOCKTAKE,
                 {"product_code": code, "counted": on_shelf, "reason": why, "stock": movements},
             )
         audit(s, now, actor, "stocktake", code, counted=on_shelf, change=change, reason=why)
@@ -265,7 +265,7 @@ def issue_card(k: Kiosk, resident_id: object, actor: str = "admin") -> str:
         digest = token_hash(token)
         s.add(Card(resident_id=person.id, token_hash=digest, status="active", issued_at=now))
         # Central learns of the card (and that it replaces the resident's others) from this row.
-        outbox(s, now, "card_issue", {"token_hash": digest, "resident_id": person.id})
+        outbox(s, now, EntryKind.CARD_ISSUE, {"token_hash": digest, "resident_id": person.id})
         audit(s, now, actor, "card_issue", person.id)
         uow.commit()
     return token
@@ -285,7 +285,7 @@ def revoke_card(k: Kiosk, card_id: object, reason: object, actor: str = "admin")
         if card.status != "active":
             raise errors.CardAlreadyRevoked()
         card.status, card.revoked_at, card.revoke_reason = "revoked", now, why
-        outbox(s, now, "card_revoke", {"token_hash": card.token_hash, "reason": why})
+        outbox(s, now, EntryKind.CARD_REVOKE, {"token_hash": card.token_hash, "reason": why})
         audit(s, now, actor, "card_revoke", str(card.id), reason=why)
         uow.commit()
 

@@ -6,7 +6,8 @@ from datetime import date
 
 from core.domain import errors, limits, rules
 from core.domain.codes import normalise_product_code
-from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
+from kiosk.services.common import append_ledger, audit, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Activity, Household, Product, Resident
 
@@ -92,8 +93,8 @@ def register_household(
             )
         s.flush()
         if opening:
-            entry = append_ledger(s, k, household, "adjust", opening, "opening", now)
-            outbox(s, now, "adjust", {"reason": "opening", "ledger": ledger_wire(entry)})
+            entry = append_ledger(s, k, household, LedgerKind.ADJUST, opening, "opening", now)
+            outbox(s, now, EntryKind.ADJUST, {"reason": "opening", "ledger": ledger_wire(entry)})
         audit(s, now, actor, "household_register", household_id, members=len(members))
         uow.commit()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.domain import limits
+from core.domain.ledger import LedgerKind
 from sync.central.context import Central
 from sync.central.models import Adjustment, Household
 from sync.central.registry import RegistryError, audit, credit
@@ -48,7 +49,7 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
         if household is None:
             raise RegistryError(f"no household {household_id}")
         adjustment_id = str(uuid.uuid4())
-        entry = credit(s, now, household, points, "adjust", adjustment_id)
+        entry = credit(s, now, household, points, LedgerKind.ADJUST, adjustment_id)
         s.add(
             Adjustment(
                 id=adjustment_id,

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from core.domain import limits
 from core.domain.codes import card_code, new_card_token, token_hash
-from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
+from core.domain.ledger import GENESIS_HASH, EntryFacts, LedgerKind, chain_hash, ledger_wire
 from sync.central import tokens
 from sync.central.context import CENTRAL_CHAIN, Central, emit
-from sync.central.ingest import card_change, ledger_change
+from sync.central.ingest import card_change
 from sync.central.models import (
     Activity,
     AuditEntry,
@@ -262,34 +262,22 @@ def credit(
     if head is None:  # a database from before c0009, which makes the row
         head = ChainHead(kiosk_id=CENTRAL_CHAIN, last_seq=0, last_hash=GENESIS_HASH)
         s.add(head)
-    seq = head.last_seq + 1
-    entry_id = str(uuid.uuid4())
-    facts = EntryFacts(
-        entry_id,
-        CENTRAL_CHAIN,
-        seq,
-        household.id,
-        kind,
-        points,
-        ref,
-        wire_time(at),
-    )
     entry = LedgerEntry(
-        id=entry_id,
+        id=str(uuid.uuid4()),
         kiosk_id=CENTRAL_CHAIN,
-        seq=seq,
+        seq=head.last_seq + 1,
         household_id=household.id,
-        kind=kind,
+        kind=str(kind),
         points=points,
         ref=ref,
         created_at=at,
         prev_hash=head.last_hash,
-        hash=chain_hash(head.last_hash, facts),
     )
-    head.last_seq, head.last_hash = seq, entry.hash
+    entry.hash = chain_hash(head.last_hash, EntryFacts.of(entry))
+    head.last_seq, head.last_hash = entry.seq, entry.hash
     household.balance += points
     s.add(entry)
-    emit(s, "ledger", ledger_change(entry), at)
+    emit(s, "ledger", ledger_wire(entry), at)
     return entry
 
 
@@ -330,7 +318,7 @@ def add_roster(
                 by_name[row.household] = household
                 emit(s, "household", household_change(household), now)
                 if row.opening_points:
-                    credit(s, now, household, row.opening_points, "adjust", "opening")
+                    credit(s, now, household, row.opening_points, LedgerKind.ADJUST, "opening")
                 added_h += 1
             names = members.setdefault(household.id, set())
             if row.resident not in names:
@@ -583,7 +571,7 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
                 continue
             household = households[person.household_id]
             checkin_id = str(uuid.uuid4())
-            credit(s, now, household, activity.points, "earn", checkin_id)
+            credit(s, now, household, activity.points, LedgerKind.EARN, checkin_id)
             s.add(
                 CheckIn(
                     id=checkin_id,
