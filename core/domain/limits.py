@@ -7,6 +7,7 @@ schemas all read these; tests/core/test_same_refusals.py checks that both sides 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -24,7 +25,7 @@ class Bounds:
             and self.low <= value <= self.high
         )
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter((self.low, self.high))
 
 

@@ -179,7 +179,7 @@ def restock(
         receipt = store_receipt(
             s,
             k,
-            EntryKind.RESTOCK,
+            "restock",
             ref,
             RestockSlip(
                 store=k.store,
@@ -242,7 +242,7 @@ def stocktake(
             outbox(
                 s,
                 now,
-                EntryKind.STOCKTAKE,
+                "stocktake",
                 {"product_code": code, "counted": on_shelf, "reason": why, "stock": movements},
             )
         audit(s, now, actor, "stocktake", code, counted=on_shelf, change=change, reason=why)
@@ -285,7 +285,7 @@ def revoke_card(k: Kiosk, card_id: object, reason: object, actor: str = "admin")
         if card.status != "active":
             raise errors.CardAlreadyRevoked()
         card.status, card.revoked_at, card.revoke_reason = "revoked", now, why
-        outbox(s, now, EntryKind.CARD_REVOKE, {"token_hash": card.token_hash, "reason": why})
+        outbox(s, now, "card_revoke", {"token_hash": card.token_hash, "reason": why})
         audit(s, now, actor, "card_revoke", str(card.id), reason=why)
         uow.commit()
 

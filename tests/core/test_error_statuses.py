@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -40,6 +42,21 @@ def test_a_domain_error_has_a_code_and_a_message_in_chinese(cls):
 def test_the_kiosk_answers_every_domain_error_with_a_mapped_status(cls):
     assert cls in kiosk_web.STATUS
     assert kiosk_web.STATUS[cls] in (400, 403, 404, 409, 503)
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for child in cls.__subclasses__() for sub in (child, *_subclasses(child))}
+
+
+def test_the_kiosk_maps_every_refusal_its_web_app_can_meet():
+    import kiosk.services
+    import terminal_ui
+
+    for package in (terminal_ui, kiosk.services):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    defined = {cls for cls in _subclasses(errors.DomainError) if cls.__module__ != __name__}
+    assert defined - set(kiosk_web.STATUS) == set()
 
 
 def test_central_maps_every_domain_error_its_code_names():
