@@ -50,6 +50,16 @@ def points_value(value: object, low: int = 0) -> int:
     return parse_int(value, low, MAX_POINTS, errors.BadPoints)
 
 
+def product_points(value: object) -> int:
+    """Return what one of a product costs."""
+    return parse_int(value, *limits.PRODUCT_POINTS, errors.BadPoints)
+
+
+def opening_points(value: object) -> int:
+    """Return the points a household is registered with."""
+    return parse_int(value, *limits.OPENING_POINTS, errors.BadPoints)
+
+
 def activity_points(value: object) -> int:
     """Return what one check-in to an activity is worth."""
     return parse_int(value, *limits.ACTIVITY_POINTS, errors.BadPoints)

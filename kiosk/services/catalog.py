@@ -26,7 +26,7 @@ def save_product(
     """Add a product or change it; a price change is audited with the old price."""
     product_code = normalise_product_code(code)
     title = rules.text_value(name, "name", required=True)
-    price = rules.points_value(points, low=1)
+    price = rules.product_points(points)
     unit_text = rules.text_value(unit, "unit", required=True, limit=limits.MAX_UNIT)
     group = rules.text_value(category, "category", required=True, limit=limits.MAX_CATEGORY)
     with k.uow() as uow:
@@ -68,7 +68,7 @@ def register_household(
     if not limits.is_record_id(household_id):
         raise errors.BadValue(field="household", reason="not an id of 1 to 40 letters or digits")
     title = rules.text_value(name, "household", required=True)
-    opening = rules.points_value(opening_points)
+    opening = rules.opening_points(opening_points)
     for resident_id, _person, phone in members:
         if not limits.is_record_id(resident_id):
             raise errors.BadValue(field="resident", reason="not an id of 1 to 40 letters or digits")

@@ -77,3 +77,19 @@ def test_a_subclass_answers_as_its_nearest_mapped_base():
 
     assert kiosk_web.status_of(Special()) == 409
     assert central_api.status_of(Special()) == 400
+
+
+@pytest.mark.parametrize("cls", list(central_api.STATUS), ids=lambda cls: cls.__name__)
+def test_centrals_api_answers_a_domain_refusal_as_json_with_its_status(cls):
+    from flask import Flask
+
+    app = Flask(__name__)
+    central_api.register_errors(app)
+
+    @app.get("/api/v1/refuse")
+    def refuse():
+        raise cls(name="植树", day="2025-03-01", low=1, high=9, field="x", reason="y")
+
+    response = app.test_client().get("/api/v1/refuse")
+    assert response.status_code == central_api.STATUS[cls]
+    assert response.get_json()["error"]["code"] == cls.code
