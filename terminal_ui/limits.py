@@ -22,7 +22,6 @@ STREAM_SLOTS = "stream_slots"
 
 class TooBusy(errors.DomainError):
     code = "busy"
-    status = 429
     message = "The terminal is busy. Please try again."
     retry_after = 1
 

@@ -55,7 +55,8 @@ def write_refused(exc: BaseException) -> bool:
     work it arrives as StorageUnavailable, outside one (a migration) as the driver's error."""
     from sqlalchemy.exc import OperationalError
 
-    from core.db.engine import StorageUnavailable, storage_problem
+    from core.db.engine import storage_problem
+    from core.domain.errors import StorageUnavailable
 
     if isinstance(exc, StorageUnavailable):
         return True
