@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from core.domain import errors
 from kiosk.voice import SpeechError
+from terminal_ui import origin
 from terminal_ui.context import language, runtime
 from terminal_ui.limits import SPEECH_SLOTS, slots
 from terminal_ui.prompts import MAX_TEXT, prompt_id
@@ -32,6 +33,12 @@ class UnknownPrompt(errors.DomainError):
     message = "The terminal does not speak this text."
 
 
+class ForeignPage(errors.DomainError):
+    code = "forbidden_origin"
+    status = 403
+    message = origin.MESSAGE
+
+
 class SpeechUnavailable(errors.DomainError):
     code = "speech_unavailable"
     status = 503
@@ -50,6 +57,7 @@ def voice_for(lang: str) -> str:
 @bp.get("")
 def speech():
     """Return a prompt's audio (WAV), made once and kept."""
+    _own_page_only()
     text = request.args.get("text", "").strip()
     if not text:
         raise errors.BadRequest()
@@ -75,6 +83,16 @@ def speech():
                 log.warning("no audio for a prompt: %s", exc)
                 raise SpeechUnavailable() from None
     return _clip(Response(clip, mimetype="audio/wav"), etag)
+
+
+def _own_page_only() -> None:
+    # Reading is free for any GET, but this one makes the kiosk work: an <audio> on another
+    # site (sent without Origin) must not keep it synthesising. Only the kiosk's pages ask.
+    if request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site"):
+        raise ForeignPage()
+    referer = request.headers.get("Referer")
+    if referer and not origin.same_origin(referer, request.host, request.scheme):
+        raise ForeignPage()
 
 
 def _clip(response: Response, etag: str) -> Response:
