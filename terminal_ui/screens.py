@@ -21,6 +21,7 @@ STILL_SECONDS = 30
 # kiosk can still be said).
 SPOKEN_OFTEN = (
     "Are you still there?",
+    "Please show your points card first.",
     "Could not reach the terminal. Please try again.",
     "This card is not known here.",
     "This code cannot be read. Please try again.",
