@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 # claims voices of its own, so the page uses them rather than the kiosk's audio (test_e2e_voice).
 SPEECH_SPY = """
 window.__spoken = [];
-window.speechSynthesis.getVoices = () => [{ lang: "zh-CN", name: "spy" }, { lang: "en-US", name: "spy" }];
+window.speechSynthesis.getVoices = () => [{ lang: "zh-CN" }, { lang: "en-US" }];
 window.speechSynthesis.speak = (u) => window.__spoken.push([u.lang, u.text]);
 window.speechSynthesis.cancel = () => {};
 """

@@ -68,7 +68,8 @@ def _no_errors(problems: list[str]) -> None:
 
 def _said(page, text: str) -> dict:
     page.wait_for_function(
-        "t => kioskVoice.status.text === t && ['playing', 'ended'].includes(kioskVoice.status.state)",
+        "t => kioskVoice.status.text === t"
+        " && ['playing', 'ended'].includes(kioskVoice.status.state)",
         arg=text,
     )
     return page.evaluate("({ ...kioskVoice.status })")
