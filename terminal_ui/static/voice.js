@@ -88,6 +88,7 @@ window.kioskVoice = (() => {
     status.played += 1;
     status.state = "playing";
     status.duration = buffer.duration;
+    status.volume = gain.gain.value;
     status.context = ctx.state; // "suspended": the browser holds sound back (autoplay policy)
     return true;
   }

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.services import shop_settings
+from kiosk.services import shop_settings, staff
 from terminal_ui import create_app
 from tests.e2e.kiosk_server import serving
 
@@ -92,6 +92,7 @@ def test_a_scan_is_greeted_aloud_with_audio_fetched_once_per_prompt(open_screen,
     assert status["played"] == 1
     assert status["duration"] > 1.0  # real speech, seconds of it
     assert status["context"] == "running"  # the audio device is playing, not held back
+    assert status["volume"] == pytest.approx(0.6)  # the shopkeeper's volume
 
     # A prompt fetched ahead is said without asking the kiosk again; said twice, still once.
     page.locator("#shop .cancel").click()
@@ -126,3 +127,24 @@ def test_no_audio_is_fetched_while_spoken_prompts_are_off(open_screen, runtime, 
     expect(page.locator("#shop")).to_be_visible()
     page.wait_for_timeout(1800)
     assert asked == []
+
+
+def test_the_shopkeeper_hears_a_sample_at_the_volume_set_and_saves_it(open_screen, runtime):
+    staff.set_pin(runtime.kiosk, "246810", actor="test")
+    page, asked = open_screen()
+    page.goto("/admin/")
+    for digit in "246810":
+        page.locator(f".pinpad button[data-digit='{digit}']").click()
+    page.locator("#sign-in").click()
+    page.goto("/admin/settings")
+    page.locator("#volume").fill("30")
+    expect(page.locator("#volume-value")).to_have_text("30")
+    asked.clear()
+    page.locator("#voice-test").click()
+    status = _said(page, "请出示积分码")
+    assert status["context"] == "running" and status["duration"] > 0.5
+    assert status["volume"] == pytest.approx(0.3)  # the slider's, before it is saved
+    assert asked == ["请出示积分码"]
+    page.locator("#settings-save").click()
+    expect(page.locator(".note.ok")).to_be_visible()
+    assert shop_settings.current(runtime.kiosk).volume == 30
