@@ -12,7 +12,8 @@ from core.db.engine import storage_problem
 from core.domain import errors as domain
 from core.domain.errors import StorageUnavailable
 from kiosk.services.print_jobs import AlreadyPrinted
-from terminal_ui import camera
+from kiosk.services.shop_settings import BadVolume
+from terminal_ui import camera, speech
 from terminal_ui.context import language
 from terminal_ui.i18n import translate
 from terminal_ui.limits import TooBusy
@@ -70,6 +71,11 @@ STATUS: dict[type[domain.DomainError], int] = {
     camera.NoSimulatedCamera: 409,
     camera.UnreadableFrame: 400,
     camera.NotAnImageType: 415,
+    speech.PromptTooLong: 400,
+    speech.UnknownPrompt: 404,
+    speech.ForeignPage: 403,
+    speech.SpeechUnavailable: 503,
+    BadVolume: 400,
 }
 
 

@@ -23,25 +23,21 @@ CACHE_CONTROL = "private, max-age=86400"
 
 class PromptTooLong(errors.DomainError):
     code = "prompt_too_long"
-    status = 400
     message = "A spoken prompt has at most {limit} characters."
 
 
 class UnknownPrompt(errors.DomainError):
     code = "unknown_prompt"
-    status = 404
     message = "The terminal does not speak this text."
 
 
 class ForeignPage(errors.DomainError):
     code = "forbidden_origin"
-    status = 403
     message = origin.MESSAGE
 
 
 class SpeechUnavailable(errors.DomainError):
     code = "speech_unavailable"
-    status = 503
     message = "Spoken prompts are not available at the moment."
 
 

@@ -18,8 +18,9 @@ VOLUME = "ui_volume"
 
 
 class BadVolume(errors.DomainError):
+    """A volume outside what the screen can play."""
+
     code = "bad_volume"
-    status = 400
     message = "The volume must be a whole number from {low} to {high}."
 
 
