@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.domain import errors, rules
-from kiosk.services.common import current_session
+from kiosk.services.common import current_session, spending
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
 from kiosk.services.terminal import cart_lines, checkin_idle, checkin_seconds_left
@@ -61,10 +61,13 @@ def session_view(k: Kiosk) -> dict[str, Any]:
         lines = cart_lines(s, sess.id)
         total = rules.cart_total(lines)
         view["resident"] = {"id": person.id, "name": person.name}
+        allowed = spending(s, k, household)
         view["household"] = {
             "id": household.id,
             "name": household.name,
             "balance": household.balance,
+            "available": allowed.available,  # usable now: offline, the allowance may cap it
+            "limited_by": allowed.limited_by,
         }
         view["members"] = [
             {"id": m.id, "name": m.name}

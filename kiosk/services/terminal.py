@@ -23,7 +23,7 @@ from kiosk.services import checkin as checkin_service
 from kiosk.services.common import (
     append_ledger,
     audit,
-    available_points,
+    check_spend,
     current_session,
     household_of,
     kiosk_state,
@@ -31,6 +31,7 @@ from kiosk.services.common import (
     new_id,
     outbox,
     resident,
+    spending,
 )
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import items, local_time, store_receipt
@@ -230,7 +231,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
         household = household_of(s, sess.household_id)
         total = rules.cart_total(line for line, _ in lines)
         is_online = k.online() if online is None else online
-        rules.check_available(total, available_points(s, k, household, is_online))
+        check_spend(total, spending(s, k, household, is_online))
         balance_before = household.balance
         exchange_id = new_id()
         entry = append_ledger(s, k, household, "spend", total, exchange_id, now)
@@ -439,7 +440,7 @@ def _set_line(s: Session, k: Kiosk, sess: TerminalSession, product: Product, qty
         rules.check_stock(product.name, qty, product.stock)
         others = sum(cl.points for cl, p in _cart_lines(s, sess.id) if p.code != product.code)
         household = household_of(s, sess.household_id)
-        rules.check_available(others + qty * product.points, available_points(s, k, household))
+        check_spend(others + qty * product.points, spending(s, k, household))
         if line is None:
             position = len(_cart_lines(s, sess.id))
             s.add(

@@ -197,9 +197,15 @@
     $("household-name").textContent = view.household.name;
     $("resident-name").textContent = view.resident.name;
     $("balance").textContent = view.household.balance;
+    // Offline, fewer points than the balance may be usable: show how many, and why.
+    const limited = !!view.household.limited_by;
+    $("usable-row").hidden = !limited;
+    $("available").textContent = view.household.available;
     if (greeted !== view.session_id) {
       greeted = view.session_id;
-      speak(f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance }));
+      let words = f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance });
+      if (limited) words += " " + t("Usable now") + " " + view.household.available + " " + t("points") + "。" + $("limit-note").textContent;
+      speak(words);
     }
     // A change of cart (a tap here, or a label held to the camera) is the person acting.
     const signature = view.session_id + JSON.stringify(view.cart);
@@ -247,6 +253,11 @@
     return e;
   }
 
+  function dearText(limited, chosen) {
+    if (chosen) return t(limited ? "One more is more than usable now" : "Not enough points for one more");
+    return t(limited ? "More than usable now" : "Not enough points");
+  }
+
   function renderGoods() {
     const cats = [...new Set(products.map((p) => p.category))];
     const bar = $("categories");
@@ -258,7 +269,7 @@
       bar.append(b);
     }
     const inCart = Object.fromEntries(view.cart.map((l) => [l.product_code, l.qty]));
-    const left = view.remaining;
+    const left = usableLeft();
     const grid = $("goods");
     grid.replaceChildren();
     for (const p of products) {
@@ -266,7 +277,7 @@
       const chosen = inCart[p.code] || 0;
       const out = p.stock <= 0;
       const tooDear = !out && p.points > left;
-      const card = el("div", "good" + (out ? " out" : "") + (chosen ? " chosen" : ""));
+      const card = el("div", "good" + (out ? " out" : "") + (tooDear ? " dear" : "") + (chosen ? " chosen" : ""));
       card.dataset.code = p.code;
       const top = el("div", "top");
       top.append(icon(iconFor(p)), el("div", "name", p.name));
@@ -274,7 +285,7 @@
       price.append(el("span", "n", p.points), " " + t("points"));
       let state;
       if (out) state = el("div", "state out", t("Out of stock"));
-      else if (tooDear) state = el("div", "state dear", t("Not enough points"));
+      else if (tooDear) state = el("div", "state dear", dearText(view.household.limited_by, chosen));
       else state = el("div", "stock", t("In stock") + " " + p.stock + " " + p.unit);
       const buy = el("div", "buy");
       if (chosen) {
@@ -292,6 +303,9 @@
       grid.append(card);
     }
   }
+
+  // The points still usable once the cart is taken: the balance online, the allowance offline.
+  function usableLeft() { return view.household.available - view.total; }
 
   function renderCart() {
     const list = $("cart-lines");
@@ -317,6 +331,8 @@
     $("cart-empty").hidden = view.cart.length > 0;
     $("total").textContent = view.total;
     $("remaining").textContent = view.remaining;
+    $("usable-after-row").hidden = !view.household.limited_by;
+    $("usable-after").textContent = usableLeft();
     $("confirm").disabled = view.cart.length === 0;
   }
 

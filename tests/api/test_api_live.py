@@ -45,7 +45,13 @@ def test_a_card_seen_by_the_camera_thread_shows_in_the_session(client, card, run
 
     assert view["mode"] == "exchange"
     assert view["resident"]["name"] == "刘淑珍"
-    assert view["household"] == {"id": "H0004", "name": "刘淑珍家", "balance": 260}
+    assert view["household"] == {
+        "id": "H0004",
+        "name": "刘淑珍家",
+        "balance": 260,
+        "available": 260,
+        "limited_by": None,
+    }
 
 
 def test_a_label_seen_by_the_camera_joins_the_cart_started_on_screen(client, card, runtime):

@@ -30,7 +30,13 @@ def test_scanning_a_card_starts_a_session_for_its_household(k, cards):
     view = queries.session_view(k)
     assert view["mode"] == "exchange"
     assert view["resident"] == {"id": "H0001-2", "name": "李秀英"}
-    assert view["household"] == {"id": "H0001", "name": "王建国家", "balance": 320}
+    assert view["household"] == {
+        "id": "H0001",
+        "name": "王建国家",
+        "balance": 320,
+        "available": 320,
+        "limited_by": None,
+    }
     assert view["cart"] == []
     assert [p["id"] for p in view["members"]] == ["H0001-1", "H0001-2", "H0001-3"]
 
