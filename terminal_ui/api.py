@@ -77,6 +77,13 @@ def beneficiary():
     return jsonify(queries.session_view(runtime().kiosk))
 
 
+@bp.post("/session/switch")
+def switch():
+    """Answer "change to the card just shown?": confirm true replaces the session, else keeps it."""
+    terminal.switch_card(runtime().kiosk, body().get("confirm"))
+    return jsonify(queries.session_view(runtime().kiosk))
+
+
 @bp.post("/session/checkout")
 def checkout():
     """Commit the exchange, then print its receipt."""

@@ -10,7 +10,12 @@ from core.domain import errors, rules
 from kiosk.services.common import current_session, spending
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
-from kiosk.services.terminal import cart_lines, checkin_idle, checkin_seconds_left
+from kiosk.services.terminal import (
+    cart_lines,
+    checkin_idle,
+    checkin_seconds_left,
+    pending_switch,
+)
 from kiosk.storage.models import (
     Activity,
     Household,
@@ -39,6 +44,7 @@ def session_view(k: Kiosk) -> dict[str, Any]:
             "cart": [],
             "total": 0,
             "remaining": None,
+            "switch": None,
         }
         if sess is None:
             return view
@@ -90,6 +96,12 @@ def session_view(k: Kiosk) -> dict[str, Any]:
         ]
         view["total"] = total
         view["remaining"] = household.balance - total
+        other = pending_switch(k, s, sess)
+        if other is not None:  # another card was shown: the screen asks before changing
+            view["switch"] = {
+                "resident": other.name,
+                "household": s.get(Household, other.household_id).name,
+            }
         return view
 
 

@@ -56,6 +56,8 @@ ACTIONS = {
     "checkout": "Exchange",
     "session_start": "Card shown",
     "session_cancel": "Exchange cancelled",
+    "session_switch_asked": "Another card shown during an exchange",
+    "session_switch_declined": "Exchange kept after another card",
     "cart_set": "Cart changed",
     "beneficiary": "Taken for another member",
     "card_issue": "Card issued",

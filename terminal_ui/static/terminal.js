@@ -181,6 +181,7 @@
     // a session; during checkout the screen waits for the answer instead of the event stream.
     if (checkingOut) return;
     if (doneSession && view.session_id === doneSession) return;
+    if (view.mode !== "exchange") $("switch").hidden = true;
     if (view.mode === "idle") { if ($("done").hidden) show("idle"); clearTimeout(idleTimer); return; }
     clearTimeout(doneTimer);
     clearTimeout(checkinTimer);
@@ -213,7 +214,34 @@
     renderMembers();
     renderGoods();
     renderCart();
+    renderSwitch();
   }
+
+  // Another card was shown during this session: ask, in words and aloud, before changing; the
+  // cart stays unless the resident says yes. The terminal forgets the question after a minute.
+  let askedSwitch = null;
+  let switchTimer = null;
+  function renderSwitch() {
+    const other = view.switch;
+    $("switch").hidden = !other;
+    if (!other) { askedSwitch = null; return; }
+    const words = f("Another card: {name} ({household}). Change to this card? What is chosen now will be put back.", { name: other.resident, household: other.household });
+    $("switch-text").textContent = words;
+    $("switch-yes").textContent = f("Change to {name}", { name: other.resident });
+    const key = view.session_id + "/" + other.resident;
+    if (askedSwitch === key) return;
+    askedSwitch = key;
+    hideStill();
+    speak(words);
+    clearTimeout(switchTimer);
+    switchTimer = setTimeout(() => refresh().catch(() => {}), 61000);
+  }
+  function answerSwitch(confirm) {
+    $("switch").hidden = true;
+    viewCall("POST", "/api/session/switch", { confirm }).catch(fail);
+  }
+  $("switch-yes").onclick = () => answerSwitch(true);
+  $("switch-no").onclick = () => answerSwitch(false);
 
   function renderMembers() {
     const row = $("for-row");
@@ -392,7 +420,7 @@
   };
   function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh().catch(() => {}); }
   $("done-button").onclick = backToIdle;
-  for (const b of document.querySelectorAll(".cancel:not(#still-no)")) {
+  for (const b of document.querySelectorAll(".cancel:not(#still-no):not(#switch-yes)")) {
     b.onclick = () => viewCall("POST", "/api/session/cancel").then(() => show("idle"), fail);
   }
   // A demo card is "held to the camera": the server renders its QR into a camera frame and
