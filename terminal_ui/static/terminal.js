@@ -174,6 +174,8 @@
   }
 
   let lastSignature = "";
+  let hadSession = false; // a resident's session was shown on this page
+  let languageTimer = null;
   let checkinTimer = null;
   let greeted = null;
   function render() {
@@ -182,7 +184,16 @@
     if (checkingOut) return;
     if (doneSession && view.session_id === doneSession) return;
     if (view.mode !== "exchange") $("switch").hidden = true;
-    if (view.mode === "idle") { if ($("done").hidden) show("idle"); clearTimeout(idleTimer); return; }
+    if (view.mode === "idle") {
+      clearTimeout(idleTimer);
+      if (!$("done").hidden) return;
+      show("idle");
+      if (hadSession && resetLanguage()) return;
+      armLanguage();
+      return;
+    }
+    hadSession = true;
+    clearTimeout(languageTimer);
     clearTimeout(doneTimer);
     clearTimeout(checkinTimer);
     if (view.mode === "checkin") {
@@ -419,6 +430,19 @@
     } catch (e) { checkingOut = false; fail(e); refresh().catch(() => {}); }
   };
   function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh().catch(() => {}); }
+
+  // A language chosen by one resident is theirs alone: once their session is over (or the idle
+  // screen has waited idle_seconds after the choice), the screen returns to the shop's language.
+  function resetLanguage() {
+    if (!C.default_lang || lang === C.default_lang) return false;
+    location.replace("/?lang=" + encodeURIComponent(C.default_lang));
+    return true;
+  }
+  function armLanguage() {
+    clearTimeout(languageTimer);
+    if (lang !== C.default_lang) languageTimer = setTimeout(() => { if (!$("idle").hidden) resetLanguage(); }, C.idle_seconds * 1000);
+  }
+
   $("done-button").onclick = backToIdle;
   for (const b of document.querySelectorAll(".cancel:not(#still-no):not(#switch-yes)")) {
     b.onclick = () => viewCall("POST", "/api/session/cancel").then(() => show("idle"), fail);
