@@ -330,13 +330,13 @@
       if (chosen) {
         const less = el("button", "less", "－");
         less.setAttribute("aria-label", t("Remove") + " " + p.name);
-        less.onclick = () => setQty(p.code, qtyOf(p.code, chosen) - 1);
+        less.onclick = once("goods-less:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) - 1));
         buy.append(less, el("span", "count", chosen));
       }
-      const add = el("button", "add", chosen ? "＋" : "＋ " + t("Add"));
-      add.setAttribute("aria-label", t("Add") + " " + p.name);
+      const add = el("button", "add", chosen ? "＋1" : "＋ " + t("Add one"));
+      add.setAttribute("aria-label", t("Add one") + " " + p.name);
       add.disabled = out;
-      add.onclick = () => setQty(p.code, qtyOf(p.code, chosen) + 1);
+      add.onclick = once("goods-add:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) + 1));
       buy.append(add);
       card.append(top, price, state, buy);
       grid.append(card);
@@ -356,11 +356,11 @@
       const qty = el("div", "qty");
       const minus = el("button", "", "－");
       minus.setAttribute("aria-label", t("Remove") + " " + line.name);
-      minus.onclick = () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1);
+      minus.onclick = once("cart-less:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1));
       const n = el("span", "", line.qty);
       const plus = el("button", "", "＋");
-      plus.setAttribute("aria-label", t("Add") + " " + line.name);
-      plus.onclick = () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1);
+      plus.setAttribute("aria-label", t("Add one") + " " + line.name);
+      plus.onclick = once("cart-add:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1));
       qty.append(minus, n, plus);
       li.append(name, qty);
       list.append(li);
@@ -373,6 +373,19 @@
     $("usable-after-row").hidden = !view.household.limited_by;
     $("usable-after").textContent = usableLeft();
     $("confirm").disabled = view.cart.length === 0;
+  }
+
+  // A trembling finger taps twice: a repeat on the same button (the same action on the same
+  // product, even if the screen has redrawn it in between) within REPEAT_MS is one tap.
+  const REPEAT_MS = 250;
+  const lastTaps = {};
+  function once(key, action) {
+    return () => {
+      const now = performance.now();
+      if (now - (lastTaps[key] ?? -Infinity) < REPEAT_MS) return;
+      lastTaps[key] = now;
+      action();
+    };
   }
 
   // Quantities asked for and not yet answered, per product: a second tap before the screen has
