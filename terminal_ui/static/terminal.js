@@ -341,10 +341,19 @@
       card.append(top, price, state, buy);
       grid.append(card);
     }
+    showMore();
   }
 
   // The points still usable once the cart is taken: the balance online, the allowance offline.
   function usableLeft() { return view.household.available - view.total; }
+
+  // The goods area scrolls: say when more goods are below than fit on the screen.
+  function showMore() {
+    const grid = $("goods");
+    $("goods-more").hidden = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
+  }
+  $("goods").addEventListener("scroll", showMore, { passive: true });
+  window.addEventListener("resize", () => { if (view) showMore(); });
 
   function renderCart() {
     const list = $("cart-lines");
