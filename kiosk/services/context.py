@@ -41,6 +41,8 @@ class Kiosk:
     is_online: Callable[[], bool] | None = None
     # Held in memory only: a restart forgets the question, and the open session stays as it was.
     pending_card: PendingCard | None = field(default=None, compare=False)
+    # When a resident called the shopkeeper from the screen and no one has answered yet.
+    staff_called_at: datetime | None = field(default=None, compare=False)
     # The started print worker: use cases wake it and wait on it through the kiosk they hold.
     print_worker: PrintWorker | None = field(default=None, compare=False, repr=False)
 

@@ -51,6 +51,7 @@
     ok: [[880, 0], [1320, 0.12]],
     fail: [[220, 0], [180, 0.2]],
     done: [[660, 0], [880, 0.15], [1320, 0.3]],
+    call: [[988, 0], [784, 0.25], [988, 0.5], [784, 0.75]],
   };
   function beep(kind) {
     try {
@@ -451,6 +452,17 @@
       loadProducts();
     } catch (e) { checkingOut = false; fail(e); refresh().catch(() => {}); }
   };
+  // "Call the shopkeeper": a ding-dong here, and the admin screen shows the call until answered.
+  $("call-staff").onclick = once("call-staff", async () => {
+    beep("call");
+    try {
+      await call("POST", "/api/staff-call");
+      const text = t("The shopkeeper has been called. Please wait a moment.");
+      say(text, true);
+      speak(text);
+    } catch (e) { fail(e); }
+  });
+
   function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh().catch(() => {}); }
 
   // A language chosen by one resident is theirs alone: once their session is over (or the idle

@@ -70,7 +70,7 @@ def test_the_shop_shows_two_full_rows_and_says_more_are_below_and_done_shows_its
             assert in_view(page, "#goods-more")
         else:
             expect(more).to_be_hidden()
-        for selector in ("#balance", "#total", "#confirm"):
+        for selector in ("#balance", "#total", "#confirm", "#call-staff"):
             assert in_view(page, selector), selector
 
         page.locator("#goods").evaluate("g => g.scrollTo(0, g.scrollHeight)")
@@ -83,6 +83,7 @@ def test_the_shop_shows_two_full_rows_and_says_more_are_below_and_done_shows_its
         screenshot(page, f"size-done-{width}x{height}")
         assert in_view(page, "#done-countdown")
         assert in_view(page, "#done-button")
+        assert in_view(page, "#call-staff")
         assert page.evaluate("document.querySelector('main').scrollTop") == 0
     finally:
         context.close()
