@@ -44,3 +44,22 @@ def test_the_language_choice_is_never_kept_beyond_the_browser_session(page):
 
     lang = [c for c in page.context.cookies() if c["name"] == "lang"]
     assert all(c["expires"] == -1 for c in lang)  # a session cookie, if any: no year-long one
+
+
+def test_english_chosen_at_the_idle_screen_and_left_there_returns_to_chinese(
+    browser, runtime, cards
+):
+    from terminal_ui import create_app
+    from tests.e2e.kiosk_server import serving
+
+    app = create_app(runtime, {"DEMO_CARDS": cards, "TERMINAL_IDLE_SECONDS": 1})
+    with serving(app, runtime) as url:
+        context = browser.new_context(locale="zh-CN", base_url=url)
+        try:
+            page = context.new_page()
+            page.goto("/?lang=en")
+            expect(page.locator("#idle .prompt")).to_have_text("Please show your points card")
+
+            expect(page.locator("#idle .prompt")).to_have_text("请出示积分码", timeout=5_000)
+        finally:
+            context.close()
