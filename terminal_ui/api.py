@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from core.domain import errors
-from kiosk.services import queries, terminal
+from kiosk.services import queries, staff_call, terminal
+from kiosk.services.common import iso
 from kiosk.services.print_jobs import print_receipt
 from terminal_ui.context import runtime
 from terminal_ui.limits import STREAM_SLOTS, slots
@@ -77,6 +78,13 @@ def beneficiary():
     return jsonify(queries.session_view(runtime().kiosk))
 
 
+@bp.post("/session/switch")
+def switch():
+    """Answer "change to the card just shown?": confirm true replaces the session, else keeps it."""
+    terminal.switch_card(runtime().kiosk, body().get("confirm"))
+    return jsonify(queries.session_view(runtime().kiosk))
+
+
 @bp.post("/session/checkout")
 def checkout():
     """Commit the exchange, then print its receipt."""
@@ -109,6 +117,13 @@ def cancel():
     body()  # nothing, or JSON: never a form
     terminal.cancel(runtime().kiosk)
     return jsonify(queries.session_view(runtime().kiosk))
+
+
+@bp.post("/staff-call")
+def call_staff():
+    """Call the shopkeeper: the admin screen shows the call until it is answered."""
+    body()  # nothing, or JSON: never a form
+    return jsonify({"called_at": iso(staff_call.call(runtime().kiosk))})
 
 
 @bp.get("/receipts/<int:receipt_id>")

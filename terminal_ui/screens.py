@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, make_response, render_templat
 
 from kiosk.services import shop_settings
 from terminal_ui.context import language, runtime
-from terminal_ui.i18n import LANGUAGES, catalogue, translate
+from terminal_ui.i18n import LANGUAGES, catalogue, pick, translate
 
 bp = Blueprint("screens", __name__)
 
@@ -72,6 +72,8 @@ def screen_config() -> dict:
         "volume": current.volume,
         "speech_lang": "zh-CN" if lang == "zh_CN" else "en-US",
         "speech_prefetch": [translate(message, lang) for message in SPOKEN_OFTEN],
+        # The screen returns to this language when a resident's session ends.
+        "default_lang": pick(cfg.get("LANGUAGE", "zh_CN")),
         "done_seconds": float(cfg.get("TERMINAL_DONE_SECONDS", DONE_SECONDS)),
         "idle_seconds": float(cfg.get("TERMINAL_IDLE_SECONDS", IDLE_SECONDS)),
         "still_seconds": float(cfg.get("TERMINAL_STILL_SECONDS", STILL_SECONDS)),
@@ -94,10 +96,11 @@ def terminal():
     )
     response = make_response(page)
     if request.args.get("lang"):
+        # For this browser session only (no max_age): the screen itself switches back to the
+        # shop's language when the resident who chose another one is done.
         response.set_cookie(
             "lang",
             lang,
-            max_age=365 * 24 * 3600,
             samesite="Strict",
             httponly=True,
             secure=request.is_secure,

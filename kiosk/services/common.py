@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -197,6 +198,36 @@ def available_points(s: Session, k: Kiosk, household: Household, online: bool | 
         synced=True,
         online=k.online() if online is None else online,
     )
+
+
+OFFLINE = "offline"  # what limits spending: central is unreachable, the allowance applies
+OFFLINE_REFUSAL = (
+    "Not enough points usable now: {needed} needed, {available} usable. The network is down: "
+    "until it returns, only a limited number of points can be used."
+)
+
+
+@dataclass(frozen=True)
+class Spending:
+    """What a household may spend here now, and what holds it below its balance."""
+
+    available: int
+    limited_by: str | None  # OFFLINE, or None when the balance is what may be spent
+
+
+def spending(s: Session, k: Kiosk, household: Household, online: bool | None = None) -> Spending:
+    """Return the points usable now and, offline, that the network limits them."""
+    is_online = k.online() if online is None else online
+    available = available_points(s, k, household, is_online)
+    offline = k.synced and not is_online and available < max(household.balance, 0)
+    return Spending(available, OFFLINE if offline else None)
+
+
+def check_spend(total: int, allowed: Spending) -> None:
+    """Refuse a spend beyond the points usable now, saying when the network is why."""
+    if total > allowed.available and allowed.limited_by == OFFLINE:
+        raise errors.InsufficientPoints(OFFLINE_REFUSAL, needed=total, available=allowed.available)
+    rules.check_available(total, allowed.available)
 
 
 def count(s: Session, stmt) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -14,6 +15,14 @@ from core.db.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from kiosk.services.print_queue import PrintWorker
+
+
+class PendingCard(NamedTuple):
+    """A card shown during another resident's session: the screen asks before it replaces it."""
+
+    session_id: str
+    resident_id: str
+    asked_at: datetime
 
 
 @dataclass
@@ -30,6 +39,10 @@ class Kiosk:
     on_change: Callable[[str], None] | None = None
     synced: bool = False  # a central server is configured: the offline allowance rules apply
     is_online: Callable[[], bool] | None = None
+    # Held in memory only: a restart forgets the question, and the open session stays as it was.
+    pending_card: PendingCard | None = field(default=None, compare=False)
+    # When a resident called the shopkeeper from the screen and no one has answered yet.
+    staff_called_at: datetime | None = field(default=None, compare=False)
     # The started print worker: use cases wake it and wait on it through the kiosk they hold.
     print_worker: PrintWorker | None = field(default=None, compare=False, repr=False)
 

@@ -8,10 +8,15 @@ from sqlalchemy import select
 
 from core.domain import errors, rules
 from core.domain.ledger import LedgerKind
-from kiosk.services.common import current_session
+from kiosk.services.common import current_session, spending
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
-from kiosk.services.terminal import cart_lines, checkin_idle, checkin_seconds_left
+from kiosk.services.terminal import (
+    cart_lines,
+    checkin_idle,
+    checkin_seconds_left,
+    pending_switch,
+)
 from kiosk.storage.models import (
     Activity,
     Household,
@@ -40,6 +45,7 @@ def session_view(k: Kiosk) -> dict[str, Any]:
             "cart": [],
             "total": 0,
             "remaining": None,
+            "switch": None,
         }
         if sess is None:
             return view
@@ -62,10 +68,13 @@ def session_view(k: Kiosk) -> dict[str, Any]:
         lines = cart_lines(s, sess.id)
         total = rules.cart_total(lines)
         view["resident"] = {"id": person.id, "name": person.name}
+        allowed = spending(s, k, household)
         view["household"] = {
             "id": household.id,
             "name": household.name,
             "balance": household.balance,
+            "available": allowed.available,  # usable now: offline, the allowance may cap it
+            "limited_by": allowed.limited_by,
         }
         view["members"] = [
             {"id": m.id, "name": m.name}
@@ -88,6 +97,12 @@ def session_view(k: Kiosk) -> dict[str, Any]:
         ]
         view["total"] = total
         view["remaining"] = household.balance - total
+        other = pending_switch(k, s, sess)
+        if other is not None:  # another card was shown: the screen asks before changing
+            view["switch"] = {
+                "resident": other.name,
+                "household": s.get(Household, other.household_id).name,
+            }
         return view
 
 

@@ -24,15 +24,16 @@ from kiosk.services import checkin as checkin_service
 from kiosk.services.common import (
     append_ledger,
     audit,
-    available_points,
+    check_spend,
     current_session,
     household_of,
     kiosk_state,
     new_id,
     outbox,
     resident,
+    spending,
 )
-from kiosk.services.context import Kiosk
+from kiosk.services.context import Kiosk, PendingCard
 from kiosk.services.receipts import items, local_time, store_receipt
 from kiosk.storage.models import (
     Activity,
@@ -53,6 +54,7 @@ from printer.receipt import ExchangeReceipt
 TERMINAL = "terminal"
 CHECKIN_OPERATOR = "admin"  # check-in mode is started only behind the shopkeeper's PIN
 CHECKIN_IDLE = timedelta(minutes=5)  # check-in mode ends by itself after this without a credit
+SWITCH_ASK_FOR = timedelta(minutes=1)  # an unanswered "change to this card?" lapses after this
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,17 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
                 uow.commit()
                 k.changed("session")
                 return ScanOutcome("checkin", credit)
-            if sess is None or sess.resident_id != person.id:
-                if sess is not None:
-                    _close(s, sess, SessionStatus.CANCELLED, now)
-                    s.flush()
+            if sess is not None and sess.resident_id != person.id:
+                # Someone else's card while a resident is choosing: ask before replacing them
+                # (and their cart); switch_card() does it once the screen has an answer.
+                k.pending_card = PendingCard(sess.id, person.id, now)
+                audit(s, now, TERMINAL, "session_switch_asked", sess.id, resident=person.id)
+                household = household_of(s, person.household_id)
+                outcome = ScanOutcome(
+                    "another_card",
+                    {"resident_id": person.id, "name": person.name, "household": household.name},
+                )
+            elif sess is None:
                 sess = TerminalSession(
                     id=new_id(),
                     kiosk_id=k.kiosk_id,
@@ -104,7 +113,9 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
                 )
                 _open(s, k, sess)
                 audit(s, now, TERMINAL, "session_start", person.id, household=person.household_id)
-            outcome = ScanOutcome("card", {"resident_id": person.id})
+                outcome = ScanOutcome("card", {"resident_id": person.id})
+            else:
+                outcome = ScanOutcome("card", {"resident_id": person.id})
         elif scanned.kind == "product":
             sess = _exchange_session(sess)
             product = _product(s, scanned.value)
@@ -115,6 +126,47 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
         uow.commit()
     k.changed("session")
     return outcome
+
+
+def pending_switch(k: Kiosk, s: Session, sess: TerminalSession | None) -> Resident | None:
+    """Return the resident whose card waits to replace the open session, if still asked."""
+    pending = k.pending_card
+    if pending is None or sess is None or pending.session_id != sess.id:
+        return None
+    if k.clock.now() - pending.asked_at > SWITCH_ASK_FOR:
+        return None
+    return s.get(Resident, pending.resident_id)
+
+
+def switch_card(k: Kiosk, confirm: object) -> None:
+    """Answer "change to this card?": yes ends the open session (nothing spent) and starts the
+    other card's; no keeps the open session and its cart. Without a question, nothing changes."""
+    with k.uow() as uow:
+        s = uow.session
+        now = k.clock.now()
+        sess = current_session(s, k.kiosk_id)
+        person = pending_switch(k, s, sess)
+        k.pending_card = None
+        if person is None:
+            return
+        if confirm is not True:
+            audit(s, now, TERMINAL, "session_switch_declined", sess.id, resident=person.id)
+        else:
+            _close(s, sess, SessionStatus.CANCELLED, now)
+            s.flush()
+            new = TerminalSession(
+                id=new_id(),
+                kiosk_id=k.kiosk_id,
+                mode=SessionMode.EXCHANGE,
+                status=SessionStatus.OPEN,
+                household_id=person.household_id,
+                resident_id=person.id,
+                started_at=now,
+            )
+            _open(s, k, new)
+            audit(s, now, TERMINAL, "session_start", person.id, household=person.household_id)
+        uow.commit()
+    k.changed("session")
 
 
 def start_checkin(k: Kiosk, activity_id: str, operator: str) -> None:
@@ -230,7 +282,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
         household = household_of(s, sess.household_id)
         total = rules.cart_total(line for line, _ in lines)
         is_online = k.online() if online is None else online
-        rules.check_available(total, available_points(s, k, household, is_online))
+        check_spend(total, spending(s, k, household, is_online))
         balance_before = household.balance
         exchange_id = new_id()
         entry = append_ledger(s, k, household, LedgerKind.SPEND, total, exchange_id, now)
@@ -439,7 +491,7 @@ def _set_line(s: Session, k: Kiosk, sess: TerminalSession, product: Product, qty
         rules.check_stock(product.name, qty, product.stock)
         others = sum(cl.points for cl, p in _cart_lines(s, sess.id) if p.code != product.code)
         household = household_of(s, sess.household_id)
-        rules.check_available(others + qty * product.points, available_points(s, k, household))
+        check_spend(others + qty * product.points, spending(s, k, household))
         if line is None:
             position = len(_cart_lines(s, sess.id))
             s.add(

@@ -1,7 +1,9 @@
 """The kiosk's sync client: push the outbox, pull the change feed, report a heartbeat.
 
-A background worker does both for ever with jittered exponential backoff. Rows are marked sent
-only after central has answered for them, so a lost answer means a harmless duplicate push.
+A background worker does both for ever. While central is unreachable it waits longer the longer
+central has been gone (not the more often it tried: each checkout wakes it, and a busy outage must
+not push the next try far beyond central's return), never more than BACKOFF_CAP. Rows are marked
+sent only after central has answered for them, so a lost answer means a harmless duplicate push.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ class SyncError(Exception):
 
 
 MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
+BACKOFF_CAP = 50.0  # seconds: with the round itself, a returning central hears from us in a minute
+
+
+def backoff_seconds(offline_for: float) -> float:
+    """Return the longest wait before the next try, central having been gone offline_for seconds."""
+    return min(max(offline_for / 2, 1.0), BACKOFF_CAP)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -107,6 +115,7 @@ class SyncClient:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._offline_since: float | None = None  # monotonic time of the first failed round
         k.is_online = lambda: self.status.online
         with k.uow(write=False) as uow:
             stored = get_state(uow.session, ALLOWANCE)
@@ -249,29 +258,37 @@ class SyncClient:
         self.http.close()
 
     def _run(self, interval: float) -> None:
-        delay = 0.0
         while not self._stop.is_set():
-            not_before = 0.0
-            try:
-                self.sync_once()
-                delay = 0.0
-                wait = interval
-            except SyncError as exc:
-                delay = min(max(delay * 2, 1.0), 300.0)
-                wait = random.uniform(delay / 2, delay)  # jitter: kiosks don't return in step
-                if exc.retry_after is not None:
-                    # Central asked us to wait (rate limit, busy): no sooner, even when woken.
-                    wait = max(wait, exc.retry_after)
-                    not_before = time.monotonic() + exc.retry_after
-            except Exception:  # never let the worker die: log, back off, try again
-                log.exception("sync round failed")
-                delay = min(max(delay * 2, 1.0), 300.0)
-                wait = random.uniform(delay / 2, delay)
+            wait, not_before = self._round(interval)
             self._wake.wait(wait)
             self._wake.clear()
             left = not_before - time.monotonic()
             if left > 0:
                 self._stop.wait(left)
+
+    def _round(self, interval: float) -> tuple[float, float]:
+        """Sync once; return how long to wait for the next round and the monotonic time before
+        which no round may start even when woken (central's Retry-After)."""
+        try:
+            self.sync_once()
+        except SyncError as exc:
+            wait = self._backoff()
+            if exc.retry_after is not None:
+                # Central asked us to wait (rate limit, busy): no sooner, even when woken.
+                return max(wait, exc.retry_after), time.monotonic() + exc.retry_after
+            return wait, 0.0
+        except Exception:  # never let the worker die: log, back off, try again
+            log.exception("sync round failed")
+            return self._backoff(), 0.0
+        self._offline_since = None
+        return interval, 0.0
+
+    def _backoff(self) -> float:
+        now = time.monotonic()
+        if self._offline_since is None:
+            self._offline_since = now
+        delay = backoff_seconds(now - self._offline_since)
+        return random.uniform(delay / 2, delay)  # jitter: kiosks don't return in step
 
     # -- plumbing ----------------------------------------------------------------------------
 

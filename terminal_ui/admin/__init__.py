@@ -3,7 +3,15 @@
 Each area's pages live in their own module; importing them registers their routes on bp.
 """
 
-from terminal_ui.admin import activities, goods, history, settings, signin, stock  # noqa: F401
+from terminal_ui.admin import (  # noqa: F401
+    activities,
+    goods,
+    history,
+    settings,
+    signin,
+    staff_calls,
+    stock,
+)
 from terminal_ui.admin.base import ACTIONS, ACTORS, bp
 
 __all__ = ["ACTIONS", "ACTORS", "bp"]

@@ -24,7 +24,8 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import audit_log, print_jobs, staff
+from kiosk.services import audit_log, print_jobs, staff, staff_call
+from kiosk.services.receipts import local_time
 from printer.ports import state_message
 from terminal_ui.context import runtime
 from terminal_ui.i18n import LANGUAGES, pick, translate
@@ -56,6 +57,10 @@ ACTIONS = {
     "checkout": "Exchange",
     "session_start": "Card shown",
     "session_cancel": "Exchange cancelled",
+    "staff_call": "Resident called the shopkeeper",
+    "staff_call_answer": "Shopkeeper answered the call",
+    "session_switch_asked": "Another card shown during an exchange",
+    "session_switch_declined": "Exchange kept after another card",
     "cart_set": "Cart changed",
     "beneficiary": "Taken for another member",
     "card_issue": "Card issued",
@@ -128,8 +133,16 @@ def _helpers() -> dict[str, Any]:
         "printer_label": lambda state: _(state_message(state)),
         "store": runtime().settings.kiosk.store,
         "signed_in": bool(session.get("admin")),
+        "staff_call_time": staff_call_time,
         "idle_seconds": idle_seconds(),
     }
+
+
+def staff_call_time() -> str | None:
+    """Return the local time (HH:MM) of a resident's call for the shopkeeper still waiting."""
+    k = runtime().kiosk
+    at = staff_call.waiting(k)
+    return local_time(k, at).strftime("%H:%M") if at is not None else None
 
 
 def csrf_token() -> str:

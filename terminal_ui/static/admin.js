@@ -81,4 +81,46 @@
     };
     listen();
   }
+
+  // A resident pressed "call the shopkeeper" on the screen: show it on whatever page is open, with
+  // a sound, until someone answers it.
+  const call = document.getElementById("staff-call");
+  if (call && call.dataset.src) {
+    let audio = null;
+    const ring = () => {
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        for (const [freq, at] of [[988, 0], [784, 0.25], [988, 0.5], [784, 0.75]]) {
+          const osc = audio.createOscillator();
+          const gain = audio.createGain();
+          osc.frequency.value = freq;
+          gain.gain.value = 0.25;
+          osc.connect(gain).connect(audio.destination);
+          osc.start(audio.currentTime + at);
+          osc.stop(audio.currentTime + at + 0.2);
+        }
+      } catch (e) { /* no audio device */ }
+    };
+    const look = async () => {
+      try {
+        const res = await fetch(call.dataset.src, { credentials: "same-origin" });
+        if (!res.ok || res.redirected) return;
+        const state = await res.json();
+        if (state.waiting && call.hidden) ring();
+        call.hidden = !state.waiting;
+        document.getElementById("staff-call-at").textContent = state.at || "";
+      } catch (e) { /* the next change tries again */ }
+    };
+    const listen = () => {
+      const source = new EventSource("/api/events");
+      source.addEventListener("hello", look);
+      source.addEventListener("change", (e) => {
+        let what = "";
+        try { what = JSON.parse(e.data).what; } catch (err) { /* an older server */ }
+        if (what === "staff_call") look();
+      });
+      source.onerror = () => { source.close(); setTimeout(listen, 3000); };
+    };
+    listen();
+  }
 })();

@@ -51,6 +51,7 @@
     ok: [[880, 0], [1320, 0.12]],
     fail: [[220, 0], [180, 0.2]],
     done: [[660, 0], [880, 0.15], [1320, 0.3]],
+    call: [[988, 0], [784, 0.25], [988, 0.5], [784, 0.75]],
   };
   function beep(kind) {
     try {
@@ -183,6 +184,8 @@
   }
 
   let lastSignature = "";
+  let hadSession = false; // a resident's session was shown on this page
+  let languageTimer = null;
   let checkinTimer = null;
   let greeted = null;
   function render() {
@@ -190,7 +193,17 @@
     // a session; during checkout the screen waits for the answer instead of the event stream.
     if (checkingOut) return;
     if (doneSession && view.session_id === doneSession) return;
-    if (view.mode === "idle") { if ($("done").hidden) show("idle"); clearTimeout(idleTimer); return; }
+    if (view.mode !== "exchange") $("switch").hidden = true;
+    if (view.mode === "idle") {
+      clearTimeout(idleTimer);
+      if (!$("done").hidden) return;
+      show("idle");
+      if (hadSession && resetLanguage()) return;
+      armLanguage();
+      return;
+    }
+    hadSession = true;
+    clearTimeout(languageTimer);
     clearTimeout(doneTimer);
     clearTimeout(checkinTimer);
     if (view.mode === "checkin") {
@@ -206,9 +219,15 @@
     $("household-name").textContent = view.household.name;
     $("resident-name").textContent = view.resident.name;
     $("balance").textContent = view.household.balance;
+    // Offline, fewer points than the balance may be usable: show how many, and why.
+    const limited = !!view.household.limited_by;
+    $("usable-row").hidden = !limited;
+    $("available").textContent = view.household.available;
     if (greeted !== view.session_id) {
       greeted = view.session_id;
-      speak(f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance }));
+      let words = f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance });
+      if (limited) words += " " + t("Usable now") + " " + view.household.available + " " + t("points") + "。" + $("limit-note").textContent;
+      speak(words);
     }
     // A change of cart (a tap here, or a label held to the camera) is the person acting.
     const signature = view.session_id + JSON.stringify(view.cart);
@@ -216,7 +235,34 @@
     renderMembers();
     renderGoods();
     renderCart();
+    renderSwitch();
   }
+
+  // Another card was shown during this session: ask, in words and aloud, before changing; the
+  // cart stays unless the resident says yes. The terminal forgets the question after a minute.
+  let askedSwitch = null;
+  let switchTimer = null;
+  function renderSwitch() {
+    const other = view.switch;
+    $("switch").hidden = !other;
+    if (!other) { askedSwitch = null; return; }
+    const words = f("Another card: {name} ({household}). Change to this card? What is chosen now will be put back.", { name: other.resident, household: other.household });
+    $("switch-text").textContent = words;
+    $("switch-yes").textContent = f("Change to {name}", { name: other.resident });
+    const key = view.session_id + "/" + other.resident;
+    if (askedSwitch === key) return;
+    askedSwitch = key;
+    hideStill();
+    speak(words);
+    clearTimeout(switchTimer);
+    switchTimer = setTimeout(() => refresh().catch(() => {}), 61000);
+  }
+  function answerSwitch(confirm) {
+    $("switch").hidden = true;
+    viewCall("POST", "/api/session/switch", { confirm }).catch(fail);
+  }
+  $("switch-yes").onclick = () => answerSwitch(true);
+  $("switch-no").onclick = () => answerSwitch(false);
 
   function renderMembers() {
     const row = $("for-row");
@@ -256,6 +302,11 @@
     return e;
   }
 
+  function dearText(limited, chosen) {
+    if (chosen) return t(limited ? "One more is more than usable now" : "Not enough points for one more");
+    return t(limited ? "More than usable now" : "Not enough points");
+  }
+
   function renderGoods() {
     const cats = [...new Set(products.map((p) => p.category))];
     const bar = $("categories");
@@ -267,7 +318,7 @@
       bar.append(b);
     }
     const inCart = Object.fromEntries(view.cart.map((l) => [l.product_code, l.qty]));
-    const left = view.remaining;
+    const left = usableLeft();
     const grid = $("goods");
     grid.replaceChildren();
     for (const p of products) {
@@ -275,7 +326,7 @@
       const chosen = inCart[p.code] || 0;
       const out = p.stock <= 0;
       const tooDear = !out && p.points > left;
-      const card = el("div", "good" + (out ? " out" : "") + (chosen ? " chosen" : ""));
+      const card = el("div", "good" + (out ? " out" : "") + (tooDear ? " dear" : "") + (chosen ? " chosen" : ""));
       card.dataset.code = p.code;
       const top = el("div", "top");
       top.append(icon(iconFor(p)), el("div", "name", p.name));
@@ -283,24 +334,36 @@
       price.append(el("span", "n", p.points), " " + t("points"));
       let state;
       if (out) state = el("div", "state out", t("Out of stock"));
-      else if (tooDear) state = el("div", "state dear", t("Not enough points"));
+      else if (tooDear) state = el("div", "state dear", dearText(view.household.limited_by, chosen));
       else state = el("div", "stock", t("In stock") + " " + p.stock + " " + p.unit);
       const buy = el("div", "buy");
       if (chosen) {
         const less = el("button", "less", "－");
         less.setAttribute("aria-label", t("Remove") + " " + p.name);
-        less.onclick = () => setQty(p.code, qtyOf(p.code, chosen) - 1);
+        less.onclick = once("goods-less:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) - 1));
         buy.append(less, el("span", "count", chosen));
       }
-      const add = el("button", "add", chosen ? "＋" : "＋ " + t("Add"));
-      add.setAttribute("aria-label", t("Add") + " " + p.name);
+      const add = el("button", "add", chosen ? "＋1" : "＋ " + t("Add one"));
+      add.setAttribute("aria-label", t("Add one") + " " + p.name);
       add.disabled = out;
-      add.onclick = () => setQty(p.code, qtyOf(p.code, chosen) + 1);
+      add.onclick = once("goods-add:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) + 1));
       buy.append(add);
       card.append(top, price, state, buy);
       grid.append(card);
     }
+    showMore();
   }
+
+  // The points still usable once the cart is taken: the balance online, the allowance offline.
+  function usableLeft() { return view.household.available - view.total; }
+
+  // The goods area scrolls: say when more goods are below than fit on the screen.
+  function showMore() {
+    const grid = $("goods");
+    $("goods-more").hidden = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
+  }
+  $("goods").addEventListener("scroll", showMore, { passive: true });
+  window.addEventListener("resize", () => { if (view) showMore(); });
 
   function renderCart() {
     const list = $("cart-lines");
@@ -312,11 +375,11 @@
       const qty = el("div", "qty");
       const minus = el("button", "", "－");
       minus.setAttribute("aria-label", t("Remove") + " " + line.name);
-      minus.onclick = () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1);
+      minus.onclick = once("cart-less:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1));
       const n = el("span", "", line.qty);
       const plus = el("button", "", "＋");
-      plus.setAttribute("aria-label", t("Add") + " " + line.name);
-      plus.onclick = () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1);
+      plus.setAttribute("aria-label", t("Add one") + " " + line.name);
+      plus.onclick = once("cart-add:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1));
       qty.append(minus, n, plus);
       li.append(name, qty);
       list.append(li);
@@ -326,7 +389,22 @@
     $("cart-empty").hidden = view.cart.length > 0;
     $("total").textContent = view.total;
     $("remaining").textContent = view.remaining;
+    $("usable-after-row").hidden = !view.household.limited_by;
+    $("usable-after").textContent = usableLeft();
     $("confirm").disabled = view.cart.length === 0;
+  }
+
+  // A trembling finger taps twice: a repeat on the same button (the same action on the same
+  // product, even if the screen has redrawn it in between) within REPEAT_MS is one tap.
+  const REPEAT_MS = 250;
+  const lastTaps = {};
+  function once(key, action) {
+    return () => {
+      const now = performance.now();
+      if (now - (lastTaps[key] ?? -Infinity) < REPEAT_MS) return;
+      lastTaps[key] = now;
+      action();
+    };
   }
 
   // Quantities asked for and not yet answered, per product: a second tap before the screen has
@@ -383,9 +461,33 @@
       loadProducts();
     } catch (e) { checkingOut = false; fail(e); refresh().catch(() => {}); }
   };
+  // "Call the shopkeeper": a ding-dong here, and the admin screen shows the call until answered.
+  $("call-staff").onclick = once("call-staff", async () => {
+    beep("call");
+    try {
+      await call("POST", "/api/staff-call");
+      const text = t("The shopkeeper has been called. Please wait a moment.");
+      say(text, true);
+      speak(text);
+    } catch (e) { fail(e); }
+  });
+
   function backToIdle() { clearTimeout(doneTimer); show("idle"); refresh().catch(() => {}); }
+
+  // A language chosen by one resident is theirs alone: once their session is over (or the idle
+  // screen has waited idle_seconds after the choice), the screen returns to the shop's language.
+  function resetLanguage() {
+    if (!C.default_lang || lang === C.default_lang) return false;
+    location.replace("/?lang=" + encodeURIComponent(C.default_lang));
+    return true;
+  }
+  function armLanguage() {
+    clearTimeout(languageTimer);
+    if (lang !== C.default_lang) languageTimer = setTimeout(() => { if (!$("idle").hidden) resetLanguage(); }, C.idle_seconds * 1000);
+  }
+
   $("done-button").onclick = backToIdle;
-  for (const b of document.querySelectorAll(".cancel:not(#still-no)")) {
+  for (const b of document.querySelectorAll(".cancel:not(#still-no):not(#switch-yes)")) {
     b.onclick = () => viewCall("POST", "/api/session/cancel").then(() => show("idle"), fail);
   }
   // A demo card is "held to the camera": the server renders its QR into a camera frame and

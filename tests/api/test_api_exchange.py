@@ -22,7 +22,13 @@ def test_scanning_a_card_starts_a_session_showing_resident_household_and_balance
     assert view["mode"] == "exchange"
     assert view["scan"]["kind"] == "card"
     assert view["resident"] == {"id": wang["resident_id"], "name": "王建国"}
-    assert view["household"] == {"id": "H0001", "name": "王建国家", "balance": 320}
+    assert view["household"] == {
+        "id": "H0001",
+        "name": "王建国家",
+        "balance": 320,
+        "available": 320,
+        "limited_by": None,
+    }
     assert view["cart"] == []
     assert view["total"] == 0
     assert client.get("/api/session").get_json()["household"]["balance"] == 320

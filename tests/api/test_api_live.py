@@ -45,7 +45,13 @@ def test_a_card_seen_by_the_camera_thread_shows_in_the_session(client, card, run
 
     assert view["mode"] == "exchange"
     assert view["resident"]["name"] == "刘淑珍"
-    assert view["household"] == {"id": "H0004", "name": "刘淑珍家", "balance": 260}
+    assert view["household"] == {
+        "id": "H0004",
+        "name": "刘淑珍家",
+        "balance": 260,
+        "available": 260,
+        "limited_by": None,
+    }
 
 
 def test_a_label_seen_by_the_camera_joins_the_cart_started_on_screen(client, card, runtime):
@@ -58,15 +64,21 @@ def test_a_label_seen_by_the_camera_joins_the_cart_started_on_screen(client, car
     assert client.post("/api/session/checkout", json={}).get_json()["balance_after"] == 312
 
 
-def test_another_card_at_the_camera_replaces_the_session_without_spending(client, card, runtime):
+def test_another_card_at_the_camera_asks_and_replaces_the_session_only_when_confirmed(
+    client, card, runtime
+):
     client.post("/api/scan", json={"code": card("王建国")["code"]})
     client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
 
     _in_thread(terminal.scan, runtime.kiosk, card("李德福")["code"])
     view = client.get("/api/session").get_json()
 
+    assert view["resident"]["name"] == "王建国" and len(view["cart"]) == 1
+    assert view["switch"] == {"resident": "李德福", "household": "李德福家"}
+    view = client.post("/api/session/switch", json={"confirm": True}).get_json()
     assert view["resident"]["name"] == "李德福"
     assert view["cart"] == []
+    client.post("/api/session/cancel")
     assert (
         client.post("/api/scan", json={"code": card("王建国")["code"]}).get_json()["household"][
             "balance"

@@ -50,7 +50,7 @@ def test_the_resident_screens_at_each_size(browser, base_url, card, size, screen
     expect(page.locator("#balance")).to_have_text("320")
     for code in ("OIL18", "TOWEL", "TOWEL"):
         page.locator(f".good[data-code='{code}'] .add").click()
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(300)  # not a double tap
     expect(page.locator("#total")).to_have_text("84")
     page.wait_for_load_state("networkidle")
     screenshot(page, f"resident-shop-{size}")

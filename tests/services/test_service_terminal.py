@@ -30,7 +30,13 @@ def test_scanning_a_card_starts_a_session_for_its_household(k, cards):
     view = queries.session_view(k)
     assert view["mode"] == "exchange"
     assert view["resident"] == {"id": "H0001-2", "name": "李秀英"}
-    assert view["household"] == {"id": "H0001", "name": "王建国家", "balance": 320}
+    assert view["household"] == {
+        "id": "H0001",
+        "name": "王建国家",
+        "balance": 320,
+        "available": 320,
+        "limited_by": None,
+    }
     assert view["cart"] == []
     assert [p["id"] for p in view["members"]] == ["H0001-1", "H0001-2", "H0001-3"]
 
@@ -79,11 +85,28 @@ def test_scanning_the_same_card_again_keeps_the_session_and_its_cart(k, cards):
     assert count(k, m.TerminalSession) == 1
 
 
-def test_scanning_another_card_replaces_the_session_and_empties_the_cart(k, cards):
+def test_scanning_another_card_asks_first_and_keeps_the_session_and_its_cart(k, cards):
+    terminal.scan(k, card(cards, "H0001-1"))
+    terminal.set_cart_line(k, "SALT", 2)
+    first = queries.session_view(k)["session_id"]
+
+    outcome = terminal.scan(k, card(cards, "H0002-1"))
+
+    assert outcome.kind == "another_card"
+    view = queries.session_view(k)
+    assert view["session_id"] == first and view["household"]["id"] == "H0001"
+    assert [(ln["product_code"], ln["qty"]) for ln in view["cart"]] == [("SALT", 2)]
+    assert view["switch"]["household"] == "李德福家"
+
+
+def test_a_confirmed_switch_replaces_the_session_and_empties_the_cart(k, cards):
     terminal.scan(k, card(cards, "H0001-1"))
     terminal.set_cart_line(k, "SALT", 2)
     first = queries.session_view(k)["session_id"]
     terminal.scan(k, card(cards, "H0002-1"))
+
+    terminal.switch_card(k, True)
+
     view = queries.session_view(k)
     assert view["session_id"] != first
     assert view["household"]["id"] == "H0002"
@@ -93,10 +116,13 @@ def test_scanning_another_card_replaces_the_session_and_empties_the_cart(k, card
     assert count(k, m.TerminalSession, m.TerminalSession.status == "open") == 1
 
 
-def test_scanning_another_member_of_the_same_household_starts_a_new_session(k, cards):
+def test_another_member_of_the_same_household_is_asked_about_too(k, cards):
     terminal.scan(k, card(cards, "H0001-1"))
     first = queries.session_view(k)["session_id"]
-    terminal.scan(k, card(cards, "H0001-3"))
+
+    assert terminal.scan(k, card(cards, "H0001-3")).kind == "another_card"
+    terminal.switch_card(k, True)
+
     view = queries.session_view(k)
     assert view["session_id"] != first
     assert view["resident"]["id"] == "H0001-3"

@@ -91,3 +91,40 @@ def test_a_backlog_bigger_than_one_request_may_be_goes_in_several_and_all_arrive
     assert all(size <= kiosk.sync.client.MAX_PUSH_BYTES for size in bodies)
     held = applied_per_entry(programme.central)
     assert set(held.values()) == {1} and len(held) >= len(sizes)
+
+
+def test_checkouts_during_an_outage_do_not_delay_delivery_once_central_returns(programme):
+    k1 = programme.kiosk("K1")
+    k1.sync.start(interval=30)  # the regular round is far away: only the back-off can be quick
+    assert wait_for(lambda: k1.sync.status.online)
+    programme.server.stop()
+    for _ in range(12):  # every checkout wakes the worker, which fails once more
+        buy(k1, programme.codes["王建国"], {"SOAP": 1})
+        k1.sync.wake()
+        time.sleep(0.05)
+    assert wait_for(lambda: not k1.sync.status.online and k1.sync.status.failures >= 6)
+
+    programme.server.start()  # no wake and no further checkout from here on
+    assert wait_for(lambda: k1.sync.backlog() == 0, timeout=6)
+    assert central_balances(programme.central)[H1] == 300 - 12 * 8
+    k1.sync.stop(timeout=5)
+
+
+def test_a_kiosk_offline_for_hours_tries_again_within_a_minute(programme, monkeypatch):
+    import kiosk.sync.client as client
+
+    k1 = programme.kiosk("K1")
+    now = [1000.0]
+    waits: list[float] = []
+    monkeypatch.setattr(client.time, "monotonic", lambda: now[0])
+    programme.server.stop()
+    for _ in range(200):  # three hours of rounds, some woken by checkouts
+        wait, _not_before = k1.sync._round(interval=5)
+        waits.append(wait)
+        now[0] += min(wait, 60)
+    assert max(waits) <= 60
+    assert waits[-1] >= 20  # it does back off
+    programme.server.start()
+    now[0] += waits[-1]
+    wait, _ = k1.sync._round(interval=5)
+    assert k1.sync.status.online and wait == 5

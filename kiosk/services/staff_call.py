@@ -1,0 +1,38 @@
+"""A resident at the screen calls the shopkeeper; the admin screen shows the call until answered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kiosk.services.common import audit
+from kiosk.services.context import Kiosk
+
+TERMINAL = "terminal"
+
+
+def call(k: Kiosk) -> datetime:
+    """Record that a resident asks for the shopkeeper; return when."""
+    with k.uow() as uow:
+        now = k.clock.now()
+        audit(uow.session, now, TERMINAL, "staff_call")
+        uow.commit()
+    k.staff_called_at = now
+    k.changed("staff_call")
+    return now
+
+
+def answer(k: Kiosk, actor: str) -> None:
+    """Record that the shopkeeper has seen the call."""
+    called = k.staff_called_at
+    if called is None:
+        return
+    with k.uow() as uow:
+        audit(uow.session, k.clock.now(), actor, "staff_call_answer")
+        uow.commit()
+    k.staff_called_at = None
+    k.changed("staff_call")
+
+
+def waiting(k: Kiosk) -> datetime | None:
+    """Return when the unanswered call was made, if one is waiting."""
+    return k.staff_called_at

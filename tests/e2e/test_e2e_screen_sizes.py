@@ -1,0 +1,89 @@
+"""Every supported screen size shows two full rows of goods, says more are below, and keeps the
+done screen's countdown in view; screenshots of each are kept as test artefacts."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+LANDSCAPE = [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)]
+SIZES = LANDSCAPE + [(h, w) for w, h in LANDSCAPE]
+
+# The goods cards wholly visible (inside the scrolling goods area and the window), by row.
+GOODS_IN_VIEW = """() => {
+  const grid = document.getElementById("goods");
+  const box = grid.getBoundingClientRect();
+  const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, innerHeight);
+  const whole = [...grid.querySelectorAll(".good")].map((e) => e.getBoundingClientRect())
+    .filter((r) => r.top >= top - 0.5 && r.bottom <= bottom + 0.5 && r.left >= 0
+      && r.right <= innerWidth + 0.5);
+  return {
+    rows: new Set(whole.map((r) => Math.round(r.top))).size,
+    whole: whole.length,
+    more: grid.scrollHeight - grid.clientHeight > 2,
+    pageScrolls: document.scrollingElement.scrollHeight > innerHeight + 1,
+  };
+}"""
+
+
+def in_view(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+    )
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_shop_shows_two_full_rows_and_says_more_are_below_and_done_shows_its_countdown(
+    browser, base_url, card, width, height, screenshot
+):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", base_url=base_url
+    )
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        expect(page.locator(".good[data-code='SOAP']")).to_be_visible()
+        page.locator(".good[data-code='SOAP'] .add").click()
+        expect(page.locator("#total")).to_have_text("8")
+        page.wait_for_load_state("networkidle")
+        page.locator("#goods").evaluate("g => g.scrollTo(0, 0)")  # as a resident first sees it
+        page.wait_for_timeout(100)
+
+        seen = page.evaluate(GOODS_IN_VIEW)
+        screenshot(page, f"size-shop-{width}x{height}")
+        assert seen["rows"] >= 2, seen
+        assert not seen["pageScrolls"], seen
+        more = page.locator("#goods-more")
+        if seen["more"]:
+            expect(more).to_be_visible()
+            expect(more).to_contain_text("下面还有更多商品")
+            assert in_view(page, "#goods-more")
+        else:
+            expect(more).to_be_hidden()
+        for selector in ("#balance", "#total", "#confirm", "#call-staff"):
+            assert in_view(page, selector), selector
+
+        page.locator("#goods").evaluate("g => g.scrollTo(0, g.scrollHeight)")
+        page.wait_for_timeout(100)
+        expect(more).to_be_hidden()  # at the bottom, nothing more is below
+
+        page.locator("#confirm").click()
+        expect(page.locator("#done")).to_be_visible()
+        expect(page.locator("#done-countdown")).to_contain_text("秒")
+        screenshot(page, f"size-done-{width}x{height}")
+        assert in_view(page, "#done-countdown")
+        assert in_view(page, "#done-button")
+        assert in_view(page, "#call-staff")
+        assert page.evaluate("document.querySelector('main').scrollTop") == 0
+    finally:
+        context.close()
