@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 SPOKEN = """
 window.__spoken = [];
 Object.defineProperty(window, "speechSynthesis", { value: {
-  cancel() {}, getVoices() { return []; },
+  cancel() {}, getVoices() { return [{ lang: "zh-CN" }, { lang: "en-US" }]; },
   speak(u) { window.__spoken.push(u.text); },
 }});
 """
