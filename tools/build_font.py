@@ -187,8 +187,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     args = parser.parse_args(list(argv) if argv is not None else None)
     ttf, woff2, missing = build(args.source, args.out)
     for path in (ttf, woff2):
-        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
-              f"{path.stat().st_size:,} bytes")
+        print(
+            f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
+            f"{path.stat().st_size:,} bytes"
+        )
     if missing:
         print("not in the source font:", " ".join(f"U+{ord(c):04X}" for c in missing))
     return 0
