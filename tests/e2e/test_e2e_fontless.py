@@ -100,20 +100,17 @@ def test_the_fontless_machine_has_no_font_for_chinese(fontless_config):
 
 
 @pytest.fixture(scope="module")
-def fontless_browser(fontless_config: Path) -> Iterator[Any]:
+def fontless_browser(browser: Any, fontless_config: Path) -> Iterator[Any]:
     """Return a chromium that sees no system font with Chinese in it."""
-    from playwright.sync_api import sync_playwright
-
-    folder, config = fontless_config.parent, fontless_config
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            env={"FONTCONFIG_FILE": str(config), "HOME": str(folder), "PATH": "/usr/bin:/bin"},
-        )
-        yield chromium
-        chromium.close()
+    folder = fontless_config.parent
+    chromium = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        env={"FONTCONFIG_FILE": str(fontless_config), "HOME": str(folder), "PATH": "/usr/bin:/bin"},
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -188,3 +185,11 @@ def test_the_office_sign_in_draws_chinese_without_system_fonts(
     assert draws_chinese(glyphs(fontless_page, family, "登", "录"))
     assert not draws_chinese(glyphs(fontless_page, '"Made Up Sans"', "登", "录"))
     assert save_screenshot(fontless_page, tmp_path, "office-login-fontless").stat().st_size
+
+
+def test_the_admin_sign_in_draws_chinese_without_system_fonts(fontless_page, base_url, tmp_path):
+    fontless_page.goto(base_url + "/admin/login")
+    family = page_family(fontless_page)
+    assert family.startswith(f'"{fonts.FAMILY}"')
+    assert draws_chinese(glyphs(fontless_page, family, "店", "员"))
+    save_screenshot(fontless_page, tmp_path, "admin-login-fontless")
