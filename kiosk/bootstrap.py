@@ -1,4 +1,4 @@
-"""Wire a kiosk from settings: database, migrations, printer and clock."""
+"""Wire a kiosk from settings: database, migrations, printer, voice and clock."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
 from kiosk.storage.files import (
+    SPEECH,
     check_database_writable,
     check_writable,
     secure_data_dir,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from kiosk.camera.scans import CameraScans
     from kiosk.services.print_queue import PrintWorker
     from kiosk.sync.client import SyncClient
+    from kiosk.voice.cache import SpeechCache
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Runtime:
     print_worker: PrintWorker | None = None
     camera: CameraLoop | None = None
     camera_scans: CameraScans | None = None
+    speech: SpeechCache | None = None  # spoken prompts' audio (see make_speech_from)
     # Signs the shopkeeper's session cookie. Made afresh at each start and kept in memory only:
     # nothing on the disk (a copied SD card, a backup) can sign a session. Signing in again
     # after a restart is the price.
@@ -69,6 +72,16 @@ def make_printer_from(settings: Settings) -> ReceiptPrinter:
         "serial": {"device": p.device, "baudrate": p.baudrate},
     }.get(p.backend, {})
     return make_printer(p.backend, **params)
+
+
+def make_speech_from(settings: Settings) -> SpeechCache:
+    """Build the configured synthesiser and its cache in the data folder's speech/."""
+    from kiosk.voice import SpeechCache, make_synthesizer
+
+    v = settings.voice
+    params = {} if v.backend == "simulator" else {"timeout": float(v.timeout)}
+    folder = Path(settings.kiosk.data_dir).resolve() / SPEECH
+    return SpeechCache(folder, make_synthesizer(v.backend, **params), rate=v.rate)
 
 
 def bootstrap(
@@ -104,6 +117,7 @@ def bootstrap(
         on_change=changes.publish,
     )
     runtime = Runtime(settings, kiosk, printer or make_printer_from(settings), changes)
+    runtime.speech = make_speech_from(settings)
     if settings.central.url:
         from kiosk.sync.client import SyncClient
 

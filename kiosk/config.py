@@ -57,6 +57,16 @@ class PrinterSection:
 
 
 @dataclass(frozen=True)
+class VoiceSection:
+    # auto: espeak-ng when it is installed, else the simulator (a beep pattern, no speech)
+    backend: str = "auto"  # auto | espeak | simulator
+    voice: str = "cmn"  # espeak-ng's Mandarin voice, for the Chinese screen
+    english_voice: str = "en-us"  # for the English screen
+    rate: int = 150  # words a minute: a little slower than espeak-ng's 175, for older ears
+    timeout: int = 10  # seconds one prompt may take to synthesise
+
+
+@dataclass(frozen=True)
 class CentralSection:
     url: str = ""
     token: str = ""
@@ -77,6 +87,7 @@ class Settings:
     database: DatabaseSection = field(default_factory=DatabaseSection)
     camera: CameraSection = field(default_factory=CameraSection)
     printer: PrinterSection = field(default_factory=PrinterSection)
+    voice: VoiceSection = field(default_factory=VoiceSection)
     central: CentralSection = field(default_factory=CentralSection)
     ui: UiSection = field(default_factory=UiSection)
 
@@ -137,6 +148,12 @@ def _build(raw: dict[str, dict[str, Any]], env: Mapping[str, str]) -> Settings:
     result = Settings(**sections)
     if result.printer.paper_width not in (58, 80):
         raise ConfigError("[printer] paper_width must be 58 or 80")
+    if result.voice.backend not in ("auto", "espeak", "simulator"):
+        raise ConfigError("[voice] backend must be auto, espeak or simulator")
+    if not 80 <= result.voice.rate <= 450:
+        raise ConfigError("[voice] rate must be 80 to 450 words a minute")
+    if result.voice.timeout < 1:
+        raise ConfigError("[voice] timeout must be at least 1 second")
     return result
 
 

@@ -9,6 +9,8 @@ import hashlib
 from typing import Any
 
 from core.domain import canonical as canonical_json
+from core.domain import limits
+from core.domain.ledger import LedgerKind
 from sync.schema import Invalid, compile_schema
 
 VERSION = 1
@@ -17,14 +19,24 @@ MAX_FEED_PAGE = 1000
 MAX_ENTRY_BYTES = 32 * 1024
 MAX_PUSH_BYTES = 4 * 1024 * 1024
 
-_ID = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9._-]+$"}
-_CODE = {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"^[A-Z0-9._-]+$"}
+_ID = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": limits.MAX_ID,
+    "pattern": f"^{limits.ID_CHAR}+$",
+}
+_CODE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": limits.MAX_CODE,
+    "pattern": f"^{limits.CODE_CHAR}+$",
+}
 _UUID = {"type": "string", "format": "uuid"}
 _TIME = {"type": "string", "format": "date-time", "maxLength": 40}
 _HASH = {"type": "string", "pattern": r"^[0-9a-f]{64}$"}
-_TEXT = {"type": "string", "maxLength": 200}
-_POINTS = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
-_QTY = {"type": "integer", "minimum": -100_000, "maximum": 100_000}
+_TEXT = {"type": "string", "maxLength": limits.MAX_REASON}
+_POINTS = {"type": "integer", "minimum": -limits.MAX_POINTS, "maximum": limits.MAX_POINTS}
+_QTY = {"type": "integer", "minimum": -limits.RESTOCK_QTY.high, "maximum": limits.RESTOCK_QTY.high}
 _BATCH_ID = {"type": "integer", "minimum": 1, "maximum": 2**53}
 
 
@@ -54,9 +66,9 @@ LEDGER_ENTRY = _obj(
     kiosk_id=_ID,
     seq={"type": "integer", "minimum": 1, "maximum": 2**53},
     household_id=_ID,
-    kind={"type": "string", "enum": ["earn", "spend", "void", "adjust"]},
+    kind={"type": "string", "enum": [str(kind) for kind in LedgerKind]},
     points=_POINTS,
-    ref={"type": "string", "maxLength": 40},
+    ref={"type": "string", "maxLength": limits.MAX_REF},
     created_at=_TIME,
     prev_hash=_HASH,
     hash=_HASH,
@@ -71,8 +83,8 @@ _STOCK = {"type": "array", "maxItems": 500, "items": STOCK_MOVE}
 _LINE = _obj(
     ["product_code", "qty", "points"],
     product_code=_CODE,
-    qty={"type": "integer", "minimum": 1, "maximum": 99},
-    points={"type": "integer", "minimum": 0, "maximum": 1_000_000},
+    qty={"type": "integer", "minimum": limits.CART_QTY.low, "maximum": limits.CART_QTY.high},
+    points={"type": "integer", "minimum": 0, "maximum": limits.MAX_POINTS},
 )
 
 PAYLOADS: dict[str, dict[str, Any]] = {
@@ -88,11 +100,11 @@ PAYLOADS: dict[str, dict[str, Any]] = {
             "ledger",
         ],
         exchange_id=_UUID,
-        number={"type": "string", "maxLength": 60},
+        number={"type": "string", "maxLength": limits.MAX_EXCHANGE_NUMBER},
         household_id=_ID,
         resident_id=_ID,
         beneficiary_id={"type": ["string", "null"], "maxLength": 40},
-        total={"type": "integer", "minimum": 0, "maximum": 1_000_000},
+        total={"type": "integer", "minimum": 0, "maximum": limits.MAX_POINTS},
         lines={"type": "array", "minItems": 1, "maxItems": 100, "items": _LINE},
         stock=_STOCK,
         ledger=LEDGER_ENTRY,
@@ -101,7 +113,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "void": _obj(
         ["exchange_id", "number", "reason", "stock", "ledger"],
         exchange_id=_UUID,
-        number={"type": "string", "maxLength": 60},
+        number={"type": "string", "maxLength": limits.MAX_EXCHANGE_NUMBER},
         reason=_TEXT,
         stock=_STOCK,
         ledger=LEDGER_ENTRY,
@@ -112,23 +124,32 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         activity_id=_ID,
         resident_id=_ID,
         household_id=_ID,
-        points={"type": "integer", "minimum": 0, "maximum": 1_000_000},
+        # Not ACTIVITY_POINTS: kiosks once defined activities worth up to 1,000,000, still synced.
+        points={"type": "integer", "minimum": 0, "maximum": limits.MAX_POINTS},
         ledger=LEDGER_ENTRY,
     ),
     "restock": _obj(
         ["batch_id", "product_code", "qty", "source", "donor", "received_at"],
         batch_id=_BATCH_ID,
         product_code=_CODE,
-        qty={"type": "integer", "minimum": 1, "maximum": 100_000},
-        source={"type": "string", "enum": ["donation", "purchase", "transfer"]},
-        donor={"type": "string", "maxLength": 80},
-        unit_value_cents={"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000},
+        qty={
+            "type": "integer",
+            "minimum": limits.RESTOCK_QTY.low,
+            "maximum": limits.RESTOCK_QTY.high,
+        },
+        source={"type": "string", "enum": list(limits.SOURCES)},
+        donor={"type": "string", "maxLength": limits.MAX_NAME},
+        unit_value_cents={
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "maximum": limits.MAX_UNIT_VALUE_CENTS,
+        },
         received_at=_TIME,
     ),
     "stocktake": _obj(
         ["product_code", "counted", "reason", "stock"],
         product_code=_CODE,
-        counted={"type": "integer", "minimum": 0, "maximum": 100_000},
+        counted={"type": "integer", "minimum": limits.COUNTED.low, "maximum": limits.COUNTED.high},
         reason=_TEXT,
         stock=_STOCK,
     ),

@@ -35,7 +35,7 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
     app.extensions["kiosk"] = runtime
 
     from core import fonts, security
-    from terminal_ui import admin, api, camera, errors, limits, origin, screens
+    from terminal_ui import admin, api, camera, errors, limits, origin, screens, speech
 
     origin.install(app)
     limits.install(app, decodes=app.config["DECODE_SLOTS"], streams=app.config["EVENT_STREAMS"])
@@ -43,6 +43,7 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
     app.register_blueprint(screens.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(camera.bp)
+    app.register_blueprint(speech.bp)
     fonts.install(app)
     errors.register(app)
     security.install(app)

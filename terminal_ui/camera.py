@@ -18,19 +18,16 @@ MAX_FRAME_BYTES = 12 * 1024 * 1024
 
 class NoSimulatedCamera(errors.DomainError):
     code = "no_simulated_camera"
-    status = 409
     message = "Frames can only be sent to the simulated camera."
 
 
 class UnreadableFrame(errors.DomainError):
     code = "unreadable_image"
-    status = 400
     message = "The image cannot be read."
 
 
 class NotAnImageType(errors.DomainError):
     code = "unsupported_media_type"
-    status = 415
     message = "Send the picture as an image file (image/png, image/jpeg, …)."
 
 

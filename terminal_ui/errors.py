@@ -8,8 +8,11 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from core.db.engine import StorageUnavailable, storage_problem
+from core.db.engine import storage_problem
 from core.domain import errors as domain
+from core.domain.errors import StorageUnavailable
+from kiosk.services.print_jobs import AlreadyPrinted
+from terminal_ui import camera
 from terminal_ui.context import language
 from terminal_ui.i18n import translate
 from terminal_ui.limits import TooBusy
@@ -25,6 +28,59 @@ _HTTP = {
 }
 
 
+# The HTTP status of each refusal the kiosk answers; a subclass answers as its nearest mapped base.
+STATUS: dict[type[domain.DomainError], int] = {
+    domain.DomainError: 400,
+    domain.BadRequest: 400,
+    domain.BadCode: 400,
+    domain.CodeTooLong: 400,
+    domain.UnknownCode: 404,
+    domain.UnknownCard: 404,
+    domain.RevokedCard: 403,
+    domain.UnknownProduct: 404,
+    domain.InactiveProduct: 409,
+    domain.UnknownActivity: 404,
+    domain.InactiveActivity: 409,
+    domain.ActivityNotToday: 409,
+    domain.ActivityAtScreen: 403,
+    domain.ActivityFull: 409,
+    domain.AlreadyCheckedIn: 409,
+    domain.UnknownResident: 404,
+    domain.NotInHousehold: 409,
+    domain.UnknownExchange: 404,
+    domain.UnknownReceipt: 404,
+    domain.NoSession: 409,
+    domain.WrongMode: 409,
+    domain.EmptyCart: 409,
+    domain.AlreadyCheckedOut: 409,
+    domain.InsufficientPoints: 409,
+    domain.TooMuchInOneGo: 409,
+    domain.OutOfStock: 409,
+    domain.BadQuantity: 400,
+    domain.BadPoints: 400,
+    domain.BadSource: 400,
+    domain.BadValue: 400,
+    domain.AlreadyVoided: 409,
+    domain.ReasonRequired: 400,
+    domain.CardAlreadyRevoked: 409,
+    domain.Busy: 503,
+    StorageUnavailable: 503,
+    TooBusy: 429,
+    AlreadyPrinted: 409,
+    camera.NoSimulatedCamera: 409,
+    camera.UnreadableFrame: 400,
+    camera.NotAnImageType: 415,
+}
+
+
+def status_of(exc: domain.DomainError) -> int:
+    """Return the HTTP status the kiosk answers a refusal with."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
 def error_body(code: str, message: str, /, **params: object):
     """Return the JSON error shape with the message in the screen's language."""
     # Positional-only: a message parameter may itself be called code (No such product: {code}).
@@ -36,7 +92,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(domain.DomainError)
     def _domain(exc: domain.DomainError):
-        return jsonify(error_body(exc.code, exc.message, **exc.params)), exc.status
+        return jsonify(error_body(exc.code, exc.message, **exc.params)), status_of(exc)
 
     @app.errorhandler(StorageUnavailable)
     def _storage(exc: StorageUnavailable):
@@ -45,7 +101,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(TooBusy)
     def _too_busy(exc: TooBusy):
         headers = {"Retry-After": str(exc.retry_after)}
-        return jsonify(error_body(exc.code, exc.message)), exc.status, headers
+        return jsonify(error_body(exc.code, exc.message)), status_of(exc), headers
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -60,7 +116,7 @@ def register(app: Flask) -> None:
             return _storage_unavailable(exc)
         if "locked" in str(exc.orig).lower():
             busy = domain.Busy()
-            return jsonify(error_body(busy.code, busy.message)), busy.status
+            return jsonify(error_body(busy.code, busy.message)), status_of(busy)
         log.exception("database failure")
         return jsonify(error_body("internal", "Something went wrong. Nothing was changed.")), 500
 
@@ -77,12 +133,12 @@ def _storage_unavailable(exc: BaseException):
     log.error("storage unavailable (%s): %s", storage_problem(cause), cause)
     problem = StorageUnavailable()
     if request.path.startswith("/api/"):
-        return jsonify(error_body(problem.code, problem.message)), problem.status
+        return jsonify(error_body(problem.code, problem.message)), status_of(problem)
     lang = g.get("lang") or language()
     text = translate(problem.message, lang)
     if request.blueprint == "admin":
         page = render_template(
             "admin/problem.html", title=translate("Cannot save", lang), text=text
         )
-        return page, problem.status
-    return Response(text + "\n", status=problem.status, mimetype="text/plain")
+        return page, status_of(problem)
+    return Response(text + "\n", status=status_of(problem), mimetype="text/plain")

@@ -1,4 +1,4 @@
-"""What the kiosk does at once: a few image decodes and a few event streams, 429 beyond.
+"""What the kiosk does at once: a few image decodes, event streams and syntheses, 429 beyond.
 
 Waitress serves with a fixed number of threads. A request that holds one for long (an event
 stream) or takes much memory (decoding a picture) is given one of a few slots; when none is
@@ -18,11 +18,12 @@ from core.domain import errors
 
 DECODE_SLOTS = "decode_slots"
 STREAM_SLOTS = "stream_slots"
+SPEECH_SLOTS = "speech_slots"
+SPEECH = 2  # prompts synthesised at once: a prefetch and the prompt the resident waits for
 
 
 class TooBusy(errors.DomainError):
     code = "busy"
-    status = 429
     message = "The terminal is busy. Please try again."
     retry_after = 1
 
@@ -58,7 +59,8 @@ def slots(name: str) -> Slots:
     return current_app.extensions[name]
 
 
-def install(app, *, decodes: int, streams: int) -> None:
-    """Give an app its slots for decodes and event streams."""
+def install(app, *, decodes: int, streams: int, speech: int = SPEECH) -> None:
+    """Give an app its slots for decodes, event streams and speech synthesis."""
     app.extensions[DECODE_SLOTS] = Slots(decodes)
     app.extensions[STREAM_SLOTS] = Slots(streams)
+    app.extensions[SPEECH_SLOTS] = Slots(speech)

@@ -11,11 +11,12 @@ import yaml
 
 from core import __version__
 from core.domain import codes, errors, rules
+from terminal_ui import prompts
 
 
 def error_codes() -> list[str]:
     """Return every stable error code the kiosk API can answer with."""
-    from terminal_ui import camera
+    from terminal_ui import camera, speech
     from terminal_ui.errors import _HTTP
 
     found = {
@@ -25,6 +26,7 @@ def error_codes() -> list[str]:
     }
     found |= {camera.NoSimulatedCamera.code, camera.UnreadableFrame.code}
     found |= {camera.NotAnImageType.code, "forbidden_origin"}
+    found |= {error.code for error in speech.ERRORS}
     found |= {code for code, _ in _HTTP.values()}
     return sorted(found)
 
@@ -39,6 +41,7 @@ def _filled() -> dict[str, Any]:
         f"{schemas}/ScanResult/properties/scan/oneOf/1/properties/qty/maximum": rules.MAX_CART_QTY,
         f"{schemas}/CartRequest/properties/qty/anyOf/0/maximum": rules.MAX_CART_QTY,
         f"{schemas}/ScanRequest/properties/code/maxLength": codes.MAX_CODE_LENGTH,
+        "/components/parameters/speechText/schema/maxLength": prompts.MAX_TEXT,
     }
 
 

@@ -16,6 +16,18 @@ DONE_SECONDS = 20
 IDLE_SECONDS = 120
 STILL_SECONDS = 30
 
+# Prompts the screen says often and whole (no blanks): their audio is fetched once at the
+# start, so the first resident to hear one does not wait for it (and a lost connection to the
+# kiosk can still be said).
+SPOKEN_OFTEN = (
+    "Are you still there?",
+    "Please show your points card first.",
+    "Could not reach the terminal. Please try again.",
+    "This card is not known here.",
+    "This code cannot be read. Please try again.",
+    "This code is not a card, a product or an activity.",
+)
+
 # A product's picture: the first rule whose word is in its name, else its category's, else a box.
 # (Words to match, not words shown: they stay out of the message catalogues.)
 ICON_RULES = [
@@ -52,10 +64,14 @@ def _helpers():
 def screen_config() -> dict:
     """Return what the resident screen's script needs besides its messages."""
     cfg = current_app.config
-    voice = shop_settings.current(runtime().kiosk).voice
+    current = shop_settings.current(runtime().kiosk)
+    voice = current.voice
+    lang = language()
     return {
         "voice": bool(cfg.get("VOICE_DEFAULT", True)) if voice is None else voice,
-        "speech_lang": "zh-CN" if language() == "zh_CN" else "en-US",
+        "volume": current.volume,
+        "speech_lang": "zh-CN" if lang == "zh_CN" else "en-US",
+        "speech_prefetch": [translate(message, lang) for message in SPOKEN_OFTEN],
         "done_seconds": float(cfg.get("TERMINAL_DONE_SECONDS", DONE_SECONDS)),
         "idle_seconds": float(cfg.get("TERMINAL_IDLE_SECONDS", IDLE_SECONDS)),
         "still_seconds": float(cfg.get("TERMINAL_STILL_SECONDS", STILL_SECONDS)),

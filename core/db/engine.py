@@ -7,8 +7,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from core.domain.errors import DomainError
-
 # SQLite's answers when the disk refuses a write: full, read-only, or the write itself failed.
 FULL = {"SQLITE_FULL"}
 READONLY_PREFIX = "SQLITE_READONLY"
@@ -21,17 +19,6 @@ WRITE_FAILED = {
     "SQLITE_CANTOPEN",
 }
 DISK_ERRNOS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "readonly"}
-
-
-class StorageUnavailable(DomainError):
-    """A write was refused by the disk (full or read-only): nothing was saved."""
-
-    code = "storage_unavailable"
-    status = 503
-    message = (
-        "The kiosk cannot save right now: its storage is full or read-only. Nothing was "
-        "changed. Please tell the shopkeeper."
-    )
 
 
 def storage_problem(exc: BaseException) -> str | None:

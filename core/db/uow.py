@@ -7,8 +7,8 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from core.db.engine import StorageUnavailable, readonly, storage_problem
-from core.domain.errors import DomainError
+from core.db.engine import readonly, storage_problem
+from core.domain.errors import DomainError, StorageUnavailable
 
 
 class UnitOfWork:

@@ -8,7 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from core.domain import errors
+from core.domain import errors, limits
 
 CARD_PREFIX = "EKC:"
 PRODUCT_PREFIX = "EKP:"
@@ -16,7 +16,7 @@ ACTIVITY_PREFIX = "EKA:"
 MAX_CODE_LENGTH = 1024
 TOKEN_BYTES = 16  # 128 bits: unguessable, and "EKC:" + 26 base32 chars fits QR version 2-M
 _B32 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-_CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+_CODE_CHARS = limits.CODE_CHARS
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ def normalise_product_code(code: object) -> str:
     text = code.strip().upper()
     if text.startswith(PRODUCT_PREFIX):
         text = text[len(PRODUCT_PREFIX) :]
-    if not 1 <= len(text) <= 32 or not set(text) <= _CODE_CHARS:
-        raise errors.UnknownProduct(code=text[:32] or "?")
+    if not limits.is_code(text):
+        raise errors.UnknownProduct(code=text[: limits.MAX_CODE] or "?")
     return text
 
 
@@ -93,9 +93,11 @@ def classify(raw: object) -> Scanned:
         return Scanned("card", token)
     if upper.startswith(ACTIVITY_PREFIX):
         code = upper[len(ACTIVITY_PREFIX) :]
-        if not 1 <= len(code) <= 32 or not set(code) <= _CODE_CHARS:
+        if not limits.is_code(code):
             raise errors.UnknownActivity()
         return Scanned("activity", code)
-    if upper.startswith(PRODUCT_PREFIX) or (len(upper) <= 32 and set(upper) <= _CODE_CHARS):
+    if upper.startswith(PRODUCT_PREFIX) or (
+        len(upper) <= limits.MAX_CODE and set(upper) <= _CODE_CHARS
+    ):
         return Scanned("product", normalise_product_code(upper))
     raise errors.UnknownCode()

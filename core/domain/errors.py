@@ -1,4 +1,8 @@
-"""Domain errors: a stable code for machines and a translatable message for people."""
+"""Domain errors: a stable code for machines and a translatable message for people.
+
+How each program answers one (an HTTP status, a page) is the web layer's business:
+terminal_ui/errors.py for the kiosk, sync/central/api.py for central.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ class DomainError(Exception):
     """A refused request: nothing was changed."""
 
     code = "error"
-    status = 400
     message = "The request was refused."
 
     def __init__(self, message: str | None = None, **params: Any) -> None:
@@ -26,86 +29,242 @@ class DomainError(Exception):
             return self.message
 
 
-def _error(name: str, code: str, status: int, message: str) -> type[DomainError]:
-    return type(name, (DomainError,), {"code": code, "status": status, "message": message})
+class BadRequest(DomainError):
+    """A body that is not the JSON the request needs."""
+
+    code = "bad_request"
+    message = "The request is not valid JSON."
 
 
-BadRequest = _error("BadRequest", "bad_request", 400, "The request is not valid JSON.")
-BadCode = _error("BadCode", "bad_code", 400, "This code cannot be read. Please try again.")
-CodeTooLong = _error("CodeTooLong", "code_too_long", 400, "This code is too long to be ours.")
-UnknownCode = _error(
-    "UnknownCode", "unknown_code", 404, "This code is not a card, a product or an activity."
-)
-UnknownCard = _error("UnknownCard", "unknown_card", 404, "This card is not known here.")
-RevokedCard = _error(
-    "RevokedCard", "revoked_card", 403, "This card has been cancelled. Please ask the shopkeeper."
-)
-UnknownProduct = _error("UnknownProduct", "unknown_product", 404, "No such product: {code}.")
-InactiveProduct = _error(
-    "InactiveProduct", "inactive_product", 409, "{name} is not offered at the moment."
-)
-UnknownActivity = _error("UnknownActivity", "unknown_activity", 404, "No such activity.")
-InactiveActivity = _error(
-    "InactiveActivity", "inactive_activity", 409, "The activity {name} is not open for check-in."
-)
-ActivityNotToday = _error(
-    "ActivityNotToday",
-    "activity_not_today",
-    409,
-    "The activity {name} is on {day}; check-in is open only on that day.",
-)
-ActivityAtScreen = _error(
-    "ActivityAtScreen",
-    "activity_at_screen",
-    403,
-    "Activity check-in is started by the shopkeeper on the admin screen, not here.",
-)
-ActivityFull = _error("ActivityFull", "activity_full", 409, "The activity {name} is full.")
-AlreadyCheckedIn = _error(
-    "AlreadyCheckedIn", "already_checked_in", 409, "{resident} has already checked in to {name}."
-)
-UnknownResident = _error("UnknownResident", "unknown_resident", 404, "No such resident.")
-NotInHousehold = _error(
-    "NotInHousehold", "not_in_household", 409, "That person is not a member of this household."
-)
-UnknownExchange = _error("UnknownExchange", "unknown_exchange", 404, "No such exchange.")
-UnknownReceipt = _error("UnknownReceipt", "unknown_receipt", 404, "No such receipt.")
-NoSession = _error("NoSession", "no_session", 409, "Please show your points card first.")
-WrongMode = _error(
-    "WrongMode", "wrong_mode", 409, "The terminal is checking in an activity; cancel it first."
-)
-EmptyCart = _error("EmptyCart", "empty_cart", 409, "Nothing has been chosen yet.")
-AlreadyCheckedOut = _error(
-    "AlreadyCheckedOut", "already_checked_out", 409, "This exchange has already been completed."
-)
-InsufficientPoints = _error(
-    "InsufficientPoints",
-    "insufficient_points",
-    409,
-    "Not enough points: {needed} needed, {available} available.",
-)
-TooMuchInOneGo = _error(
-    "TooMuchInOneGo",
-    "too_much_in_one_go",
-    409,
-    "Too much for one record. Please do it in two parts, for example two exchanges.",
-)
-OutOfStock = _error("OutOfStock", "out_of_stock", 409, "Only {available} of {name} left in stock.")
-BadQuantity = _error(
-    "BadQuantity", "bad_quantity", 400, "The quantity must be a whole number from {low} to {high}."
-)
-BadPoints = _error(
-    "BadPoints", "bad_points", 400, "Points must be a whole number from {low} to {high}."
-)
-BadSource = _error(
-    "BadSource", "bad_source", 400, "The source must be donation, purchase or transfer."
-)
-BadValue = _error("BadValue", "bad_value", 400, "{field} is not valid: {reason}.")
-AlreadyVoided = _error(
-    "AlreadyVoided", "already_voided", 409, "This exchange has already been voided."
-)
-ReasonRequired = _error("ReasonRequired", "reason_required", 400, "Please give a reason.")
-CardAlreadyRevoked = _error(
-    "CardAlreadyRevoked", "card_already_revoked", 409, "This card is already cancelled."
-)
-Busy = _error("Busy", "busy", 503, "The terminal is busy. Please try again.")
+class BadCode(DomainError):
+    """A scanned text that is not a code at all."""
+
+    code = "bad_code"
+    message = "This code cannot be read. Please try again."
+
+
+class CodeTooLong(DomainError):
+    """A scanned text longer than any code of ours."""
+
+    code = "code_too_long"
+    message = "This code is too long to be ours."
+
+
+class UnknownCode(DomainError):
+    """A code that is no card, product or activity."""
+
+    code = "unknown_code"
+    message = "This code is not a card, a product or an activity."
+
+
+class UnknownCard(DomainError):
+    """A card this kiosk does not know."""
+
+    code = "unknown_card"
+    message = "This card is not known here."
+
+
+class RevokedCard(DomainError):
+    """A card that has been cancelled."""
+
+    code = "revoked_card"
+    message = "This card has been cancelled. Please ask the shopkeeper."
+
+
+class UnknownProduct(DomainError):
+    """A product code not in the catalogue."""
+
+    code = "unknown_product"
+    message = "No such product: {code}."
+
+
+class InactiveProduct(DomainError):
+    """A product that is not offered now."""
+
+    code = "inactive_product"
+    message = "{name} is not offered at the moment."
+
+
+class UnknownActivity(DomainError):
+    """An activity not known here."""
+
+    code = "unknown_activity"
+    message = "No such activity."
+
+
+class InactiveActivity(DomainError):
+    """An activity closed for check-in."""
+
+    code = "inactive_activity"
+    message = "The activity {name} is not open for check-in."
+
+
+class ActivityNotToday(DomainError):
+    """A check-in outside the activity's day."""
+
+    code = "activity_not_today"
+    message = "The activity {name} is on {day}; check-in is open only on that day."
+
+
+class ActivityAtScreen(DomainError):
+    """An activity code shown at the residents' screen."""
+
+    code = "activity_at_screen"
+    message = "Activity check-in is started by the shopkeeper on the admin screen, not here."
+
+
+class ActivityFull(DomainError):
+    """An activity that has reached its cap."""
+
+    code = "activity_full"
+    message = "The activity {name} is full."
+
+
+class AlreadyCheckedIn(DomainError):
+    """A second check-in of a resident to one activity."""
+
+    code = "already_checked_in"
+    message = "{resident} has already checked in to {name}."
+
+
+class UnknownResident(DomainError):
+    """A resident not known here."""
+
+    code = "unknown_resident"
+    message = "No such resident."
+
+
+class NotInHousehold(DomainError):
+    """A beneficiary from another household."""
+
+    code = "not_in_household"
+    message = "That person is not a member of this household."
+
+
+class UnknownExchange(DomainError):
+    """An exchange not known here."""
+
+    code = "unknown_exchange"
+    message = "No such exchange."
+
+
+class UnknownReceipt(DomainError):
+    """A receipt not known here."""
+
+    code = "unknown_receipt"
+    message = "No such receipt."
+
+
+class NoSession(DomainError):
+    """A terminal action before a card was shown."""
+
+    code = "no_session"
+    message = "Please show your points card first."
+
+
+class WrongMode(DomainError):
+    """An exchange action while the terminal checks in an activity."""
+
+    code = "wrong_mode"
+    message = "The terminal is checking in an activity; cancel it first."
+
+
+class EmptyCart(DomainError):
+    """A checkout with nothing chosen."""
+
+    code = "empty_cart"
+    message = "Nothing has been chosen yet."
+
+
+class AlreadyCheckedOut(DomainError):
+    """A second checkout of one session."""
+
+    code = "already_checked_out"
+    message = "This exchange has already been completed."
+
+
+class InsufficientPoints(DomainError):
+    """A spend beyond what the household may spend."""
+
+    code = "insufficient_points"
+    message = "Not enough points: {needed} needed, {available} available."
+
+
+class TooMuchInOneGo(DomainError):
+    """A change too large for one synced record."""
+
+    code = "too_much_in_one_go"
+    message = "Too much for one record. Please do it in two parts, for example two exchanges."
+
+
+class OutOfStock(DomainError):
+    """More than the stock on hand."""
+
+    code = "out_of_stock"
+    message = "Only {available} of {name} left in stock."
+
+
+class BadQuantity(DomainError):
+    """A quantity outside its bounds."""
+
+    code = "bad_quantity"
+    message = "The quantity must be a whole number from {low} to {high}."
+
+
+class BadPoints(DomainError):
+    """A number of points outside its bounds."""
+
+    code = "bad_points"
+    message = "Points must be a whole number from {low} to {high}."
+
+
+class BadSource(DomainError):
+    """A restock source that is not donation, purchase or transfer."""
+
+    code = "bad_source"
+    message = "The source must be donation, purchase or transfer."
+
+
+class BadValue(DomainError):
+    """A field that is missing, too long or not of its form."""
+
+    code = "bad_value"
+    message = "{field} is not valid: {reason}."
+
+
+class AlreadyVoided(DomainError):
+    """A second void of one exchange."""
+
+    code = "already_voided"
+    message = "This exchange has already been voided."
+
+
+class ReasonRequired(DomainError):
+    """An action that needs a reason given without one."""
+
+    code = "reason_required"
+    message = "Please give a reason."
+
+
+class CardAlreadyRevoked(DomainError):
+    """A card cancelled a second time."""
+
+    code = "card_already_revoked"
+    message = "This card is already cancelled."
+
+
+class Busy(DomainError):
+    """A write that could not take the database's lock in time."""
+
+    code = "busy"
+    message = "The terminal is busy. Please try again."
+
+
+class StorageUnavailable(DomainError):
+    """A write was refused by the disk (full or read-only): nothing was saved."""
+
+    code = "storage_unavailable"
+    message = (
+        "The kiosk cannot save right now: its storage is full or read-only. Nothing was "
+        "changed. Please tell the shopkeeper."
+    )

@@ -1,16 +1,54 @@
-"""The append-only ledger: entry kinds and the per-kiosk hash chain."""
+"""The append-only ledger: entry kinds, the wire shape of an entry and the per-kiosk hash chain.
+
+A ledger entry travels between kiosk and central as one JSON object (`ledger_wire`), in pushes
+and in the change feed alike; its hash covers the facts `EntryFacts` holds. Both are defined here
+once: the kiosk's use cases, its feed applier, central's ingest and its own chain all use them.
+"""
 
 from __future__ import annotations
 
+import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
+from typing import Any
 
 from core.domain import canonical as canonical_json
 
 GENESIS_HASH = "0" * 64
 WIRE_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
-KINDS = ("earn", "spend", "void", "adjust")
+
+
+class EntryKind(enum.StrEnum):
+    """What an entry of a kiosk's outbox records: the kind it is pushed to central under."""
+
+    EXCHANGE = "exchange"
+    VOID = "void"
+    CHECKIN = "checkin"
+    ADJUST = "adjust"
+    REVERSAL = "reversal"  # the kiosk's counter-entry to a ledger entry central refused
+    RESTOCK = "restock"
+    STOCKTAKE = "stocktake"
+    CARD_REVOKE = "card_revoke"
+    CARD_ISSUE = "card_issue"
+    AUDIT = "audit"
+
+
+class LedgerKind(enum.StrEnum):
+    """What a ledger entry does to a household's points."""
+
+    EARN = "earn"  # a check-in's credit
+    SPEND = "spend"  # an exchange
+    VOID = "void"  # an exchange given back
+    ADJUST = "adjust"  # opening points, an office correction, a refused entry's reversal
+
+
+KINDS = tuple(LedgerKind)
+# The facts a ledger entry's hash covers, in the order hashed; the wire adds the two hashes.
+FACT_FIELDS = ("id", "kiosk_id", "seq", "household_id", "kind", "points", "ref", "created_at")
+WIRE_FIELDS = (*FACT_FIELDS, "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -25,6 +63,13 @@ class EntryFacts:
     points: int  # signed: earn > 0, spend < 0
     ref: str
     created_at: str  # ISO 8601, UTC
+
+    @classmethod
+    def of(cls, entry: object) -> EntryFacts:
+        """Return the hashed facts of an entry: a stored row, a mapping or a wire entry."""
+        id_, kiosk_id, seq, household_id, kind, points, ref, at = _values(entry, FACT_FIELDS)
+        created_at = wire_time(at) if isinstance(at, datetime) else at
+        return cls(id_, kiosk_id, seq, household_id, str(kind), points, ref, created_at)
 
     def canonical(self) -> bytes:
         """Return the canonical bytes hashed into the chain."""
@@ -46,6 +91,31 @@ def wire_time(at: datetime) -> str:
     return at.strftime(WIRE_TIME)
 
 
+def ledger_wire(entry: object) -> dict[str, Any]:
+    """Return a stored ledger entry (a row, or a mapping of its columns) as it travels."""
+    wire = dict(zip(WIRE_FIELDS, _values(entry, WIRE_FIELDS), strict=True))
+    wire["kind"] = str(wire["kind"])  # a LedgerKind travels as its plain value
+    wire["created_at"] = wire_time(wire["created_at"])
+    return wire
+
+
+def stored_entry(wire: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the columns of a ledger entry that came over the wire: its time as naive UTC."""
+    row = {name: wire[name] for name in WIRE_FIELDS}
+    row["created_at"] = parse_wire_time(row["created_at"])
+    return row
+
+
+def _values(entry: object, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """Return the named fields of a mapping or of an object's attributes."""
+    if isinstance(entry, Mapping):
+        return tuple(entry[name] for name in names)
+    return _GETTERS[names](entry)
+
+
+_GETTERS = {names: attrgetter(*names) for names in (FACT_FIELDS, WIRE_FIELDS)}
+
+
 def parse_wire_time(value: str) -> datetime:
     """Return an ISO 8601 time from the wire as naive UTC."""
     at = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -63,7 +133,7 @@ def signed_points(kind: str, amount: int) -> int:
     """Return the signed ledger amount for a kind and a positive amount."""
     if kind not in KINDS:
         raise ValueError(f"unknown ledger kind {kind!r}")
-    return -amount if kind == "spend" else amount
+    return -amount if kind == LedgerKind.SPEND else amount
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.domain import errors
+from core.domain import errors, limits
 
-MAX_CART_QTY = 99
-MAX_RESTOCK_QTY = 100_000
-MAX_POINTS = 1_000_000
-MAX_UNIT_VALUE_CENTS = 100_000_000
-SOURCES = ("donation", "purchase", "transfer")
-MAX_NAME = 80
-MAX_REASON = 200
+# Read by the kiosk under these names; each is defined once, in core.domain.limits.
+MAX_CART_QTY = limits.CART_QTY.high
+MAX_RESTOCK_QTY = limits.RESTOCK_QTY.high
+MAX_POINTS = limits.MAX_POINTS
+MAX_UNIT_VALUE_CENTS = limits.MAX_UNIT_VALUE_CENTS
+SOURCES = limits.SOURCES
+MAX_NAME = limits.MAX_NAME
+MAX_REASON = limits.MAX_REASON
 
 
 def parse_int(value: object, low: int, high: int, error: type[errors.DomainError]) -> int:
@@ -47,6 +48,36 @@ def restock_quantity(value: object) -> int:
 def points_value(value: object, low: int = 0) -> int:
     """Return a point amount within sane bounds."""
     return parse_int(value, low, MAX_POINTS, errors.BadPoints)
+
+
+def product_points(value: object) -> int:
+    """Return what one of a product costs."""
+    return parse_int(value, *limits.PRODUCT_POINTS, errors.BadPoints)
+
+
+def opening_points(value: object) -> int:
+    """Return the points a household is registered with."""
+    return parse_int(value, *limits.OPENING_POINTS, errors.BadPoints)
+
+
+def activity_points(value: object) -> int:
+    """Return what one check-in to an activity is worth."""
+    return parse_int(value, *limits.ACTIVITY_POINTS, errors.BadPoints)
+
+
+def activity_cap(value: object) -> int | None:
+    """Return an activity's cap on participants (None: no cap)."""
+    if value is None:
+        return None
+    return parse_int(value, *limits.ACTIVITY_CAP, errors.BadQuantity)
+
+
+def code_value(value: object, field: str = "code") -> str:
+    """Return a product or activity code in canonical form (trimmed, upper case)."""
+    text = value.strip().upper() if isinstance(value, str) else None
+    if not limits.is_code(text):
+        raise errors.BadValue(field=field, reason="not 1 to 32 letters, digits, . _ or -")
+    return text
 
 
 def source_value(value: object) -> str:

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core.domain import errors, rules
+from core.domain import errors, limits, rules
 from core.domain.codes import new_card_token, token_hash
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
 from kiosk.services.common import (
     append_ledger,
     audit,
     household_of,
-    ledger_wire,
     outbox,
     resident,
 )
@@ -52,7 +52,7 @@ def void_exchange(k: Kiosk, exchange_ref: object, reason: object, actor: str) ->
         exchange = _exchange(s, exchange_ref)
         rules.check_voidable(exchange.status)
         household = household_of(s, exchange.household_id)
-        entry = append_ledger(s, k, household, "void", exchange.total, exchange.id, now)
+        entry = append_ledger(s, k, household, LedgerKind.VOID, exchange.total, exchange.id, now)
         issued = s.scalars(
             select(StockMovement).where(
                 StockMovement.ref == exchange.id, StockMovement.kind == "issue"
@@ -85,7 +85,7 @@ def void_exchange(k: Kiosk, exchange_ref: object, reason: object, actor: str) ->
         receipt = store_receipt(
             s,
             k,
-            "void",
+            EntryKind.VOID,
             exchange.id,
             VoidReceipt(
                 store=k.store,
@@ -135,7 +135,7 @@ def issue_card(k: Kiosk, resident_id: object, actor: str = "admin") -> str:
             Card(resident_id=person.id, token_hash=digest, status=CardStatus.ACTIVE, issued_at=now)
         )
         # Central learns of the card (and that it replaces the resident's others) from this row.
-        outbox(s, now, "card_issue", {"token_hash": digest, "resident_id": person.id})
+        outbox(s, now, EntryKind.CARD_ISSUE, {"token_hash": digest, "resident_id": person.id})
         audit(s, now, actor, "card_issue", person.id)
         uow.commit()
     return token
@@ -155,13 +155,13 @@ def revoke_card(k: Kiosk, card_id: object, reason: object, actor: str = "admin")
         if card.status != CardStatus.ACTIVE:
             raise errors.CardAlreadyRevoked()
         card.status, card.revoked_at, card.revoke_reason = CardStatus.REVOKED, now, why
-        outbox(s, now, "card_revoke", {"token_hash": card.token_hash, "reason": why})
+        outbox(s, now, EntryKind.CARD_REVOKE, {"token_hash": card.token_hash, "reason": why})
         audit(s, now, actor, "card_revoke", str(card.id), reason=why)
         uow.commit()
 
 
 def _exchange(s, ref: object) -> Exchange:
-    if not isinstance(ref, str) or not ref or len(ref) > 60:
+    if not isinstance(ref, str) or not ref or len(ref) > limits.MAX_EXCHANGE_NUMBER:
         raise errors.UnknownExchange()
     exchange = s.get(Exchange, ref) or s.scalar(select(Exchange).where(Exchange.number == ref))
     if exchange is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.domain import errors, rules
+from core.domain import errors, limits, rules
 from core.domain.codes import normalise_product_code
-from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
+from kiosk.services.common import append_ledger, audit, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import Activity, Household, Product, Resident
 
@@ -25,9 +26,9 @@ def save_product(
     """Add a product or change it; a price change is audited with the old price."""
     product_code = normalise_product_code(code)
     title = rules.text_value(name, "name", required=True)
-    price = rules.points_value(points, low=1)
-    unit_text = rules.text_value(unit, "unit", required=True, limit=16)
-    group = rules.text_value(category, "category", required=True, limit=40)
+    price = rules.product_points(points)
+    unit_text = rules.text_value(unit, "unit", required=True, limit=limits.MAX_UNIT)
+    group = rules.text_value(category, "category", required=True, limit=limits.MAX_CATEGORY)
     with k.uow() as uow:
         s = uow.session
         now = k.clock.now()
@@ -64,8 +65,15 @@ def register_household(
     actor: str = "admin",
 ) -> None:
     """Register a household with its members (id, name, phone) and opening points."""
+    if not limits.is_record_id(household_id):
+        raise errors.BadValue(field="household", reason="not an id of 1 to 40 letters or digits")
     title = rules.text_value(name, "household", required=True)
-    opening = rules.points_value(opening_points)
+    opening = rules.opening_points(opening_points)
+    for resident_id, _person, phone in members:
+        if not limits.is_record_id(resident_id):
+            raise errors.BadValue(field="resident", reason="not an id of 1 to 40 letters or digits")
+        if phone is not None and not limits.PHONE.fullmatch(phone):
+            raise errors.BadValue(field="phone", reason="not a phone number")
     with k.uow() as uow:
         s = uow.session
         now = k.clock.now()
@@ -85,8 +93,8 @@ def register_household(
             )
         s.flush()
         if opening:
-            entry = append_ledger(s, k, household, "adjust", opening, "opening", now)
-            outbox(s, now, "adjust", {"reason": "opening", "ledger": ledger_wire(entry)})
+            entry = append_ledger(s, k, household, LedgerKind.ADJUST, opening, "opening", now)
+            outbox(s, now, EntryKind.ADJUST, {"reason": "opening", "ledger": ledger_wire(entry)})
         audit(s, now, actor, "household_register", household_id, members=len(members))
         uow.commit()
 
@@ -103,16 +111,21 @@ def define_activity(
     actor: str = "admin",
 ) -> None:
     """Define an activity whose participants can be checked in here."""
+    code = rules.code_value(code)
+    name = rules.text_value(name, "name", required=True)
+    kind = rules.text_value(kind, "type", required=False, limit=limits.MAX_ACTIVITY_TYPE)
+    points = rules.activity_points(points)
+    cap = rules.activity_cap(cap)
     with k.uow() as uow:
         s = uow.session
         s.add(
             Activity(
                 id=activity_id,
-                code=code.upper(),
+                code=code,
                 name=name,
                 type=kind,
                 day=day,
-                points=rules.points_value(points, low=1),
+                points=points,
                 cap=cap,
                 active=True,
             )

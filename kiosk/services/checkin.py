@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from core.domain import errors, rules
 from core.domain.codes import classify, token_hash
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
 from kiosk.services.common import (
     append_ledger,
     audit,
     household_of,
-    ledger_wire,
     new_id,
     outbox,
     resident,
@@ -83,7 +83,7 @@ def credit(
         raise errors.AlreadyCheckedIn(resident=person.name, name=activity.name)
     household = household_of(s, person.household_id)
     checkin_id = new_id()
-    entry = append_ledger(s, k, household, "earn", activity.points, checkin_id, now)
+    entry = append_ledger(s, k, household, LedgerKind.EARN, activity.points, checkin_id, now)
     s.add(
         CheckIn(
             id=checkin_id,
@@ -98,7 +98,7 @@ def credit(
     receipt = store_receipt(
         s,
         k,
-        "checkin",
+        EntryKind.CHECKIN,
         checkin_id,
         CheckinSlip(
             store=k.store,

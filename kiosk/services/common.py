@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.domain import errors, rules
-from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, signed_points, wire_time
+from core.domain.ledger import (
+    GENESIS_HASH,
+    EntryFacts,
+    EntryKind,
+    LedgerKind,
+    chain_hash,
+    signed_points,
+    wire_time,
+)
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     AuditEntry,
@@ -33,22 +41,14 @@ def new_id() -> str:
 iso = wire_time
 
 
-def entry_facts(entry: LedgerEntry) -> EntryFacts:
-    """Return the hashed facts of a stored entry."""
-    return EntryFacts(
-        id=entry.id,
-        kiosk_id=entry.kiosk_id,
-        seq=entry.seq,
-        household_id=entry.household_id,
-        kind=entry.kind,
-        points=entry.points,
-        ref=entry.ref,
-        created_at=iso(entry.created_at),
-    )
-
-
 def append_ledger(
-    s: Session, k: Kiosk, household: Household, kind: str, amount: int, ref: str, at: datetime
+    s: Session,
+    k: Kiosk,
+    household: Household,
+    kind: LedgerKind | str,
+    amount: int,
+    ref: str,
+    at: datetime,
 ) -> LedgerEntry:
     """Append a chained entry and move the household's cached balance with it."""
     state = kiosk_state(s, k.kiosk_id)
@@ -57,13 +57,13 @@ def append_ledger(
         kiosk_id=k.kiosk_id,
         seq=state.last_seq + 1,
         household_id=household.id,
-        kind=kind,
+        kind=str(kind),
         points=signed_points(kind, amount),
         ref=ref,
         created_at=at,
         prev_hash=state.last_hash,
     )
-    entry.hash = chain_hash(state.last_hash, entry_facts(entry))
+    entry.hash = chain_hash(state.last_hash, EntryFacts.of(entry))
     state.last_seq = entry.seq
     state.last_hash = entry.hash
     household.balance += entry.points
@@ -81,29 +81,12 @@ def kiosk_state(s: Session, kiosk_id: str) -> KioskState:
     return state
 
 
-def ledger_wire(entry: LedgerEntry) -> dict[str, Any]:
-    """Return a ledger entry as it travels to central."""
-    facts = entry_facts(entry)
-    return {
-        "id": facts.id,
-        "kiosk_id": facts.kiosk_id,
-        "seq": facts.seq,
-        "household_id": facts.household_id,
-        "kind": facts.kind,
-        "points": facts.points,
-        "ref": facts.ref,
-        "created_at": facts.created_at,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
-
-
 def audit(s: Session, at: datetime, actor: str, action: str, target: str = "", **details: Any):
     """Record who did what."""
     s.add(AuditEntry(at=at, actor=actor, action=action, target=target, details=details))
 
 
-def outbox(s: Session, at: datetime, kind: str, payload: dict[str, Any]) -> OutboxRow:
+def outbox(s: Session, at: datetime, kind: EntryKind | str, payload: dict[str, Any]) -> OutboxRow:
     """Queue a change for central in the current transaction.
 
     An entry central would refuse for its size would stay in the outbox for ever and hold back
@@ -114,7 +97,7 @@ def outbox(s: Session, at: datetime, kind: str, payload: dict[str, Any]) -> Outb
     ledger = payload.get("ledger") or {}
     row = OutboxRow(
         entry_id=new_id(),
-        kind=kind,
+        kind=str(kind),
         payload=payload,
         created_at=at,
         household_id=ledger.get("household_id"),
@@ -151,7 +134,7 @@ def resident(s: Session, resident_id: object) -> Resident:
 
 
 # Outbox kinds whose points enter the household: spendable only once central has confirmed them.
-EARNING_KINDS = ("checkin", "adjust")
+EARNING_KINDS = (EntryKind.CHECKIN, EntryKind.ADJUST)
 
 
 def unconfirmed_out(s: Session, household_id: str) -> int:
@@ -187,7 +170,9 @@ def unconfirmed_earned(s: Session, household_id: str) -> int:
     ):
         ledger_id = ((row.payload or {}).get("ledger") or {}).get("id")
         reversed_ = s.scalar(
-            select(LedgerEntry.id).where(LedgerEntry.kind == "adjust", LedgerEntry.ref == ledger_id)
+            select(LedgerEntry.id).where(
+                LedgerEntry.kind == LedgerKind.ADJUST, LedgerEntry.ref == ledger_id
+            )
         )
         if reversed_ is None:
             earned = (earned or 0) + row.points

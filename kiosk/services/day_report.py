@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.domain.ledger import LedgerKind
 from kiosk.services.common import audit
 from kiosk.services.context import Kiosk
 from kiosk.services.print_queue import wake
@@ -65,7 +66,7 @@ def day_figures(k: Kiosk, day: date) -> dict[str, Any]:
         earned = (
             s.scalar(
                 select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-                    LedgerEntry.kind == "earn",
+                    LedgerEntry.kind == LedgerKind.EARN,
                     LedgerEntry.created_at >= start,
                     LedgerEntry.created_at < end,
                 )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from core.domain.ledger import GENESIS_HASH, verify_chain
-from kiosk.services.common import entry_facts
+from core.domain.ledger import GENESIS_HASH, EntryFacts, EntryKind, LedgerKind, verify_chain
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Household,
@@ -103,12 +102,12 @@ def _refusals(s) -> list[tuple[bool, str]]:
     ):
         ledger = (row.payload or {}).get("ledger") or {}
         what = f"outbox #{row.id} ({row.kind}) refused by central: {row.reason or ''}"
-        if not ledger.get("points") or row.kind == "reversal":
+        if not ledger.get("points") or row.kind == EntryKind.REVERSAL:
             out.append((False, what))
             continue
         reversed_by = s.scalar(
             select(LedgerEntry.seq).where(
-                LedgerEntry.kind == "adjust", LedgerEntry.ref == ledger.get("id")
+                LedgerEntry.kind == LedgerKind.ADJUST, LedgerEntry.ref == ledger.get("id")
             )
         )
         if reversed_by is None:
@@ -125,7 +124,7 @@ def _chain_problems(s, state: KioskState) -> list[str]:
     found = [
         f"kiosk {state.kiosk_id} seq {p.seq}: {p.problem}"
         for p in verify_chain(
-            [entry_facts(e) for e in entries], [(e.prev_hash, e.hash) for e in entries]
+            [EntryFacts.of(e) for e in entries], [(e.prev_hash, e.hash) for e in entries]
         )
     ]
     last_seq = entries[-1].seq if entries else 0

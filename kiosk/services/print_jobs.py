@@ -34,7 +34,6 @@ class AlreadyPrinted(errors.DomainError):
     """A retry of a receipt that printed: what the shopkeeper wants is a copy (reprint)."""
 
     code = "receipt_already_printed"
-    status = 409
     message = "This receipt has already printed; print a copy instead."
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.domain import errors, rules
+from core.domain.ledger import LedgerKind
 from kiosk.services.common import current_session
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
@@ -155,7 +156,7 @@ def refused_entries(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
             reversed_ = (
                 s.scalar(
                     select(LedgerEntry.id).where(
-                        LedgerEntry.kind == "adjust", LedgerEntry.ref == ledger["id"]
+                        LedgerEntry.kind == LedgerKind.ADJUST, LedgerEntry.ref == ledger["id"]
                     )
                 )
                 is not None

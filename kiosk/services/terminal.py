@@ -18,6 +18,7 @@ from core.domain.codes import (
     normalise_product_code,
     token_hash,
 )
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
 from core.domain.rules import Batch, CartLine
 from kiosk.services import checkin as checkin_service
 from kiosk.services.common import (
@@ -27,7 +28,6 @@ from kiosk.services.common import (
     current_session,
     household_of,
     kiosk_state,
-    ledger_wire,
     new_id,
     outbox,
     resident,
@@ -233,7 +233,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
         rules.check_available(total, available_points(s, k, household, is_online))
         balance_before = household.balance
         exchange_id = new_id()
-        entry = append_ledger(s, k, household, "spend", total, exchange_id, now)
+        entry = append_ledger(s, k, household, LedgerKind.SPEND, total, exchange_id, now)
         number = f"{k.kiosk_id}-{entry.seq:06d}"
         exchange = Exchange(
             id=exchange_id,
@@ -272,7 +272,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
         receipt = store_receipt(
             s,
             k,
-            "exchange",
+            EntryKind.EXCHANGE,
             exchange_id,
             ExchangeReceipt(
                 store=k.store,

@@ -25,6 +25,7 @@ UMASK = 0o077  # new files: the owner's only
 # What the kiosk (and the demo) keep in the data folder, besides the backups folder.
 KIOSK_FILES = ("kiosk.db*", "central.db*", "*.secret", "demo-kiosk.json")
 BACKUPS = "backups"
+SPEECH = "speech"  # spoken prompts' audio: they can say residents' names
 PROBE_BYTES = 64 * 1024  # about what one checkout writes, journal included
 # Why a folder cannot be written, in the shopkeeper's words and the technician's.
 REASONS = {
@@ -55,7 +56,8 @@ def write_refused(exc: BaseException) -> bool:
     work it arrives as StorageUnavailable, outside one (a migration) as the driver's error."""
     from sqlalchemy.exc import OperationalError
 
-    from core.db.engine import StorageUnavailable, storage_problem
+    from core.db.engine import storage_problem
+    from core.domain.errors import StorageUnavailable
 
     if isinstance(exc, StorageUnavailable):
         return True
@@ -121,7 +123,7 @@ def _restrict(path: Path, wanted: int) -> None:
 
 
 def secure_data_dir(data_dir: Path, db: Path | None) -> None:
-    """Make the data folder, the database with its journals and the backups private.
+    """Make the data folder, the database with its journals, the backups and speech private.
 
     A database not made yet is created empty and private first: SQLite gives its -wal and
     -shm files the database file's own mode.
@@ -137,11 +139,11 @@ def secure_data_dir(data_dir: Path, db: Path | None) -> None:
     for path in found:
         if path.is_file():
             _restrict(path, PRIVATE_FILE)
-    backups = data_dir / BACKUPS
-    if backups.is_dir():
-        _restrict(backups, PRIVATE_DIR)
-        for path in backups.rglob("*"):
-            _restrict(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
+    for folder in (data_dir / BACKUPS, data_dir / SPEECH):
+        if folder.is_dir():
+            _restrict(folder, PRIVATE_DIR)
+            for path in folder.rglob("*"):
+                _restrict(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
 def protect_config(path: Path, settings: Settings) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.ledger import parse_wire_time
-from kiosk.services.common import append_ledger, audit, ledger_wire, outbox
+from core.domain import limits
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire, stored_entry
+from kiosk.services.common import append_ledger, audit, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
@@ -142,20 +143,7 @@ def _ledger(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if d["kiosk_id"] == k.kiosk_id or s.get(LedgerEntry, d["id"]) is not None:
         return  # our own entry, or one already applied
     household = s.get(Household, d["household_id"])
-    s.add(
-        LedgerEntry(
-            id=d["id"],
-            kiosk_id=d["kiosk_id"],
-            seq=d["seq"],
-            household_id=d["household_id"],
-            kind=d["kind"],
-            points=d["points"],
-            ref=d["ref"],
-            created_at=parse_wire_time(d["created_at"]),
-            prev_hash=d["prev_hash"],
-            hash=d["hash"],
-        )
-    )
+    s.add(LedgerEntry(**stored_entry(d)))
     household.balance += d["points"]
 
 
@@ -169,19 +157,19 @@ def _refusal(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     done = s.scalar(
         select(LedgerEntry.id).where(
             LedgerEntry.kiosk_id == k.kiosk_id,
-            LedgerEntry.kind == "adjust",
+            LedgerEntry.kind == LedgerKind.ADJUST,
             LedgerEntry.ref == refused.id,
         )
     )
     if done is not None:
         return
     household = s.get(Household, refused.household_id)
-    reason = str(d.get("reason", ""))[:200]
-    entry = append_ledger(s, k, household, "adjust", -refused.points, refused.id, now)
+    reason = str(d.get("reason", ""))[: limits.MAX_REASON]
+    entry = append_ledger(s, k, household, LedgerKind.ADJUST, -refused.points, refused.id, now)
     outbox(
         s,
         now,
-        "reversal",
+        EntryKind.REVERSAL,
         {"refused_id": refused.id, "reason": reason, "ledger": ledger_wire(entry)},
     )
     audit(s, now, "central", "refused", refused.id, points=refused.points, reason=reason)

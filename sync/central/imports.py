@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.domain import limits
 from sync.central.services.goods import ProductRow
 from sync.central.services.roster import RosterRow
 
-PHONE = re.compile(r"^[0-9+\- ]{0,20}$")
-CODE = re.compile(r"^[A-Z0-9._-]{1,32}$")
+PHONE = limits.PHONE
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _need(header: list[str], columns: tuple[str, ...]) -> None:
         )
 
 
-def _text(value: str, what: str, limit: int = 80) -> str:
+def _text(value: str, what: str, limit: int = limits.MAX_NAME) -> str:
     text = " ".join(value.split())
     if not text:
         raise ValueError(f"{what} is missing")
@@ -83,9 +83,11 @@ def parse_roster(path: Path) -> Parsed:
             household = _text(row.get("household", ""), "household")
             resident = _text(row.get("resident", ""), "resident")
             phone = row.get("phone", "")
-            if not PHONE.match(phone):
+            if not PHONE.fullmatch(phone):
                 raise ValueError(f"phone {phone!r} is not a phone number")
-            points = _int(row.get("opening_points", ""), "opening_points", 0, 1_000_000, blank=0)
+            points = _int(
+                row.get("opening_points", ""), "opening_points", *limits.OPENING_POINTS, blank=0
+            )
             if points and household in opening and opening[household][0] != points:
                 first = opening[household]
                 raise ValueError(
@@ -116,7 +118,7 @@ def parse_products(path: Path) -> Parsed:
     for line, row in rows:
         try:
             code = row.get("code", "").upper()
-            if not CODE.match(code):
+            if not limits.is_code(code):
                 raise ValueError(f"code {row.get('code')!r} must be 1 to 32 letters, digits, . _ -")
             if code in seen:
                 raise ValueError(f"code {code} already given on line {seen[code]}")
@@ -126,9 +128,9 @@ def parse_products(path: Path) -> Parsed:
                     line,
                     code,
                     _text(row.get("name", ""), "name"),
-                    _text(row.get("category", ""), "category", 40),
-                    _int(row.get("points", ""), "points", 1, 1_000_000),
-                    _text(row.get("unit", ""), "unit", 16),
+                    _text(row.get("category", ""), "category", limits.MAX_CATEGORY),
+                    _int(row.get("points", ""), "points", *limits.PRODUCT_POINTS),
+                    _text(row.get("unit", ""), "unit", limits.MAX_UNIT),
                 )
             )
         except ValueError as exc:

@@ -95,7 +95,7 @@ def _settings_view() -> dict[str, Any]:
     voice = current.voice
     if voice is None:
         voice = bool(current_app.config.get("VOICE_DEFAULT", True))
-    return {"voice": voice, "low_stock": current.low_stock}
+    return {"voice": voice, "low_stock": current.low_stock, "volume": current.volume}
 
 
 @bp.post("/settings")
@@ -107,6 +107,7 @@ def settings_save():
             runtime().kiosk,
             voice=request.form.get("voice") == "on",
             low_stock=request.form.get("low_stock", ""),
+            volume=request.form.get("volume"),  # absent (an older form): kept as it is
         )
     except DomainError as exc:
         return _page("admin/settings.html", 400, s=_settings_view(), error=_problem(exc))

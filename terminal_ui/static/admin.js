@@ -29,6 +29,21 @@
     });
   }
 
+  // Settings: the volume shown as it is moved, and a sample prompt played at that volume (the
+  // kiosk's voice, as the resident screen plays it), before it is saved.
+  const volume = document.getElementById("volume");
+  const test = document.getElementById("voice-test");
+  if (volume && test && window.kioskVoice) {
+    const shown = document.getElementById("volume-value");
+    const state = document.getElementById("voice-test-state");
+    volume.addEventListener("input", () => { shown.textContent = volume.value; });
+    test.addEventListener("click", async () => {
+      state.hidden = true;
+      const played = await window.kioskVoice.play(test.dataset.text, test.dataset.lang, volume.value / 100);
+      if (!played) { state.textContent = state.dataset.failed; state.hidden = false; }
+    });
+  }
+
   // Check-in: keep the scan field focused for a keyboard-wedge scanner, and show each credit as
   // it happens, including those the terminal's camera makes.
   const list = document.getElementById("checkins");

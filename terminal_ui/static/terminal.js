@@ -68,14 +68,23 @@
     } catch (e) { /* no audio device */ }
   }
 
-  // Spoken prompts in the screen's language, when the shopkeeper has switched them on.
+  // Spoken prompts in the screen's language, when the shopkeeper has switched them on: the
+  // browser's own voice where it has one for the language, else the kiosk's (voice.js).
   function speak(text) {
-    if (!C.voice || !text || !window.speechSynthesis) return;
+    if (!C.voice || !text) return;
+    const volume = (C.volume == null ? 80 : C.volume) / 100;
+    const kiosk = window.kioskVoice;
+    if (kiosk && !kiosk.systemVoice(C.speech_lang)) {
+      kiosk.play(text, lang, volume);
+      return;
+    }
+    if (!window.speechSynthesis) return;
     try {
       window.speechSynthesis.cancel();
       const u = new SpeechSynthesisUtterance(text);
       u.lang = C.speech_lang || "zh-CN";
       u.rate = 0.9;
+      u.volume = volume;
       window.speechSynthesis.speak(u);
     } catch (e) { /* no speech on this machine */ }
   }

@@ -291,7 +291,7 @@ def test_settings_switch_the_spoken_prompts(admin, client, rt):
     assert client.get("/screen/config").get_json()["voice"] is True
     follow(admin, post(admin, "/admin/settings", {"low_stock": "5"}))
     assert client.get("/screen/config").get_json()["voice"] is False
-    assert last_audit(rt, "settings")["details"] == {"voice": False, "low_stock": 5}
+    assert last_audit(rt, "settings")["details"] == {"voice": False, "low_stock": 5, "volume": 80}
 
 
 def test_the_pin_is_changed_with_the_current_one(admin, client):

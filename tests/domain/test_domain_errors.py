@@ -1,4 +1,4 @@
-"""Domain errors carry a stable code, an HTTP status and a message with its parameters."""
+"""Domain errors carry a stable code and a message with its parameters, and no HTTP status."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ def _all_errors() -> list[type[errors.DomainError]]:
     ]
 
 
-def test_every_domain_error_has_a_unique_code_and_a_client_or_busy_status():
+def test_every_domain_error_has_a_unique_code():
     codes = [cls.code for cls in _all_errors()]
     assert len(codes) == len(set(codes))
-    assert all(cls.status in (400, 403, 404, 409, 503) for cls in _all_errors())
+
+
+def test_a_domain_error_carries_no_http_status():
+    assert not any(hasattr(cls, "status") for cls in (errors.DomainError, *_all_errors()))
 
 
 def test_a_domain_error_renders_its_parameters_into_the_message():

@@ -15,9 +15,11 @@ from tests.e2e.kiosk_server import serving
 
 pytestmark = pytest.mark.browser
 
-# Records what the page asks the speech synthesiser to say, instead of saying it.
+# Records what the page asks the speech synthesiser to say, instead of saying it. The browser
+# claims voices of its own, so the page uses them rather than the kiosk's audio (test_e2e_voice).
 SPEECH_SPY = """
 window.__spoken = [];
+window.speechSynthesis.getVoices = () => [{ lang: "zh-CN" }, { lang: "en-US" }];
 window.speechSynthesis.speak = (u) => window.__spoken.push([u.lang, u.text]);
 window.speechSynthesis.cancel = () => {};
 """

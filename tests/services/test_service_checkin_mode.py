@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.domain import errors
 from kiosk.services import catalog, checkin, queries, terminal
 from kiosk.storage import models as m
+from terminal_ui.errors import status_of
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_an_activity_code_shown_at_the_resident_screen_is_refused_and_changes_no
     before = snapshot(k)
     with pytest.raises(errors.ActivityAtScreen) as refused:
         terminal.scan(k, code)
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
     assert "shopkeeper" in refused.value.render()
     assert snapshot(k) == before
     assert queries.session_view(k)["mode"] == "idle"

@@ -22,8 +22,9 @@ from sync_helpers import (
     quiet_sync,
 )
 
+from core.domain.ledger import ledger_wire
 from kiosk.services import catalog, checkin, doctor, inventory, queries
-from kiosk.services.common import append_ledger, available_points, ledger_wire, outbox
+from kiosk.services.common import append_ledger, available_points, outbox
 from kiosk.storage import models as km
 from sync.central import models as cm
 from sync.central.services import activities

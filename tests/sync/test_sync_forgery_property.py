@@ -24,8 +24,9 @@ from sync_helpers import (
 )
 
 from core.domain import errors
+from core.domain.ledger import ledger_wire
 from kiosk.services import checkin, doctor
-from kiosk.services.common import append_ledger, ledger_wire, outbox
+from kiosk.services.common import append_ledger, outbox
 from kiosk.storage import models as km
 from sync.central import models as cm
 

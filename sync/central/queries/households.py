@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from core.domain.ledger import LedgerKind
 from sync.central.context import Central
 from sync.central.models import (
     Adjustment,
@@ -69,7 +70,7 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
         reasons = dict(
             s.execute(
                 select(Adjustment.id, Adjustment.reason).where(
-                    Adjustment.id.in_([e.ref for e in entries if e.kind == "adjust"])
+                    Adjustment.id.in_([e.ref for e in entries if e.kind == LedgerKind.ADJUST])
                 )
             ).all()
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, union
 
+from core.domain.ledger import LedgerKind
 from sync.central import localtime
 from sync.central.context import Central
 from sync.central.models import (
@@ -219,8 +220,8 @@ def monthly(c: Central, store_id: int | None = None) -> list[dict[str, Any]]:
         ledger = select(
             LedgerTotal.month,
             func.sum(case((kind.in_(["earn", "adjust"]), LedgerTotal.credit), else_=0)),
-            func.sum(case((kind == "spend", -net), else_=0))
-            - func.sum(case((kind == "void", net), else_=0)),
+            func.sum(case((kind == LedgerKind.SPEND, -net), else_=0))
+            - func.sum(case((kind == LedgerKind.VOID, net), else_=0)),
         ).group_by(LedgerTotal.month)
         ex = (
             select(

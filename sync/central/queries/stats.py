@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from core.domain.ledger import LedgerKind
 from sync.central.context import Central
 from sync.central.models import (
     Activity,
@@ -89,8 +90,8 @@ def ledger_sums(s: Session, *where) -> tuple[int, int, int]:
     kind = LedgerTotal.kind
     issued = func.sum(case((kind.in_(["earn", "adjust"]), LedgerTotal.credit), else_=0))
     net = LedgerTotal.credit + LedgerTotal.debit
-    spent = func.sum(case((kind == "spend", -net), else_=0))
-    returned = func.sum(case((kind == "void", net), else_=0))
+    spent = func.sum(case((kind == LedgerKind.SPEND, -net), else_=0))
+    returned = func.sum(case((kind == LedgerKind.VOID, net), else_=0))
     row = s.execute(select(issued, spent, returned).where(*where)).one()
     return tuple(int(v or 0) for v in row)
 

@@ -8,14 +8,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.domain import limits
+from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
 from sync.central.models import Activity, CheckIn, Household, Resident
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
 
-MAX_CAP = 1_000_000  # participants of one activity
-MAX_POINTS = 100_000  # what one activity may be worth
+MAX_CAP = limits.ACTIVITY_CAP.high  # participants of one activity
+MAX_POINTS = limits.ACTIVITY_POINTS.high  # what one activity may be worth
 
 
 def activity_change(a: Activity) -> dict[str, Any]:
@@ -43,18 +45,18 @@ def define_activity(
 ) -> str:
     """Define an activity kiosks can check residents in to; return its id."""
     code = (code or "").strip().upper()
-    if not code or len(code) > 32 or not all(ch.isalnum() or ch in "._-" for ch in code):
+    if not limits.is_code(code):
         raise RegistryError(Refusal.ACTIVITY_CODE)
-    if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+    if points not in limits.ACTIVITY_POINTS:
         raise RegistryError(Refusal.ACTIVITY_POINTS, most=MAX_POINTS)
-    name, kind = (name or "").strip(), (kind or "").strip()
-    if not name or len(name) > 80 or not name.isprintable():
+    name, kind = " ".join((name or "").split()), " ".join((kind or "").split())
+    if not name or len(name) > limits.MAX_NAME or not name.isprintable():
         raise RegistryError(Refusal.ACTIVITY_NAME)
-    if len(kind) > 40 or not kind.isprintable():
+    if len(kind) > limits.MAX_ACTIVITY_TYPE or not kind.isprintable():
         raise RegistryError(Refusal.ACTIVITY_TYPE)
     if not isinstance(day, date):
         raise RegistryError(Refusal.ACTIVITY_DAY)
-    if cap is not None and (not isinstance(cap, int) or not 1 <= cap <= MAX_CAP):
+    if cap is not None and cap not in limits.ACTIVITY_CAP:
         raise RegistryError(Refusal.ACTIVITY_CAP, most=MAX_CAP)
     with c.uow() as uow:
         s = uow.session
@@ -118,7 +120,7 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
                 continue
             household = households[person.household_id]
             checkin_id = str(uuid.uuid4())
-            credit(s, now, household, activity.points, "earn", checkin_id)
+            credit(s, now, household, activity.points, LedgerKind.EARN, checkin_id)
             s.add(
                 CheckIn(
                     id=checkin_id,

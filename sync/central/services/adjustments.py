@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.domain import limits
+from core.domain.ledger import LedgerKind
 from sync.central.context import Central
 from sync.central.models import Adjustment, Household
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
 
-MAX_ADJUSTMENT = 100_000  # the most one correction may add or take away
+MAX_ADJUSTMENT = limits.MAX_ADJUSTMENT  # the most one correction may add or take away
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
     if points == 0 or abs(points) > MAX_ADJUSTMENT:
         raise RegistryError(Refusal.POINTS_RANGE, most=MAX_ADJUSTMENT)
     why = reason.strip() if isinstance(reason, str) else ""
-    if not why or len(why) > 200 or any(ord(ch) < 32 for ch in why):
+    if not why or len(why) > limits.MAX_REASON or any(ord(ch) < 32 for ch in why):
         raise RegistryError(Refusal.REASON)
     with c.uow() as uow:
         s = uow.session
@@ -49,7 +51,7 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
         if household is None:
             raise RegistryError(Refusal.NO_HOUSEHOLD, household_id=household_id)
         adjustment_id = str(uuid.uuid4())
-        entry = credit(s, now, household, points, "adjust", adjustment_id)
+        entry = credit(s, now, household, points, LedgerKind.ADJUST, adjustment_id)
         s.add(
             Adjustment(
                 id=adjustment_id,

@@ -10,8 +10,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.domain import errors, rules
-from core.domain.ledger import EntryFacts, chain_hash, parse_wire_time, wire_time
+from core.domain import errors, limits, rules
+from core.domain.ledger import (
+    EntryFacts,
+    EntryKind,
+    LedgerKind,
+    chain_hash,
+    ledger_wire,
+    parse_wire_time,
+    stored_entry,
+)
 from sync.central.bulk import among, insert_rows, set_balances
 from sync.central.context import Central, emit_many
 from sync.central.localtime import zone as zone_named
@@ -139,10 +147,10 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
                 ctx.apply(entry)
                 status, reason = PushStatus.APPLIED, None
             except Invalid as exc:
-                status, reason = PushStatus.REJECTED, f"invalid: {exc}"[:200]
+                status, reason = PushStatus.REJECTED, f"invalid: {exc}"[: limits.MAX_REASON]
                 ctx.refuse(entry, reason)
             except _Refused as exc:
-                status, reason = PushStatus.REJECTED, exc.reason[:200]
+                status, reason = PushStatus.REJECTED, exc.reason[: limits.MAX_REASON]
                 ctx.refuse(entry, reason)
             sync_rows.append(
                 {
@@ -210,7 +218,7 @@ class _Batch:
 
         # Prefetching happens before each entry is validated: take only values of a sane form.
         def strings(values) -> list[str]:
-            return sorted({v for v in values if isinstance(v, str) and len(v) <= 40})
+            return sorted({v for v in values if isinstance(v, str) and len(v) <= limits.MAX_ID})
 
         def ints(values) -> list[int]:
             return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})
@@ -422,7 +430,11 @@ class _Batch:
             household_id=household_id,
             amount=ledger["points"] if ledger else None,
         )
-        if ledger is None or ledger["kiosk_id"] != self.kiosk.id or entry["kind"] == "reversal":
+        if (
+            ledger is None
+            or ledger["kiosk_id"] != self.kiosk.id
+            or entry["kind"] == EntryKind.REVERSAL
+        ):
             return
         if ledger["seq"] in self.ledger_seqs or ledger["id"] in self.ledger_ids:
             return  # the chain already holds this link: nothing to reverse
@@ -443,7 +455,7 @@ class _Batch:
         row = {
             **self._chain_row(ledger),
             "role": role,
-            "reason": reason[:200],
+            "reason": reason[: limits.MAX_REASON],
             "reversed_by": None,
             "received_at": self.now,
         }
@@ -462,17 +474,7 @@ class _Batch:
             raise _Refused(f"unknown household {wire['household_id']}")
         if wire["seq"] in self.ledger_seqs:
             raise _Refused(f"ledger sequence {wire['seq']} already held for this kiosk")
-        facts = EntryFacts(
-            id=wire["id"],
-            kiosk_id=wire["kiosk_id"],
-            seq=wire["seq"],
-            household_id=wire["household_id"],
-            kind=wire["kind"],
-            points=wire["points"],
-            ref=wire["ref"],
-            created_at=wire["created_at"],
-        )
-        if chain_hash(wire["prev_hash"], facts) != wire["hash"]:
+        if chain_hash(wire["prev_hash"], EntryFacts.of(wire)) != wire["hash"]:
             self._alert(
                 AlertKind.CHAIN_TAMPER, f"ledger seq {wire['seq']}: hash does not match contents"
             )
@@ -481,19 +483,7 @@ class _Batch:
             raise _Refused("ledger entry id already held")
 
     def _chain_row(self, wire: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": wire["id"],
-            "kiosk_id": wire["kiosk_id"],
-            "seq": wire["seq"],
-            "household_id": wire["household_id"],
-            "kind": wire["kind"],
-            "points": wire["points"],
-            "ref": wire["ref"],
-            "created_at": parse_time(wire["created_at"]),
-            "prev_hash": wire["prev_hash"],
-            "hash": wire["hash"],
-            "store_id": self.kiosk.store_id,
-        }
+        return {**stored_entry(wire), "store_id": self.kiosk.store_id}
 
     def _ledger(self, wire: dict[str, Any]) -> None:
         self._check_ledger(wire)
@@ -532,7 +522,7 @@ class _Batch:
 
     def _exchange(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         ledger = p["ledger"]
-        if ledger["kind"] != "spend" or -ledger["points"] != p["total"]:
+        if ledger["kind"] != LedgerKind.SPEND or -ledger["points"] != p["total"]:
             raise _Refused("the ledger entry does not match the exchange total")
         if ledger["household_id"] != p["household_id"]:
             raise _Refused("the ledger entry is for another household")
@@ -605,7 +595,7 @@ class _Batch:
             raise _Refused("void of an exchange this kiosk has not pushed")
         if status == ExchangeStatus.VOIDED:
             raise _Refused("exchange already voided")
-        if p["ledger"]["kind"] != "void" or p["ledger"]["points"] != total:
+        if p["ledger"]["kind"] != LedgerKind.VOID or p["ledger"]["points"] != total:
             raise _Refused("the ledger entry does not match the voided total")
         if p["ledger"]["household_id"] != household_id:
             raise _Refused("the ledger entry is for another household")
@@ -624,7 +614,7 @@ class _Batch:
     def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         """Credit a check-in only as the activity central holds allows: its points, day, cap."""
         ledger = p["ledger"]
-        if ledger["kind"] != "earn":
+        if ledger["kind"] != LedgerKind.EARN:
             raise _Refused("a check-in must carry an earn entry")
         if ledger["household_id"] != p["household_id"]:
             raise _Refused("the ledger entry is for another household")
@@ -695,7 +685,7 @@ class _Batch:
         if refused["reversed_by"] is not None:
             raise _Refused("this refusal is already reversed")
         if (
-            ledger["kind"] != "adjust"
+            ledger["kind"] != LedgerKind.ADJUST
             or ledger["points"] != -refused["points"]
             or ledger["household_id"] != refused["household_id"]
             or ledger["ref"] != refused["id"]
@@ -1013,7 +1003,7 @@ class _Batch:
         rows = self.changes + [
             {
                 "kind": "ledger",
-                "data": ledger_change_row(e),
+                "data": ledger_wire(e),
                 "origin_kiosk": self.kiosk.id,
                 "store_id": None,
                 "created_at": self.now,
@@ -1035,52 +1025,17 @@ def _by_batch(moves: list[dict[str, Any]], sign: int) -> dict[tuple[int, str], i
 
 # The handler of each kind of pushed entry (the protocol's entry kinds), as _Batch.apply calls it.
 HANDLERS: dict[str, Callable[[_Batch, dict[str, Any], dict[str, Any]], None]] = {
-    "exchange": _Batch._exchange,
-    "void": _Batch._void,
-    "checkin": _Batch._checkin,
-    "adjust": _Batch._adjust,
-    "reversal": _Batch._reversal,
-    "restock": _Batch._restock,
-    "stocktake": _Batch._stocktake,
-    "card_revoke": _Batch._card_revoke,
-    "card_issue": _Batch._card_issue,
-    "audit": _Batch._audit,
+    EntryKind.EXCHANGE: _Batch._exchange,
+    EntryKind.VOID: _Batch._void,
+    EntryKind.CHECKIN: _Batch._checkin,
+    EntryKind.ADJUST: _Batch._adjust,
+    EntryKind.REVERSAL: _Batch._reversal,
+    EntryKind.RESTOCK: _Batch._restock,
+    EntryKind.STOCKTAKE: _Batch._stocktake,
+    EntryKind.CARD_REVOKE: _Batch._card_revoke,
+    EntryKind.CARD_ISSUE: _Batch._card_issue,
+    EntryKind.AUDIT: _Batch._audit,
 }
-
-
-LEDGER_FIELDS = (
-    "id",
-    "kiosk_id",
-    "seq",
-    "household_id",
-    "kind",
-    "points",
-    "ref",
-    "created_at",
-    "prev_hash",
-    "hash",
-)
-
-
-def ledger_change_row(e: dict[str, Any]) -> dict[str, Any]:
-    """Return a new ledger row as the feed carries it."""
-    return {
-        "id": e["id"],
-        "kiosk_id": e["kiosk_id"],
-        "seq": e["seq"],
-        "household_id": e["household_id"],
-        "kind": e["kind"],
-        "points": e["points"],
-        "ref": e["ref"],
-        "created_at": wire_time(e["created_at"]),
-        "prev_hash": e["prev_hash"],
-        "hash": e["hash"],
-    }
-
-
-def ledger_change(e: LedgerEntry) -> dict[str, Any]:
-    """Return a stored ledger entry as the feed carries it."""
-    return ledger_change_row({name: getattr(e, name) for name in LEDGER_FIELDS})
 
 
 def card_change(card: Card) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.domain import limits
 from sync.central import tokens
 from sync.central.context import CENTRAL_CHAIN, Central, emit
 from sync.central.models import Kiosk, Store
@@ -19,8 +19,8 @@ from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.tokens import stamp_revocation
 from sync.central.states import TokenOwner
 
-KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")  # as the protocol's kiosk_id
-MAX_ALLOWANCE = 100_000  # the most a store's offline allowance may be
+KIOSK_ID = limits.RECORD_ID  # as the protocol's kiosk_id
+MAX_ALLOWANCE = limits.ALLOWANCE.high  # the most a store's offline allowance may be
 
 
 def store_named(s: Session, name: str, at: datetime) -> Store:
@@ -44,7 +44,7 @@ class Enrolment:
 def enroll(c: Central, store: str, kiosk_id: str | None = None, actor: str = "cli") -> Enrolment:
     """Enrol a kiosk for a store; return its id and the only copy of its token."""
     name = " ".join((store or "").split())
-    if not name or len(name) > 80:
+    if not name or len(name) > limits.MAX_NAME:
         raise RegistryError(Refusal.STORE_NAME)
     # The id travels in every push, which must pass the protocol's check; CENTRAL is our chain.
     if kiosk_id is not None and (
@@ -98,7 +98,7 @@ def revoke_kiosk(c: Central, kiosk_id: str, actor: str = "cli") -> None:
 
 def set_allowance(c: Central, store: str, points: int, actor: str) -> None:
     """Set a store's offline allowance; its kiosks learn it from the feed."""
-    if not isinstance(points, int) or not 0 <= points <= MAX_ALLOWANCE:
+    if points not in limits.ALLOWANCE:
         raise RegistryError(Refusal.ALLOWANCE, most=MAX_ALLOWANCE)
     with c.uow() as uow:
         s = uow.session

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, wire_time
+from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, ledger_wire
 from sync.central.context import CENTRAL_CHAIN, emit
 from sync.central.models import ChainHead, Household, LedgerEntry
-from sync.central.services.ingest import ledger_change
 
 
 def credit(
@@ -22,32 +21,20 @@ def credit(
     if head is None:  # a database from before c0009, which makes the row
         head = ChainHead(kiosk_id=CENTRAL_CHAIN, last_seq=0, last_hash=GENESIS_HASH)
         s.add(head)
-    seq = head.last_seq + 1
-    entry_id = str(uuid.uuid4())
-    facts = EntryFacts(
-        entry_id,
-        CENTRAL_CHAIN,
-        seq,
-        household.id,
-        kind,
-        points,
-        ref,
-        wire_time(at),
-    )
     entry = LedgerEntry(
-        id=entry_id,
+        id=str(uuid.uuid4()),
         kiosk_id=CENTRAL_CHAIN,
-        seq=seq,
+        seq=head.last_seq + 1,
         household_id=household.id,
-        kind=kind,
+        kind=str(kind),
         points=points,
         ref=ref,
         created_at=at,
         prev_hash=head.last_hash,
-        hash=chain_hash(head.last_hash, facts),
     )
-    head.last_seq, head.last_hash = seq, entry.hash
+    entry.hash = chain_hash(head.last_hash, EntryFacts.of(entry))
+    head.last_seq, head.last_hash = entry.seq, entry.hash
     household.balance += points
     s.add(entry)
-    emit(s, "ledger", ledger_change(entry), at)
+    emit(s, "ledger", ledger_wire(entry), at)
     return entry

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
 from sync.central.models import Household, Resident
 from sync.central.services.audit import audit
@@ -68,7 +69,7 @@ def add_roster(
                 by_name[row.household] = household
                 emit(s, "household", household_change(household), now)
                 if row.opening_points:
-                    credit(s, now, household, row.opening_points, "adjust", "opening")
+                    credit(s, now, household, row.opening_points, LedgerKind.ADJUST, "opening")
                 added_h += 1
             names = members.setdefault(household.id, set())
             if row.resident not in names:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import wraps
 from typing import Any
 
@@ -11,6 +10,7 @@ import orjson
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from core.domain import errors, limits
 from sync.central.context import Central
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
@@ -26,7 +26,7 @@ from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
-HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+HOUSEHOLD_ID = limits.RECORD_ID
 DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
 LONG_DIGITS = b"0" * 19
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -286,8 +286,31 @@ def busy():
     return jsonify(body), 503, {"Retry-After": "2"}
 
 
+# The HTTP status of each domain refusal central can meet (ingest turns a push's refusals into
+# rejected results; one that reaches a request answers with this, as the kiosk's API does).
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.DomainError: 400,
+    errors.BadPoints: 400,
+    errors.BadValue: 400,
+    errors.InactiveActivity: 409,
+    errors.ActivityNotToday: 409,
+    errors.ActivityFull: 409,
+    errors.StorageUnavailable: 503,
+}
+
+
+def status_of(exc: errors.DomainError) -> int:
+    """Return the HTTP status central answers a domain refusal with."""
+    return next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
+
+
 def register_errors(app: Flask) -> None:
     """Answer every API failure as JSON with a code and a reason."""
+
+    @app.errorhandler(errors.DomainError)
+    def _domain(exc: errors.DomainError):
+        body = {"error": {"code": exc.code, "message": exc.render()}}
+        return jsonify(body), status_of(exc)
 
     @app.errorhandler(ApiError)
     def _api(exc: ApiError):

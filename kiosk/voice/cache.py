@@ -1,0 +1,100 @@
+"""Each prompt's audio made once and kept in the data folder, keyed by what it is made from.
+
+Clips can hold residents' names, so they are private like the database: the folder is 0700
+and each file 0600. A greeting names a balance that changes, so the folder is kept to a size:
+the clips heard longest ago are removed first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+from kiosk.storage.files import PRIVATE_FILE, private_dir
+from kiosk.voice.ports import Synthesizer
+
+log = logging.getLogger(__name__)
+
+MAX_CLIPS = 400  # about 40 MB of speech at most
+SUFFIX = ".wav"
+
+
+class SpeechCache:
+    """Audio for prompts, synthesised at the first request and read from disk after that."""
+
+    def __init__(
+        self, folder: Path, synthesizer: Synthesizer, *, rate: int, max_clips: int = MAX_CLIPS
+    ) -> None:
+        self.folder = Path(folder)
+        self.synthesizer = synthesizer
+        self.rate = rate
+        self.max_clips = max_clips
+        # One synthesis at a time: a kiosk has one screen, and two requests for one prompt
+        # (a prefetch and the prompt itself) must not make it twice.
+        self._making = threading.Lock()
+
+    def key(self, text: str, voice: str) -> str:
+        """Return the digest naming a clip: the engine, voice, rate and text it is made from."""
+        made_of = [self.synthesizer.name, voice, self.rate, text]
+        canonical = json.dumps(made_of, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def lookup(self, text: str, voice: str) -> bytes | None:
+        """Return the stored clip of a prompt, or None when it was never made."""
+        path = self._path(self.key(text, voice))
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # heard again: kept longest
+        return data
+
+    def make(self, text: str, voice: str) -> bytes:
+        """Return a prompt's clip, synthesising and storing it unless another request did.
+
+        Raise SpeechError when it cannot be made; a clip that cannot be stored (a full disk)
+        is still returned.
+        """
+        with self._making:
+            found = self.lookup(text, voice)
+            if found is not None:
+                return found
+            data = self.synthesizer.synthesize(text, voice=voice, rate=self.rate)
+            try:
+                self._store(self.key(text, voice), data)
+            except OSError as exc:
+                log.warning("cannot keep a spoken prompt in %s: %s", self.folder, exc)
+            return data
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}{SUFFIX}"
+
+    def _store(self, key: str, data: bytes) -> None:
+        private_dir(self.folder)
+        partial = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.part"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(partial, self._path(key))  # readers see the whole clip or none
+        except BaseException:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise
+        self._prune()
+
+    def _prune(self) -> None:
+        clips = []
+        for path in self.folder.glob(f"*{SUFFIX}"):
+            with contextlib.suppress(OSError):
+                clips.append((path.stat().st_mtime, path))
+        clips.sort()
+        for _, path in clips[: max(0, len(clips) - self.max_clips)]:
+            with contextlib.suppress(OSError):
+                path.unlink()
