@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 PROGRAMME = "湘妹子能量家园"
-FONT = "STSong-Light"  # reportlab's built-in Chinese (Adobe-GB1) font: nothing to embed
+FONT = "KioskSansSC"  # the shipped font (core.fonts), embedded: any viewer or printer shows it
 MM = 72 / 25.4  # points per millimetre
 PAGE = (210 * MM, 297 * MM)  # A4
 INK = (0.1, 0.1, 0.1)
@@ -126,10 +126,13 @@ def _sheet(items, path, grid: _Grid, title: str, note: str, draw) -> int:
 
 def _register_font() -> None:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from core import fonts
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        # reportlab embeds a subset of the glyphs each PDF uses.
+        pdfmetrics.registerFont(TTFont(FONT, str(fonts.TRUETYPE)))
 
 
 def _card(c, x: float, y: float, card: CardSpec, programme: str, store: str) -> None:

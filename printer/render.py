@@ -16,14 +16,7 @@ log = logging.getLogger(__name__)
 CELL = 12  # dots per column: 384 dots on 58 mm paper, 576 on 80 mm
 LINE = 30
 MARGIN = 16
-_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
-# Face 7 of the Noto CJK collections is "Noto Sans Mono CJK SC": Latin exactly half a Chinese glyph.
-_CJK_FONTS = (("NotoSansCJK-Regular.ttc", 7), ("NotoSansCJK-Bold.ttc", 7))
-_OTHER_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
+BOLD_STROKE = 1  # the shipped font has one weight: bold is drawn with a dot-wide outline
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
@@ -37,8 +30,8 @@ def render_image(
     with no margin the image is exactly the printable width, ready to send as a raster.
     """
     canvas = Canvas(width, margin, guides)
-    if not _font_path(bold=False):
-        canvas.note("(no CJK font found: Chinese will not show)")
+    if _font_path() is None:
+        canvas.note("(the shipped Chinese font is missing: reinstall the package)")
     for block in doc:
         if isinstance(block, Text):
             for line in wrap(block.text, text_columns(block, width)):
@@ -97,13 +90,17 @@ class Canvas:
     def text(self, line: str, align: str, bold: bool, double: bool) -> None:
         scale = 2 if double else 1
         self._grow(LINE * scale)
-        font = _font(CELL * 2 * scale, bold)
+        font = _font(CELL * 2 * scale)
+        stroke = BOLD_STROKE * scale if bold else 0
         free = self.width - display_width(line) * scale
         start = {"left": 0, "center": free // 2, "right": free}.get(align, 0)
         x = self.margin + start * CELL
         for c in line:
-            self.draw.text((x, self.y), c, fill=0, font=font)
-            x += char_width(c) * CELL * scale
+            cell = char_width(c) * CELL * scale
+            # Each character sits centred in its columns, as a printer's own font draws it.
+            inset = max((cell - font.getlength(c)) // 2, 0) if c.isascii() else 0
+            self.draw.text((x + inset, self.y), c, fill=0, font=font, stroke_width=stroke)
+            x += cell
         self.y += LINE * scale
 
     def qr(self, data: str, box: int | None = None) -> None:
@@ -143,21 +140,16 @@ class Canvas:
         return self.image.crop((0, 0, self.image.width, self.y + self.margin))
 
 
-@lru_cache(maxsize=2)
-def _font_path(bold: bool) -> tuple[str, int] | None:
-    name, index = _CJK_FONTS[1 if bold else 0]
-    for folder in _FONT_DIRS:
-        if (Path(folder) / name).exists():
-            return str(Path(folder) / name), index
-    for path in _OTHER_FONTS:
-        if Path(path).exists():
-            return path, 0
-    return None
+def _font_path() -> Path | None:
+    """Return the shipped Chinese font (core.fonts), the same on every machine."""
+    from core import fonts
+
+    return fonts.TRUETYPE if fonts.TRUETYPE.exists() else None
 
 
 @lru_cache(maxsize=8)
-def _font(size: int, bold: bool) -> Font:
-    found = _font_path(bold) or _font_path(False)
-    if found is None:
+def _font(size: int) -> Font:
+    path = _font_path()
+    if path is None:
         return ImageFont.load_default(size)
-    return ImageFont.truetype(found[0], size, index=found[1])
+    return ImageFont.truetype(str(path), size)

@@ -34,7 +34,7 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.extensions["kiosk"] = runtime
 
-    from core import security
+    from core import fonts, security
     from terminal_ui import admin, api, camera, errors, limits, origin, screens, speech
 
     origin.install(app)
@@ -44,6 +44,7 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(camera.bp)
     app.register_blueprint(speech.bp)
+    fonts.install(app)
     errors.register(app)
     security.install(app)
     return app

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from core import security
+from core import fonts, security
 from sync.central.context import Central
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     app.url_map.converters["int"] = RecordId
     app.register_blueprint(api.bp)
     app.register_blueprint(office.bp)
+    fonts.install(app)
     api.register_errors(app)
 
     @app.errorhandler(OperationalError)

@@ -2,8 +2,10 @@ import numpy as np
 import receipt_samples as samples
 import zxingcpp
 
+from core import fonts
+from printer.blocks import Text
 from printer.layout import layout
-from printer.render import png_bytes, render_image, render_png
+from printer.render import _font, png_bytes, render_image, render_png
 from printer.selftest import selftest_document
 
 
@@ -27,3 +29,23 @@ def test_preview_saves_as_png(tmp_path) -> None:
     path = render_png(layout(samples.CHECKIN, 32), tmp_path / "slip.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png_bytes(layout(samples.CHECKIN, 32))[:4] == b"\x89PNG"
+
+
+def test_preview_draws_with_the_shipped_font_not_a_system_one() -> None:
+    assert _font(24).path == str(fonts.TRUETYPE)
+
+
+def ink(text: str, bold: bool = False) -> np.ndarray:
+    """Return the dark dots of one line drawn without margins or guides."""
+    image = render_image([Text(text, bold=bold)], 32, margin=0, guides=False)
+    return np.asarray(image) < 128
+
+
+def test_two_chinese_characters_draw_as_two_different_glyphs() -> None:
+    first, second = ink("兑"), ink("换")
+    assert first.sum() > 50 and second.sum() > 50
+    assert (first != second).sum() > 50
+
+
+def test_bold_lines_draw_more_ink_than_plain_ones() -> None:
+    assert ink("积分兑换", bold=True).sum() > ink("积分兑换").sum() * 1.2

@@ -164,3 +164,37 @@ def test_sheets_can_be_written_to_a_file_object(tmp_path):
     buffer = io.BytesIO()
     label_sheet([LabelSpec("SOAP", "雕牌肥皂", 8, "块")], buffer)
     assert buffer.getvalue().startswith(b"%PDF")
+
+
+def pdf_fonts(pdf: Path) -> list[dict[str, str]]:
+    """Return pdffonts' table of the PDF's fonts, one dict a row."""
+    if shutil.which("pdffonts") is None:
+        pytest.skip("needs pdffonts")
+    out = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
+    lines = out.stdout.splitlines()
+    header = lines[0].split()  # name type encoding emb sub uni object ID
+    rows = []
+    for line in lines[2:]:
+        cells = line.split()
+        # name, then a type of one or two words ("CID TrueType"), then the rest from the end
+        rows.append({"name": cells[0], "emb": cells[-5], "uni": cells[-3], "line": line})
+    assert header[0] == "name"
+    return rows
+
+
+@pytest.mark.parametrize("sheet", ["cards_pdf", "labels_pdf"])
+def test_a_sheet_embeds_the_shipped_chinese_font(sheet, request):
+    pdf, _ = request.getfixturevalue(sheet)
+    fonts = pdf_fonts(pdf)
+    chinese = [f for f in fonts if "KioskSansSC" in f["name"]]
+    assert chinese, fonts
+    assert all(f["emb"] == "yes" and f["uni"] == "yes" for f in chinese), chinese
+    # Nothing is left for the viewer to supply except the standard Latin Helvetica.
+    assert all(f["emb"] == "yes" or f["name"].startswith("Helvetica") for f in fonts), fonts
+
+
+def test_a_card_sheet_reads_back_in_chinese_with_its_embedded_font(cards_pdf):
+    pdf, cards = cards_pdf
+    text = pdf_text(pdf)
+    assert "积分卡" in text and "请将二维码对准摄像头" in text
+    assert cards[0].resident in text and "某某村爱心超市" in text
