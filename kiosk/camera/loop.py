@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 WINDOW = 2.5  # seconds: the same code seen again within this is the same showing
 BACKOFF = (0.5, 10.0)  # seconds: first and longest wait before reopening a lost camera
+PREVIEW_WIDTH = 320  # pixels: the idle screen's small "where to hold the card" picture
+PREVIEW_EVERY = 0.2  # seconds: a preview is made from at most five frames a second
 
 
 class CameraState(StrEnum):
@@ -105,6 +107,8 @@ class CameraLoop:
         self._grab_done = False
         self._threads: list[threading.Thread] = []
         self._deliver_lock = threading.Lock()
+        self._preview: np.ndarray | None = None
+        self._preview_at = float("-inf")
         self._status: dict[str, Any] = {
             "state": CameraState.STARTING,
             "running": False,
@@ -174,6 +178,44 @@ class CameraLoop:
         codes = self._run_decode(frame)
         return self._deliver(codes)
 
+    def preview_jpeg(self, quality: int = 70) -> bytes | None:
+        """Return the newest frame as a small, mirrored JPEG, or None before the first frame.
+
+        Mirrored, as a person expects to see themselves; at most PREVIEW_WIDTH wide, made
+        from at most one frame in PREVIEW_EVERY seconds, so showing it costs the camera
+        loop next to nothing.
+        """
+        import cv2
+
+        with self._cond:
+            small = self._preview
+        if small is None:
+            return None
+        ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+        return data.tobytes() if ok else None
+
+    def _keep_preview(self, frame: Any) -> None:
+        """Keep a small mirrored copy of a frame for the preview, at most every PREVIEW_EVERY s."""
+        now = self.clock()
+        if now - self._preview_at < PREVIEW_EVERY:
+            return
+        import cv2
+        import numpy as np
+
+        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.size == 0:
+            return
+        if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (1, 3, 4)):
+            return
+        height, width = frame.shape[:2]
+        scale = min(PREVIEW_WIDTH / width, 1.0)
+        size = (max(round(width * scale), 1), max(round(height * scale), 1))
+        small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+        if small.ndim == 3 and small.shape[2] == 4:
+            small = cv2.cvtColor(small, cv2.COLOR_BGRA2BGR)
+        small = cv2.flip(small, 1)
+        with self._cond:
+            self._preview, self._preview_at = small, now
+
     # -- threads -------------------------------------------------------------------------
 
     def _grab(self) -> None:
@@ -208,6 +250,7 @@ class CameraLoop:
                     delay = self._lost(problem, delay)
                     continue
                 delay = self.backoff[0]
+                self._keep_preview(frame)
                 with self._cond:
                     status = self._status
                     if self._slot is not None:

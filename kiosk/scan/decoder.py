@@ -15,7 +15,7 @@ MIN_SIDE = 21  # a version-1 QR code is 21 modules; nothing smaller can hold one
 # cost, because its detector glimpses noisy, soft QR codes that the QR detector misses:
 # a "micro QR code" found (read or not) sends the frame to the retries, never to the caller.
 _FORMATS = (zxingcpp.BarcodeFormat.QRCodeModel2, zxingcpp.BarcodeFormat.MicroQRCode)
-SECOND_SCALE = 0.7  # the light-on-dark look at a code located but not read at half size
+SECOND_SCALE = 0.7  # a smaller look at a code located but not read: softens glow and moiré
 
 
 def decode(image: np.ndarray) -> list[str]:
@@ -23,42 +23,45 @@ def decode(image: np.ndarray) -> list[str]:
     gray = to_gray(image)
     if gray is None:
         return []
-    # Most frames end after the first pass: full size, dark on light. An idle frame then pays
-    # for a light-on-dark pass at half size and a cheap smear test on the same half-size
-    # copy: together less than one zxing-cpp pass with its defaults on the colour frame.
-    texts, glimpsed = _read(gray, invert=False, downscale=True)
+    # The first pass is the plain decoder's own search (full size, both polarities, with
+    # zxing-cpp's downscaled looks) on the gray frame, so nothing it reads is ever missed:
+    # light-on-dark codes (phones in dark mode, with glow) and small stills included. Most
+    # frames end here; an idle one then pays only for a cheap smear test at half size.
+    texts, glimpsed = _read(gray, invert=True, downscale=True)
     if texts:
         return texts
-    half = _shrink(gray, 0.5)
-    texts, seen = _light_on_dark(gray, half)
-    if texts:
-        return texts
-    if glimpsed or seen:
-        # A code was located but not read: a tilted, noisy, soft or tiny one.
+    if glimpsed:
+        # A code was located but not read: a tilted, noisy, soft, tiny or glowing one.
         for retry, invert in _RETRIES:
-            texts, _ = _read(retry(gray), invert=invert, downscale=True)
+            changed = retry(gray)
+            if changed is None:
+                continue
+            texts, _ = _read(changed, invert=invert, downscale=True)
             if texts:
                 return texts
-    return _unsmear(gray, half)
+    texts = _unsmear(gray, _shrink(gray, 0.5))
+    if texts or not _shrunk(image):
+        return texts
+    # A frame larger than MAX_SIDE was shrunk to be searched quickly; a code small in it
+    # may only be readable at full resolution, where the plain decoder looks.
+    texts, _ = _read(_full_gray(image), invert=True, downscale=True)
+    return texts
 
 
-def _light_on_dark(gray: np.ndarray, half: np.ndarray | None) -> tuple[list[str], bool]:
-    """Read light-on-dark codes (phones in dark mode) on smaller inverted frames.
+def _shrunk(image: np.ndarray) -> bool:
+    """Tell whether to_gray shrank a uint8 frame (one the plain decoder reads at full size)."""
+    return image.dtype == np.uint8 and max(image.shape[:2]) > MAX_SIDE
 
-    Return the texts and whether a code was located. zxing-cpp's own try_invert would repeat
-    the whole full-size search; half size reads nearly every such code for a third of that,
-    and one located there but not read gets a second look at 0.7 the size.
-    """
-    seen = False
-    if half is not None:
-        texts, seen = _read(cv2.bitwise_not(half), invert=False, downscale=False)
-        if texts or not seen:
-            return texts, seen
-    larger = _shrink(gray, SECOND_SCALE)  # a code located at half size, or a tiny frame
-    if larger is None:
-        return [], seen
-    texts, found = _read(cv2.bitwise_not(larger), invert=False, downscale=False)
-    return texts, seen or found
+
+def _full_gray(image: np.ndarray) -> np.ndarray:
+    """Return a uint8 frame as a contiguous gray frame at full size."""
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    image = np.ascontiguousarray(image)
+    if image.ndim == 3:
+        code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
+        image = cv2.cvtColor(image, code)
+    return image
 
 
 def _shrink(gray: np.ndarray, scale: float) -> np.ndarray | None:
@@ -198,7 +201,7 @@ def _stretch(degrees: float, factor: float = 1.6):
 
 # (how to change the frame, whether to try both polarities), cheapest and likeliest first.
 _RETRIES = (
-    (cv2.bitwise_not, False),  # light on dark at full size: small dark-mode codes
+    (lambda gray: _shrink(gray, SECOND_SCALE), True),  # glowing dark-mode screens, moiré
     (_sharpen, True),
     (_enlarge, True),
     *((_stretch(degrees), True) for degrees in (0, 90, 45, 135)),

@@ -323,3 +323,52 @@ def _finish(
     if noise > 0:
         out += rng.normal(0.0, noise, size=out.shape).astype(np.float32)
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def screen_photo(frame: np.ndarray, seed: int, *, glow: float, moire: float) -> np.ndarray:
+    """Make a frame look like a photo of a lit screen: its glow bleeds, its pixels beat.
+
+    glow in 0..1 is how much the bright parts bleed into their surroundings (a screen in dark
+    mode photographed in a dim shop); moire in 0..1 the strength of the interference stripes
+    the screen's pixel grid makes with the camera's (a few gray levels up to ~25).
+    """
+    rng = np.random.default_rng([seed, 13])
+    height, width = frame.shape[:2]
+    out = frame.astype(np.float32)
+    if glow > 0:
+        halo = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.01, 0.03) * max(width, height))
+        soft = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.6, 1.4))
+        out = soft + min(glow, 1.0) * rng.uniform(0.5, 1.0) * halo
+    if moire > 0:
+        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+        stripes = np.zeros((height, width), np.float32)
+        for _ in range(2):  # two beating gratings: curved, uneven stripes
+            angle, period = rng.uniform(0, math.pi), rng.uniform(3.0, 14.0)
+            bend = rng.uniform(-1e-4, 1e-4) * (xx - width / 2) ** 2
+            phase = (xx * math.cos(angle) + yy * math.sin(angle) + bend) * (2 * math.pi / period)
+            stripes += np.sin(phase)
+        out += (min(moire, 1.0) * 12.0 * stripes)[..., None]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def fluorescent(frame: np.ndarray, seed: int, *, cast: float, banding: float) -> np.ndarray:
+    """Light a frame as a shop's fluorescent tubes do: a colour cast and flicker bands.
+
+    cast in 0..1 tints the frame green-blue (cool tubes) or yellow (warm ones); banding in
+    0..1 is the depth of the horizontal bright and dark bands a rolling shutter records
+    from the tubes' 100 Hz flicker.
+    """
+    rng = np.random.default_rng([seed, 17])
+    height = frame.shape[0]
+    out = frame.astype(np.float32)
+    if frame.ndim == 3 and cast > 0:
+        cool = rng.random() < 0.6
+        gains = np.array([1.15, 1.1, 0.8] if cool else [0.75, 0.95, 1.15], np.float32)  # B, G, R
+        out *= 1.0 + (gains - 1.0) * min(cast, 1.0)
+    if banding > 0:
+        period = rng.uniform(0.08, 0.3) * height
+        rows = np.arange(height, dtype=np.float32)
+        wave = np.sin(2 * math.pi * rows / period + rng.uniform(0, 2 * math.pi))
+        gain = 1.0 - min(banding, 1.0) * 0.5 * (1.0 + wave) * 0.6
+        out *= gain[:, None, None] if out.ndim == 3 else gain[:, None]
+    return np.clip(out, 0, 255).astype(np.uint8)

@@ -9,8 +9,17 @@ from kiosk.scan import decode
 
 FRAMES = 6  # per condition; the benchmark runs 100 (see README, Performance)
 SEED = 7  # not the benchmark's seed: these frames were not used to tune the decoder
-# Frames out of FRAMES that must be read; measured 6/6 everywhere but motion (5) and dim (5).
-FLOORS = {"motion": 4, "perspective_60": 5, "dim": 5, "combined": 5, "small_2.5px": 5}
+# Frames out of FRAMES that must be read; measured 6/6 everywhere but motion (5), dim (5) and
+# dark_screen (3, as plain zxing-cpp: a dark-mode phone's glow and moiré defeat both at times;
+# the benchmark reads 83% of its 100 such frames, plain 77%).
+FLOORS = {
+    "motion": 4,
+    "perspective_60": 5,
+    "dim": 5,
+    "combined": 5,
+    "small_2.5px": 5,
+    "dark_screen": 3,
+}
 
 
 @pytest.mark.parametrize("condition", [c for c in bench.CONDITIONS if c != "empty"])

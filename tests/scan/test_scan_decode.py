@@ -91,17 +91,16 @@ def spy_on_reads(monkeypatch, located_at: int | None = None) -> list[int]:
     return widths
 
 
-def test_an_empty_frame_gets_one_light_on_dark_look_at_half_size(monkeypatch):
+def test_an_empty_frame_gets_one_full_size_pass_in_both_polarities(monkeypatch):
     widths = spy_on_reads(monkeypatch)
     assert decode(scene(None, seed=3)) == []
-    assert widths == [1280, 640]
+    assert widths == [1280]
 
 
-def test_a_light_on_dark_code_located_at_half_size_gets_a_look_at_0_7(monkeypatch):
-    widths = spy_on_reads(monkeypatch, located_at=640)
-    gray = decoder.to_gray(scene(None, seed=3))
-    assert decoder._light_on_dark(gray, decoder._shrink(gray, 0.5)) == ([], True)
-    assert widths == [640, 896]
+def test_a_code_located_but_not_read_gets_a_look_at_0_7_first(monkeypatch):
+    widths = spy_on_reads(monkeypatch, located_at=1280)
+    assert decode(scene(None, seed=3)) == []
+    assert widths[:2] == [1280, 896]
 
 
 @pytest.mark.parametrize("seed", [9, 10, 11])
