@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from core.domain import errors
 from kiosk.services import queries
@@ -31,6 +31,11 @@ class NotAnImageType(errors.DomainError):
     message = "Send the picture as an image file (image/png, image/jpeg, …)."
 
 
+class NoPreview(errors.DomainError):
+    code = "no_preview"
+    message = "There is no camera picture to show."
+
+
 def _is_image(mimetype: str | None) -> bool:
     return bool(mimetype) and mimetype.startswith("image/")
 
@@ -40,6 +45,12 @@ def _loop():
     if rt.camera is None or rt.settings.camera.source != "sim":
         raise NoSimulatedCamera()
     return rt.camera
+
+
+def live_camera() -> bool:
+    """Tell whether a real camera is configured (the simulator has nothing to show)."""
+    rt = runtime()
+    return rt.camera is not None and rt.settings.camera.source != "sim"
 
 
 def last_outcome() -> dict | None:
@@ -115,3 +126,12 @@ def status():
     rt = runtime()
     state = rt.camera.status() if rt.camera is not None else {"state": "off"}
     return jsonify({"status": state, "last": last_outcome()})
+
+
+@bp.get("/preview")
+def preview():
+    """Return the newest camera frame, small and mirrored: where to hold the card."""
+    picture = runtime().camera.preview_jpeg() if live_camera() else None
+    if picture is None:
+        raise NoPreview()
+    return Response(picture, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -71,6 +71,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     camera.NoSimulatedCamera: 409,
     camera.UnreadableFrame: 400,
     camera.NotAnImageType: 415,
+    camera.NoPreview: 404,
     speech.PromptTooLong: 400,
     speech.UnknownPrompt: 404,
     speech.ForeignPage: 403,

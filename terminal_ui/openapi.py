@@ -17,7 +17,7 @@ from terminal_ui import prompts
 def error_codes() -> list[str]:
     """Return every stable error code the kiosk API can answer with."""
     from terminal_ui import camera, speech
-    from terminal_ui.errors import _HTTP
+    from terminal_ui.errors import _HTTP, STATUS
 
     found = {
         value.code
@@ -28,6 +28,7 @@ def error_codes() -> list[str]:
     found |= {camera.NotAnImageType.code, "forbidden_origin"}
     found |= {error.code for error in speech.ERRORS}
     found |= {code for code, _ in _HTTP.values()}
+    found |= {cls.code for cls in STATUS if cls.code}  # every refusal the web app answers
     return sorted(found)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 
 from kiosk.services import shop_settings
+from terminal_ui import camera
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import LANGUAGES, catalogue, pick, translate
 
@@ -77,6 +78,8 @@ def screen_config() -> dict:
         "done_seconds": float(cfg.get("TERMINAL_DONE_SECONDS", DONE_SECONDS)),
         "idle_seconds": float(cfg.get("TERMINAL_IDLE_SECONDS", IDLE_SECONDS)),
         "still_seconds": float(cfg.get("TERMINAL_STILL_SECONDS", STILL_SECONDS)),
+        # A small live picture on the idle screen, only from a real camera.
+        "camera_preview": camera.live_camera(),
         "icon_rules": ICON_RULES,
         "category_icons": CATEGORY_ICONS,
     }

@@ -111,6 +111,30 @@
   function show(id) {
     for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== id;
     if (id !== "shop") hideStill();
+    livePreview(id === "idle");
+  }
+
+  // What a real camera sees, small and mirrored, on the idle screen: a resident sees where to
+  // hold the card. One picture at a time, about five a second, and none while a session is open.
+  let previewTimer = null;
+  function livePreview(on) {
+    const img = $("camera-preview");
+    clearTimeout(previewTimer);
+    if (!C.camera_preview || !img || !on) { if (img) img.hidden = true; return; }
+    const next = () => { previewTimer = setTimeout(() => { img.src = "/api/camera/preview?t=" + Date.now(); }, 200); };
+    const art = document.querySelector("#idle .scan-art");
+    img.onload = () => {
+      if ($("idle").hidden) { img.hidden = true; return; }
+      img.hidden = false;
+      if (art) art.style.display = "none";
+      next();
+    };
+    img.onerror = () => {
+      img.hidden = true;
+      if (art) art.style.display = "";
+      if (!$("idle").hidden) previewTimer = setTimeout(() => { img.src = "/api/camera/preview?t=" + Date.now(); }, 2000);
+    };
+    img.src = "/api/camera/preview?t=" + Date.now();
   }
 
   function refresh() { return viewCall("GET", "/api/session"); }
