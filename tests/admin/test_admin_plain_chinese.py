@@ -1,0 +1,86 @@
+"""What the shopkeeper reads is plain Chinese: no field names, raw ids, UTC times or English."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import UTC
+
+import httpx
+
+from kiosk.services import terminal
+from kiosk.sync.client import SyncClient
+from tests.admin.conftest import post
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def text(answer) -> str:
+    return answer.get_data(as_text=True)
+
+
+def test_a_donation_without_a_donor_says_what_to_write(admin):
+    answer = post(
+        admin, "/admin/restock", {"product_code": "SOAP", "qty": "5", "source": "donation"}
+    )
+    page = text(answer)
+    assert answer.status_code == 400
+    assert "请填写捐赠人" in page
+    assert "donor" not in page.replace('name="donor"', "").replace('id="donor"', "").replace(
+        'for="donor"', ""
+    ).replace('list="donors"', "").replace('id="donors"', "")
+    assert "missing" not in page
+
+
+def test_a_value_that_is_not_an_amount_says_how_to_write_it(admin):
+    answer = post(
+        admin,
+        "/admin/restock",
+        {"product_code": "SOAP", "qty": "5", "source": "purchase", "unit_value": "abc"},
+    )
+    page = text(answer)
+    assert answer.status_code == 400
+    assert "单价" in page and "9.9" in page
+    assert "unit_value 无效" not in page and "not a number" not in page
+
+
+def _offline_client(rt) -> SyncClient:
+    def down(request):
+        raise httpx.ConnectError("refused")
+
+    return SyncClient(rt.kiosk, "http://central.test", "t", transport=httpx.MockTransport(down))
+
+
+def test_the_status_page_says_sync_problems_in_chinese_and_local_time(admin, rt):
+    rt.sync = _offline_client(rt)
+    with contextlib.suppress(Exception):
+        rt.sync.sync_once()
+    page = text(admin.get("/admin/status"))
+    assert "ConnectError" not in page and "central unreachable" not in page
+    assert "连不上总部" in page
+    at = rt.sync.status.last_error_at
+    local = at.replace(tzinfo=UTC).astimezone(rt.kiosk.zone)
+    assert local.strftime("%Y-%m-%d %H:%M") in page
+    assert "Z<" not in page and not re.search(r"\d{4}-\d\d-\d\dT\d\d:", page)
+
+
+def test_the_sync_problem_clears_once_sync_succeeds(admin, rt):
+    rt.sync = _offline_client(rt)
+    rt.sync._failed("central unreachable: ConnectError")
+    rt.sync._succeeded()
+    page = text(admin.get("/admin/status"))
+    assert "连不上总部" not in page and "ConnectError" not in page
+    assert rt.sync.status.last_error is None
+
+
+def test_the_audit_log_names_households_residents_products_and_exchanges(admin, rt, card):
+    holder = card("王建国")
+    terminal.scan(rt.kiosk, holder["code"])
+    terminal.set_cart_line(rt.kiosk, "SOAP", 1)
+    result = terminal.checkout(rt.kiosk)
+    page = text(admin.get("/admin/audit"))
+    assert not UUID.search(page)
+    assert "household=" not in page and "H0000" not in page
+    assert "王建国" in page
+    assert result.number in page
+    assert "雕牌肥皂" in page
