@@ -17,6 +17,7 @@ from kiosk.storage.models import Activity, AuditEntry, Exchange, Household, Prod
 SHOWN_DETAILS = (
     "household",
     "resident",
+    "kind",
     "qty",
     "count",
     "total",

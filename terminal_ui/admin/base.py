@@ -47,6 +47,7 @@ ACTIONS = {
     "pin_set": "PIN set",
     "restock": "Goods received",
     "stocktake": "Stocktake",
+    "write_off": "Written off",
     "void": "Exchange voided",
     "product_add": "Product added",
     "product_edit": "Product edited",
@@ -78,6 +79,7 @@ ACTIONS = {
 DETAILS = {
     "household": "Household",
     "resident": "Resident",
+    "kind": "Kind",
     "qty": "Quantity",
     "count": "How many",
     "total": "Points",

@@ -206,14 +206,21 @@ def test_a_void_needs_a_reason_then_returns_points_and_stock(admin, rt, card, ba
     assert balance("H0001") == 260
 
     page = follow(
-        admin, post(admin, f"/admin/exchanges/{done.exchange_id}/void", {"reason": "拿错了"})
+        admin,
+        post(
+            admin,
+            f"/admin/exchanges/{done.exchange_id}/void",
+            {"reason": "拿错了", "confirm": "1"},
+        ),
     )
     assert f"兑换 {done.number} 已撤销：退回 60 分，现余额 320 分。" in page
     assert (balance("H0001"), stock("OIL18")) == (320, 12)
     assert "撤销".encode("gb18030") in rt.printer.jobs[-1]
     assert last_audit(rt, "void")["details"]["reason"] == "拿错了"
 
-    again = post(admin, f"/admin/exchanges/{done.exchange_id}/void", {"reason": "again"})
+    again = post(
+        admin, f"/admin/exchanges/{done.exchange_id}/void", {"reason": "again", "confirm": "1"}
+    )
     assert again.status_code == 400
     assert "此兑换已撤销过。" in text(again)
 
@@ -319,7 +326,7 @@ def test_the_pin_is_changed_with_the_current_one(admin, client):
 def test_the_daily_summary_counts_the_day(admin, rt, card):
     exchange(rt, card("王建国")["code"], ("SOAP", 2))
     voided = exchange(rt, card("李德福")["code"], ("SALT", 1))
-    post(admin, f"/admin/exchanges/{voided.exchange_id}/void", {"reason": "错了"})
+    post(admin, f"/admin/exchanges/{voided.exchange_id}/void", {"reason": "错了", "confirm": "1"})
     figures = day_report.day_figures(rt.kiosk, times.today(rt.kiosk))
     assert (figures["exchanges"], figures["points_spent"], figures["voids"]) == (1, 16, 1)
     assert figures["goods_out"] == [("雕牌肥皂", 2)]

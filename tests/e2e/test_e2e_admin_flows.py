@@ -118,6 +118,9 @@ def test_a_mistaken_exchange_is_found_and_voided_with_a_reason(
 
     page.locator("#reason").fill("居民拿错了商品")
     page.locator("#void-submit").click()
+    expect(page.locator("#void-preview")).to_contain_text("退回 76 分")
+    assert balance("H0001") == 320 - 76  # nothing happens before the second step
+    page.locator("#void-confirm").click()
     expect(page.locator(".note.ok").first).to_contain_text("退回 76 分，现余额 320 分")
     expect(page.locator("#exchange-state")).to_contain_text("已撤销")
     expect(page.locator("#void-form")).to_have_count(0)
