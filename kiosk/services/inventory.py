@@ -311,6 +311,27 @@ def _set_stock(
     return change
 
 
+def known_donors(k: Kiosk, limit: int = 200) -> list[str]:
+    """Return the donors and suppliers of past deliveries, the latest first, each once."""
+    with k.uow(write=False) as uow:
+        rows = uow.session.execute(
+            select(StockBatch.donor, func.max(StockBatch.id).label("last"))
+            .where(StockBatch.donor != "")
+            .group_by(StockBatch.donor)
+            .order_by(func.max(StockBatch.id).desc())
+            .limit(limit)
+        ).all()
+    return [row.donor for row in rows]
+
+
+def scanned_product_code(scanned: object) -> str:
+    """Return the product code in a scanned label (``EKP:<code>``) or a typed code, or ""."""
+    try:
+        return normalise_product_code(scanned)
+    except errors.DomainError:
+        return ""
+
+
 def stock_list(k: Kiosk) -> list[dict[str, Any]]:
     """Return every product with its stock, low-stock flag and last delivery."""
     level = shop_settings.current(k).low_stock

@@ -199,9 +199,10 @@ def restock():
     return _page(
         "admin/restock.html",
         products=[p for p in inventory.stock_list(k) if p["active"]],
-        chosen=request.args.get("code", ""),
+        chosen=inventory.scanned_product_code(request.args.get("code", "")),
         form={},
         sources=SOURCES,
+        donors=inventory.known_donors(k),
     )
 
 
@@ -211,10 +212,12 @@ def restock_submit():
     """Receive a batch and print its restock slip."""
     rt = runtime()
     form = request.form
+    # A label scanned into the scan field counts when no product was chosen from the list.
+    code = form.get("product_code", "").strip() or form.get("product_scan", "").strip()
     try:
         result = inventory.restock(
             rt.kiosk,
-            form.get("product_code", ""),
+            code,
             form.get("qty", ""),
             form.get("source", ""),
             form.get("donor", ""),
@@ -226,9 +229,10 @@ def restock_submit():
             "admin/restock.html",
             400,
             products=[p for p in inventory.stock_list(rt.kiosk) if p["active"]],
-            chosen=form.get("product_code", ""),
+            chosen=inventory.scanned_product_code(code),
             form=form,
             sources=SOURCES,
+            donors=inventory.known_donors(rt.kiosk),
             error=_problem(exc),
         )
     printed = print_now(result.receipt_id)
