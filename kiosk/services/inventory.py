@@ -20,7 +20,7 @@ from kiosk.services.receipts import local_time, store_receipt
 from kiosk.services.terminal import issue_stock, receive_stock
 from kiosk.services.times import shown_time
 from kiosk.storage.models import Product, StockBatch
-from printer.receipt import RestockSlip
+from printer.receipt import RestockSlip, ShelfLabel, ShelfLabels
 
 
 @dataclass(frozen=True)
@@ -309,6 +309,31 @@ def _set_stock(
         uow.commit()
     k.changed("stock")
     return change
+
+
+MAX_LABELS = 200  # labels in one print on the receipt roll
+
+
+def print_labels(k: Kiosk, wanted: Sequence[tuple[str, int]], actor: str = "admin") -> int:
+    """Lay out shelf labels for the receipt printer (copies of each product asked, in order)
+    and queue them as one print job; return its receipt id."""
+    labels: list[ShelfLabel] = []
+    with k.uow() as uow:
+        s = uow.session
+        for code, copies in wanted:
+            item = s.get(Product, scanned_product_code(code))
+            if item is not None:
+                labels += [ShelfLabel(item.code, item.name, item.points, item.unit)] * copies
+        labels = labels[:MAX_LABELS]
+        if not labels:
+            raise errors.UnknownProduct(code="?")
+        now = k.clock.now()
+        number = f"{k.kiosk_id}-L{now:%Y%m%d%H%M%S}"
+        doc = ShelfLabels(store=k.store, labels=tuple(labels), number=number)
+        row = store_receipt(s, k, "labels", number, doc, now)
+        audit(s, now, actor, "labels", "", count=len(labels), receipt=row.id)
+        uow.commit()
+    return row.id
 
 
 def known_donors(k: Kiosk, limit: int = 200) -> list[str]:

@@ -44,3 +44,26 @@ def test_an_unknown_scanned_label_is_said_in_words(admin):
     )
     assert answer.status_code == 400
     assert "没有此商品" in text(answer)
+
+
+def test_labels_print_on_the_receipt_printer(admin, rt, audit_actions):
+    page = text(admin.get("/admin/labels"))
+    assert 'id="labels-print"' in page and "小票打印机" in page
+    answer = post(
+        admin,
+        "/admin/labels/print",
+        {"code": ["SOAP", "BASIN"], "copies-SOAP": "2", "copies-BASIN": "1"},
+    )
+    assert answer.status_code == 302
+    page = text(admin.get(answer.headers["Location"]))
+    assert "已在小票打印机上打印 3 张标签。" in page
+    job = rt.printer.jobs[-1]
+    assert job.count("雕牌肥皂".encode("gb18030")) == 2 and "塑料脸盆".encode("gb18030") in job
+    assert audit_actions()[-1] == "labels"
+
+
+def test_labels_that_did_not_print_say_where_to_reprint(admin, rt):
+    rt.printer.fail("paper_out")
+    answer = post(admin, "/admin/labels/print", {"code": ["SOAP"]})
+    page = text(admin.get(answer.headers["Location"]))
+    assert "标签没有打印出来" in page
