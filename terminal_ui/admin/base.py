@@ -54,6 +54,8 @@ ACTIONS = {
     "price_change": "Price changed",
     "checkin": "Checked in",
     "checkin_mode": "Terminal in check-in mode",
+    "checkin_mode_end": "Terminal left check-in mode",
+    "refused": "Refused by the office",
     "checkin_start": "Check-in started",
     "checkin_end": "Check-in ended",
     "checkout": "Exchange",
@@ -110,6 +112,8 @@ ACTORS = {
     "terminal": "Resident screen",
     "cli": "Command line",
     "demo": "Demo set-up",
+    "central": "Central office",
+    "checkin": "Check-in operator",
 }
 
 

@@ -57,7 +57,7 @@ def test_the_status_page_says_sync_problems_in_chinese_and_local_time(admin, rt)
         rt.sync.sync_once()
     page = text(admin.get("/admin/status"))
     assert "ConnectError" not in page and "central unreachable" not in page
-    assert "连不上总部" in page
+    assert "连不上中心" in page
     at = rt.sync.status.last_error_at
     local = at.replace(tzinfo=UTC).astimezone(rt.kiosk.zone)
     assert local.strftime("%Y-%m-%d %H:%M") in page
@@ -69,7 +69,7 @@ def test_the_sync_problem_clears_once_sync_succeeds(admin, rt):
     rt.sync._failed("central unreachable: ConnectError")
     rt.sync._succeeded()
     page = text(admin.get("/admin/status"))
-    assert "连不上总部" not in page and "ConnectError" not in page
+    assert "连不上中心" not in page and "ConnectError" not in page
     assert rt.sync.status.last_error is None
 
 
@@ -84,3 +84,18 @@ def test_the_audit_log_names_households_residents_products_and_exchanges(admin, 
     assert "王建国" in page
     assert result.number in page
     assert "雕牌肥皂" in page
+
+
+def test_every_audited_action_and_actor_has_a_chinese_name():
+    from pathlib import Path
+
+    import kiosk
+    from terminal_ui.admin.base import ACTIONS, ACTORS
+
+    found = set()
+    for path in Path(kiosk.__file__).parent.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'audit\(\s*s,\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"', source))
+        found |= set(re.findall(r'audit_log\.record\(\s*k,\s*"([a-z_]+)"', source))
+    assert found and found <= set(ACTIONS)
+    assert {"admin", "terminal", "central"} <= set(ACTORS)

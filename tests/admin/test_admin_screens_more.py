@@ -88,7 +88,7 @@ def test_sync_now_reports_a_failure_in_words(admin, rt):
     status = text(admin.get("/admin/status"))
     assert 'id="sync-now"' in status and "立即同步" in status
     page = follow(admin, post(admin, "/admin/status/sync"))
-    assert "同步没有成功" in page and "连不上总部" in page
+    assert "同步没有成功" in page and "连不上中心" in page
     assert "ConnectError" not in page
 
 
@@ -96,13 +96,13 @@ def test_sync_now_reports_success(admin, rt, monkeypatch):
     rt.sync = SyncClient(rt.kiosk, "http://c.test", "t", transport=httpx.MockTransport(None))
     monkeypatch.setattr(rt.sync, "sync_once", lambda: rt.sync._succeeded())
     page = follow(admin, post(admin, "/admin/status/sync"))
-    assert "已与总部同步" in page
+    assert "已与中心同步" in page
 
 
 def test_sync_now_on_a_stand_alone_kiosk_says_there_is_nothing_to_do(admin):
     assert 'id="sync-now"' not in text(admin.get("/admin/status"))
     page = follow(admin, post(admin, "/admin/status/sync"))
-    assert "不连总部" in page
+    assert "不连中心" in page
 
 
 def test_a_void_asks_first_and_shows_what_comes_back(admin, rt, card, balance, stock):
