@@ -99,3 +99,29 @@ def test_every_audited_action_and_actor_has_a_chinese_name():
         found |= set(re.findall(r'audit_log\.record\(\s*k,\s*"([a-z_]+)"', source))
     assert found and found <= set(ACTIONS)
     assert {"admin", "terminal", "central"} <= set(ACTORS)
+
+
+def test_an_entry_the_office_refused_is_explained_in_chinese_with_its_household(admin, rt):
+    from kiosk.storage.models import OutboxRow
+    from kiosk.storage.states import OutboxStatus
+
+    with rt.kiosk.uow() as uow:
+        uow.session.add(
+            OutboxRow(
+                entry_id="0b7c1f0e-1111-4222-8333-444455556666",
+                kind="checkin",
+                payload={},
+                created_at=rt.kiosk.clock.now(),
+                household_id="H0001",
+                points=0,
+                status=OutboxStatus.REJECTED,
+                reason="activity ACT-X is not open on this day",
+            )
+        )
+        uow.commit()
+    page = text(admin.get("/admin/status"))
+    row = page[page.index('id="refused"') :]
+    row = row[: row.index("</table>")]
+    assert "王建国家" in row and "H0001" not in row
+    assert "不符合中心的规则" in row
+    assert "给中心看的说明" in row  # the office's own words stay, folded away for the office
