@@ -6,6 +6,7 @@ import argparse
 import csv
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from core import __version__
@@ -128,13 +129,23 @@ def default_demo_dir() -> Path:
     return Path(base) / "exchange-kiosk" / "demo"
 
 
-def demo_settings(data: Path, central_url: str = "", token: str = "") -> Settings:
-    """Return the settings of the demo kiosk (standalone when no central is given)."""
+DEMO_DEVICE_ENV = ("KIOSK_PRINTER_", "KIOSK_CAMERA_")
+
+
+def demo_settings(
+    data: Path, central_url: str = "", token: str = "", env: Mapping[str, str] | None = None
+) -> Settings:
+    """Return the settings of the demo kiosk (standalone when no central is given).
+
+    The printer and camera are simulated unless env holds KIOSK_PRINTER_* or KIOSK_CAMERA_*
+    (as `kiosk run` reads them): a shop can try the demo on its own printer and camera. Every
+    other setting is the demo's own."""
     from kiosk import demo
 
+    devices = {k: v for k, v in (env or {}).items() if k.upper().startswith(DEMO_DEVICE_ENV)}
     return load(
         None,
-        env={},
+        env=devices,
         central={"url": central_url, "token": token},
         kiosk={
             "id": demo.KIOSK_ID,
@@ -183,7 +194,7 @@ def _demo(args: argparse.Namespace) -> int:
     threading.Thread(target=central_server.run, name="central", daemon=True).start()
     central_url = f"http://{args.host}:{args.port + 1}/"
 
-    settings = demo_settings(data, central_url, token)
+    settings = demo_settings(data, central_url, token, env=os.environ)
     runtime = bootstrap(settings)
     runtime.sync.sync_once()  # learn households, cards and goods from central
     if not demo.has_stock(runtime.kiosk):
@@ -192,6 +203,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"data {data} ({'new demo programme' if fresh else 'reused'})")
     print(f"kiosk http://{args.host}:{args.port}/")
     print(f"central {central_url}")
+    print(f"printer {_printer_line(settings)}")
+    print(f"camera {settings.camera.source}")
     cards = demo.cards(runtime.kiosk, data)
     for card in cards:
         print(f"card {card['code']} {card['name']} {card['balance']}")
@@ -208,6 +221,18 @@ def _demo(args: argparse.Namespace) -> int:
     finally:
         central_server.close()
         central.engine.dispose()
+
+
+def _printer_line(settings: Settings) -> str:
+    """Return which printer the kiosk uses, as the demo reports it."""
+    p = settings.printer
+    where = {
+        "network": f"{p.host}:{p.port}",
+        "usb": f"{p.vendor_id}:{p.product_id}",
+        "serial": p.device,
+        "file": p.path,
+    }.get(p.backend, "")
+    return f"{p.backend} {where} {p.paper_width}mm".replace("  ", " ")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from printer.receipt import (
     Receipt,
     ReceiptItem,
     RestockSlip,
+    ShelfLabels,
     VoidReceipt,
 )
 from printer.textwidth import clean, display_width, wrap
@@ -19,6 +20,7 @@ __all__ = ["columns_for_paper", "display_width", "layout", "to_text", "wrap"]
 
 _PAPER_COLUMNS = {58: 32, 80: 48}
 _TIME = "%Y-%m-%d %H:%M:%S"
+PRODUCT_QR = "EKP:"  # a shelf label's QR: the product code after this prefix
 _SLOGAN = "有行动就有积分，有积分就有奖励"
 _SOURCES = {
     "donation": ("捐赠", "捐赠方"),
@@ -230,6 +232,19 @@ def _(r: DailySummary, width: int) -> list[Block]:
         blocks += [Rule(), *_lines("出库商品", width, bold=True)]
         blocks += _items([(name, qty, None) for name, qty in r.goods_out], width)
     return [*blocks, Rule(), Feed(), *_lines("店员签字：", width), Feed()]
+
+
+@_layout.register
+def _(r: ShelfLabels, width: int) -> list[Block]:
+    blocks: list[Block] = []
+    for n, label in enumerate(r.labels):
+        if n:
+            blocks += [Feed(), Rule("-"), Feed()]  # where to cut one label from the next
+        blocks += _lines(label.name, width, "center", True)
+        blocks += _lines(f"{label.points} 积分/{label.unit}", width, "center", True)
+        blocks += [QR(PRODUCT_QR + label.code), *_lines(label.code, width, "center")]
+        blocks += _lines(r.store, width, "center")
+    return blocks
 
 
 def _item_rows(items: tuple[ReceiptItem, ...]) -> list[tuple[str, int, int | None]]:

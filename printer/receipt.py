@@ -101,12 +101,32 @@ class DailySummary:
     reprint: bool = False
 
 
-Receipt = ExchangeReceipt | VoidReceipt | CheckinSlip | RestockSlip | DailySummary
+@dataclass(frozen=True)
+class ShelfLabel:
+    """One shelf label: a product's name, price and code (its QR carries "EKP:" + code)."""
+
+    code: str
+    name: str
+    points: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class ShelfLabels:
+    """Shelf labels printed on the receipt roll, one after another."""
+
+    store: str
+    labels: tuple[ShelfLabel, ...]
+    number: str = ""
+    reprint: bool = False
+
+
+Receipt = ExchangeReceipt | VoidReceipt | CheckinSlip | RestockSlip | DailySummary | ShelfLabels
 
 
 _TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (ExchangeReceipt, VoidReceipt, CheckinSlip, RestockSlip, DailySummary)
+    for cls in (ExchangeReceipt, VoidReceipt, CheckinSlip, RestockSlip, DailySummary, ShelfLabels)
 }
 
 
@@ -135,6 +155,8 @@ def from_data(data: dict[str, Any]) -> Receipt:
             value = date.fromisoformat(value)
         elif f.name == "items":
             value = tuple(ReceiptItem(*item) for item in value)
+        elif f.name == "labels":
+            value = tuple(ShelfLabel(*label) for label in value)
         elif f.name == "goods_out":
             value = tuple((name, qty) for name, qty in value)
         values[f.name] = value
@@ -146,6 +168,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, ReceiptItem):
         return [value.name, value.qty, value.points]
+    if isinstance(value, ShelfLabel):
+        return [value.code, value.name, value.points, value.unit]
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value

@@ -41,6 +41,19 @@ class VoidResult:
     receipt_id: int
 
 
+def void_preview(k: Kiosk, exchange_ref: object, reason: object) -> str:
+    """Check that an exchange can be voided with this reason, changing nothing; return its id.
+
+    The admin screen asks for this before the void, and then shows what will come back."""
+    why = rules.text_value(reason, "reason", required=False, limit=rules.MAX_REASON)
+    if not why:
+        raise errors.ReasonRequired()
+    with k.uow(write=False) as uow:
+        exchange = _exchange(uow.session, exchange_ref)
+        rules.check_voidable(exchange.status)
+        return exchange.id
+
+
 def void_exchange(k: Kiosk, exchange_ref: object, reason: object, actor: str) -> VoidResult:
     """Reverse an exchange once: points and stock come back as new entries."""
     why = rules.text_value(reason, "reason", required=False, limit=rules.MAX_REASON)

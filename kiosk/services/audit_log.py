@@ -10,7 +10,28 @@ from kiosk.services.common import audit
 from kiosk.services.context import Kiosk
 from kiosk.services.staff import ADMIN
 from kiosk.services.times import shown_time
-from kiosk.storage.models import AuditEntry
+from kiosk.storage.models import Activity, AuditEntry, Exchange, Household, Product, Resident
+
+# The details the shopkeeper reads, in this order (the labels are the screen's message ids);
+# any other detail (session ids, internal counters) stays out of sight.
+SHOWN_DETAILS = (
+    "household",
+    "resident",
+    "kind",
+    "qty",
+    "count",
+    "total",
+    "points",
+    "old",
+    "new",
+    "donor",
+    "source",
+    "reason",
+    "counted",
+    "change",
+    "failures",
+    "minutes",
+)
 
 
 def record(k: Kiosk, action: str, target: str = "", **details: Any) -> None:
@@ -41,9 +62,35 @@ def entries(
                 "action": a.action,
                 "target": a.target,
                 "details": a.details or {},
+                "concerning": _name_of(s, a.target),
+                "shown": [
+                    (key, _name_of(s, (a.details or {})[key]))
+                    for key in SHOWN_DETAILS
+                    if (a.details or {}).get(key) not in (None, "")
+                ],
             }
             for a in rows
         ], total
+
+
+def _name_of(s, value: Any) -> str:
+    """Return what an id in the audit log names: a household, resident, product, exchange or
+    activity; an id that names nothing here (a session) is left out, other values are kept."""
+    if not isinstance(value, str) or not value:
+        return "" if value is None else str(value)
+    for model in (Household, Resident, Product, Activity):
+        found = s.get(model, value)
+        if found is not None:
+            if isinstance(found, Resident):
+                household = s.get(Household, found.household_id)
+                return f"{found.name}（{household.name}）" if household else found.name
+            return found.name
+    exchange = s.get(Exchange, value)
+    if exchange is not None:
+        return exchange.number
+    if len(value) == 36 and value.count("-") == 4:  # a session's or another internal id
+        return ""
+    return value
 
 
 def actions(k: Kiosk) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +20,7 @@ from kiosk.services.receipts import local_time, store_receipt
 from kiosk.services.terminal import issue_stock, receive_stock
 from kiosk.services.times import shown_time
 from kiosk.storage.models import Product, StockBatch
-from printer.receipt import RestockSlip
+from printer.receipt import RestockSlip, ShelfLabel, ShelfLabels
 
 
 @dataclass(frozen=True)
@@ -229,14 +229,60 @@ def stocktake(
     why = rules.text_value(reason, "reason", required=False, limit=rules.MAX_REASON)
     if not why:
         raise errors.ReasonRequired()
+    return _set_stock(k, code, lambda _product: on_shelf, why, actor, "stocktake")
+
+
+# The kinds of write-off, and the reason central's office reads for each.
+WRITE_OFF_KINDS = {"breakage": "报损：损坏", "expiry": "报损：过期"}
+
+
+def write_off(
+    k: Kiosk,
+    product_code: object,
+    qty: object,
+    kind: object,
+    note: object = "",
+    actor: str = "admin",
+) -> int:
+    """Take broken or expired goods out of stock (oldest batch first); return the change.
+
+    Central learns of it as a stocktake whose reason names the kind (breakage or expiry)."""
+    code = normalise_product_code(product_code)
+    gone = rules.restock_quantity(qty)
+    if kind not in WRITE_OFF_KINDS:
+        raise errors.BadValue(field="kind", reason="not breakage or expiry")
+    words = rules.text_value(note, "reason", required=False, limit=rules.MAX_REASON - 20)
+    why = f"{WRITE_OFF_KINDS[kind]}（{words}）" if words else WRITE_OFF_KINDS[kind]
+
+    def left(item: Product) -> int:
+        if gone > item.stock:
+            raise errors.OutOfStock(available=item.stock, name=item.name)
+        return item.stock - gone
+
+    details = {"kind": kind, "qty": gone, "reason": words}
+    change = _set_stock(k, code, left, why, actor, "write_off", details)
+    return change
+
+
+def _set_stock(
+    k: Kiosk,
+    code: str,
+    target: Callable[[Product], int],
+    why: str,
+    actor: str,
+    action: str,
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Set a product's stock to target(product) in one transaction; return the change."""
     with k.uow() as uow:
         s = uow.session
         now = k.clock.now()
         product = s.get(Product, code)
         if product is None:
             raise errors.UnknownProduct(code=code)
+        on_shelf = target(product)
         change = on_shelf - product.stock
-        ref = f"stocktake-{now:%Y%m%d%H%M%S}"
+        ref = f"{action.replace('_', '-')}-{now:%Y%m%d%H%M%S}"
         if change < 0:
             movements = issue_stock(s, product, -change, "adjust", ref, now)
         elif change > 0:
@@ -251,10 +297,64 @@ def stocktake(
                 "stocktake",
                 {"product_code": code, "counted": on_shelf, "reason": why, "stock": movements},
             )
-        audit(s, now, actor, "stocktake", code, counted=on_shelf, change=change, reason=why)
+        audit(
+            s,
+            now,
+            actor,
+            action,
+            code,
+            **(details or {"counted": on_shelf, "reason": why}),
+            change=change,
+        )
         uow.commit()
     k.changed("stock")
     return change
+
+
+MAX_LABELS = 200  # labels in one print on the receipt roll
+
+
+def print_labels(k: Kiosk, wanted: Sequence[tuple[str, int]], actor: str = "admin") -> int:
+    """Lay out shelf labels for the receipt printer (copies of each product asked, in order)
+    and queue them as one print job; return its receipt id."""
+    labels: list[ShelfLabel] = []
+    with k.uow() as uow:
+        s = uow.session
+        for code, copies in wanted:
+            item = s.get(Product, scanned_product_code(code))
+            if item is not None:
+                labels += [ShelfLabel(item.code, item.name, item.points, item.unit)] * copies
+        labels = labels[:MAX_LABELS]
+        if not labels:
+            raise errors.UnknownProduct(code="?")
+        now = k.clock.now()
+        number = f"{k.kiosk_id}-L{now:%Y%m%d%H%M%S}"
+        doc = ShelfLabels(store=k.store, labels=tuple(labels), number=number)
+        row = store_receipt(s, k, "labels", number, doc, now)
+        audit(s, now, actor, "labels", "", count=len(labels), receipt=row.id)
+        uow.commit()
+    return row.id
+
+
+def known_donors(k: Kiosk, limit: int = 200) -> list[str]:
+    """Return the donors and suppliers of past deliveries, the latest first, each once."""
+    with k.uow(write=False) as uow:
+        rows = uow.session.execute(
+            select(StockBatch.donor, func.max(StockBatch.id).label("last"))
+            .where(StockBatch.donor != "")
+            .group_by(StockBatch.donor)
+            .order_by(func.max(StockBatch.id).desc())
+            .limit(limit)
+        ).all()
+    return [row.donor for row in rows]
+
+
+def scanned_product_code(scanned: object) -> str:
+    """Return the product code in a scanned label (``EKP:<code>``) or a typed code, or ""."""
+    try:
+        return normalise_product_code(scanned)
+    except errors.DomainError:
+        return ""
 
 
 def stock_list(k: Kiosk) -> list[dict[str, Any]]:

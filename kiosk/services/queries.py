@@ -155,6 +155,11 @@ REFUSED_KINDS = {
 }
 
 
+def _household_name(s, household_id: str | None) -> str:
+    found = s.get(Household, household_id) if household_id else None
+    return found.name if found is not None else ""
+
+
 def refused_entries(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
     """Return what central refused of this kiosk's entries, newest first, and if it is undone."""
     with k.uow(write=False) as uow:
@@ -183,6 +188,7 @@ def refused_entries(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
                     "at": local_time(k, row.created_at).strftime("%Y-%m-%d %H:%M"),
                     "kind": REFUSED_KINDS.get(row.kind, row.kind),
                     "household_id": ledger.get("household_id") or row.household_id,
+                    "household": _household_name(s, ledger.get("household_id") or row.household_id),
                     "points": ledger.get("points") or 0,
                     "reason": row.reason or "",
                     "reversed": reversed_,

@@ -325,6 +325,7 @@ class SyncClient:
         s.backlog, s.rejected = backlog, rejected
         s.last_success = self.k.clock.now()
         s.online, s.failures = True, 0
+        s.last_error = s.last_error_at = None  # the problem is over once a round succeeds
         self.k.changed("sync")
 
     def _failed(self, error: str) -> None:

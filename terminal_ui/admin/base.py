@@ -26,6 +26,7 @@ from flask import (
 from core.domain.errors import DomainError
 from kiosk.services import audit_log, print_jobs, staff, staff_call
 from kiosk.services.receipts import local_time
+from kiosk.services.times import shown_time
 from printer.ports import state_message
 from terminal_ui.context import runtime
 from terminal_ui.i18n import LANGUAGES, pick, translate
@@ -46,12 +47,15 @@ ACTIONS = {
     "pin_set": "PIN set",
     "restock": "Goods received",
     "stocktake": "Stocktake",
+    "write_off": "Written off",
     "void": "Exchange voided",
     "product_add": "Product added",
     "product_edit": "Product edited",
     "price_change": "Price changed",
     "checkin": "Checked in",
     "checkin_mode": "Terminal in check-in mode",
+    "checkin_mode_end": "Terminal left check-in mode",
+    "refused": "Refused by the office",
     "checkin_start": "Check-in started",
     "checkin_end": "Check-in ended",
     "checkout": "Exchange",
@@ -74,11 +78,42 @@ ACTIONS = {
     "labels": "Labels made",
     "settings": "Settings changed",
 }
+DETAILS = {
+    "household": "Household",
+    "resident": "Resident",
+    "kind": "Kind",
+    "qty": "Quantity",
+    "count": "How many",
+    "total": "Points",
+    "points": "Points",
+    "old": "Before",
+    "new": "After",
+    "donor": "Donor",
+    "source": "Where it came from",
+    "reason": "Reason",
+    "counted": "Counted",
+    "change": "Change",
+    "failures": "Wrong tries",
+    "minutes": "Minutes",
+}
+DETAIL_VALUES = {
+    "donation": "Donation",
+    "purchase": "Purchase",
+    "transfer": "Transfer from another store",
+    "idle": "left idle",
+    "ended": "ended",
+    "locked": "locked",
+    "breakage": "Breakage",
+    "expiry": "Expired",
+    "stocktake": "Stocktake",
+}
 ACTORS = {
     "admin": "Shopkeeper",
     "terminal": "Resident screen",
     "cli": "Command line",
     "demo": "Demo set-up",
+    "central": "Central office",
+    "checkin": "Check-in operator",
 }
 
 
@@ -131,6 +166,10 @@ def _helpers() -> dict[str, Any]:
         "action_label": lambda code: _(ACTIONS[code]) if code in ACTIONS else code,
         "actor_label": lambda code: _(ACTORS[code]) if code in ACTORS else code,
         "printer_label": lambda state: _(state_message(state)),
+        "detail_label": lambda key: _(DETAILS[key]) if key in DETAILS else key,
+        "detail_value": lambda key, value: (
+            _(DETAIL_VALUES[value]) if isinstance(value, str) and value in DETAIL_VALUES else value
+        ),
         "store": runtime().settings.kiosk.store,
         "signed_in": bool(session.get("admin")),
         "staff_call_time": staff_call_time,
@@ -161,8 +200,34 @@ def _page(template: str, http_status: int = 200, **context: Any) -> Response:
     return make_response(render_template(template, **context), http_status)
 
 
+# A bad form value said in words that tell the shopkeeper what to do: (field, reason) first,
+# then the field alone (message ids).
+FIELD_PROBLEMS = {
+    ("donor", "missing"): "Please write who gave the goods: a donation needs a donor or supplier.",
+    "donor": "The donor's name is too long or has signs that cannot be used. Please shorten it.",
+    ("unit_value", "too large"): "The value of one item is too large. Please check the amount.",
+    "unit_value": "Write the value of one item in yuan, for example 9.9, or leave it empty.",
+    ("reason", "missing"): "Please write a reason.",
+    "reason": "The reason is too long or has signs that cannot be used. Please shorten it.",
+    ("name", "missing"): "Please write a name.",
+    "name": "The name is too long or has signs that cannot be used. Please shorten it.",
+    "unit": "Please write the unit, for example 个 or 袋.",
+    "category": "Please write the category, for example 日用.",
+    "household": "Please check the household's name and number.",
+    "resident": "Please check the residents' names.",
+    "phone": "Please write the phone number with digits only.",
+    "type": "The activity's type is too long. Please shorten it.",
+}
+
+
 def _problem(exc: DomainError) -> str:
-    """Return a domain error's message in the page's language."""
+    """Return a domain error's message in the page's language, a bad value as what to do."""
+    if exc.code == "bad_value":
+        field, reason = exc.params.get("field"), exc.params.get("reason")
+        said = FIELD_PROBLEMS.get((field, reason)) or FIELD_PROBLEMS.get(field)
+        if said:
+            return _(said)
+        return _("A value in the form is not valid. Please check it and try again.")
     return _(exc.message, **exc.params)
 
 
@@ -254,7 +319,36 @@ def device_status() -> dict[str, Any]:
     return {
         "printer": _printer_status(),
         "camera": _camera_status(),
-        "sync": rt.sync.status.as_dict() if rt.sync is not None else None,
+        "sync": _sync_status() if rt.sync is not None else None,
+    }
+
+
+def sync_problem(error: str | None) -> str | None:
+    """Return the sync client's last problem in the shopkeeper's words (message id), or None."""
+    if not error:
+        return None
+    if error.startswith("central unreachable"):
+        return (
+            "Cannot reach the central office (the network is down or the office's server is "
+            "off). Exchanges go on; they are sent when it is back. Check the network cable or "
+            "Wi-Fi."
+        )
+    if error.startswith(("central answered 401", "central answered 403")):
+        return "The central office does not accept this kiosk's key. Please call the office."
+    return "The central office had a problem. The kiosk tries again by itself."
+
+
+def _sync_status() -> dict[str, Any]:
+    """Return sync's state with local times and its problem in words."""
+    rt = runtime()
+    raw = rt.sync.status
+    found = raw.as_dict()
+    problem = sync_problem(raw.last_error) if not raw.online else None
+    return {
+        **found,
+        "last_success_shown": shown_time(rt.kiosk, raw.last_success),
+        "last_error_shown": shown_time(rt.kiosk, raw.last_error_at) if problem else "",
+        "problem": _(problem) if problem else None,
     }
 
 

@@ -18,7 +18,7 @@ from flask import (
 
 from core.domain.errors import DomainError
 from kiosk.services import audit_log, catalog, inventory, staff, times
-from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, signed_in
+from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, print_now, signed_in
 from terminal_ui.context import runtime
 
 # -- goods ----------------------------------------------------------------------------------------
@@ -145,7 +145,45 @@ def labels():
         "admin/labels.html",
         rows=[p for p in inventory.stock_list(runtime().kiosk) if p["active"]],
         available=label_sheet_available(),
+        paper=runtime().settings.printer.paper_width,
     )
+
+
+@bp.post("/labels/print")
+@signed_in
+def labels_print():
+    """Print shelf labels on the receipt printer (58 or 80 mm roll)."""
+    k = runtime().kiosk
+    wanted = _wanted_labels()
+    if not wanted:
+        flash(_("Please choose at least one product."), "error")
+        return redirect(url_for("admin.labels"))
+    try:
+        receipt_id = inventory.print_labels(k, wanted, actor=staff.ADMIN)
+    except DomainError as exc:
+        flash(_problem(exc), "error")
+        return redirect(url_for("admin.labels"))
+    count = sum(copies for _code, copies in wanted)
+    if print_now(receipt_id):
+        flash(_("{count} labels were printed on the receipt printer.", count=count), "ok")
+    else:
+        flash(
+            _("The labels did not print. Check the printer, then reprint them from Receipts."),
+            "error",
+        )
+    return redirect(url_for("admin.labels"))
+
+
+def _wanted_labels() -> list[tuple[str, int]]:
+    """Return the ticked products with their copies (1 to 100 each)."""
+    wanted = []
+    for code in request.form.getlist("code")[:200]:
+        try:
+            copies = min(max(int(request.form.get(f"copies-{code}", "1") or 1), 1), 100)
+        except ValueError:
+            copies = 1
+        wanted.append((code, copies))
+    return wanted
 
 
 @bp.post("/labels")

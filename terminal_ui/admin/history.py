@@ -63,8 +63,21 @@ def exchange(ref: str):
 @bp.post("/exchanges/<ref>/void")
 @signed_in
 def exchange_void(ref: str):
-    """Void an exchange: points and stock return, and a reversal receipt prints."""
+    """Void an exchange: first show what will come back and ask again; once confirmed, points
+    and stock return and a reversal receipt prints."""
     k = runtime().kiosk
+    reason = request.form.get("reason", "")
+    if request.form.get("confirm") != "1":
+        try:
+            exchange_id = admin_service.void_preview(k, ref[:60], reason)
+        except DomainError as exc:
+            found = lookups.exchange_detail(k, ref[:60])
+            if found is None:
+                return _not_found()
+            return _page("admin/exchange.html", 400, x=found, error=_problem(exc))
+        return _page(
+            "admin/void_confirm.html", x=lookups.exchange_detail(k, exchange_id), reason=reason
+        )
     try:
         result = admin_service.void_exchange(
             k, ref[:60], request.form.get("reason", ""), actor=staff.ADMIN

@@ -51,6 +51,8 @@ def login_submit():
     session["admin"] = True
     session["epoch"] = staff.session_epoch(k)
     session["seen"] = _now().isoformat()
+    if staff.is_demo_pin(request.form.get("pin", "")):
+        session["demo_pin"] = True  # changing the PIN ends this session, and with it the warning
     return redirect(url_for("admin.home"))
 
 

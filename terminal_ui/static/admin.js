@@ -14,6 +14,36 @@
     arm();
   }
 
+  // Restock: a USB scanner types the label (EKP:<code>) into the scan field and presses Enter;
+  // the product is chosen from the list and the quantity is next, instead of sending the form.
+  const scan = document.getElementById("product-scan");
+  const product = document.getElementById("product_code");
+  if (scan && product) {
+    const note = document.getElementById("product-scan-note");
+    const pick = () => {
+      let code = scan.value.trim().toUpperCase();
+      if (code.startsWith("EKP:")) code = code.slice(4);
+      if (!code) return false;
+      const found = [...product.options].find((o) => o.value === code);
+      if (found) {
+        product.value = code;
+        scan.value = "";
+        if (note) note.textContent = found.textContent;
+        document.getElementById("qty")?.focus();
+        return true;
+      }
+      if (note) note.textContent = scan.dataset.unknown || "";
+      scan.select();
+      return false;
+    };
+    scan.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      pick();
+    });
+    scan.addEventListener("change", pick);
+  }
+
   // PIN pad: the digits go into the PIN field; the field still takes a keyboard.
   const pad = document.querySelector(".pinpad");
   const pin = document.getElementById("pin");

@@ -25,7 +25,7 @@ def free_port() -> int:
 class Demo:
     """A running `kiosk demo` process and what it printed."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [
@@ -42,7 +42,7 @@ class Demo:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         self.lines: list[str] = []
         self.url = f"http://127.0.0.1:{self.port}"
@@ -112,3 +112,50 @@ def test_demo_seeds_a_store_prints_the_contract_lines_and_reuses_its_data(data):
     after = {c[0]: c[2] for c in third.cards()}
     assert after[code] == balance - 10
     assert {c[0] for c in third.cards()} == {c[0] for c in cards}
+
+
+def test_demo_settings_take_the_printer_and_camera_from_the_environment(tmp_path):
+    from kiosk.cli import demo_settings
+
+    plain = demo_settings(tmp_path)
+    assert (plain.printer.backend, plain.camera.source) == ("simulator", "sim")
+    env = {
+        "KIOSK_PRINTER_BACKEND": "network",
+        "KIOSK_PRINTER_HOST": "192.168.1.50",
+        "KIOSK_PRINTER_PAPER_WIDTH": "80",
+        "KIOSK_CAMERA_SOURCE": "0",
+        "KIOSK_KIOSK_ID": "not-the-demo",  # only the devices come from the environment
+        "KIOSK_CENTRAL_URL": "http://elsewhere/",
+    }
+    own = demo_settings(tmp_path, env=env)
+    assert (own.printer.backend, own.printer.host, own.printer.paper_width) == (
+        "network",
+        "192.168.1.50",
+        80,
+    )
+    assert own.camera.source == "0"
+    assert own.kiosk.id != "not-the-demo" and own.central.url == ""
+
+
+def test_kiosk_demo_prints_on_the_shops_printer_given_by_the_environment(data, tmp_path):
+    out = tmp_path / "printer.bin"
+    env = {"KIOSK_PRINTER_BACKEND": "file", "KIOSK_PRINTER_PATH": str(out)}
+    first = Demo(data, env)
+    lines = first.stop()
+    assert f"printer file {out} 58mm" in lines
+    assert "camera sim" in lines
+    code, _name, _balance = next(c for c in first.cards() if c[2] >= 100)
+    second = Demo(data, env)
+    try:
+        with httpx.Client(base_url=second.url, timeout=10) as client:
+            client.post("/api/scan", json={"code": code}).raise_for_status()
+            cart = {"product_code": "SALT", "qty": 1}
+            client.post("/api/session/cart", json=cart).raise_for_status()
+            client.post("/api/session/checkout").raise_for_status()
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not (out.exists() and out.stat().st_size):
+                time.sleep(0.2)
+    finally:
+        second.stop()
+    assert out.stat().st_size > 0  # the receipt went to the shop's printer, not the simulator
+    assert "食盐".encode("gb18030") in out.read_bytes() or out.stat().st_size > 100

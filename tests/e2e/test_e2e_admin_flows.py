@@ -95,6 +95,25 @@ def test_the_shopkeeper_receives_goods_and_the_slip_prints(page, screenshot, pri
     assert "入库单".encode("gb18030") in printer.jobs[-1]
 
 
+def test_a_scanner_typing_a_label_and_enter_picks_the_product(page, screenshot, stock):
+    sign_in(page)
+    page.goto("/admin/restock")
+    page.locator("#product-scan").click()
+    page.keyboard.type("EKP:BASIN")  # a USB scanner is a keyboard: it types, then presses Enter
+    page.keyboard.press("Enter")
+    expect(page.locator("#product_code")).to_have_value("BASIN")
+    expect(page.locator("#qty")).to_be_focused()
+    assert stock("BASIN") == 2  # Enter did not send the form
+    page.keyboard.type("5")
+    page.get_by_label("捐赠", exact=True).check()
+    page.locator("#donor").fill("县")
+    screenshot(page, "admin-restock-scanned")
+    page.locator("#donor").fill("县妇联")
+    page.locator("#restock-submit").click()
+    expect(page.locator(".note.ok").first).to_contain_text("塑料脸盆 ×5")
+    assert stock("BASIN") == 7
+
+
 def test_a_mistaken_exchange_is_found_and_voided_with_a_reason(
     page, screenshot, runtime, card, printer, balance, stock
 ):
@@ -118,6 +137,9 @@ def test_a_mistaken_exchange_is_found_and_voided_with_a_reason(
 
     page.locator("#reason").fill("居民拿错了商品")
     page.locator("#void-submit").click()
+    expect(page.locator("#void-preview")).to_contain_text("退回 76 分")
+    assert balance("H0001") == 320 - 76  # nothing happens before the second step
+    page.locator("#void-confirm").click()
     expect(page.locator(".note.ok").first).to_contain_text("退回 76 分，现余额 320 分")
     expect(page.locator("#exchange-state")).to_contain_text("已撤销")
     expect(page.locator("#void-form")).to_have_count(0)
