@@ -314,10 +314,11 @@ def buy(
         assert runtime.sync.status.online == online, "make the kiosk really on- or offline"
     if isinstance(k.clock, FixedClock):
         k.clock.advance(seconds=1)
-    terminal.scan(k, code)
-    for product, qty in goods.items():
-        terminal.set_cart_line(k, product, qty)
+    if terminal.scan(k, code).kind == "another_card":
+        terminal.switch_card(k, True)  # a session left open: the new resident says yes, switch
     try:
+        for product, qty in goods.items():
+            terminal.set_cart_line(k, product, qty)
         return terminal.checkout(k, online=online)
     except Exception:
         terminal.cancel(k)
