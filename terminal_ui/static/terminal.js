@@ -457,7 +457,7 @@
       const v = await viewCall("POST", "/api/scan", { code });
       beep("ok");
       if (v.scan && v.scan.kind === "checkin") {
-        $("checkin-last").textContent = "✔ " + t("Checked in") + "：" + v.scan.resident + " +" + v.scan.points;
+        $("checkin-last").textContent = "√ " + t("Checked in") + "：" + v.scan.resident + " +" + v.scan.points;
         speak(f("{name} checked in: {points} points added.", { name: v.scan.resident, points: v.scan.points }));
       }
       if (v.scan && v.scan.kind === "product") { lastCode = v.scan.product_code; loadProducts(); }
@@ -543,7 +543,7 @@
     if (!outcome.ok) { fail(outcome); return; }
     beep("ok");
     if (outcome.kind === "checkin") {
-      $("checkin-last").textContent = "✔ " + t("Checked in") + "：" + outcome.resident + " +" + outcome.points;
+      $("checkin-last").textContent = "√ " + t("Checked in") + "：" + outcome.resident + " +" + outcome.points;
       speak(f("{name} checked in: {points} points added.", { name: outcome.resident, points: outcome.points }));
     }
   }

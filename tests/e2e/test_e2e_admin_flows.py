@@ -88,8 +88,8 @@ def test_the_shopkeeper_receives_goods_and_the_slip_prints(page, screenshot, pri
     page.locator("#unit_value").fill("3.5")
     page.locator("#restock-submit").click()
 
-    expect(page.locator(".note.ok").first).to_have_text("✔ 已入库 雕牌肥皂 ×24，现有库存 84。")
-    expect(page.locator(".note.ok").nth(1)).to_have_text("✔ 入库单已打印。")
+    expect(page.locator(".note.ok").first).to_have_text("√ 已入库 雕牌肥皂 ×24，现有库存 84。")
+    expect(page.locator(".note.ok").nth(1)).to_have_text("√ 入库单已打印。")
     expect(page.locator("#stock-table tr[data-code='SOAP'] .stock-count")).to_contain_text("84")
     assert stock("SOAP") == 84
     assert "入库单".encode("gb18030") in printer.jobs[-1]
@@ -175,7 +175,7 @@ def test_activity_check_in_credits_each_card_once(page, runtime, card, balance):
     expect(page.locator("#checkin-table")).to_contain_text("李德福")
 
     page.locator("#checkin-end").click()
-    expect(page.locator(".note.ok")).to_have_text("✔ 签到已结束。")
+    expect(page.locator(".note.ok")).to_have_text("√ 签到已结束。")
     assert queries.session_view(runtime.kiosk)["mode"] == "idle"
 
 

@@ -15,9 +15,9 @@ from terminal_ui import create_app
 from tools.build_font import gb2312, project_characters
 
 ROOT = Path(__file__).resolve().parents[2]
-# Symbols the product shows that Noto Sans CJK SC has no glyph for (two dingbats and an emoji):
-# they come from the machine's other fonts, or show as a box where it has none.
-NOT_IN_SOURCE = {"⌫", "✔", "🔊"}
+# Symbols the product shows that the shipped font has no glyph for: none (the screens use √, ← and
+# ⚠, which GB 2312 holds, rather than dingbats or emoji a machine without fonts shows as boxes).
+NOT_IN_SOURCE: set[str] = set()
 STYLESHEETS = {
     "kiosk": ["terminal_ui/static/terminal.css", "terminal_ui/static/admin.css"],
     "central": ["sync/central/web/office/static/office.css"],
