@@ -48,9 +48,15 @@ def decode(image: np.ndarray) -> list[str]:
     return texts
 
 
+# The longest side searched again at full size: a camera photo (4000×3000, 8 K video) is, a
+# forged or broadcast frame claiming 200,000 pixels a side is not (it would be copied whole, and
+# zxing-cpp refuses sides over 65,535).
+FULL_SEARCH_MAX_SIDE = 8192
+
+
 def _shrunk(image: np.ndarray) -> bool:
-    """Tell whether to_gray shrank a uint8 frame (one the plain decoder reads at full size)."""
-    return image.dtype == np.uint8 and max(image.shape[:2]) > MAX_SIDE
+    """Tell whether to_gray shrank a uint8 frame small enough to search again at full size."""
+    return image.dtype == np.uint8 and MAX_SIDE < max(image.shape[:2]) <= FULL_SEARCH_MAX_SIDE
 
 
 def _full_gray(image: np.ndarray) -> np.ndarray:
