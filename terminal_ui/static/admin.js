@@ -1,6 +1,11 @@
 "use strict";
 // The shopkeeper's screen: PIN pad, sign-out when left alone, and the live check-in list.
 (() => {
+  // What follows the terminal's changes on this page: each is told (kind, what) by one shared
+  // event stream (started at the end).
+  const followers = [];
+  const follow = (fn) => { followers.push(fn); };
+
   // Every word shown comes from the server-rendered page, in the page's language.
   // A screen left alone signs itself out, so the next person at the kiosk does not find it open.
   const idle = Number(document.body.dataset.idle || 0);
@@ -102,14 +107,8 @@
       } while (again);
       pending = false;
     };
-    const listen = () => {
-      const source = new EventSource("/api/events");
-      // "hello" comes on every (re)connection: changes made before it may have been missed.
-      source.addEventListener("hello", reload);
-      source.addEventListener("change", reload);
-      source.onerror = () => { source.close(); setTimeout(listen, 3000); };
-    };
-    listen();
+    // "hello" comes on every (re)connection: changes made before it may have been missed.
+    follow(() => reload());
   }
 
   // A resident pressed "call the shopkeeper" on the screen: show it on whatever page is open, with
@@ -141,13 +140,21 @@
         document.getElementById("staff-call-at").textContent = state.at || "";
       } catch (e) { /* the next change tries again */ }
     };
+    follow((kind, what) => { if (kind === "hello" || what === "staff_call") look(); });
+  }
+
+  // One event stream per page, shared by all that follows the terminal's changes on it: each
+  // stream holds one of the terminal's few stream slots, and a page reloaded while its old
+  // streams are still counted must not find them all taken.
+  if (followers.length) {
+    const tell = (kind, what) => followers.forEach((fn) => fn(kind, what));
     const listen = () => {
       const source = new EventSource("/api/events");
-      source.addEventListener("hello", look);
+      source.addEventListener("hello", () => tell("hello", ""));
       source.addEventListener("change", (e) => {
         let what = "";
         try { what = JSON.parse(e.data).what; } catch (err) { /* an older server */ }
-        if (what === "staff_call") look();
+        tell("change", what);
       });
       source.onerror = () => { source.close(); setTimeout(listen, 3000); };
     };
