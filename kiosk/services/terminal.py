@@ -101,20 +101,9 @@ def scan(k: Kiosk, raw: object) -> ScanOutcome:
                     "another_card",
                     {"resident_id": person.id, "name": person.name, "household": household.name},
                 )
-            elif sess is None:
-                sess = TerminalSession(
-                    id=new_id(),
-                    kiosk_id=k.kiosk_id,
-                    mode=SessionMode.EXCHANGE,
-                    status=SessionStatus.OPEN,
-                    household_id=person.household_id,
-                    resident_id=person.id,
-                    started_at=now,
-                )
-                _open(s, k, sess)
-                audit(s, now, TERMINAL, "session_start", person.id, household=person.household_id)
-                outcome = ScanOutcome("card", {"resident_id": person.id})
             else:
+                if sess is None:
+                    _start_exchange(s, k, person, now)
                 outcome = ScanOutcome("card", {"resident_id": person.id})
         elif scanned.kind == "product":
             sess = _exchange_session(sess)
@@ -154,19 +143,27 @@ def switch_card(k: Kiosk, confirm: object) -> None:
         else:
             _close(s, sess, SessionStatus.CANCELLED, now)
             s.flush()
-            new = TerminalSession(
-                id=new_id(),
-                kiosk_id=k.kiosk_id,
-                mode=SessionMode.EXCHANGE,
-                status=SessionStatus.OPEN,
-                household_id=person.household_id,
-                resident_id=person.id,
-                started_at=now,
-            )
-            _open(s, k, new)
-            audit(s, now, TERMINAL, "session_start", person.id, household=person.household_id)
+            _start_exchange(s, k, person, now)
         uow.commit()
     k.changed("session")
+
+
+def _start_exchange(s: Session, k: Kiosk, person: Resident, now: datetime) -> None:
+    """Open an exchange session for a resident whose card was shown, and audit it."""
+    _open(
+        s,
+        k,
+        TerminalSession(
+            id=new_id(),
+            kiosk_id=k.kiosk_id,
+            mode=SessionMode.EXCHANGE,
+            status=SessionStatus.OPEN,
+            household_id=person.household_id,
+            resident_id=person.id,
+            started_at=now,
+        ),
+    )
+    audit(s, now, TERMINAL, "session_start", person.id, household=person.household_id)
 
 
 def start_checkin(k: Kiosk, activity_id: str, operator: str) -> None:
