@@ -52,10 +52,44 @@ class AlertKind(StrEnum):
 
 
 class Role(StrEnum):
-    """What an office user or office token may do: everything, or only read."""
+    """An office user's or office token's role; `GRANTS` says what each may do."""
 
     ADMIN = "admin"
     VIEWER = "viewer"
+    APPROVER = "approver"  # reviews claims for the village or town
+    GROUP_LEADER = "group_leader"  # 小组长: records claims for the group
+
+
+class Permission(StrEnum):
+    """One thing an office page or API route asks of its user."""
+
+    READ = "read"
+    RECORD_CLAIMS = "record_claims"
+    APPROVE_CLAIMS = "approve_claims"
+    MANAGE = "manage"  # everything else that writes: households, cards, goods, users, rules
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.VIEWER: frozenset({Permission.READ}),
+    Role.APPROVER: frozenset({Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}),
+    Role.GROUP_LEADER: frozenset({Permission.READ, Permission.RECORD_CLAIMS}),
+}
+
+
+def needed(asked: "Role | Permission") -> Permission:
+    """What a route's guard asks for: a role names the permission it stands for."""
+    if isinstance(asked, Permission):
+        return asked
+    return Permission.MANAGE if asked == Role.ADMIN else Permission.READ
+
+
+def may(role: str, asked: "Role | Permission") -> bool:
+    """Whether a user or token of this role may do what a route asks."""
+    try:
+        return needed(asked) in GRANTS[Role(role)]
+    except ValueError:
+        return False
 
 
 class LoginRefusal(StrEnum):

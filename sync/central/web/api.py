@@ -21,7 +21,7 @@ from sync.central.services.adjustments import adjust_points
 from sync.central.services.errors import RegistryError
 from sync.central.services.kiosks import record_heartbeat
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
-from sync.central.states import Role, TokenOwner
+from sync.central.states import Permission, Role, TokenOwner, may
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
@@ -111,8 +111,8 @@ def kiosk_auth(view):
     return wrapper
 
 
-def office_auth(role: Role = Role.VIEWER):
-    """Admit an office token of at least the given role."""
+def office_auth(role: Role | Permission = Role.VIEWER):
+    """Admit an office token whose role grants what the route asks."""
 
     def decorate(view):
         @wraps(view)
@@ -128,8 +128,8 @@ def office_auth(role: Role = Role.VIEWER):
                     raise _wrong_token("unknown or revoked office token")
                 hit = (TokenOwner.OFFICE, found[1], found[0])
                 cache.put(token, found[0], hit, generation)
-            if role == Role.ADMIN and hit[1] != Role.ADMIN:
-                raise ApiError(403, "forbidden", "this token may only read")
+            if not may(hit[1], role):
+                raise ApiError(403, "forbidden", "this token may not do this")
             g.office_role = hit[1]
             g.office_actor = hit[2]  # office:<token id>, for the audit log
             return view(*args, **kwargs)

@@ -27,7 +27,7 @@ from sync.central.queries.settings import programme_zone
 from sync.central.services import users
 from sync.central.services.errors import RegistryError
 from sync.central.services.users import SignedIn
-from sync.central.states import Role
+from sync.central.states import Permission, Role, may
 from sync.central.web.input import holds_nul
 
 bp = Blueprint(
@@ -120,8 +120,8 @@ def _check_csrf() -> None:
             )
 
 
-def signed_in(role: Role = Role.VIEWER):
-    """Require a signed-in office user of at least the given role."""
+def signed_in(role: Role | Permission = Role.VIEWER):
+    """Require a signed-in office user whose role grants what the page asks."""
 
     def decorate(view):
         @wraps(view)
@@ -129,8 +129,8 @@ def signed_in(role: Role = Role.VIEWER):
             user = current_user()
             if user is None:
                 return redirect(url_for("office.login_page", next=request.path))
-            if role == Role.ADMIN and user.role != Role.ADMIN:
-                abort(403, description=_("Your account may only read."))
+            if not may(user.role, role):
+                abort(403, description=_("Your account may not do this."))
             return view(*args, **kwargs)
 
         return wrapper
@@ -156,7 +156,7 @@ def zone() -> str:
 
 PROBLEMS = {
     400: "The request was refused.",
-    403: "Your account may only read.",
+    403: "Your account may not do this.",
     404: "Not found.",
     405: "This method is not allowed here.",
     413: "The request is too large.",
