@@ -321,12 +321,20 @@ def _doctor(args: argparse.Namespace) -> int:
     from kiosk.bootstrap import bootstrap
     from kiosk.services import doctor
 
-    runtime = bootstrap(_settings_for(args))
+    from kiosk.voice import voice_problem
+
+    settings = _settings_for(args)
+    runtime = bootstrap(settings)
     try:
         problems = doctor.check(runtime.kiosk)
         notes = doctor.sync_notes(runtime.kiosk)
     finally:
         runtime.close()
+    v = settings.voice
+    mute = voice_problem(v.backend, v.voice, timeout=float(v.timeout))
+    if mute:
+        # Configured to speak with espeak-ng, a mute kiosk is a fault; on "auto" it still beeps.
+        (problems if v.backend == "espeak" else notes).append(f"voice: {mute}")
     for note in notes:
         print(f"note: {note}")
     for problem in problems:

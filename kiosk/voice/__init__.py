@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.voice.backends import make_synthesizer
+from kiosk.voice.backends import make_synthesizer, voice_problem
 from kiosk.voice.cache import SpeechCache
 from kiosk.voice.espeak import EspeakSynthesizer
 from kiosk.voice.ports import SpeechError, Synthesizer
@@ -15,4 +15,5 @@ __all__ = [
     "SpeechError",
     "Synthesizer",
     "make_synthesizer",
+    "voice_problem",
 ]

@@ -125,3 +125,15 @@ def test_an_entry_the_office_refused_is_explained_in_chinese_with_its_household(
     assert "王建国家" in row and "H0001" not in row
     assert "不符合中心的规则" in row
     assert "给中心看的说明" in row  # the office's own words stay, folded away for the office
+
+
+def test_the_status_json_carries_the_problem_in_the_shopkeepers_words(admin, rt):
+    rt.sync = _offline_client(rt)
+    with contextlib.suppress(Exception):
+        rt.sync.sync_once()
+    sync = admin.get("/admin/status.json").get_json()["sync"]
+    assert "连不上中心" in sync["problem"]
+    assert not re.search(r"\d{4}-\d\d-\d\dT", sync["last_error_shown"])
+    rt.sync._succeeded()
+    sync = admin.get("/admin/status.json").get_json()["sync"]
+    assert sync["problem"] is None and sync["last_error"] is None

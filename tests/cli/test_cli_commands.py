@@ -180,3 +180,21 @@ def test_central_timezone_is_seeded_shown_and_changed_with_its_figures(tmp_path)
     again = run_kiosk("central", "timezone", "--database-url", url, env=env)
     assert again.stdout.strip() == "UTC"  # kept with the data; the environment seeds only
     assert "run `kiosk central timezone Asia/Urumqi`" in again.stderr
+
+
+def test_doctor_names_a_kiosk_that_cannot_speak(store, tmp_path):
+    """Without espeak-ng the kiosk only beeps: doctor says so, and fails if espeak was asked for."""
+    config, data = store
+    bare = tmp_path / "bin"  # an empty PATH: no espeak-ng on it (the CLI runs by full path)
+    bare.mkdir()
+    env = {"PATH": str(bare)}
+    auto = run_kiosk("doctor", "--data", str(data), env=env)
+    assert auto.returncode == 0, auto.stdout + auto.stderr
+    assert "note: voice: espeak-ng is not installed" in auto.stdout
+    asked = run_kiosk("doctor", "--data", str(data), env={**env, "KIOSK_VOICE_BACKEND": "espeak"})
+    assert asked.returncode == 1
+    assert "problem: voice: espeak-ng is not installed" in asked.stdout
+    wrong = run_kiosk("doctor", "--data", str(data), env={"KIOSK_VOICE_VOICE": "nosuchvoice"})
+    assert "voice 'nosuchvoice' cannot speak" in wrong.stdout
+    speaking = run_kiosk("doctor", "--data", str(data))
+    assert "voice:" not in speaking.stdout  # espeak-ng is installed here and speaks Mandarin
