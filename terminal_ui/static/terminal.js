@@ -53,15 +53,21 @@
     done: [[660, 0], [880, 0.15], [1320, 0.3]],
     call: [[988, 0], [784, 0.25], [988, 0.5], [784, 0.75]],
   };
+  // Beeps follow the shopkeeper's volume (0.25 at full, 0.2 at the default 80); at 0, none.
+  const sounds = (window.kioskSound = { beeps: [] });
   function beep(kind) {
+    const level = 0.25 * ((C.volume == null ? 80 : C.volume) / 100);
+    const name = kind === true ? "ok" : kind === false ? "fail" : kind;
+    sounds.beeps.push({ kind: name, gain: level });
+    if (level <= 0) return;
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      const tones = TONES[kind === true ? "ok" : kind === false ? "fail" : kind] || TONES.ok;
+      const tones = TONES[name] || TONES.ok;
       for (const [freq, at] of tones) {
         const osc = audio.createOscillator();
         const gain = audio.createGain();
         osc.frequency.value = freq;
-        gain.gain.value = 0.2;
+        gain.gain.value = level;
         osc.connect(gain).connect(audio.destination);
         osc.start(audio.currentTime + at);
         osc.stop(audio.currentTime + at + 0.15);

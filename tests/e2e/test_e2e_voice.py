@@ -148,3 +148,15 @@ def test_the_shopkeeper_hears_a_sample_at_the_volume_set_and_saves_it(open_scree
     page.locator("#settings-save").click()
     expect(page.locator(".note.ok")).to_be_visible()
     assert shop_settings.current(runtime.kiosk).volume == 30
+
+
+@pytest.mark.parametrize(("volume", "gain"), [(40, 0.1), (0, 0.0)])
+def test_beeps_follow_the_shopkeepers_volume(open_screen, runtime, card, volume, gain):
+    shop_settings.save(runtime.kiosk, voice=False, low_stock=5, volume=volume)
+    page, _ = open_screen()
+    page.evaluate("code => window.kioskScan(code)", "EKC:NOT-A-CARD")  # refused: a low tone
+    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    expect(page.locator("#shop")).to_be_visible()
+    beeps = page.evaluate("kioskSound.beeps")
+    assert [b["kind"] for b in beeps] == ["fail", "ok"]
+    assert all(b["gain"] == pytest.approx(gain) for b in beeps)
