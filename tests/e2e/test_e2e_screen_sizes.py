@@ -87,3 +87,37 @@ def test_the_shop_shows_two_full_rows_and_says_more_are_below_and_done_shows_its
         assert page.evaluate("document.querySelector('main').scrollTop") == 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_card_prompt_and_the_another_card_question_fit_every_size(
+    browser, base_url, card, width, height, screenshot
+):
+    """What a resident sees first, and the question asked when a second card is shown: the
+    prompt, the call button and both answers are wholly on screen, with no page scrolling."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", base_url=base_url
+    )
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        expect(page.locator("#idle .prompt")).to_have_text("请出示积分码")
+        screenshot(page, f"size-idle-{width}x{height}")
+        for selector in ("#idle .prompt", "#idle .hint", "#call-staff"):
+            assert in_view(page, selector), selector
+
+        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        page.locator(".good[data-code='SOAP'] .add").click()
+        expect(page.locator("#cart-lines li")).to_have_count(1)
+        page.evaluate("code => window.kioskScan(code)", card("张伟")["code"])
+        expect(page.locator("#switch")).to_be_visible()
+        page.wait_for_timeout(100)
+        screenshot(page, f"size-another-card-{width}x{height}")
+        for selector in ("#switch-yes", "#switch-no"):
+            assert in_view(page, selector), selector
+            box = page.locator(selector).bounding_box()
+            assert box["height"] >= 60 and box["width"] >= 120, (selector, box)  # a finger's size
+        assert not page.evaluate("document.scrollingElement.scrollHeight > innerHeight + 1")
+    finally:
+        context.close()
