@@ -169,6 +169,7 @@ def _demo(args: argparse.Namespace) -> int:
     from kiosk.bootstrap import bootstrap
     from kiosk.storage.files import check_writable
     from sync.central.app import create_central_app
+    from sync.central.jobs import Jobs
     from sync.central.server import open_central
 
     data = (args.data or default_demo_dir()).resolve()
@@ -192,6 +193,7 @@ def _demo(args: argparse.Namespace) -> int:
         create_central_app(central), host=args.host, port=args.port + 1, threads=8, ident="central"
     )
     threading.Thread(target=central_server.run, name="central", daemon=True).start()
+    Jobs(central, first=1.0).start()  # points expiry and its notices, as a real central runs them
     central_url = f"http://{args.host}:{args.port + 1}/"
 
     settings = demo_settings(data, central_url, token, env=os.environ)
@@ -320,7 +322,6 @@ def _settings_for(args: argparse.Namespace) -> Settings:
 def _doctor(args: argparse.Namespace) -> int:
     from kiosk.bootstrap import bootstrap
     from kiosk.services import doctor
-
     from kiosk.voice import voice_problem
 
     settings = _settings_for(args)

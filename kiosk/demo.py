@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -139,7 +139,20 @@ def seed_central(central, data_dir: Path) -> str:
     issue_cards(
         central, actor="demo", token_for=lambda resident_id: derived_card_token(secret, resident_id)
     )
+    _expiry_policy(central, day)
     return enrolment.token
+
+
+def _expiry_policy(central, today: date) -> None:
+    """A yearly clearing three weeks ahead, set long enough ago that residents are told now."""
+    from core.domain.expiry import ANNOUNCE_DAYS, Policy
+    from sync.central.services import expiry
+
+    clearing = today + timedelta(days=21)
+    if (clearing.month, clearing.day) == (2, 29):
+        clearing += timedelta(days=1)
+    policy = Policy.clear_on(f"{clearing.month:02d}-{clearing.day:02d}")
+    expiry.set_policy(central, policy, actor="demo", since=today - timedelta(days=ANNOUNCE_DAYS))
 
 
 def _local_today(now: datetime, zone: tzinfo) -> date:

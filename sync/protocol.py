@@ -208,6 +208,7 @@ CHANGE_KINDS = [
     "ledger",
     "settings",
     "refusal",
+    "expiry_notice",  # {"household_id", "points", "on": "YYYY-MM-DD" | null (no longer any)}
 ]
 CHANGE = _obj(
     ["cursor", "kind", "data"],

@@ -43,6 +43,7 @@ class LedgerKind(enum.StrEnum):
     SPEND = "spend"  # an exchange
     VOID = "void"  # an exchange given back
     ADJUST = "adjust"  # opening points, an office correction, a refused entry's reversal
+    EXPIRE = "expire"  # spendable points cleared under the programme's policy (central only)
 
 
 KINDS = tuple(LedgerKind)

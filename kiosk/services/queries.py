@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from kiosk.services.terminal import (
 )
 from kiosk.storage.models import (
     Activity,
+    ExpiryNotice,
     Household,
     LedgerEntry,
     OutboxRow,
@@ -75,6 +77,7 @@ def session_view(k: Kiosk) -> dict[str, Any]:
             "balance": household.balance,
             "available": allowed.available,  # usable now: offline, the allowance may cap it
             "limited_by": allowed.limited_by,
+            "expiring": _expiring(s, k, household),
         }
         view["members"] = [
             {"id": m.id, "name": m.name}
@@ -195,3 +198,22 @@ def refused_entries(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
                 }
             )
         return out
+
+
+def _expiring(s, k: Kiosk, household) -> dict[str, Any] | None:
+    """Central's notice of points about to be cleared, as the screen says it; None if none.
+
+    Points spent since the notice cannot be cleared: never more than the balance is shown.
+    """
+    notice = s.get(ExpiryNotice, household.id)
+    if notice is None or notice.on < local_today(k):
+        return None
+    points = min(notice.points, max(household.balance, 0))
+    if points <= 0:
+        return None
+    return {"points": points, "on": notice.on.isoformat()}
+
+
+def local_today(k: Kiosk):
+    """The store's date today."""
+    return k.clock.now().replace(tzinfo=UTC).astimezone(k.zone).date()

@@ -61,6 +61,15 @@ class Household(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ExpiryNotice(Base):
+    """Central's notice that a household's points will be cleared: how many, on which day."""
+
+    __tablename__ = "expiry_notices"
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+    on: Mapped[date] = mapped_column(Date)
+
+
 class Resident(Base):
     """A member of a household."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
     Card,
+    ExpiryNotice,
     Household,
     LedgerEntry,
     Product,
@@ -22,6 +24,8 @@ from kiosk.storage.models import (
     SyncState,
 )
 from kiosk.storage.states import CardStatus
+
+log = logging.getLogger(__name__)
 
 CURSOR = "feed_cursor"
 ALLOWANCE = "offline_allowance"
@@ -48,7 +52,12 @@ def apply_changes(k: Kiosk, changes: list[dict[str, Any]], cursor: int) -> int:
         s = uow.session
         now = k.clock.now()
         for change in changes:
-            _APPLY[change["kind"]](s, k, change["data"], now)
+            apply = _APPLY.get(change["kind"])
+            if apply is None:
+                # A kind of change from a newer central: this release has nothing to do with it.
+                log.info("feed: skipping a change of unknown kind %r", change["kind"])
+                continue
+            apply(s, k, change["data"], now)
             s.flush()
         set_state(s, CURSOR, str(cursor))
         uow.commit()
@@ -180,6 +189,20 @@ def _settings(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
         set_state(s, ALLOWANCE, str(int(d["offline_allowance"])))
 
 
+def _expiry_notice(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Keep central's latest notice of points about to be cleared (none once "on" is null)."""
+    notice = s.get(ExpiryNotice, d["household_id"])
+    if d.get("on") is None or int(d["points"]) <= 0:
+        if notice is not None:
+            s.delete(notice)
+        return
+    on = date.fromisoformat(d["on"])
+    if notice is None:
+        s.add(ExpiryNotice(household_id=d["household_id"], points=int(d["points"]), on=on))
+    else:
+        notice.points, notice.on = int(d["points"]), on
+
+
 _APPLY = {
     "household": _household,
     "resident": _resident,
@@ -189,4 +212,5 @@ _APPLY = {
     "ledger": _ledger,
     "settings": _settings,
     "refusal": _refusal,
+    "expiry_notice": _expiry_notice,
 }

@@ -79,6 +79,25 @@ def add_parser(sub) -> None:
     zone.add_argument("zone", nargs="?", help="an IANA time zone, such as Asia/Shanghai")
     zone.set_defaults(handler=_timezone)
 
+    policy = cmds.add_parser(
+        "points-policy",
+        help="show when spendable points expire, or set it (the honour total never expires)",
+    )
+    _db(policy)
+    choice = policy.add_mutually_exclusive_group()
+    choice.add_argument("--never", action="store_true", help="spendable points never expire")
+    choice.add_argument("--clear-on", metavar="MM-DD", help="cleared every year on this day")
+    choice.add_argument(
+        "--after-months", metavar="N", type=int, help="each credit lasts N months (oldest first)"
+    )
+    policy.set_defaults(handler=_points_policy)
+
+    expire = cmds.add_parser(
+        "expire", help="clear what the points policy says has expired (the server does it hourly)"
+    )
+    _db(expire)
+    expire.set_defaults(handler=_expire)
+
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -107,15 +126,18 @@ def _serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
     from sync.central.app import create_central_app
+    from sync.central.jobs import Jobs
 
     central = _open(args)
     print(f"central http://{args.host}:{args.port}/ database {_url(args).split('@')[-1]}")
     sys.stdout.flush()
+    jobs = Jobs(central).start()
     try:
         serve(
             create_central_app(central), host=args.host, port=args.port, threads=8, ident="central"
         )
     finally:
+        jobs.stop()
         central.close()
     return 0
 
@@ -319,4 +341,51 @@ def _timezone(args: argparse.Namespace) -> int:
         print(f"the programme's time zone is now {args.zone}; monthly figures recounted")
     else:
         print(f"the programme's time zone is already {args.zone}")
+    return 0
+
+
+def _points_policy(args: argparse.Namespace) -> int:
+    from core.domain.expiry import Policy, PolicyError
+    from sync.central.services import expiry
+
+    try:
+        if args.never:
+            wanted = Policy.never()
+        elif args.clear_on is not None:
+            wanted = Policy.clear_on(args.clear_on)
+        elif args.after_months is not None:
+            wanted = Policy.after_months(args.after_months)
+        else:
+            wanted = None
+    except PolicyError as exc:
+        print(f"kiosk central points-policy: {exc}", file=sys.stderr)
+        return 2
+    central = _open(args)
+    try:
+        state = (
+            expiry.current(central)
+            if wanted is None
+            else expiry.set_policy(central, wanted, actor="cli")
+        )
+    finally:
+        central.close()
+    print(state.policy.describe())
+    if state.effective_from is not None and wanted is not None:
+        print(
+            f"nothing is cleared before {state.effective_from} (residents are told a month ahead)"
+        )
+    return 0
+
+
+def _expire(args: argparse.Namespace) -> int:
+    from sync.central.services import expiry
+
+    central = _open(args)
+    try:
+        done = expiry.run(central)
+    finally:
+        central.close()
+    print(
+        f"{done.points} points of {done.households} households cleared; {done.notices} notices sent"
+    )
     return 0

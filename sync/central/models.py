@@ -305,6 +305,32 @@ class Adjustment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class Expiry(Base):
+    """Spendable points cleared at a boundary of the programme's policy: a counter-entry."""
+
+    __tablename__ = "expiries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the ledger entry's ref
+    household_id: Mapped[str] = mapped_column(String(40))
+    boundary: Mapped[date] = mapped_column(Date)  # the local day whose start it belongs to
+    points: Mapped[int] = mapped_column(
+        Integer
+    )  # taken away: positive here, negative in the ledger
+    policy: Mapped[str] = mapped_column(String(200))
+    ledger_entry_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("household_id", "boundary"),)
+
+
+class ExpiryNotice(Base):
+    """What a household is told ahead: how many points expire, and on which local day."""
+
+    __tablename__ = "expiry_notices"
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+    on: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class UncountedEntry(Base):
     """A kiosk ledger entry central holds for its chain but does not count.
 

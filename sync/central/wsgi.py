@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 
 from sync.central.app import create_central_app
+from sync.central.jobs import Jobs
 from sync.central.server import open_central
 
-app = create_central_app(
-    open_central(os.environ.get("KIOSK_CENTRAL_DATABASE_URL", "sqlite:///central.db"))
-)
+central = open_central(os.environ.get("KIOSK_CENTRAL_DATABASE_URL", "sqlite:///central.db"))
+app = create_central_app(central)
+jobs = Jobs(central).start()  # points expiry under the programme's policy

@@ -253,10 +253,20 @@
     const limited = !!view.household.limited_by;
     $("usable-row").hidden = !limited;
     $("available").textContent = view.household.available;
+    // Central's notice of points about to be cleared under the programme's policy.
+    const expiring = view.household.expiring;
+    const expiringWords = expiring ? f("{points} points will be cleared on {month}/{day}.", {
+      points: expiring.points,
+      month: Number(expiring.on.slice(5, 7)),
+      day: Number(expiring.on.slice(8, 10)),
+    }) : "";
+    $("expiring-row").hidden = !expiring;
+    $("expiring-row").textContent = expiringWords;
     if (greeted !== view.session_id) {
       greeted = view.session_id;
       let words = f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance });
       if (limited) words += " " + t("Usable now") + " " + view.household.available + " " + t("points") + "。" + $("limit-note").textContent;
+      if (expiring) words += " " + expiringWords;
       speak(words);
     }
     // A change of cart (a tap here, or a label held to the camera) is the person acting.

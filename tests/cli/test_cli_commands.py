@@ -184,7 +184,7 @@ def test_central_timezone_is_seeded_shown_and_changed_with_its_figures(tmp_path)
 
 def test_doctor_names_a_kiosk_that_cannot_speak(store, tmp_path):
     """Without espeak-ng the kiosk only beeps: doctor says so, and fails if espeak was asked for."""
-    config, data = store
+    _, data = store
     bare = tmp_path / "bin"  # an empty PATH: no espeak-ng on it (the CLI runs by full path)
     bare.mkdir()
     env = {"PATH": str(bare)}
@@ -198,3 +198,24 @@ def test_doctor_names_a_kiosk_that_cannot_speak(store, tmp_path):
     assert "voice 'nosuchvoice' cannot speak" in wrong.stdout
     speaking = run_kiosk("doctor", "--data", str(data))
     assert "voice:" not in speaking.stdout  # espeak-ng is installed here and speaks Mandarin
+
+
+def test_central_points_policy_is_shown_set_and_refused_in_words(tmp_path):
+    url = f"sqlite:///{tmp_path / 'central.db'}"
+    shown = run_kiosk("central", "points-policy", "--database-url", url)
+    assert (shown.returncode, shown.stdout.strip()) == (0, "spendable points never expire")
+    wrong = run_kiosk("central", "points-policy", "--clear-on", "02-29", "--database-url", url)
+    assert wrong.returncode == 2 and "02-29 is not a day of every year" in wrong.stderr
+    both = run_kiosk(
+        "central", "points-policy", "--never", "--after-months", "3", "--database-url", url
+    )
+    assert both.returncode == 2  # one policy at a time
+    set_ = run_kiosk("central", "points-policy", "--clear-on", "01-10", "--database-url", url)
+    assert set_.returncode == 0, set_.stderr
+    assert (
+        "cleared every year on 01-10" in set_.stdout and "nothing is cleared before" in set_.stdout
+    )
+    again = run_kiosk("central", "points-policy", "--database-url", url)
+    assert again.stdout.strip() == "spendable points are cleared every year on 01-10"
+    ran = run_kiosk("central", "expire", "--database-url", url)
+    assert ran.returncode == 0 and "0 points of 0 households cleared" in ran.stdout

@@ -14,6 +14,7 @@ from sync.central.models import (
     CheckinTotal,
     ExchangeTotal,
     Household,
+    LedgerEntry,
     LedgerTotal,
     Resident,
     Store,
@@ -42,6 +43,7 @@ def stats(c: Central) -> dict[str, Any]:
             "points_redeemed": spent - returned,
             "exchanges": exchanges,
             "goods_issued": goods,
+            "points_expired": expired_sum(s),
         }
         by_store = {
             store_id: (int(count), int(points), int(goods))
@@ -96,6 +98,12 @@ def ledger_sums(s: Session, *where) -> tuple[int, int, int]:
     return tuple(int(v or 0) for v in row)
 
 
+def expired_sum(s: Session, *where) -> int:
+    """Return the spendable points cleared under the programme's expiry policy."""
+    debit = func.coalesce(func.sum(LedgerTotal.debit), 0)
+    return -int(s.scalar(select(debit).where(LedgerTotal.kind == LedgerKind.EXPIRE, *where)) or 0)
+
+
 def exchange_sums(s: Session, *where) -> tuple[int, int, int]:
     """Return completed exchanges, their points and the goods they handed out."""
     row = s.execute(
@@ -122,5 +130,16 @@ def household(c: Central, household_id: str) -> dict[str, Any] | None:
             "id": h.id,
             "name": h.name,
             "balance": h.balance,
+            "honour": honour(s, h.id),
             "members": [{"id": m.id, "name": m.name} for m in members],
         }
+
+
+def honour(s: Session, household_id: str) -> int:
+    """Points ever earned by a household (its check-ins' credits): they never expire."""
+    total = s.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.household_id == household_id, LedgerEntry.kind == LedgerKind.EARN
+        )
+    )
+    return int(total or 0)
