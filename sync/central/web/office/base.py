@@ -29,6 +29,7 @@ from sync.central.services.errors import RegistryError
 from sync.central.services.users import SignedIn
 from sync.central.states import Permission, Role, may
 from sync.central.web.input import holds_nul
+from sync.central.web.office import refusals
 
 bp = Blueprint(
     "office",
@@ -136,6 +137,12 @@ def signed_in(role: Role | Permission = Role.VIEWER):
         return wrapper
 
     return decorate
+
+
+@bp.app_template_filter("in_words")
+def _in_words(text: str | None) -> str:
+    """Central's refusal or alert text, in the office's language."""
+    return refusals.in_words(text, _)
 
 
 @bp.app_template_filter("local")
