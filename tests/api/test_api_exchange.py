@@ -28,6 +28,7 @@ def test_scanning_a_card_starts_a_session_showing_resident_household_and_balance
         "balance": 320,
         "available": 320,
         "limited_by": None,
+        "expiring": None,  # no notice from central of points about to be cleared
     }
     assert view["cart"] == []
     assert view["total"] == 0
