@@ -72,24 +72,65 @@ class Permission(StrEnum):
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.VIEWER: frozenset({Permission.READ}),
-    Role.APPROVER: frozenset({Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}),
+    Role.APPROVER: frozenset(
+        {Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}
+    ),
     Role.GROUP_LEADER: frozenset({Permission.READ, Permission.RECORD_CLAIMS}),
 }
 
 
-def needed(asked: "Role | Permission") -> Permission:
+def needed(asked: Role | Permission) -> Permission:
     """What a route's guard asks for: a role names the permission it stands for."""
     if isinstance(asked, Permission):
         return asked
     return Permission.MANAGE if asked == Role.ADMIN else Permission.READ
 
 
-def may(role: str, asked: "Role | Permission") -> bool:
+def may(role: str, asked: Role | Permission) -> bool:
     """Whether a user or token of this role may do what a route asks."""
     try:
         return needed(asked) in GRANTS[Role(role)]
     except ValueError:
         return False
+
+
+class Evidence(StrEnum):
+    """What a rule asks a claim to show."""
+
+    NONE = "none"
+    PHOTO = "photo"
+
+
+class ApproverLevel(StrEnum):
+    """Who approves a rule's claims: the village, or the town above it."""
+
+    VILLAGE = "village"
+    TOWN = "town"
+
+
+class CapScope(StrEnum):
+    """What a rule's cap counts approved claims of: each resident, or the household."""
+
+    RESIDENT = "resident"
+    HOUSEHOLD = "household"
+
+
+class CapPeriod(StrEnum):
+    """The period a rule's cap counts over (in the programme's time zone)."""
+
+    NONE = "none"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class ClaimStatus(StrEnum):
+    """A claim waits until an approver approves or rejects it; then it is decided for good."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class LoginRefusal(StrEnum):
