@@ -221,13 +221,7 @@ def _check_cap(s, claim: Claim, rule: Rule) -> None:
             for rid in named
         ]
     if any(count >= rule.cap_count for count in counts):
-        raise RegistryError(
-            Refusal.CLAIM_CAP,
-            code=rule.code,
-            count=rule.cap_count,
-            scope=rule.cap_scope,
-            period=rule.cap_period,
-        )
+        raise RegistryError(Refusal.CLAIM_CAP, code=rule.code, count=rule.cap_count)
 
 
 def _pending(s, claim_id: object) -> Claim:

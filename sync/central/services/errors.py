@@ -102,9 +102,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.PHOTO_SIZE: "a photo may be at most {mb} MB",
     Refusal.NO_CLAIM: "no claim {claim_id}",
     Refusal.CLAIM_DECIDED: "claim {claim_id} is already {status}",
-    Refusal.CLAIM_CAP: (
-        "the cap of rule {code} is reached: {count} approved per {scope} this {period}"
-    ),
+    Refusal.CLAIM_CAP: "the cap of rule {code} is reached: {count} approved in this period",
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).
