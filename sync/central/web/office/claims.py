@@ -74,9 +74,11 @@ def claim_record():
     household_id = request.form.get("household", "")[:40]
     photos = []
     for upload in request.files.getlist("photos"):
-        if upload is None or not upload.filename:
-            continue
-        photos.append(upload.stream.read(PHOTO_READ_LIMIT))
+        try:
+            if upload.filename:
+                photos.append(upload.stream.read(PHOTO_READ_LIMIT))
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file: close it now
     try:
         claim_id = record_claim(
             central(),
