@@ -72,6 +72,31 @@ ACTIVITIES = [
 ]
 
 
+# The rule book (积分细则): (code, name, category, points, evidence, approver, cap scope, period,
+# count). Negative points are deductions (扣分).
+RULES = [
+    ("SORT", "垃圾分类做得好", "环境卫生", 5, "none", "village", "household", "day", 1),
+    ("SWEEP", "打扫公共区域", "环境卫生", 10, "photo", "village", "resident", "week", 2),
+    ("HELP", "帮扶孤寡老人", "邻里互助", 20, "photo", "village", "resident", "month", 4),
+    ("VOLUNTEER", "参加志愿服务", "志愿服务", 15, "photo", "village", "resident", "none", None),
+    ("SCREEN", "参加两癌检查", "健康", 30, "none", "village", "resident", "year", 1),
+    ("FAMILY", "获评最美家庭", "家风建设", 100, "photo", "town", "household", "year", 1),
+    ("LITTER", "乱扔垃圾", "环境卫生", -10, "photo", "village", "household", "none", None),
+    ("BURN", "焚烧秸秆", "环境卫生", -50, "photo", "town", "household", "none", None),
+    ("DISPUTE", "邻里纠纷不听劝", "邻里互助", -20, "none", "village", "household", "none", None),
+]
+# The rule each demo activity applies.
+ACTIVITY_RULES = {"SORT": "SORT", "CLEAN": "HELP", "SCREEN": "SCREEN"}
+# Claims waiting for the approver: (rule, household number, resident numbers, note, photo colour).
+# 宋明亮家 holds 5 points: approving its deduction shows what cannot be deducted.
+CLAIMS = [
+    ("SWEEP", 1, [1], "清扫村口至祠堂路段", "#7cb342"),
+    ("HELP", 5, [1, 3], "为五保户陈奶奶挑水、打扫院子", "#ffb300"),
+    ("VOLUNTEER", 11, [1], "参加防汛值守", "#29b6f6"),
+    ("LITTER", 21, [], "河边倒生活垃圾", "#8d6e63"),
+]
+
+
 def secret_path(data_dir: Path) -> Path:
     """Return where the demo keeps the secret its card codes derive from."""
     return data_dir / "demo-cards.secret"
@@ -110,9 +135,12 @@ def seed_central(central, data_dir: Path) -> str:
     from sync.central import localtime
     from sync.central.services.activities import define_activity
     from sync.central.services.cards import issue_cards
+    from sync.central.services.claims import record_claim
     from sync.central.services.goods import ProductRow, save_products
     from sync.central.services.kiosks import enroll
     from sync.central.services.roster import RosterRow, add_roster
+    from sync.central.services.rules import FIELDS as RULE_FIELDS
+    from sync.central.services.rules import check_rule, save_rules
 
     secret = secrets.token_bytes(32)
     path = secret_path(data_dir)
@@ -133,12 +161,20 @@ def seed_central(central, data_dir: Path) -> str:
         ],
         actor="demo",
     )
+    save_rules(
+        central, [check_rule(dict(zip(RULE_FIELDS, r, strict=False))) for r in RULES], "demo"
+    )
     day = _local_today(central.clock.now(), localtime.zone())
     for _aid, code, name, kind, points, cap in ACTIVITIES:
-        define_activity(central, code, name, kind, day, points, cap, actor="demo")
+        rule = ACTIVITY_RULES.get(code)
+        define_activity(central, code, name, kind, day, points, cap, "demo", rule_code=rule)
     issue_cards(
         central, actor="demo", token_for=lambda resident_id: derived_card_token(secret, resident_id)
     )
+    for rule, number, people, note, colour in CLAIMS:
+        household = f"H{number:06d}"
+        residents = [f"{household}-{n}" for n in people]
+        record_claim(central, rule, household, residents, note, [claim_photo(colour)], "组长·demo")
     _expiry_policy(central, day)
     return enrolment.token
 
@@ -153,6 +189,29 @@ def _expiry_policy(central, today: date) -> None:
         clearing += timedelta(days=1)
     policy = Policy.clear_on(f"{clearing.month:02d}-{clearing.day:02d}")
     expiry.set_policy(central, policy, actor="demo", since=today - timedelta(days=ANNOUNCE_DAYS))
+
+
+def claim_photo(colour: str) -> bytes:
+    """Draw a demo claim photo (a path, a figure with a broom under the sky) as JPEG bytes."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), "#bbdefb")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 300, 640, 480), fill=colour)
+    draw.polygon([(260, 480), (380, 480), (330, 300), (310, 300)], fill="#d7ccc8")
+    draw.ellipse((470, 40, 550, 120), fill="#fff176")
+    draw.ellipse((180, 170, 220, 210), fill="#ffcc80")  # a head
+    draw.line((200, 210, 200, 300), fill="#37474f", width=10)  # a body
+    draw.line((200, 300, 180, 360), fill="#37474f", width=8)
+    draw.line((200, 300, 222, 360), fill="#37474f", width=8)
+    draw.line((200, 235, 250, 280), fill="#37474f", width=6)  # an arm to the broom
+    draw.line((250, 240, 270, 370), fill="#6d4c41", width=5)
+    draw.polygon([(255, 360), (290, 360), (300, 390), (245, 390)], fill="#a1887f")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 def _local_today(now: datetime, zone: tzinfo) -> date:

@@ -64,6 +64,12 @@ ACTIVITY_POINTS = Bounds(1, 100_000)
 ACTIVITY_CAP = Bounds(1, 1_000_000)  # participants of one activity
 MAX_ADJUSTMENT = 100_000  # the most one office correction adds or takes away
 ALLOWANCE = Bounds(0, 100_000)  # a store's offline allowance
+# The rule book: a rule adds (or, negative, deducts) at most this much per approved claim.
+MAX_RULE_POINTS = 100_000
+RULE_CAP = Bounds(1, 1000)  # approved claims of one rule per resident or household per period
+MAX_CLAIM_PHOTOS = 4
+MAX_PHOTO_BYTES = 2 * 1024 * 1024  # one claim photo, as stored
+MAX_PHOTO_PIXELS = 30_000_000  # what a photo may decode to (a small file can claim a huge image)
 
 
 def is_code(text: object) -> bool:

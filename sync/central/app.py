@@ -43,9 +43,10 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     from sync.central.limits import Limits
     from sync.central.services.users import site_secret
     from sync.central.web import api, office
-    from sync.central.web.input import RecordId
+    from sync.central.web.input import CentralRequest, RecordId
 
     app = Flask(__name__)
+    app.request_class = CentralRequest
     app.config.update(
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         SECRET_KEY=site_secret(central),

@@ -40,6 +40,11 @@ def add_parser(sub) -> None:
     products.add_argument("file", type=Path)
     products.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
     products.set_defaults(handler=_import_products)
+    rules = cmds.add_parser("import-rules", help="load the rule book (积分细则) from CSV")
+    _db(rules)
+    rules.add_argument("file", type=Path)
+    rules.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+    rules.set_defaults(handler=_import_rules)
 
     cards = cmds.add_parser("issue-cards", help="issue cards to residents without one")
     _db(cards)
@@ -213,6 +218,17 @@ def _import_products(args: argparse.Namespace) -> int:
         return f"{added} goods added, {changed} changed"
 
     return _import(args, parse_products, apply, "products")
+
+
+def _import_rules(args: argparse.Namespace) -> int:
+    from sync.central.imports import parse_rules
+    from sync.central.services.rules import save_rules
+
+    def apply(central, rows):
+        added, changed = save_rules(central, rows, actor="cli")
+        return f"{added} rules added, {changed} changed"
+
+    return _import(args, parse_rules, apply, "rules")
 
 
 def _issue_cards(args: argparse.Namespace) -> int:

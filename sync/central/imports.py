@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.domain import limits
+from sync.central.services.errors import RegistryError
 from sync.central.services.goods import ProductRow
 from sync.central.services.roster import RosterRow
+from sync.central.services.rules import check_rule
 
 PHONE = limits.PHONE
 
@@ -133,6 +135,40 @@ def parse_products(path: Path) -> Parsed:
                     _text(row.get("unit", ""), "unit", limits.MAX_UNIT),
                 )
             )
+        except ValueError as exc:
+            problems.append(f"line {line}: {exc}")
+    return Parsed(good, problems)
+
+
+RULE_COLUMNS = ("code", "name", "category", "points")  # evidence, approver, cap_* and active too
+YES = {"", "1", "true", "yes", "y", "是"}
+NO = {"0", "false", "no", "n", "否"}
+
+
+def parse_rules(path: Path) -> Parsed:
+    """Check a rule book (code, name, category, points, evidence, approver, cap_scope,
+    cap_period, cap_count, active) row by row."""
+    header, rows = read_csv(path)
+    _need(header, RULE_COLUMNS)
+    good, problems, seen = [], [], {}
+    for line, row in rows:
+        try:
+            fields: dict[str, object] = dict(row)
+            fields["points"] = _int(row.get("points", ""), "points", -(10**9), 10**9)
+            count = row.get("cap_count", "")
+            fields["cap_count"] = _int(count, "cap_count", 0, 10**9) if count else None
+            active = row.get("active", "").lower()
+            if active not in YES | NO:
+                raise ValueError(f"active must be true or false, not {row.get('active')!r}")
+            fields["active"] = active in YES
+            try:
+                spec = check_rule(fields)
+            except RegistryError as exc:
+                raise ValueError(str(exc)) from None
+            if spec.code in seen:
+                raise ValueError(f"code {spec.code} already given on line {seen[spec.code]}")
+            seen[spec.code] = line
+            good.append(spec)
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
     return Parsed(good, problems)

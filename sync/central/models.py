@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     UniqueConstraint,
@@ -168,6 +169,70 @@ class Activity(Base):
     points: Mapped[int] = mapped_column(Integer)
     cap: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rule_code: Mapped[str | None] = mapped_column(String(32))  # the rule this event applies
+
+
+class Rule(Base):
+    """A rule of the programme's rule book (积分细则): what a deed adds, or a fault deducts."""
+
+    __tablename__ = "rules"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)  # positive: added; negative: deducted
+    evidence: Mapped[str] = mapped_column(String(8))  # an Evidence
+    approver: Mapped[str] = mapped_column(String(8))  # an ApproverLevel
+    cap_scope: Mapped[str] = mapped_column(String(16))  # a CapScope
+    cap_period: Mapped[str] = mapped_column(String(8))  # a CapPeriod
+    cap_count: Mapped[int | None] = mapped_column(Integer)  # None when the period is none
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Claim(Base):
+    """A deed (or fault) recorded under a rule for a household, waiting for an approver.
+
+    On approval the points are booked on central's own chain; a deduction takes at most the
+    household's balance and `shortfall` keeps what could not be deducted.
+    """
+
+    __tablename__ = "claims"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the ledger entry's ref
+    rule_code: Mapped[str] = mapped_column(String(32), index=True)
+    household_id: Mapped[str] = mapped_column(String(40), index=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16))  # a ClaimStatus
+    points: Mapped[int] = mapped_column(Integer)  # the rule's points when recorded
+    booked: Mapped[int | None] = mapped_column(Integer)  # what the approval moved
+    shortfall: Mapped[int] = mapped_column(Integer, default=0)  # deduction beyond the balance
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))  # why it was rejected
+    ledger_entry_id: Mapped[str | None] = mapped_column(String(36))
+    __table_args__ = (Index("ix_claims_status_recorded", "status", "recorded_at"),)
+
+
+class ClaimResident(Base):
+    """A resident a claim names (a rule capped per resident counts these)."""
+
+    __tablename__ = "claim_residents"
+    claim_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ClaimPhoto(Base):
+    """A photo of a claim, checked to be a JPEG, PNG or WebP image of limited size."""
+
+    __tablename__ = "claim_photos"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(36), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1 to 4, in the order given
+    media_type: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class LedgerEntry(Base):

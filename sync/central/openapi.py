@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from core import __version__
+from core.domain import limits
 from sync import protocol
 
 
@@ -35,4 +36,13 @@ def document() -> dict[str, Any]:
     changes = doc["paths"]["/api/v1/changes"]["get"]["parameters"]
     limit = next(p for p in changes if p["name"] == "limit")
     limit["schema"]["maximum"] = protocol.MAX_FEED_PAGE
+    schemas = doc["components"]["schemas"]
+    rule = schemas["Rule"]["properties"]
+    rule["points"]["minimum"], rule["points"]["maximum"] = (
+        -limits.MAX_RULE_POINTS,
+        limits.MAX_RULE_POINTS,
+    )
+    count = rule["cap_count"]["anyOf"][0]
+    count["minimum"], count["maximum"] = limits.RULE_CAP
+    schemas["ClaimRequest"]["properties"]["photos"]["maxItems"] = limits.MAX_CLAIM_PHOTOS
     return doc

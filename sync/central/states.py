@@ -94,6 +94,45 @@ def may(role: str, asked: Role | Permission) -> bool:
         return False
 
 
+class Evidence(StrEnum):
+    """What a rule asks a claim to show."""
+
+    NONE = "none"
+    PHOTO = "photo"
+
+
+class ApproverLevel(StrEnum):
+    """Who approves a rule's claims: the village, or the town above it."""
+
+    VILLAGE = "village"
+    TOWN = "town"
+
+
+class CapScope(StrEnum):
+    """What a rule's cap counts approved claims of: each resident, or the household."""
+
+    RESIDENT = "resident"
+    HOUSEHOLD = "household"
+
+
+class CapPeriod(StrEnum):
+    """The period a rule's cap counts over (in the programme's time zone)."""
+
+    NONE = "none"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class ClaimStatus(StrEnum):
+    """A claim waits until an approver approves or rejects it; then it is decided for good."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class LoginRefusal(StrEnum):
     """Why a sign-in was refused."""
 

@@ -38,6 +38,7 @@ PARAMS = {
     "card_id": 1,
     "alert_id": 1,
     "store_id": 1,
+    "claim_id": "00000000-0000-4000-8000-000000000001",
 }
 ROSTER = "household,resident,phone,opening_points\n新家,新人,,5\n".encode()
 
@@ -92,6 +93,10 @@ def test_the_walk_covers_the_office_writes_we_know_of(app):
         "office.alert_resolve",
         "office.household_adjust",
         "office.card_confirm",
+        "office.rule_save",
+        "office.claim_record",
+        "office.claim_approve",
+        "office.claim_reject",
     } <= endpoints
 
 
@@ -144,8 +149,15 @@ def test_every_office_form_without_its_csrf_token_is_refused_and_changes_nothing
 
 def test_no_office_token_may_push_or_beat_for_a_kiosk(client, office, app):
     before = state_of(office.central)
-    # Every API write is a kiosk's, but the office's corrections (an admin token's own write).
-    routes = [r for r in write_rules(app, "/api/v1/") if r[0] != "api_v1.adjust"]
+    # Every API write is a kiosk's, but the office's own: corrections, rules and claims.
+    own = {
+        "api_v1.adjust",
+        "api_v1.rule_save",
+        "api_v1.claim_record",
+        "api_v1.claim_approve",
+        "api_v1.claim_reject",
+    }
+    routes = [r for r in write_rules(app, "/api/v1/") if r[0] not in own]
     assert {endpoint for endpoint, _, _ in routes} >= {"api_v1.push", "api_v1.heartbeat"}
     for token in (office.viewer_token, office.admin_token):
         for endpoint, url, methods in routes:

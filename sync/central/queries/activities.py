@@ -38,6 +38,7 @@ def listing(c: Central, page: int, per_page: int) -> tuple[list[dict[str, Any]],
                 "day": a.day,
                 "points": a.points,
                 "cap": a.cap,
+                "rule": a.rule_code,
                 "participants": int(counts.get(a.id, 0)),
             }
             for a in shown

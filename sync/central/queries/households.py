@@ -6,14 +6,15 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from core.domain.ledger import LedgerKind
-from sync.central.context import Central
+from sync.central.context import CENTRAL_CHAIN, Central
 from sync.central.models import (
     Adjustment,
     Card,
+    Claim,
     Household,
     LedgerEntry,
     Resident,
+    Rule,
     UncountedEntry,
 )
 from sync.central.states import CardStatus, UncountedRole
@@ -61,19 +62,14 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
                     and card.bound_store_id is not None,
                 }
             )
-        entries = s.scalars(
-            select(LedgerEntry)
-            .where(LedgerEntry.household_id == h.id)
-            .order_by(LedgerEntry.created_at.desc())
-            .limit(50)
+        entries = history(s, h.id, 50)
+        claims = s.execute(
+            select(Claim, Rule.name)
+            .join(Rule, Rule.code == Claim.rule_code)
+            .where(Claim.household_id == h.id)
+            .order_by(Claim.recorded_at.desc())
+            .limit(20)
         ).all()
-        reasons = dict(
-            s.execute(
-                select(Adjustment.id, Adjustment.reason).where(
-                    Adjustment.id.in_([e.ref for e in entries if e.kind == LedgerKind.ADJUST])
-                )
-            ).all()
-        )
         refused = s.scalars(
             select(UncountedEntry)
             .where(
@@ -90,16 +86,22 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
                 {"id": m.id, "name": m.name, "phone": m.phone, "cards": cards.get(m.id, [])}
                 for m in members
             ],
-            "entries": [
+            "entries": entries,
+            "claims": [
                 {
-                    "at": e.created_at,
-                    "kind": e.kind,
-                    "points": e.points,
-                    "kiosk": e.kiosk_id,
-                    "ref": e.ref,
-                    "reason": reasons.get(e.ref, ""),
+                    "id": claim.id,
+                    "rule": claim.rule_code,
+                    "rule_name": rule_name,
+                    "status": claim.status,
+                    "points": claim.points,
+                    "booked": claim.booked,
+                    "shortfall": claim.shortfall,
+                    "recorded_at": claim.recorded_at,
+                    "recorded_by": claim.recorded_by,
+                    "decided_by": claim.decided_by,
+                    "reason": claim.reason,
                 }
-                for e in entries
+                for claim, rule_name in claims
             ],
             "refused": [
                 {
@@ -113,6 +115,42 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
                 for u in refused
             ],
         }
+
+
+def history(s, household_id: str, limit: int) -> list[dict[str, Any]]:
+    """Return a household's latest ledger entries, each with why and by whom where the office
+    made it: a correction's reason and user, a claim's rule, note and approver."""
+    entries = s.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.household_id == household_id)
+        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.seq.desc())
+        .limit(limit)
+    ).all()
+    refs = [e.ref for e in entries if e.kiosk_id == CENTRAL_CHAIN]
+    why: dict[str, tuple[str, str]] = {}
+    for ref, reason, who in s.execute(
+        select(Adjustment.id, Adjustment.reason, Adjustment.actor).where(Adjustment.id.in_(refs))
+    ):
+        why[ref] = (reason, who)
+    for ref, name, note, who in s.execute(
+        select(Claim.id, Rule.name, Claim.note, Claim.decided_by)
+        .join(Rule, Rule.code == Claim.rule_code)
+        .where(Claim.id.in_(refs))
+    ):
+        text = f"{name}: {note}" if note else name
+        why[ref] = (text, who or "")
+    return [
+        {
+            "at": e.created_at,
+            "kind": e.kind,
+            "points": e.points,
+            "kiosk": e.kiosk_id,
+            "ref": e.ref,
+            "reason": why.get(e.ref, ("", ""))[0],
+            "by": why.get(e.ref, ("", ""))[1],
+        }
+        for e in entries
+    ]
 
 
 def resident_household(c: Central, resident_id: str) -> str | None:

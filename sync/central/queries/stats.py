@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core.domain.ledger import LedgerKind
+from core.domain.ledger import LedgerKind, wire_time
 from sync.central.context import Central
 from sync.central.models import (
     Activity,
@@ -20,6 +20,7 @@ from sync.central.models import (
     Store,
     StoreHousehold,
 )
+from sync.central.queries import households
 
 
 def stats(c: Central) -> dict[str, Any]:
@@ -132,6 +133,17 @@ def household(c: Central, household_id: str) -> dict[str, Any] | None:
             "balance": h.balance,
             "honour": honour(s, h.id),
             "members": [{"id": m.id, "name": m.name} for m in members],
+            "history": [
+                {
+                    "at": wire_time(e["at"]),
+                    "kind": e["kind"],
+                    "points": e["points"],
+                    "kiosk": e["kiosk"],
+                    "reason": e["reason"],
+                    "by": e["by"],
+                }
+                for e in households.history(s, h.id, 20)
+            ],
         }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
-from sync.central.models import Activity, CheckIn, Household, Resident
+from sync.central.models import Activity, CheckIn, Household, Resident, Rule
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -42,8 +42,12 @@ def define_activity(
     points: int,
     cap: int | None = None,
     actor: str = "office",
+    rule_code: str | None = None,
 ) -> str:
-    """Define an activity kiosks can check residents in to; return its id."""
+    """Define an activity kiosks can check residents in to; return its id.
+
+    An activity is a dated event; it may name the rule of the rule book it applies.
+    """
     code = (code or "").strip().upper()
     if not limits.is_code(code):
         raise RegistryError(Refusal.ACTIVITY_CODE)
@@ -58,9 +62,14 @@ def define_activity(
         raise RegistryError(Refusal.ACTIVITY_DAY)
     if cap is not None and cap not in limits.ACTIVITY_CAP:
         raise RegistryError(Refusal.ACTIVITY_CAP, most=MAX_CAP)
+    rule_code = (rule_code or "").strip().upper() or None
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
+        if rule_code is not None and (
+            not limits.is_code(rule_code) or s.get(Rule, rule_code) is None
+        ):
+            raise RegistryError(Refusal.NO_RULE, code=rule_code[:32])
         if s.scalar(select(Activity).where(Activity.code == code)) is not None:
             raise RegistryError(Refusal.ACTIVITY_EXISTS, code=code)
         activity = Activity(
@@ -72,11 +81,12 @@ def define_activity(
             points=points,
             cap=cap,
             active=True,
+            rule_code=rule_code,
         )
         s.add(activity)
         s.flush()
         emit(s, "activity", activity_change(activity), now)
-        audit(s, now, actor, "activity_define", activity.id, points=points)
+        audit(s, now, actor, "activity_define", activity.id, points=points, rule=rule_code)
         uow.commit()
     return activity.id
 

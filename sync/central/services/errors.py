@@ -32,6 +32,26 @@ class Refusal(StrEnum):
     POINTS_RANGE = "points_range"
     REASON = "reason"
     NO_HOUSEHOLD = "no_household"
+    RULE_CODE = "rule_code"
+    RULE_NAME = "rule_name"
+    RULE_CATEGORY = "rule_category"
+    RULE_POINTS = "rule_points"
+    RULE_EVIDENCE = "rule_evidence"
+    RULE_APPROVER = "rule_approver"
+    RULE_CAP = "rule_cap"
+    RULE_ACTIVE = "rule_active"
+    NO_RULE = "no_rule"
+    RULE_INACTIVE = "rule_inactive"
+    CLAIM_RESIDENT = "claim_resident"
+    CLAIM_RESIDENTS_NEEDED = "claim_residents_needed"
+    CLAIM_NOTE = "claim_note"
+    CLAIM_PHOTOS = "claim_photos"
+    PHOTO_NEEDED = "photo_needed"
+    PHOTO_TYPE = "photo_type"
+    PHOTO_SIZE = "photo_size"
+    NO_CLAIM = "no_claim"
+    CLAIM_DECIDED = "claim_decided"
+    CLAIM_CAP = "claim_cap"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -60,7 +80,33 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.POINTS_RANGE: "points must be from -{most} to {most}, not 0",
     Refusal.REASON: "a reason of 1 to 200 characters is required",
     Refusal.NO_HOUSEHOLD: "no household {household_id}",
+    Refusal.RULE_CODE: "the rule code must be 1 to 32 letters, digits, . _ or -",
+    Refusal.RULE_NAME: "the rule needs a name of 1 to 80 printable characters",
+    Refusal.RULE_CATEGORY: "the rule needs a category of 1 to 40 printable characters",
+    Refusal.RULE_POINTS: "a rule's points must be a whole number from -{most} to {most}, not 0",
+    Refusal.RULE_EVIDENCE: "the evidence must be none or photo",
+    Refusal.RULE_APPROVER: "the approver must be village or town",
+    Refusal.RULE_CAP: (
+        "the cap counts per resident or household over none, day, week, month or year, "
+        "from 1 to {most} times (no count when the period is none)"
+    ),
+    Refusal.RULE_ACTIVE: "active must be true or false",
+    Refusal.NO_RULE: "no rule {code}",
+    Refusal.RULE_INACTIVE: "rule {code} is not in use",
+    Refusal.CLAIM_RESIDENT: "resident {resident_id} is not a member of household {household_id}",
+    Refusal.CLAIM_RESIDENTS_NEEDED: "rule {code} counts per resident: name at least one resident",
+    Refusal.CLAIM_NOTE: "the note has at most 200 printable characters",
+    Refusal.CLAIM_PHOTOS: "a claim has at most {most} photos",
+    Refusal.PHOTO_NEEDED: "rule {code} needs a photo",
+    Refusal.PHOTO_TYPE: "a photo must be a JPEG, PNG or WebP image",
+    Refusal.PHOTO_SIZE: "a photo may be at most {mb} MB",
+    Refusal.NO_CLAIM: "no claim {claim_id}",
+    Refusal.CLAIM_DECIDED: "claim {claim_id} is already {status}",
+    Refusal.CLAIM_CAP: "the cap of rule {code} is reached: {count} approved in this period",
 }
+
+# Refusals because the record is no longer in a state that allows it (the API answers 409).
+CONFLICT = frozenset({Refusal.CLAIM_DECIDED, Refusal.CLAIM_CAP})
 
 # Refusals because the record a request names does not exist (the API answers 404).
 NOT_FOUND = frozenset(
@@ -72,6 +118,8 @@ NOT_FOUND = frozenset(
         Refusal.NO_CARD,
         Refusal.NO_ACTIVITY,
         Refusal.NO_HOUSEHOLD,
+        Refusal.NO_RULE,
+        Refusal.NO_CLAIM,
     }
 )
 
@@ -91,3 +139,8 @@ class RegistryError(ValueError):
     def not_found(self) -> bool:
         """Say whether the request named a record that does not exist."""
         return self.code in NOT_FOUND
+
+    @property
+    def conflict(self) -> bool:
+        """Say whether the record named is in a state that refuses the request."""
+        return self.code in CONFLICT

@@ -1,7 +1,10 @@
-"""Central's JSON API under /api/v1: kiosk push/pull/heartbeat and the office's figures."""
+"""Central's JSON API under /api/v1: kiosk push/pull/heartbeat, the office's figures, the rule
+book and claims."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from functools import wraps
 from typing import Any
@@ -11,22 +14,35 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.domain import errors, limits
+from core.domain.ledger import wire_time
 from sync.central.context import Central
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
 from sync.central.openapi import document
+from sync.central.queries import claims as claim_queries
 from sync.central.queries import feed, stats
+from sync.central.queries import rules as rule_queries
 from sync.central.services import ingest
 from sync.central.services.adjustments import adjust_points
-from sync.central.services.errors import RegistryError
+from sync.central.services.claims import (
+    approve_claim,
+    decided_dict,
+    record_claim,
+    reject_claim,
+)
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.kiosks import record_heartbeat
+from sync.central.services.rules import FIELDS as RULE_FIELDS
+from sync.central.services.rules import save_rule
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
-from sync.central.states import Permission, Role, TokenOwner, may
+from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may
+from sync.central.web.input import CLAIM_MAX_BYTES
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = limits.RECORD_ID
+MAX_CLAIM_PHOTOS = limits.MAX_CLAIM_PHOTOS
 DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
 LONG_DIGITS = b"0" * 19
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -139,9 +155,9 @@ def office_auth(role: Role | Permission = Role.VIEWER):
     return decorate
 
 
-def _json() -> Any:
-    if request.content_length and request.content_length > MAX_PUSH_BYTES:
-        raise ApiError(413, "too_large", f"the body is larger than {MAX_PUSH_BYTES} bytes")
+def _json(limit: int = MAX_PUSH_BYTES) -> Any:
+    if request.content_length and request.content_length > limit:
+        raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
     if not request.is_json:
         raise ApiError(400, "bad_request", "the body must be JSON (application/json)")
     raw = request.get_data(cache=False)
@@ -266,6 +282,133 @@ def adjust(household_id: str):
             "balance": done.balance,
         }
     ), 201
+
+
+def _refused(exc: RegistryError) -> ApiError:
+    """Answer a use case's refusal: 404 for a record that is not there, 409 for one whose state
+    refuses the request, 400 for anything else."""
+    if exc.not_found:
+        return ApiError(404, "not_found", str(exc))
+    if exc.conflict:
+        return ApiError(409, str(exc.code), str(exc))
+    return ApiError(400, "invalid", str(exc))
+
+
+@bp.get("/rules")
+@office_auth(Permission.READ)
+def rules_list():
+    """Return the rule book."""
+    return jsonify({"rules": rule_queries.rules(central())})
+
+
+@bp.post("/rules")
+@office_auth(Permission.MANAGE)
+def rule_save():
+    """Add a rule (201), or change the rule with that code (200)."""
+    body = _json()
+    if not isinstance(body, dict) or set(body) - set(RULE_FIELDS):
+        raise ApiError(400, "invalid", f"the body is a rule: {', '.join(RULE_FIELDS)}")
+    try:
+        saved, added = save_rule(central(), body, g.office_actor)
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    return jsonify(saved), 201 if added else 200
+
+
+CLAIM_FIELDS = {"rule", "household_id", "residents", "note", "photos"}
+
+
+@bp.post("/claims")
+@office_auth(Permission.RECORD_CLAIMS)
+def claim_record():
+    """Record a claim (photos as base64 text); it waits for an approver."""
+    body = _json(CLAIM_MAX_BYTES)
+    if not isinstance(body, dict) or set(body) - CLAIM_FIELDS:
+        raise ApiError(400, "invalid", f"the body is a claim: {', '.join(sorted(CLAIM_FIELDS))}")
+    photos = body.get("photos")
+    if photos is not None:
+        if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
+            raise ApiError(400, "invalid", "photos is a list of base64 texts")
+        if len(photos) > MAX_CLAIM_PHOTOS:
+            raise _refused(RegistryError(Refusal.CLAIM_PHOTOS, most=MAX_CLAIM_PHOTOS))
+        try:
+            photos = [base64.b64decode(p, validate=True) for p in photos]
+        except (binascii.Error, ValueError):
+            raise ApiError(400, "invalid", "a photo is not base64 text") from None
+    try:
+        claim_id = record_claim(
+            central(),
+            body.get("rule"),
+            body.get("household_id"),
+            body.get("residents"),
+            body.get("note"),
+            photos,
+            g.office_actor,
+        )
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    return jsonify(_claim(claim_id)), 201
+
+
+def _claim(claim_id: str) -> dict[str, Any]:
+    found = claim_queries.detail(central(), claim_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such claim")
+    shown = {k: v for k, v in found.items() if k not in ("recorded_at", "decided_at")}
+    shown["residents"] = [r["id"] for r in found["residents"]]
+    shown["photos"] = len(found["photos"])
+    for key in ("recorded_at", "decided_at"):
+        shown[key] = wire_time(found[key]) if found[key] is not None else None
+    return shown
+
+
+@bp.get("/claims")
+@office_auth(Permission.READ)
+def claims_list():
+    """Return claims by state and rule, newest first."""
+    status = request.args.get("status") or None
+    if status is not None and status not in set(ClaimStatus):
+        raise ApiError(400, "invalid", "status is pending, approved or rejected")
+    rule = (request.args.get("rule") or "").strip().upper()[:32] or None
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 0
+    if not 1 <= page <= 100_000:
+        raise ApiError(400, "invalid", "page is a whole number from 1")
+    where = claim_queries.ClaimFilter(status=status, rule_code=rule)
+    rows, total = claim_queries.listing(central(), where, page, 100)
+    for row in rows:
+        for key in ("recorded_at", "decided_at"):
+            row[key] = wire_time(row[key]) if row[key] is not None else None
+    return jsonify({"claims": rows, "total": total, "page": page})
+
+
+@bp.post("/claims/<claim_id>/approve")
+@office_auth(Permission.APPROVE_CLAIMS)
+def claim_approve(claim_id: str):
+    """Approve a pending claim: its points are booked and reach every kiosk."""
+    if request.get_data(cache=False).strip() not in (b"", b"{}"):
+        raise ApiError(400, "invalid", "approval takes no body (or {})")
+    try:
+        done = approve_claim(central(), claim_id, g.office_actor)
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    return jsonify(decided_dict(done))
+
+
+@bp.post("/claims/<claim_id>/reject")
+@office_auth(Permission.APPROVE_CLAIMS)
+def claim_reject(claim_id: str):
+    """Reject a pending claim with a reason; nothing is booked."""
+    body = _json()
+    if not isinstance(body, dict) or set(body) - {"reason"}:
+        raise ApiError(400, "invalid", 'the body is {"reason": <text>}')
+    try:
+        done = reject_claim(central(), claim_id, body.get("reason"), g.office_actor)
+    except RegistryError as exc:
+        raise _refused(exc) from None
+    return jsonify(decided_dict(done))
 
 
 @bp.get("/openapi.json")

@@ -3,16 +3,27 @@
 Importing the area modules attaches their routes to the blueprint.
 """
 
-from sync.central.web.office import activities, dashboard, households, kiosks, reports, sign_in
+from sync.central.web.office import (
+    activities,
+    claims,
+    dashboard,
+    households,
+    kiosks,
+    reports,
+    rules,
+    sign_in,
+)
 from sync.central.web.office.base import bp, problem_page
 
 __all__ = [
     "activities",
     "bp",
+    "claims",
     "dashboard",
     "households",
     "kiosks",
     "problem_page",
     "reports",
+    "rules",
     "sign_in",
 ]

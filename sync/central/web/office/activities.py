@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from sync.central import localtime
 from sync.central.queries import activities as activity_queries
+from sync.central.queries import rules as rule_queries
 from sync.central.services.activities import award, define_activity
 from sync.central.services.errors import RegistryError
 from sync.central.states import Role
@@ -26,6 +27,7 @@ def activities():
         "office/activities.html",
         activities=rows,
         today=localtime.today(zone()),
+        rules=rule_queries.rules(central(), active_only=True),
         page=page,
         pages=max((total + PAGE - 1) // PAGE, 1),
     )
@@ -46,6 +48,7 @@ def activity_define():
             form_int(f.get("points", "")),
             form_int(f["cap"]) if f.get("cap", "").strip() else None,
             actor=actor(),
+            rule_code=f.get("rule", "")[:32] or None,
         )
     except RegistryError as exc:
         flash(refusal(exc), "error")

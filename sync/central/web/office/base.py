@@ -69,6 +69,7 @@ def _helpers():
         "lang": g.get("lang", "zh_CN"),
         "user": user.username if user else None,
         "role": user.role if user else None,
+        "may": lambda asked: user is not None and may(user.role, Permission(asked)),
         "csrf_token": _csrf_token,
     }
 

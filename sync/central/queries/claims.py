@@ -1,0 +1,129 @@
+"""Claims as the office reads them: a filtered list, one claim with its photos' ids, a photo."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from sync.central.context import Central
+from sync.central.models import Claim, ClaimPhoto, ClaimResident, Household, Resident, Rule
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Which claims a list shows: by state, rule and household; None means any.
+
+    `households` narrows the list to an area's households (a user scoped to a village sees
+    only its claims); the caller says which households those are.
+    """
+
+    status: str | None = None
+    rule_code: str | None = None
+    household_id: str | None = None
+    households: Collection[str] | None = None
+
+    def where(self) -> list[Any]:
+        """Return the SQL conditions of this filter."""
+        found = []
+        if self.status:
+            found.append(Claim.status == self.status)
+        if self.rule_code:
+            found.append(Claim.rule_code == self.rule_code)
+        if self.household_id:
+            found.append(Claim.household_id == self.household_id)
+        if self.households is not None:
+            found.append(Claim.household_id.in_(list(self.households)))
+        return found
+
+
+def _row(claim: Claim, rule_name: str, household_name: str) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "rule": claim.rule_code,
+        "rule_name": rule_name,
+        "household_id": claim.household_id,
+        "household": household_name,
+        "note": claim.note,
+        "status": claim.status,
+        "points": claim.points,
+        "booked": claim.booked,
+        "shortfall": claim.shortfall,
+        "recorded_by": claim.recorded_by,
+        "recorded_at": claim.recorded_at,
+        "decided_by": claim.decided_by,
+        "decided_at": claim.decided_at,
+        "reason": claim.reason,
+    }
+
+
+def listing(
+    c: Central, where: ClaimFilter, page: int = 1, per_page: int = 50
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of claims, newest first, and how many match in all."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        conditions = where.where()
+        total = s.scalar(select(func.count()).select_from(Claim).where(*conditions)) or 0
+        rows = s.execute(
+            select(Claim, Rule.name, Household.name)
+            .join(Rule, Rule.code == Claim.rule_code)
+            .join(Household, Household.id == Claim.household_id)
+            .where(*conditions)
+            .order_by(Claim.recorded_at.desc(), Claim.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        return [_row(claim, rule_name, name) for claim, rule_name, name in rows], total
+
+
+def detail(c: Central, claim_id: str) -> dict[str, Any] | None:
+    """Return a claim with its residents and the positions of its photos, or None."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        found = s.execute(
+            select(Claim, Rule.name, Household.name)
+            .join(Rule, Rule.code == Claim.rule_code)
+            .join(Household, Household.id == Claim.household_id)
+            .where(Claim.id == claim_id)
+        ).first()
+        if found is None:
+            return None
+        claim, rule_name, household_name = found
+        view = _row(claim, rule_name, household_name)
+        view["residents"] = [
+            {"id": rid, "name": name}
+            for rid, name in s.execute(
+                select(Resident.id, Resident.name)
+                .join(ClaimResident, ClaimResident.resident_id == Resident.id)
+                .where(ClaimResident.claim_id == claim.id)
+                .order_by(Resident.id)
+            )
+        ]
+        view["photos"] = list(
+            s.scalars(
+                select(ClaimPhoto.position)
+                .where(ClaimPhoto.claim_id == claim.id)
+                .order_by(ClaimPhoto.position)
+            )
+        )
+        return view
+
+
+def photo(c: Central, claim_id: str, position: int) -> tuple[bytes, str] | None:
+    """Return a claim photo's bytes and media type, or None."""
+    with c.uow(write=False) as uow:
+        found = uow.session.execute(
+            select(ClaimPhoto.data, ClaimPhoto.media_type).where(
+                ClaimPhoto.claim_id == claim_id, ClaimPhoto.position == position
+            )
+        ).first()
+        return (bytes(found[0]), found[1]) if found is not None else None
+
+
+def household_claims(c: Central, household_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Return a household's latest claims."""
+    rows, _ = listing(c, ClaimFilter(household_id=household_id), 1, limit)
+    return rows
