@@ -32,6 +32,11 @@ class Refusal(StrEnum):
     POINTS_RANGE = "points_range"
     REASON = "reason"
     NO_HOUSEHOLD = "no_household"
+    NO_AREA = "no_area"
+    AREA_LEVEL = "area_level"
+    AREA_OUTSIDE = "area_outside"
+    ROSTER_GROUP = "roster_group"
+    USER_EXISTS = "user_exists"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -42,7 +47,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_KIOSK: "no kiosk {kiosk_id}",
     Refusal.ALLOWANCE: "the allowance must be a whole number from 0 to {most}",
     Refusal.NO_STORE: "no store {store}",
-    Refusal.ROLE: "the role must be admin or viewer",
+    Refusal.ROLE: "the role must be admin, viewer, approver or group_leader",
     Refusal.NO_OFFICE_TOKEN: "no office token {token_id}",
     Refusal.USER_NAME: "a user name of 1 to 40 characters is needed",
     Refusal.PASSWORD: "the password must have at least 8 characters",
@@ -60,6 +65,11 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.POINTS_RANGE: "points must be from -{most} to {most}, not 0",
     Refusal.REASON: "a reason of 1 to 200 characters is required",
     Refusal.NO_HOUSEHOLD: "no household {household_id}",
+    Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
+    Refusal.AREA_LEVEL: "{path} is not a {level}",
+    Refusal.AREA_OUTSIDE: "{path} lies outside your area",
+    Refusal.USER_EXISTS: "a user named {username} exists outside your area",
+    Refusal.ROSTER_GROUP: "line {line}: no villagers' group {path} among the areas",
 }
 
 # Refusals because the record a request names does not exist (the API answers 404).
@@ -72,6 +82,7 @@ NOT_FOUND = frozenset(
         Refusal.NO_CARD,
         Refusal.NO_ACTIVITY,
         Refusal.NO_HOUSEHOLD,
+        Refusal.NO_AREA,
     }
 )
 

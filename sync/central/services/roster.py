@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
-from sync.central.models import Household, Resident
+from sync.central.models import Area, Household, Resident
 from sync.central.services.audit import audit
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
+from sync.central.states import AreaLevel
 
 
 def household_change(h: Household) -> dict[str, Any]:
@@ -39,16 +41,22 @@ class RosterRow:
     resident: str
     phone: str
     opening_points: int
+    group: str = ""  # the path of its villagers' group, county/town/village/group
 
 
 def add_roster(
     c: Central, rows: list[RosterRow], actor: str = "cli", progress=None
 ) -> tuple[int, int]:
-    """Register households and residents; return (households added, residents added)."""
+    """Register households and residents; return (households added, residents added).
+
+    A row naming a group places its household there; a group not among the areas refuses the
+    whole import (nothing is added).
+    """
     added_h = added_r = 0
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
+        groups = _groups(s, rows)
         by_name = {h.name: h for h in s.scalars(select(Household))}
         members: dict[str, set[str]] = {}
         for r in s.scalars(select(Resident)):
@@ -71,6 +79,8 @@ def add_roster(
                 if row.opening_points:
                     credit(s, now, household, row.opening_points, LedgerKind.ADJUST, "opening")
                 added_h += 1
+            if row.group:
+                household.area_id = groups[row.group]
             names = members.setdefault(household.id, set())
             if row.resident not in names:
                 counts[household.id] = counts.get(household.id, 0) + 1
@@ -90,3 +100,19 @@ def add_roster(
         audit(s, now, actor, "roster_import", "", households=added_h, residents=added_r)
         uow.commit()
     return added_h, added_r
+
+
+def _groups(s: Session, rows: list[RosterRow]) -> dict[str, int]:
+    """Return the id of each group the rows name; refuse a row naming no known group."""
+    wanted = {row.group for row in rows if row.group}
+    found = {
+        path: area_id
+        for path, area_id, level in s.execute(
+            select(Area.path, Area.id, Area.level).where(Area.path.in_(wanted))
+        )
+        if level == AreaLevel.GROUP
+    }
+    for row in rows:
+        if row.group and row.group not in found:
+            raise RegistryError(Refusal.ROSTER_GROUP, line=row.line, path=row.group)
+    return found

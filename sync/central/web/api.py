@@ -16,6 +16,7 @@ from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
 from sync.central.openapi import document
 from sync.central.queries import feed, stats
+from sync.central.scope import Scope
 from sync.central.services import ingest
 from sync.central.services.adjustments import adjust_points
 from sync.central.services.errors import RegistryError
@@ -126,12 +127,13 @@ def office_auth(role: Role | Permission = Role.VIEWER):
                 found = verify_office_token(central(), token)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
-                hit = (TokenOwner.OFFICE, found[1], found[0])
+                hit = (TokenOwner.OFFICE, *found[1], found[0])
                 cache.put(token, found[0], hit, generation)
             if not may(hit[1], role):
                 raise ApiError(403, "forbidden", "this token may not do this")
             g.office_role = hit[1]
-            g.office_actor = hit[2]  # office:<token id>, for the audit log
+            g.office_scope = Scope(hit[2])
+            g.office_actor = hit[3]  # office:<token id>, for the audit log
             return view(*args, **kwargs)
 
         return wrapper
