@@ -227,7 +227,7 @@ def _touch(**fields: Any) -> None:
 @office_auth(Role.VIEWER)
 def programme_stats():
     """Return the programme's figures, overall and per store."""
-    return jsonify(stats.stats(central()))
+    return jsonify(stats.stats(central(), g.office_scope))
 
 
 @bp.get("/households/<household_id>")
@@ -236,7 +236,7 @@ def household(household_id: str):
     """Return a household's balance and members."""
     # Ids are short and plain: anything else (a NUL, say, which PostgreSQL refuses) is unknown.
     known_form = HOUSEHOLD_ID.fullmatch(household_id)
-    found = stats.household(central(), household_id) if known_form else None
+    found = stats.household(central(), household_id, g.office_scope) if known_form else None
     if found is None:
         raise ApiError(404, "not_found", "no such household")
     return jsonify(found)
@@ -253,7 +253,12 @@ def adjust(household_id: str):
         raise ApiError(400, "invalid", 'the body is {"points": <int>, "reason": <text>}')
     try:
         done = adjust_points(
-            central(), household_id, body.get("points"), body.get("reason"), g.office_actor
+            central(),
+            household_id,
+            body.get("points"),
+            body.get("reason"),
+            g.office_actor,
+            scope=g.office_scope,
         )
     except RegistryError as exc:
         if exc.not_found:

@@ -3,7 +3,15 @@
 Importing the area modules attaches their routes to the blueprint.
 """
 
-from sync.central.web.office import activities, dashboard, households, kiosks, reports, sign_in
+from sync.central.web.office import (
+    activities,
+    dashboard,
+    households,
+    kiosks,
+    reports,
+    sign_in,
+    users,
+)
 from sync.central.web.office.base import bp, problem_page
 
 __all__ = [
@@ -15,4 +23,5 @@ __all__ = [
     "problem_page",
     "reports",
     "sign_in",
+    "users",
 ]

@@ -24,6 +24,7 @@ from sync.central import localtime
 from sync.central.context import Central
 from sync.central.i18n import translate
 from sync.central.queries.settings import programme_zone
+from sync.central.scope import Scope
 from sync.central.services import users
 from sync.central.services.errors import RegistryError
 from sync.central.services.users import SignedIn
@@ -68,6 +69,8 @@ def _helpers():
         "lang": g.get("lang", "zh_CN"),
         "user": user.username if user else None,
         "role": user.role if user else None,
+        "user_area": user.area if user else None,
+        "may": lambda asked: user is not None and may(user.role, asked),
         "csrf_token": _csrf_token,
     }
 
@@ -88,6 +91,11 @@ def current_user() -> SignedIn | None:
                 session.pop("sid", None)  # ended elsewhere: stop sending it
         g.office_user = found
     return g.office_user
+
+
+def scope() -> Scope:
+    """Return what part of the programme the signed-in user sees and acts on."""
+    return current_user().scope
 
 
 def actor() -> str:
