@@ -54,6 +54,10 @@ FORM_NAMES = (
     "resident",
     "skip_bad",
     "reason",
+    "role",
+    "area",
+    "group",
+    "village",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",
@@ -68,6 +72,7 @@ SAMPLES = {
     "alert_id": "1",
     "store_id": "1",
     "card_id": "1",
+    "user_id": "2",
     "fmt": "csv",
     "filename": "office.css",
 }

@@ -90,6 +90,7 @@ def rollup(s: Session, scope: Scope = WHOLE) -> list[dict[str, Any]]:
         _add(row_of(area_id), "households", count)
     for area_id, count in s.execute(
         select(Household.area_id, func.count(func.distinct(CheckIn.household_id)))
+        .select_from(CheckIn)
         .join(Household, Household.id == CheckIn.household_id)
         .where(in_scope)
         .group_by(Household.area_id)
@@ -97,6 +98,7 @@ def rollup(s: Session, scope: Scope = WHOLE) -> list[dict[str, Any]]:
         _add(row_of(area_id), "participating", count)
     for area_id, issued, redeemed in s.execute(
         select(Household.area_id, func.sum(issued_points()), func.sum(redeemed_points()))
+        .select_from(LedgerEntry)
         .join(Household, Household.id == LedgerEntry.household_id)
         .where(in_scope)
         .group_by(Household.area_id)
@@ -105,6 +107,7 @@ def rollup(s: Session, scope: Scope = WHOLE) -> list[dict[str, Any]]:
         _add(row_of(area_id), "points_redeemed", redeemed)
     for area_id, count in s.execute(
         select(Household.area_id, func.count())
+        .select_from(Exchange)
         .join(Household, Household.id == Exchange.household_id)
         .where(in_scope, Exchange.status == ExchangeStatus.COMPLETED)
         .group_by(Household.area_id)

@@ -22,7 +22,7 @@ from sync.central.services.adjustments import adjust_points
 from sync.central.services.errors import RegistryError
 from sync.central.services.kiosks import record_heartbeat
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
-from sync.central.states import Permission, Role, TokenOwner, may
+from sync.central.states import Permission, Role, TokenOwner, may, needed
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
 
@@ -136,6 +136,7 @@ def office_auth(role: Role | Permission = Role.VIEWER):
             g.office_actor = hit[3]  # office:<token id>, for the audit log
             return view(*args, **kwargs)
 
+        wrapper.asks = needed(role)  # read by the route table's test
         return wrapper
 
     return decorate

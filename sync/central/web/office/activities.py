@@ -42,7 +42,7 @@ def activities():
 
 
 @bp.post("/activities")
-@signed_in(Role.ADMIN)
+@signed_in(Role.ADMIN, whole_programme=True)
 def activity_define():
     """Define an activity; kiosks learn of it from the feed."""
     f = request.form

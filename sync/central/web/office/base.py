@@ -28,7 +28,7 @@ from sync.central.scope import Scope
 from sync.central.services import users
 from sync.central.services.errors import RegistryError
 from sync.central.services.users import SignedIn
-from sync.central.states import Permission, Role, may
+from sync.central.states import Permission, Role, may, needed
 from sync.central.web.input import holds_nul
 
 bp = Blueprint(
@@ -128,8 +128,9 @@ def _check_csrf() -> None:
             )
 
 
-def signed_in(role: Role | Permission = Role.VIEWER):
-    """Require a signed-in office user whose role grants what the page asks."""
+def signed_in(role: Role | Permission = Role.VIEWER, *, whole_programme: bool = False):
+    """Require a signed-in office user whose role grants what the page asks (and, for a change
+    to what the whole programme shares, a user without an area)."""
 
     def decorate(view):
         @wraps(view)
@@ -139,8 +140,11 @@ def signed_in(role: Role | Permission = Role.VIEWER):
                 return redirect(url_for("office.login_page", next=request.path))
             if not may(user.role, role):
                 abort(403, description=_("Your account may not do this."))
+            if whole_programme and not user.scope.everything:
+                abort(403, description=_("Only a user of the whole programme may do this."))
             return view(*args, **kwargs)
 
+        wrapper.asks = needed(role)  # read by the route table's test
         return wrapper
 
     return decorate
