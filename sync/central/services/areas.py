@@ -100,7 +100,7 @@ def set_store_area(
         if row is None or not scope.holds_store(s, row.id):
             raise RegistryError(Refusal.NO_STORE, store=store)
         area = find_area(s, path, AreaLevel.VILLAGE, scope)
-        row.area_id = area.id
-        audit(s, c.clock.now(), actor, "store_area", row.name, village=area.path)
+        row.area_id, path = area.id, area.path
+        audit(s, c.clock.now(), actor, "store_area", row.name, village=path)
         uow.commit()
-    return area.path
+    return path
