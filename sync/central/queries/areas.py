@@ -61,6 +61,8 @@ def rollup(s: Session, scope: Scope = WHOLE) -> list[dict[str, Any]]:
     )
     if parent is not None:
         children = [a for a in children if a.path.startswith(parent + SEPARATOR)]
+        if not children:  # a group's user: the group itself
+            children, depth = [a for a in areas.values() if a.path == parent], depth - 1
     rows = {
         a.path: {
             "area": a.name,
