@@ -97,7 +97,6 @@ def test_an_admin_adds_changes_and_deactivates_a_user_through_the_page(office, t
 
 
 def test_a_town_admin_manages_only_their_towns_users_and_areas(office, tab):
-    _, c = office
     _sign_in(tab, "town_a", PASSWORD)
     tab.goto("/users")
     listed = tab.locator("tr[data-user]").evaluate_all("rows => rows.map(r => r.dataset.user)")
