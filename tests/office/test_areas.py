@@ -15,7 +15,7 @@ from core.domain.ledger import LedgerKind
 from kiosk.cli import main
 from sync.central.app import create_central_app
 from sync.central.imports import parse_areas, parse_roster
-from sync.central.models import Area, Household, LedgerEntry, OfficeUser
+from sync.central.models import Area, Household, LedgerEntry, OfficeUser, Resident
 from sync.central.queries.areas import area_rollup
 from sync.central.queries.stats import stats
 from sync.central.scope import Scope
@@ -274,3 +274,24 @@ def test_the_office_moves_a_household_to_a_group_of_its_own_area(sqlite_central)
             .where(Household.id == towns.household_a)
         )
     assert path == "平江县/三市镇/西村/一组"
+
+
+def test_a_town_user_cannot_take_another_towns_household_by_its_name_in_a_roster(
+    sqlite_central,
+):
+    seed_towns(sqlite_central)
+    row = roster.RosterRow(2, "张伟家", "张新", "", 0, GROUP_A)  # 张伟家 lives in town B
+    with pytest.raises(RegistryError) as refused:
+        roster.add_roster(sqlite_central, [row], scope=Scope(TOWN_A))
+    assert refused.value.code == Refusal.ROSTER_OUTSIDE
+    with sqlite_central.uow(write=False) as uow:
+        s = uow.session
+        moved = s.scalar(
+            select(Area.path)
+            .join(Household, Household.area_id == Area.id)
+            .where(Household.name == "张伟家")
+        )
+        added = s.scalar(select(func.count()).select_from(Resident).where(Resident.name == "张新"))
+    assert (moved, added) == (GROUP_B, 0)
+    new = roster.RosterRow(2, "新户", "张新", "", 0, GROUP_A)
+    assert roster.add_roster(sqlite_central, [new], scope=Scope(TOWN_A)) == (1, 1)

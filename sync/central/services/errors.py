@@ -37,6 +37,7 @@ class Refusal(StrEnum):
     AREA_OUTSIDE = "area_outside"
     ROSTER_GROUP = "roster_group"
     USER_EXISTS = "user_exists"
+    ROSTER_OUTSIDE = "roster_outside"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -68,6 +69,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
     Refusal.AREA_LEVEL: "{path} is not a {level}",
     Refusal.AREA_OUTSIDE: "{path} lies outside your area",
+    Refusal.ROSTER_OUTSIDE: "line {line}: household {household} cannot be changed from your area",
     Refusal.USER_EXISTS: "a user named {username} exists outside your area",
     Refusal.ROSTER_GROUP: "line {line}: no villagers' group {path} among the areas",
 }

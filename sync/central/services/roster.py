@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
 from sync.central.models import Area, Household, Resident
+from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -45,18 +46,28 @@ class RosterRow:
 
 
 def add_roster(
-    c: Central, rows: list[RosterRow], actor: str = "cli", progress=None
+    c: Central, rows: list[RosterRow], actor: str = "cli", progress=None, *, scope: Scope = WHOLE
 ) -> tuple[int, int]:
     """Register households and residents; return (households added, residents added).
 
     A row naming a group places its household there; a group not among the areas refuses the
-    whole import (nothing is added).
+    whole import (nothing is added), as does, for a user with an area, a row whose household
+    already exists outside it.
     """
     added_h = added_r = 0
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
         groups = _groups(s, rows)
+        if not scope.everything:
+            mine = set(s.scalars(scope.household_ids()))
+            named = dict(s.execute(select(Household.name, Household.id)).all())
+            for row in rows:
+                known = named.get(row.household)
+                if known is not None and known not in mine:
+                    raise RegistryError(
+                        Refusal.ROSTER_OUTSIDE, line=row.line, household=row.household
+                    )
         by_name = {h.name: h for h in s.scalars(select(Household))}
         members: dict[str, set[str]] = {}
         for r in s.scalars(select(Resident)):

@@ -70,7 +70,6 @@ def _helpers():
         "user": user.username if user else None,
         "role": user.role if user else None,
         "user_area": user.area if user else None,
-        "may": lambda asked: user is not None and may(user.role, asked),
         "csrf_token": _csrf_token,
     }
 

@@ -115,7 +115,7 @@ def import_roster():
             )
             return redirect(url_for("office.households"))
     try:
-        added_h, added_r = add_roster(central(), parsed.rows, actor=actor())
+        added_h, added_r = add_roster(central(), parsed.rows, actor=actor(), scope=scope())
     except RegistryError as exc:
         flash(refusal(exc), "error")
         return redirect(url_for("office.households"))
