@@ -183,8 +183,16 @@ def _demo(args: argparse.Namespace) -> int:
         token = demo.seed_central(central, data)
         password = secrets.token_urlsafe(9)
         add_user(central, "admin", password, "admin", actor="demo")
+        others = demo.seed_office_users(central)
         enrolment.write_text(
-            json.dumps({"kiosk_id": demo.KIOSK_ID, "token": token, "office_password": password})
+            json.dumps(
+                {
+                    "kiosk_id": demo.KIOSK_ID,
+                    "token": token,
+                    "office_password": password,
+                    "office_users": others,
+                }
+            )
         )
         enrolment.chmod(0o600)
     saved = json.loads(enrolment.read_text())
@@ -216,6 +224,10 @@ def _demo(args: argparse.Namespace) -> int:
         staff.set_pin(runtime.kiosk, staff.DEMO_PIN, actor="demo")
     print(f"admin http://{args.host}:{args.port}/admin/ PIN {staff.DEMO_PIN}")
     print(f"office {central_url} user admin password {saved['office_password']}")
+    roles = {name: (role, area) for name, role, area in demo.OFFICE_USERS}
+    for name, secret in saved.get("office_users", {}).items():
+        role, area = roles.get(name, ("?", "?"))
+        print(f"office {central_url} user {name} password {secret} role {role} area {area}")
     sys.stdout.flush()
     runtime.sync.start()
     try:

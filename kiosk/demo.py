@@ -65,6 +65,23 @@ PRODUCTS = [
     ("UMBR", "雨伞", "把", "日用", 35, [(0, "donation", "", "0")]),
 ]
 
+# The programme's areas: a county, two towns, four villages of two villagers' groups each.
+COUNTY = "平江县"
+VILLAGES = [("三市镇", "东村"), ("三市镇", "西村"), ("安定镇", "南村"), ("安定镇", "北村")]
+GROUPS = ["一组", "二组"]
+STORE_VILLAGE = f"{COUNTY}/三市镇/东村"
+# Office users beside the admin: (name, role, area).
+OFFICE_USERS = [
+    ("zuzhang", "group_leader", f"{STORE_VILLAGE}/一组"),
+    ("shenhe", "approver", f"{COUNTY}/三市镇"),
+]
+
+
+def group_paths() -> list[str]:
+    """Return every demo villagers' group as a path, county first."""
+    return [f"{COUNTY}/{town}/{village}/{group}" for town, village in VILLAGES for group in GROUPS]
+
+
 ACTIVITIES = [
     ("ACT-SORT", "SORT", "垃圾分类积分日", "垃圾分类", 10, None),
     ("ACT-CLEAN", "CLEAN", "为五保户义务打扫", "义务打扫", 20, 30),
@@ -134,6 +151,7 @@ def seed_central(central, data_dir: Path) -> str:
     """Fill an empty central server with the demo programme; return the demo kiosk's token."""
     from sync.central import localtime
     from sync.central.services.activities import define_activity
+    from sync.central.services.areas import AreaRow, save_areas, set_store_area
     from sync.central.services.cards import issue_cards
     from sync.central.services.claims import record_claim
     from sync.central.services.goods import ProductRow, save_products
@@ -147,10 +165,14 @@ def seed_central(central, data_dir: Path) -> str:
     path.write_bytes(secret)
     path.chmod(0o600)
     enrolment = enroll(central, STORE, KIOSK_ID, actor="demo")
+    area_rows = [
+        AreaRow(i, tuple(group.split("/"))) for i, group in enumerate(group_paths(), start=2)
+    ]
+    save_areas(central, area_rows, actor="demo")
+    set_store_area(central, STORE, STORE_VILLAGE, actor="demo")
     rows = [
-        RosterRow(i, name, person, "", points)
-        for i, (name, members, points) in enumerate(HOUSEHOLDS, start=2)
-        for person in members
+        RosterRow(i, name, person, "", points, group)
+        for i, (name, person, points, group) in enumerate(_roster(), start=2)
     ]
     add_roster(central, rows, actor="demo")
     save_products(
@@ -212,6 +234,30 @@ def claim_photo(colour: str) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def _roster() -> list[tuple[str, str, int, str]]:
+    """Return (household, resident, opening points, group) for each demo resident.
+
+    Half the households live in the store's own village; the rest spread over the others.
+    """
+    groups = group_paths()
+    out = []
+    for n, (name, members, points) in enumerate(HOUSEHOLDS):
+        group = groups[(n // 2) % 2] if n % 2 == 0 else groups[2 + (n // 2) % 6]
+        out += [(name, person, points, group) for person in members]
+    return out
+
+
+def seed_office_users(central) -> dict[str, str]:
+    """Add the demo's group leader and approver; return each one's password by name."""
+    from sync.central.services.users import add_user
+
+    passwords = {}
+    for name, role, area in OFFICE_USERS:
+        passwords[name] = secrets.token_urlsafe(9)
+        add_user(central, name, passwords[name], role, actor="demo", area=area)
+    return passwords
 
 
 def _local_today(now: datetime, zone: tzinfo) -> date:

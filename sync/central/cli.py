@@ -35,6 +35,20 @@ def add_parser(sub) -> None:
     roster.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
     roster.set_defaults(handler=_import_roster)
 
+    areas = cmds.add_parser(
+        "import-areas", help="load the programme's areas (county, town, village, group) from CSV"
+    )
+    _db(areas)
+    areas.add_argument("file", type=Path)
+    areas.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+    areas.set_defaults(handler=_import_areas)
+
+    store_area = cmds.add_parser("store-area", help="place a store in a village")
+    _db(store_area)
+    store_area.add_argument("--store", required=True)
+    store_area.add_argument("--area", required=True, help="the village's path: county/town/village")
+    store_area.set_defaults(handler=_store_area)
+
     products = cmds.add_parser("import-products", help="load the goods catalogue from CSV")
     _db(products)
     products.add_argument("file", type=Path)
@@ -63,12 +77,14 @@ def add_parser(sub) -> None:
     _db(user)
     user.add_argument("username")
     user.add_argument("--role", choices=tuple(Role), default=Role.VIEWER)
+    user.add_argument("--area", help="the user's area as a path (default: the whole programme)")
     user.set_defaults(handler=_add_user)
 
     token = cmds.add_parser("office-token", help="print a token for the office API")
     _db(token)
     token.add_argument("--role", choices=tuple(Role), default=Role.ADMIN)
     token.add_argument("--label", default="")
+    token.add_argument("--user", help="scope the token like this office user (role and area)")
     token.set_defaults(handler=_office_token)
 
     untoken = cmds.add_parser("revoke-office-token", help="revoke an office API token")
@@ -184,9 +200,14 @@ def _import(args: argparse.Namespace, parse, apply, what: str) -> int:
     if parsed.problems and not args.skip_bad:
         print("nothing was imported (fix the rows above, or use --skip-bad)", file=sys.stderr)
         return 1
+    from sync.central.services.errors import RegistryError
+
     central = _open(args)
     try:
         result = apply(central, parsed.rows)
+    except RegistryError as exc:
+        print(f"kiosk central: {exc}; nothing was imported", file=sys.stderr)
+        return 1
     finally:
         central.close()
     print(f"{what}: {result}")
@@ -207,6 +228,33 @@ def _import_roster(args: argparse.Namespace) -> int:
         return f"{households} households and {residents} residents added"
 
     return _import(args, parse_roster, apply, "roster")
+
+
+def _import_areas(args: argparse.Namespace) -> int:
+    from sync.central.imports import parse_areas
+    from sync.central.services.areas import save_areas
+
+    def apply(central, rows):
+        added, known = save_areas(central, rows)
+        return f"{added} areas added, {known} already there"
+
+    return _import(args, parse_areas, apply, "areas")
+
+
+def _store_area(args: argparse.Namespace) -> int:
+    from sync.central.services.areas import set_store_area
+    from sync.central.services.errors import RegistryError
+
+    central = _open(args)
+    try:
+        path = set_store_area(central, args.store, args.area)
+    except RegistryError as exc:
+        print(f"kiosk central store-area: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        central.close()
+    print(f"store {args.store.strip()} is in {path}")
+    return 0
 
 
 def _import_products(args: argparse.Namespace) -> int:
@@ -285,22 +333,27 @@ def _add_user(args: argparse.Namespace) -> int:
         password = sys.stdin.readline().rstrip("\n")
     central = _open(args)
     try:
-        add_user(central, args.username, password, args.role)
+        add_user(central, args.username, password, args.role, area=args.area)
     except RegistryError as exc:
         print(f"kiosk central add-user: {exc}", file=sys.stderr)
         return 1
     finally:
         central.close()
-    print(f"user {args.username} ({args.role}) saved")
+    where = args.area or "the whole programme"
+    print(f"user {args.username} ({args.role}, {where}) saved")
     return 0
 
 
 def _office_token(args: argparse.Namespace) -> int:
+    from sync.central.services.errors import RegistryError
     from sync.central.services.tokens import office_token
 
     central = _open(args)
     try:
-        print(office_token(central, args.role, args.label))
+        print(office_token(central, args.role, args.label, user=args.user))
+    except RegistryError as exc:
+        print(f"kiosk central office-token: {exc}", file=sys.stderr)
+        return 1
     finally:
         central.close()
     return 0

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.domain import limits
+from sync.central.scope import SEPARATOR, split_path
+from sync.central.services.areas import AreaRow
 from sync.central.services.errors import RegistryError
 from sync.central.services.goods import ProductRow
 from sync.central.services.roster import RosterRow
@@ -98,14 +100,17 @@ def parse_roster(path: Path) -> Parsed:
                 )
             if points:
                 opening.setdefault(household, (points, line))
-            good.append(RosterRow(line, household, resident, phone, points))
+            group = _group_path(row.get("group", ""))
+            good.append(RosterRow(line, household, resident, phone, points, group))
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
     # A household's opening points count once, whichever of its rows carries them.
     rows_out = []
     for row in good:
         points = opening.get(row.household, (0, 0))[0]
-        rows_out.append(RosterRow(row.line, row.household, row.resident, row.phone, points))
+        rows_out.append(
+            RosterRow(row.line, row.household, row.resident, row.phone, points, row.group)
+        )
     return Parsed(rows_out, problems)
 
 
@@ -169,6 +174,49 @@ def parse_rules(path: Path) -> Parsed:
                 raise ValueError(f"code {spec.code} already given on line {seen[spec.code]}")
             seen[spec.code] = line
             good.append(spec)
+        except ValueError as exc:
+            problems.append(f"line {line}: {exc}")
+    return Parsed(good, problems)
+
+
+AREA_COLUMNS = ("county", "town", "village", "group")
+MAX_AREA_NAME = 40
+
+
+def _area_name(value: str, what: str) -> str:
+    name = " ".join(value.split())
+    if len(name) > MAX_AREA_NAME or not name.isprintable() or SEPARATOR in name:
+        raise ValueError(
+            f"{what} {value!r} must be at most {MAX_AREA_NAME} printable characters"
+            f" without {SEPARATOR}"
+        )
+    return name
+
+
+def _group_path(value: str) -> str:
+    """Return a roster row's group path in its stored form ('' for none), or refuse it."""
+    if not value.strip():
+        return ""
+    names = split_path(value)
+    if len(names) != len(AREA_COLUMNS) or not all(names):
+        raise ValueError(f"group {value!r} must be a path county/town/village/group")
+    return SEPARATOR.join(_area_name(n, "group") for n in names)
+
+
+def parse_areas(path: Path) -> Parsed:
+    """Check an areas file (county, town, village, group) row by row; group may be blank."""
+    header, rows = read_csv(path)
+    _need(header, AREA_COLUMNS)
+    good, problems = [], []
+    for line, row in rows:
+        try:
+            names = [_area_name(row.get(col, ""), col) for col in AREA_COLUMNS]
+            if not names[-1]:
+                names.pop()
+            missing = [col for col, name in zip(AREA_COLUMNS, names, strict=False) if not name]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} is missing")
+            good.append(AreaRow(line, tuple(names)))
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
     return Parsed(good, problems)

@@ -48,6 +48,18 @@ class Store(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     offline_allowance: Mapped[int] = mapped_column(Integer, default=200)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    area_id: Mapped[int | None] = mapped_column(Integer, index=True)  # its village
+
+
+class Area(Base):
+    """A county, town, village or villagers' group; `path` names it from the county down."""
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    level: Mapped[str] = mapped_column(String(16))  # an AreaLevel
+    name: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(200), unique=True)  # 县/镇/村/组
 
 
 class Kiosk(Base):
@@ -81,6 +93,7 @@ class OfficeToken(Base):
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # scoped like this user when set
 
 
 class OfficeUser(Base):
@@ -95,6 +108,7 @@ class OfficeUser(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    area_id: Mapped[int | None] = mapped_column(Integer)  # None: the whole programme
 
 
 class OfficeSession(Base):
@@ -124,6 +138,7 @@ class Household(Base):
     name: Mapped[str] = mapped_column(String(80))
     balance: Mapped[int] = mapped_column(BigInteger, default=0)  # cache of the ledger sum
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    area_id: Mapped[int | None] = mapped_column(Integer, index=True)  # its villagers' group
 
 
 class Resident(Base):

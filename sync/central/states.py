@@ -133,6 +133,18 @@ class ClaimStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class AreaLevel(StrEnum):
+    """A level of the programme's areas, from the county down to the villagers' group."""
+
+    COUNTY = "county"
+    TOWN = "town"
+    VILLAGE = "village"
+    GROUP = "group"  # 村民小组
+
+
+LEVELS: tuple[AreaLevel, ...] = tuple(AreaLevel)  # top down: a path of n names is LEVELS[n - 1]
+
+
 class LoginRefusal(StrEnum):
     """Why a sign-in was refused."""
 

@@ -51,6 +51,7 @@ def test_a_card_seen_by_the_camera_thread_shows_in_the_session(client, card, run
         "balance": 260,
         "available": 260,
         "limited_by": None,
+        "expiring": None,
     }
 
 

@@ -159,3 +159,32 @@ def test_kiosk_demo_prints_on_the_shops_printer_given_by_the_environment(data, t
         second.stop()
     assert out.stat().st_size > 0  # the receipt went to the shop's printer, not the simulator
     assert "食盐".encode("gb18030") in out.read_bytes() or out.stat().st_size > 100
+
+
+OFFICE_LINE = re.compile(r"^office (\S+) user (\S+) password (\S+) role (\S+) area (\S+)$")
+
+
+def test_demo_prints_a_group_leader_and_an_approver_who_see_only_their_area(data):
+    demo = Demo(data)
+    demo.stop()
+    users = {m[2]: m for m in map(OFFICE_LINE.match, demo.lines) if m is not None}
+    assert {m[4] for m in users.values()} == {"group_leader", "approver"}
+    second = Demo(data)  # the office runs beside the kiosk; the same credentials work again
+    try:
+        for name, match in users.items():
+            central, area = f"http://127.0.0.1:{second.port + 1}/", match[5]
+            with httpx.Client(base_url=central, timeout=10) as client:
+                token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+                signed = client.post(
+                    "/login",
+                    data={"csrf_token": token[1], "username": name, "password": match[3]},
+                )
+                assert signed.status_code == 302, name
+                page = client.get("/reports/areas").text
+                households = client.get("/households").text
+            assert area in page or area.rsplit("/", 1)[-1] in page
+            assert "安定镇" not in page and "南村" not in page, name
+            assert "王建国家" in households  # the first demo household lives in 东村/一组
+            assert "杨秀兰家" not in households, name  # it lives in 安定镇
+    finally:
+        second.stop()

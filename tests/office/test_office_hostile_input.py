@@ -77,6 +77,10 @@ FORM_NAMES = (
     "household",
     "note",
     "photos",
+    "role",
+    "area",
+    "group",
+    "village",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",
@@ -91,6 +95,7 @@ SAMPLES = {
     "alert_id": "1",
     "store_id": "1",
     "card_id": "1",
+    "user_id": "2",
     "fmt": "csv",
     "filename": "office.css",
     "claim_id": "00000000-0000-4000-8000-000000000001",

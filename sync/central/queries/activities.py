@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from sync.central.context import Central
 from sync.central.models import Activity, CheckIn, CheckinTotal, Household, Resident
+from sync.central.scope import WHOLE, Scope
 
 
 def listing(c: Central, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
@@ -46,7 +47,9 @@ def listing(c: Central, page: int, per_page: int) -> tuple[list[dict[str, Any]],
     return rows, total
 
 
-def detail(c: Central, activity_id: str, q: str = "") -> dict[str, Any] | None:
+def detail(
+    c: Central, activity_id: str, q: str = "", scope: Scope = WHOLE
+) -> dict[str, Any] | None:
     """Return an activity with who took part (kiosk None: credited by the office) and, if q is
     given, up to 100 residents whose name, household name or id matches it; None if there is
     no such activity."""
@@ -58,7 +61,7 @@ def detail(c: Central, activity_id: str, q: str = "") -> dict[str, Any] | None:
         done = s.execute(
             select(CheckIn, Resident)
             .join(Resident, Resident.id == CheckIn.resident_id)
-            .where(CheckIn.activity_id == a.id)
+            .where(CheckIn.activity_id == a.id, scope.of_household(CheckIn.household_id))
             .order_by(CheckIn.created_at)
         ).all()
         candidates = []
@@ -71,7 +74,8 @@ def detail(c: Central, activity_id: str, q: str = "") -> dict[str, Any] | None:
                         Resident.name.like(f"%{q}%"),
                         Household.name.like(f"%{q}%"),
                         Resident.id == q,
-                    )
+                    ),
+                    scope.households(),
                 )
                 .limit(100)
             ).all()

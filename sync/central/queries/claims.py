@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from sync.central.context import Central
 from sync.central.models import Claim, ClaimPhoto, ClaimResident, Household, Resident, Rule
+from sync.central.scope import WHOLE, Scope
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ClaimFilter:
     rule_code: str | None = None
     household_id: str | None = None
     households: Collection[str] | None = None
+    scope: Scope = WHOLE  # the user's area: claims of its households only
 
     def where(self) -> list[Any]:
         """Return the SQL conditions of this filter."""
@@ -36,6 +38,8 @@ class ClaimFilter:
             found.append(Claim.household_id == self.household_id)
         if self.households is not None:
             found.append(Claim.household_id.in_(list(self.households)))
+        if not self.scope.everything:
+            found.append(self.scope.of_household(Claim.household_id))
         return found
 
 
@@ -79,15 +83,16 @@ def listing(
         return [_row(claim, rule_name, name) for claim, rule_name, name in rows], total
 
 
-def detail(c: Central, claim_id: str) -> dict[str, Any] | None:
-    """Return a claim with its residents and the positions of its photos, or None."""
+def detail(c: Central, claim_id: str, scope: Scope = WHOLE) -> dict[str, Any] | None:
+    """Return a claim with its residents and the positions of its photos, or None (also for a
+    claim outside the scope)."""
     with c.uow(write=False) as uow:
         s = uow.session
         found = s.execute(
             select(Claim, Rule.name, Household.name)
             .join(Rule, Rule.code == Claim.rule_code)
             .join(Household, Household.id == Claim.household_id)
-            .where(Claim.id == claim_id)
+            .where(Claim.id == claim_id, scope.of_household(Claim.household_id))
         ).first()
         if found is None:
             return None
@@ -112,12 +117,18 @@ def detail(c: Central, claim_id: str) -> dict[str, Any] | None:
         return view
 
 
-def photo(c: Central, claim_id: str, position: int) -> tuple[bytes, str] | None:
-    """Return a claim photo's bytes and media type, or None."""
+def photo(
+    c: Central, claim_id: str, position: int, scope: Scope = WHOLE
+) -> tuple[bytes, str] | None:
+    """Return a claim photo's bytes and media type, or None (also outside the scope)."""
     with c.uow(write=False) as uow:
         found = uow.session.execute(
-            select(ClaimPhoto.data, ClaimPhoto.media_type).where(
-                ClaimPhoto.claim_id == claim_id, ClaimPhoto.position == position
+            select(ClaimPhoto.data, ClaimPhoto.media_type)
+            .join(Claim, Claim.id == ClaimPhoto.claim_id)
+            .where(
+                ClaimPhoto.claim_id == claim_id,
+                ClaimPhoto.position == position,
+                scope.of_household(Claim.household_id),
             )
         ).first()
         return (bytes(found[0]), found[1]) if found is not None else None

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sync.central.context import CENTRAL_CHAIN, Central
 from sync.central.models import (
     Adjustment,
+    Area,
     Card,
     Claim,
     Household,
@@ -17,15 +18,18 @@ from sync.central.models import (
     Rule,
     UncountedEntry,
 )
+from sync.central.scope import WHOLE, Scope
 from sync.central.states import CardStatus, UncountedRole
 
 
-def search(c: Central, q: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-    """Return a page of households matching a name, member or id (all if q is empty), and how
-    many match in all."""
+def search(
+    c: Central, q: str, page: int, per_page: int, scope: Scope = WHOLE
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of households inside the scope matching a name, member or id (all if q is
+    empty), and how many match in all."""
     with c.uow(write=False) as uow:
         s = uow.session
-        stmt = select(Household)
+        stmt = select(Household).where(scope.households())
         if q:
             like = f"%{q}%"
             members = select(Resident.household_id).where(Resident.name.like(like))
@@ -36,15 +40,24 @@ def search(c: Central, q: str, page: int, per_page: int) -> tuple[list[dict[str,
         rows = s.scalars(
             stmt.order_by(Household.id).offset((page - 1) * per_page).limit(per_page)
         ).all()
-        return [{"id": h.id, "name": h.name, "balance": h.balance} for h in rows], total
+        groups = dict(
+            s.execute(
+                select(Area.id, Area.path).where(Area.id.in_({h.area_id for h in rows} - {None}))
+            ).all()
+        )
+        found = [
+            {"id": h.id, "name": h.name, "balance": h.balance, "group": groups.get(h.area_id)}
+            for h in rows
+        ]
+        return found, total
 
 
-def detail(c: Central, household_id: str) -> dict[str, Any] | None:
-    """Return a household with its members and their cards, its last 50 entries and its last 20
-    refused entries; None if there is no such household."""
+def detail(c: Central, household_id: str, scope: Scope = WHOLE) -> dict[str, Any] | None:
+    """Return a household with its group, members and their cards, its last 50 entries and its
+    last 20 refused entries; None if there is no such household inside the scope."""
     with c.uow(write=False) as uow:
         s = uow.session
-        h = s.get(Household, household_id)
+        h = s.scalar(select(Household).where(Household.id == household_id, scope.households()))
         if h is None:
             return None
         members = s.scalars(
@@ -82,6 +95,7 @@ def detail(c: Central, household_id: str) -> dict[str, Any] | None:
             "id": h.id,
             "name": h.name,
             "balance": h.balance,
+            "group": s.scalar(select(Area.path).where(Area.id == h.area_id)) if h.area_id else None,
             "members": [
                 {"id": m.id, "name": m.name, "phone": m.phone, "cards": cards.get(m.id, [])}
                 for m in members
@@ -153,19 +167,23 @@ def history(s, household_id: str, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def resident_household(c: Central, resident_id: str) -> str | None:
-    """Return the household a resident belongs to, or None if there is no such resident."""
+def resident_household(c: Central, resident_id: str, scope: Scope = WHOLE) -> str | None:
+    """Return the household a resident belongs to, or None if there is no such resident inside
+    the scope."""
     with c.uow(write=False) as uow:
-        person = uow.session.get(Resident, resident_id)
-        return person.household_id if person is not None else None
-
-
-def card_household(c: Central, card_id: int) -> str | None:
-    """Return the household whose resident holds a card, or None if there is no such card."""
-    with c.uow(write=False) as uow:
-        card = uow.session.get(Card, card_id)
-        if card is None:
-            return None
         return uow.session.scalar(
-            select(Resident.household_id).where(Resident.id == card.resident_id)
+            select(Resident.household_id).where(
+                Resident.id == resident_id, scope.of_household(Resident.household_id)
+            )
+        )
+
+
+def card_household(c: Central, card_id: int, scope: Scope = WHOLE) -> str | None:
+    """Return the household whose resident holds a card, or None if there is no such card
+    inside the scope."""
+    with c.uow(write=False) as uow:
+        return uow.session.scalar(
+            select(Resident.household_id)
+            .join(Card, Card.resident_id == Resident.id)
+            .where(Card.id == card_id, scope.of_household(Resident.household_id))
         )

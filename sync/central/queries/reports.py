@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union
+from sqlalchemy import and_, case, func, or_, select, true, union
 
 from core.domain.ledger import LedgerKind
 from sync.central import localtime
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
+    Batch,
     CheckinTotal,
     DonorGoods,
+    DonorHousehold,
     DonorTotal,
     Exchange,
     ExchangeLine,
@@ -26,22 +28,43 @@ from sync.central.models import (
     StoreHouseholdMonth,
 )
 from sync.central.queries import totals
+from sync.central.scope import WHOLE, Scope
 from sync.central.states import ExchangeStatus
 
 
-def donors(c: Central) -> list[dict[str, Any]]:
-    """Per donor: goods given and their value, goods handed out, households reached."""
+def donors(c: Central, scope: Scope = WHOLE) -> list[dict[str, Any]]:
+    """Per donor: goods given and their value, goods handed out, households reached.
+
+    For an area: goods given to its stores, handed out to and reaching its households.
+    """
     with c.uow(write=False) as uow:
         s = uow.session
-        given = s.execute(
-            select(
-                DonorGoods.donor,
-                func.sum(DonorGoods.qty),
-                func.sum(DonorGoods.value_cents),
-                func.count(),
-            ).group_by(DonorGoods.donor)
-        ).all()
-        out_rows = s.execute(select(DonorTotal.donor, DonorTotal.goods, DonorTotal.households))
+        if scope.everything:
+            given = s.execute(
+                select(
+                    DonorGoods.donor,
+                    func.sum(DonorGoods.qty),
+                    func.sum(DonorGoods.value_cents),
+                    func.count(),
+                ).group_by(DonorGoods.donor)
+            ).all()
+            out_rows = s.execute(select(DonorTotal.donor, DonorTotal.goods, DonorTotal.households))
+        else:
+            given = s.execute(
+                select(
+                    Batch.donor,
+                    func.sum(Batch.qty),
+                    func.sum(Batch.qty * func.coalesce(Batch.unit_value_cents, 0)),
+                    func.count(func.distinct(Batch.product_code)),
+                )
+                .where(Batch.source == "donation", scope.of_store(Batch.store_id))
+                .group_by(Batch.donor)
+            ).all()
+            out_rows = s.execute(
+                select(DonorHousehold.donor, func.sum(DonorHousehold.goods), func.count())
+                .where(scope.of_household(DonorHousehold.household_id))
+                .group_by(DonorHousehold.donor)
+            )
         handed = {
             donor: (int(qty or 0), int(households or 0)) for donor, qty, households in out_rows
         }
@@ -99,7 +122,9 @@ def _next_month(month_start: datetime) -> datetime:
     return (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -> dict[str, Any]:
+def store_statement(
+    c: Central, store_id: int, start: datetime, end: datetime, scope: Scope = WHOLE
+) -> dict[str, Any]:
     """A partner store's statement: points redeemed and goods issued in a period.
 
     start and end are midnights of the programme's calendar (see `period`). Whole months come
@@ -116,7 +141,7 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
         s = uow.session
         zone = totals.programme_zone(s.connection())  # the zone the summaries count in
         edges = [(localtime.utc_start(a, zone), localtime.utc_start(b, zone)) for a, b in edges]
-        store = s.get(Store, store_id)
+        store = s.scalar(select(Store).where(Store.id == store_id, scope.stores()))
         if store is None:
             raise LookupError("no such store")
         count = points = voided = 0
@@ -211,8 +236,12 @@ def store_statement(c: Central, store_id: int, start: datetime, end: datetime) -
         }
 
 
-def monthly(c: Central, store_id: int | None = None) -> list[dict[str, Any]]:
-    """Per month: points issued and redeemed, exchanges, goods given out, participations."""
+def monthly(c: Central, store_id: int | None = None, scope: Scope = WHOLE) -> list[dict[str, Any]]:
+    """Per month: points issued and redeemed, exchanges, goods given out, participations.
+
+    For an area these are the figures of its stores (the office's own credits count for the
+    whole programme only).
+    """
     with c.uow(write=False) as uow:
         s = uow.session
         kind = LedgerTotal.kind
@@ -235,6 +264,10 @@ def monthly(c: Central, store_id: int | None = None) -> list[dict[str, Any]]:
         ci = select(CheckinTotal.month, func.sum(CheckinTotal.checkins)).group_by(
             CheckinTotal.month
         )
+        if not scope.everything:
+            ledger = ledger.where(scope.of_store(LedgerTotal.store_id))
+            ex = ex.where(scope.of_store(ExchangeTotal.store_id))
+            ci = ci.where(scope.of_store(CheckinTotal.store_id))
         if store_id is not None:
             ledger = ledger.where(LedgerTotal.store_id == store_id)
             ex = ex.where(ExchangeTotal.store_id == store_id)
@@ -263,13 +296,15 @@ def _blank(month: str) -> dict[str, Any]:
     }
 
 
-def kiosks(c: Central) -> list[dict[str, Any]]:
-    """Every kiosk with its store, last sync, backlog, version and device states."""
+def kiosks(c: Central, scope: Scope = WHOLE) -> list[dict[str, Any]]:
+    """Every kiosk (of a store inside the scope) with its store, last sync, backlog, version
+    and device states."""
     with c.uow(write=False) as uow:
         s = uow.session
         rows = s.execute(
             select(Kiosk, Store)
             .join(Store, Store.id == Kiosk.store_id)
+            .where(scope.stores())
             .order_by(Store.name, Kiosk.id)
         ).all()
         return [
@@ -290,10 +325,15 @@ def kiosks(c: Central) -> list[dict[str, Any]]:
         ]
 
 
-def alerts(c: Central, *, open_only: bool = True) -> list[dict[str, Any]]:
-    """Overdrafts, chain gaps and tampering for the office to look at."""
+def alerts(c: Central, *, open_only: bool = True, scope: Scope = WHOLE) -> list[dict[str, Any]]:
+    """Overdrafts, chain gaps and tampering for the office to look at (see `alert_in_scope`)."""
     with c.uow(write=False) as uow:
-        stmt = select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc()).limit(500)
+        stmt = (
+            select(Alert)
+            .where(alert_in_scope(scope))
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .limit(500)
+        )
         if open_only:
             stmt = stmt.where(Alert.resolved_at.is_(None))
         return [
@@ -309,3 +349,15 @@ def alerts(c: Central, *, open_only: bool = True) -> list[dict[str, Any]]:
             }
             for a in uow.session.scalars(stmt)
         ]
+
+
+def alert_in_scope(scope: Scope):
+    """A condition on Alert: about a household inside the scope, or about a kiosk of one of
+    its stores (an alert about neither is for the whole programme's users)."""
+    if scope.everything:
+        return true()
+    kiosks_in_scope = select(Kiosk.id).where(scope.of_store(Kiosk.store_id))
+    return or_(
+        scope.of_household(Alert.household_id),
+        Alert.kiosk_id.in_(kiosks_in_scope),
+    )

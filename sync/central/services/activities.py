@@ -12,6 +12,7 @@ from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
 from sync.central.models import Activity, CheckIn, Household, Resident, Rule
+from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -91,8 +92,11 @@ def define_activity(
     return activity.id
 
 
-def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> dict[str, Any]:
-    """Credit residents for an activity, once each; return who was credited or skipped."""
+def award(
+    c: Central, activity_id: str, resident_ids: list[str], actor: str, *, scope: Scope = WHOLE
+) -> dict[str, Any]:
+    """Credit residents for an activity, once each; return who was credited or skipped
+    (residents outside the scope of who awards count as unknown)."""
     credited, skipped = [], []
     with c.uow() as uow:
         s = uow.session
@@ -106,7 +110,11 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
         people = {
             p.id: p
             for part in _chunks(wanted)
-            for p in s.scalars(select(Resident).where(Resident.id.in_(part)))
+            for p in s.scalars(
+                select(Resident).where(
+                    Resident.id.in_(part), scope.of_household(Resident.household_id)
+                )
+            )
         }
         # Lock the households first and in id order, as a kiosk's push does: locking one after
         # the feed lock (taken by the first credit) could deadlock with a push.

@@ -11,6 +11,7 @@ from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central
 from sync.central.models import Adjustment, Household
+from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -29,7 +30,15 @@ class Adjusted:
     balance: int
 
 
-def adjust_points(c: Central, household_id: str, points: object, reason: object, actor: str):
+def adjust_points(
+    c: Central,
+    household_id: str,
+    points: object,
+    reason: object,
+    actor: str,
+    *,
+    scope: Scope = WHOLE,
+):
     """Add (or with a negative number take away) points from a household, with a reason.
 
     The correction is an entry on central's own chain: it shows in the household's history,
@@ -46,7 +55,9 @@ def adjust_points(c: Central, household_id: str, points: object, reason: object,
         s = uow.session
         now = c.clock.now()
         household = s.scalar(
-            select(Household).where(Household.id == household_id).with_for_update()
+            select(Household)
+            .where(Household.id == household_id, scope.households())
+            .with_for_update()
         )
         if household is None:
             raise RegistryError(Refusal.NO_HOUSEHOLD, household_id=household_id)

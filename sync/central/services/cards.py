@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.domain.codes import card_code, new_card_token, token_hash
 from sync.central.context import Central, emit
 from sync.central.models import Card, Household, Resident
+from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ingest import card_change
@@ -56,12 +57,16 @@ def undo_cards_of(s: Session, kiosk_id: str, now: datetime) -> int:
     return undone
 
 
-def confirm_card(c: Central, card_id: int, actor: str) -> None:
+def confirm_card(c: Central, card_id: int, actor: str, *, scope: Scope = WHOLE) -> None:
     """Let a card issued at a kiosk work at every store (the office has checked it)."""
     with c.uow() as uow:
         s = uow.session
         card = s.get(Card, card_id)
-        if card is None or card.status != CardStatus.ACTIVE:
+        if (
+            card is None
+            or card.status != CardStatus.ACTIVE
+            or not scope.holds_resident(s, card.resident_id)
+        ):
             raise RegistryError(Refusal.NO_CARD, card_id=card_id)
         if card.bound_store_id is None:
             return
@@ -87,13 +92,18 @@ def issue_cards(
     reissue: bool = False,
     actor: str = "cli",
     token_for=None,
+    scope: Scope = WHOLE,
 ) -> list[IssuedCard]:
     """Issue cards to residents without one (or re-issue the given ones); return the codes."""
     issued: list[IssuedCard] = []
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
-        stmt = select(Resident, Household).join(Household, Household.id == Resident.household_id)
+        stmt = (
+            select(Resident, Household)
+            .join(Household, Household.id == Resident.household_id)
+            .where(scope.households())
+        )
         if resident_ids is not None:
             stmt = stmt.where(Resident.id.in_(resident_ids))
         holders = set(s.scalars(select(Card.resident_id).where(Card.status == CardStatus.ACTIVE)))
@@ -123,11 +133,13 @@ def issue_cards(
     return issued
 
 
-def revoke_card(c: Central, resident_id: str, actor: str) -> int:
+def revoke_card(c: Central, resident_id: str, actor: str, *, scope: Scope = WHOLE) -> int:
     """Revoke a resident's active cards; return how many."""
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
+        if not scope.holds_resident(s, resident_id):
+            return 0
         cards = s.scalars(
             select(Card).where(Card.resident_id == resident_id, Card.status == CardStatus.ACTIVE)
         ).all()

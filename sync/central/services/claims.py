@@ -21,6 +21,7 @@ from sync.central.context import Central
 from sync.central.models import Claim, ClaimPhoto, ClaimResident, Household, Resident, Rule
 from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries import totals
+from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -94,6 +95,7 @@ def record_claim(
     note: object = None,
     photos: object = None,
     actor: str = "office",
+    scope: Scope = WHOLE,
 ) -> str:
     """Record a claim under a rule for a household (and residents of it); return its id.
 
@@ -116,7 +118,7 @@ def record_claim(
             raise RegistryError(Refusal.NO_RULE, code=code)
         if not rule.active:
             raise RegistryError(Refusal.RULE_INACTIVE, code=code)
-        if s.get(Household, household_id) is None:
+        if s.get(Household, household_id) is None or not scope.holds_household(s, household_id):
             raise RegistryError(Refusal.NO_HOUSEHOLD, household_id=household_id)
         members = set(s.scalars(select(Resident.id).where(Resident.household_id == household_id)))
         for rid in resident_ids:
@@ -224,11 +226,11 @@ def _check_cap(s, claim: Claim, rule: Rule) -> None:
         raise RegistryError(Refusal.CLAIM_CAP, code=rule.code, count=rule.cap_count)
 
 
-def _pending(s, claim_id: object) -> Claim:
+def _pending(s, claim_id: object, scope: Scope = WHOLE) -> Claim:
     if not isinstance(claim_id, str) or len(claim_id) > 36:
         raise RegistryError(Refusal.NO_CLAIM, claim_id=str(claim_id)[:36])
     claim = s.get(Claim, claim_id, with_for_update=True)
-    if claim is None:
+    if claim is None or not scope.holds_household(s, claim.household_id):
         raise RegistryError(Refusal.NO_CLAIM, claim_id=claim_id)
     if claim.status != ClaimStatus.PENDING:
         raise RegistryError(Refusal.CLAIM_DECIDED, claim_id=claim_id, status=claim.status)
@@ -242,14 +244,14 @@ def _valid_uuid(text: object) -> bool:
         return False
 
 
-def approve_claim(c: Central, claim_id: object, actor: str) -> Decided:
+def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE) -> Decided:
     """Approve a pending claim: book its points (a deduction down to zero at most), audited."""
     if not _valid_uuid(claim_id):
         raise RegistryError(Refusal.NO_CLAIM, claim_id=str(claim_id)[:36])
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
-        claim = _pending(s, claim_id)
+        claim = _pending(s, claim_id, scope)
         # The rule is locked so that two approvals under one cap are counted one after the other.
         rule = s.get(Rule, claim.rule_code, with_for_update=True)
         _check_cap(s, claim, rule)
@@ -284,7 +286,9 @@ def approve_claim(c: Central, claim_id: object, actor: str) -> Decided:
     return done
 
 
-def reject_claim(c: Central, claim_id: object, reason: object, actor: str) -> Decided:
+def reject_claim(
+    c: Central, claim_id: object, reason: object, actor: str, scope: Scope = WHOLE
+) -> Decided:
     """Reject a pending claim with a reason; nothing is booked. Audited."""
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not why or len(why) > limits.MAX_REASON or not why.isprintable():
@@ -294,7 +298,7 @@ def reject_claim(c: Central, claim_id: object, reason: object, actor: str) -> De
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
-        claim = _pending(s, claim_id)
+        claim = _pending(s, claim_id, scope)
         claim.status = ClaimStatus.REJECTED
         claim.reason = why
         claim.decided_by, claim.decided_at = actor[:80], now

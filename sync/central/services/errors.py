@@ -52,6 +52,12 @@ class Refusal(StrEnum):
     NO_CLAIM = "no_claim"
     CLAIM_DECIDED = "claim_decided"
     CLAIM_CAP = "claim_cap"
+    NO_AREA = "no_area"
+    AREA_LEVEL = "area_level"
+    AREA_OUTSIDE = "area_outside"
+    ROSTER_GROUP = "roster_group"
+    USER_EXISTS = "user_exists"
+    ROSTER_OUTSIDE = "roster_outside"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -62,7 +68,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_KIOSK: "no kiosk {kiosk_id}",
     Refusal.ALLOWANCE: "the allowance must be a whole number from 0 to {most}",
     Refusal.NO_STORE: "no store {store}",
-    Refusal.ROLE: "the role must be admin or viewer",
+    Refusal.ROLE: "the role must be admin, viewer, approver or group_leader",
     Refusal.NO_OFFICE_TOKEN: "no office token {token_id}",
     Refusal.USER_NAME: "a user name of 1 to 40 characters is needed",
     Refusal.PASSWORD: "the password must have at least 8 characters",
@@ -103,6 +109,12 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_CLAIM: "no claim {claim_id}",
     Refusal.CLAIM_DECIDED: "claim {claim_id} is already {status}",
     Refusal.CLAIM_CAP: "the cap of rule {code} is reached: {count} approved in this period",
+    Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
+    Refusal.AREA_LEVEL: "{path} is not a {level}",
+    Refusal.AREA_OUTSIDE: "{path} lies outside your area",
+    Refusal.ROSTER_OUTSIDE: "line {line}: household {household} cannot be changed from your area",
+    Refusal.USER_EXISTS: "a user named {username} exists outside your area",
+    Refusal.ROSTER_GROUP: "line {line}: no villagers' group {path} among the areas",
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).
@@ -120,6 +132,7 @@ NOT_FOUND = frozenset(
         Refusal.NO_HOUSEHOLD,
         Refusal.NO_RULE,
         Refusal.NO_CLAIM,
+        Refusal.NO_AREA,
     }
 )
 

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session
 
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
-from sync.central.models import Household, Resident
+from sync.central.models import Area, Household, Resident
+from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
+from sync.central.states import AreaLevel
 
 
 def household_change(h: Household) -> dict[str, Any]:
@@ -39,16 +42,32 @@ class RosterRow:
     resident: str
     phone: str
     opening_points: int
+    group: str = ""  # the path of its villagers' group, county/town/village/group
 
 
 def add_roster(
-    c: Central, rows: list[RosterRow], actor: str = "cli", progress=None
+    c: Central, rows: list[RosterRow], actor: str = "cli", progress=None, *, scope: Scope = WHOLE
 ) -> tuple[int, int]:
-    """Register households and residents; return (households added, residents added)."""
+    """Register households and residents; return (households added, residents added).
+
+    A row naming a group places its household there; a group not among the areas refuses the
+    whole import (nothing is added), as does, for a user with an area, a row whose household
+    already exists outside it.
+    """
     added_h = added_r = 0
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
+        groups = _groups(s, rows)
+        if not scope.everything:
+            mine = set(s.scalars(scope.household_ids()))
+            named = dict(s.execute(select(Household.name, Household.id)).all())
+            for row in rows:
+                known = named.get(row.household)
+                if known is not None and known not in mine:
+                    raise RegistryError(
+                        Refusal.ROSTER_OUTSIDE, line=row.line, household=row.household
+                    )
         by_name = {h.name: h for h in s.scalars(select(Household))}
         members: dict[str, set[str]] = {}
         for r in s.scalars(select(Resident)):
@@ -71,6 +90,8 @@ def add_roster(
                 if row.opening_points:
                     credit(s, now, household, row.opening_points, LedgerKind.ADJUST, "opening")
                 added_h += 1
+            if row.group:
+                household.area_id = groups[row.group]
             names = members.setdefault(household.id, set())
             if row.resident not in names:
                 counts[household.id] = counts.get(household.id, 0) + 1
@@ -90,3 +111,19 @@ def add_roster(
         audit(s, now, actor, "roster_import", "", households=added_h, residents=added_r)
         uow.commit()
     return added_h, added_r
+
+
+def _groups(s: Session, rows: list[RosterRow]) -> dict[str, int]:
+    """Return the id of each group the rows name; refuse a row naming no known group."""
+    wanted = {row.group for row in rows if row.group}
+    found = {
+        path: area_id
+        for path, area_id, level in s.execute(
+            select(Area.path, Area.id, Area.level).where(Area.path.in_(wanted))
+        )
+        if level == AreaLevel.GROUP
+    }
+    for row in rows:
+        if row.group and row.group not in found:
+            raise RegistryError(Refusal.ROSTER_GROUP, line=row.line, path=row.group)
+    return found

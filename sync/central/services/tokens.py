@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sync.central import tokens
 from sync.central.context import Central
-from sync.central.models import Kiosk, OfficeToken, SiteSecret
+from sync.central.models import Area, Kiosk, OfficeToken, OfficeUser, SiteSecret
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import Role, TokenOwner
@@ -20,13 +20,32 @@ from sync.central.states import Role, TokenOwner
 log = logging.getLogger(__name__)
 
 
-def office_token(c: Central, role: str = Role.ADMIN, label: str = "", actor: str = "cli") -> str:
-    """Create an office API token with a role (admin or viewer); return it."""
+def office_token(
+    c: Central,
+    role: str = Role.ADMIN,
+    label: str = "",
+    actor: str = "cli",
+    *,
+    user: str | None = None,
+) -> str:
+    """Create an office API token; return it.
+
+    Without a user the token has the role given and sees the whole programme; with one it is
+    scoped like that user, taking their role and area as they are whenever it is verified.
+    """
     if role not in tuple(Role):
         raise RegistryError(Refusal.ROLE)
     issued = tokens.issue(tokens.OFFICE_PREFIX)
     with c.uow() as uow:
         now = c.clock.now()
+        user_id = None
+        if user is not None:
+            owner = uow.session.scalar(
+                select(OfficeUser).where(OfficeUser.username == user.strip())
+            )
+            if owner is None or not owner.active:
+                raise RegistryError(Refusal.NO_USER, username=user)
+            user_id, role = owner.id, owner.role
         uow.session.add(
             OfficeToken(
                 token_id=issued.token_id,
@@ -34,9 +53,10 @@ def office_token(c: Central, role: str = Role.ADMIN, label: str = "", actor: str
                 role=role,
                 label=label,
                 created_at=now,
+                user_id=user_id,
             )
         )
-        audit(uow.session, now, actor, "office_token", role, label=label)
+        audit(uow.session, now, actor, "office_token", role, label=label, user=user)
         uow.commit()
     return issued.token
 
@@ -68,8 +88,11 @@ def verify_kiosk_token(c: Central, token: str) -> tuple[str, tuple[str, int]] | 
     return _verified(c, token, tokens.KIOSK_PREFIX, Kiosk)
 
 
-def verify_office_token(c: Central, token: str) -> tuple[str, str] | None:
-    """Return ("office:<id>", role) if the token is a live office token, else None."""
+def verify_office_token(c: Central, token: str) -> tuple[str, tuple[str, str | None]] | None:
+    """Return ("office:<id>", (role, area path)) if the token is a live office token, else None.
+
+    A token of a user takes the user's role and area now, and dies with the user's account.
+    """
     return _verified(c, token, tokens.OFFICE_PREFIX, OfficeToken)
 
 
@@ -85,8 +108,17 @@ def _verified(c: Central, token: str, prefix: str, model) -> tuple[str, Any] | N
         stored = row.token_hash
         if model is Kiosk:
             found = (f"{TokenOwner.KIOSK}:{row.id}", (row.id, row.store_id))
+        elif row.user_id is None:
+            found = (f"{TokenOwner.OFFICE}:{row.id}", (row.role, None))
         else:
-            found = (f"{TokenOwner.OFFICE}:{row.id}", row.role)
+            owner = uow.session.execute(
+                select(OfficeUser.role, OfficeUser.active, Area.path)
+                .outerjoin(Area, Area.id == OfficeUser.area_id)
+                .where(OfficeUser.id == row.user_id)
+            ).one_or_none()
+            if owner is None or not owner.active:
+                return None
+            found = (f"{TokenOwner.OFFICE}:{row.id}", (owner.role, owner.path))
     # The slow hash runs outside the transaction: no connection is held while it works.
     if not tokens.matches(presented, stored):
         return None

@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from core.domain.passwords import hash_secret, secret_matches
 from sync.central.context import Central
-from sync.central.models import OfficeSession, OfficeUser, SiteSecret
+from sync.central.models import Area, OfficeSession, OfficeUser, SiteSecret
+from sync.central.scope import WHOLE, Scope
+from sync.central.services.areas import find_area
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
+from sync.central.services.tokens import stamp_revocation
 from sync.central.states import LoginRefusal, Role
 
 MAX_FAILURES = 5
@@ -37,8 +40,19 @@ def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def add_user(c: Central, username: str, password: str, role: str, actor: str = "cli") -> None:
-    """Create an office user, or reset the password and role of one (ending their sessions)."""
+def add_user(
+    c: Central,
+    username: str,
+    password: str,
+    role: str,
+    actor: str = "cli",
+    *,
+    area: str | None = None,
+    scope: Scope = WHOLE,
+) -> None:
+    """Create an office user, or reset the password, role and area of one (ending their
+    sessions). A user without an area sees the whole programme; whoever adds a user can give
+    only an area inside their own scope."""
     name = (username or "").strip()
     if not name or len(name) > 40 or not name.isprintable():
         raise RegistryError(Refusal.USER_NAME)
@@ -49,7 +63,10 @@ def add_user(c: Central, username: str, password: str, role: str, actor: str = "
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
+        area_id, path = _area_of(s, area, scope)
         user = s.scalar(select(OfficeUser).where(OfficeUser.username == name))
+        if user is not None and not _user_in_scope(s, user, scope):
+            raise RegistryError(Refusal.USER_EXISTS, username=name)
         if user is None:
             s.add(
                 OfficeUser(
@@ -59,27 +76,76 @@ def add_user(c: Central, username: str, password: str, role: str, actor: str = "
                     created_at=now,
                     failed_logins=0,
                     active=True,
+                    area_id=area_id,
                 )
             )
         else:
             user.password_hash, user.role, user.active = hash_password(password), role, True
-            user.failed_logins, user.locked_until = 0, None
+            user.failed_logins, user.locked_until, user.area_id = 0, None, area_id
             _end_sessions(s, user.id)
-        audit(s, now, actor, "user_save", name, role=role)
+            stamp_revocation(s)  # its tokens take the new role and area
+        audit(s, now, actor, "user_save", name, role=role, area=path)
         uow.commit()
 
 
-def deactivate_user(c: Central, username: str, actor: str = "cli") -> None:
-    """Stop an office user signing in and end every session they have open."""
+def change_user(
+    c: Central,
+    username: str,
+    role: str,
+    area: str | None,
+    actor: str = "cli",
+    *,
+    scope: Scope = WHOLE,
+) -> None:
+    """Give an office user a new role and area; their sessions end, their tokens follow."""
+    if role not in tuple(Role):
+        raise RegistryError(Refusal.ROLE)
     with c.uow() as uow:
         s = uow.session
-        user = s.scalar(select(OfficeUser).where(OfficeUser.username == (username or "").strip()))
-        if user is None:
-            raise RegistryError(Refusal.NO_USER, username=username)
+        user = _scoped_user(s, username, scope)
+        area_id, path = _area_of(s, area, scope)
+        user.role, user.area_id = role, area_id
+        _end_sessions(s, user.id)
+        stamp_revocation(s)
+        audit(s, c.clock.now(), actor, "user_change", user.username, role=role, area=path)
+        uow.commit()
+
+
+def deactivate_user(c: Central, username: str, actor: str = "cli", *, scope: Scope = WHOLE) -> None:
+    """Stop an office user signing in and end every session they have open (and their tokens)."""
+    with c.uow() as uow:
+        s = uow.session
+        user = _scoped_user(s, username, scope)
         user.active = False
         _end_sessions(s, user.id)
+        stamp_revocation(s)
         audit(s, c.clock.now(), actor, "user_deactivate", user.username)
         uow.commit()
+
+
+def _area_of(s: Session, area: str | None, scope: Scope) -> tuple[int | None, str | None]:
+    """Return the id and path of the area a user is given (none: the whole programme)."""
+    if area is None or not area.strip():
+        if not scope.everything:  # a scoped admin cannot make a user who sees everything
+            raise RegistryError(Refusal.AREA_OUTSIDE, path="—")
+        return None, None
+    found = find_area(s, area, scope=scope)
+    return found.id, found.path
+
+
+def _user_in_scope(s: Session, user: OfficeUser, scope: Scope) -> bool:
+    if scope.everything:
+        return True
+    path = s.scalar(select(Area.path).where(Area.id == user.area_id)) if user.area_id else None
+    return scope.covers_path(path)
+
+
+def _scoped_user(s: Session, username: str, scope: Scope) -> OfficeUser:
+    name = (username or "").strip()
+    user = s.scalar(select(OfficeUser).where(OfficeUser.username == name))
+    if user is None or not _user_in_scope(s, user, scope):
+        raise RegistryError(Refusal.NO_USER, username=name)
+    return user
 
 
 def _end_sessions(s: Session, user_id: int) -> None:
@@ -100,6 +166,12 @@ class SignedIn:
 
     username: str
     role: str
+    area: str | None = None  # the path of the user's area; None: the whole programme
+
+    @property
+    def scope(self) -> Scope:
+        """What part of the programme this user sees and acts on."""
+        return Scope(self.area)
 
 
 def login(
@@ -169,7 +241,7 @@ def _start_session(
                 or_(OfficeUser.locked_until.is_(None), OfficeUser.locked_until <= now),
             )
             .values(failed_logins=0, locked_until=None)
-            .returning(OfficeUser.username, OfficeUser.role)
+            .returning(OfficeUser.username, OfficeUser.role, OfficeUser.area_id)
             .execution_options(synchronize_session=False)
         ).one_or_none()
         if row is None:
@@ -188,8 +260,9 @@ def _start_session(
         )
         s.add(OfficeSession(id=_digest(token), user_id=user_id, created_at=now, last_seen=now))
         audit(s, now, row.username, "login")
+        area = s.scalar(select(Area.path).where(Area.id == row.area_id)) if row.area_id else None
         uow.commit()
-    return SignedIn(row.username, row.role), token
+    return SignedIn(row.username, row.role, area), token
 
 
 def session_user(
@@ -207,8 +280,10 @@ def session_user(
                 OfficeUser.active,
                 OfficeSession.created_at,
                 OfficeSession.last_seen,
+                Area.path,
             )
             .join(OfficeUser, OfficeUser.id == OfficeSession.user_id)
+            .outerjoin(Area, Area.id == OfficeUser.area_id)
             .where(OfficeSession.id == key)
         ).one_or_none()
     if (
@@ -224,7 +299,7 @@ def session_user(
                 update(OfficeSession).where(OfficeSession.id == key).values(last_seen=now)
             )
             uow.commit()
-    return SignedIn(row.username, row.role)
+    return SignedIn(row.username, row.role, row.path)
 
 
 def logout(c: Central, token: str | None) -> None:

@@ -22,6 +22,7 @@ from sync.central.openapi import document
 from sync.central.queries import claims as claim_queries
 from sync.central.queries import feed, stats
 from sync.central.queries import rules as rule_queries
+from sync.central.scope import Scope
 from sync.central.services import ingest
 from sync.central.services.adjustments import adjust_points
 from sync.central.services.claims import (
@@ -35,7 +36,7 @@ from sync.central.services.kiosks import record_heartbeat
 from sync.central.services.rules import FIELDS as RULE_FIELDS
 from sync.central.services.rules import save_rule
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
-from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may
+from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may, needed
 from sync.central.web.input import CLAIM_MAX_BYTES
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
 from sync.schema import Invalid, validate
@@ -127,8 +128,9 @@ def kiosk_auth(view):
     return wrapper
 
 
-def office_auth(role: Role | Permission = Role.VIEWER):
-    """Admit an office token whose role grants what the route asks."""
+def office_auth(role: Role | Permission = Role.VIEWER, *, whole_programme: bool = False):
+    """Admit an office token whose role grants what the route asks (and, for a change to what
+    the whole programme shares, a token that sees the whole programme)."""
 
     def decorate(view):
         @wraps(view)
@@ -142,14 +144,18 @@ def office_auth(role: Role | Permission = Role.VIEWER):
                 found = verify_office_token(central(), token)
                 if found is None:
                     raise _wrong_token("unknown or revoked office token")
-                hit = (TokenOwner.OFFICE, found[1], found[0])
+                hit = (TokenOwner.OFFICE, *found[1], found[0])
                 cache.put(token, found[0], hit, generation)
             if not may(hit[1], role):
                 raise ApiError(403, "forbidden", "this token may not do this")
             g.office_role = hit[1]
-            g.office_actor = hit[2]  # office:<token id>, for the audit log
+            g.office_scope = Scope(hit[2])
+            if whole_programme and not g.office_scope.everything:
+                raise ApiError(403, "forbidden", "only a token of the whole programme may do this")
+            g.office_actor = hit[3]  # office:<token id>, for the audit log
             return view(*args, **kwargs)
 
+        wrapper.asks = needed(role)  # read by the route table's test
         return wrapper
 
     return decorate
@@ -241,7 +247,7 @@ def _touch(**fields: Any) -> None:
 @office_auth(Role.VIEWER)
 def programme_stats():
     """Return the programme's figures, overall and per store."""
-    return jsonify(stats.stats(central()))
+    return jsonify(stats.stats(central(), g.office_scope))
 
 
 @bp.get("/households/<household_id>")
@@ -250,7 +256,7 @@ def household(household_id: str):
     """Return a household's balance and members."""
     # Ids are short and plain: anything else (a NUL, say, which PostgreSQL refuses) is unknown.
     known_form = HOUSEHOLD_ID.fullmatch(household_id)
-    found = stats.household(central(), household_id) if known_form else None
+    found = stats.household(central(), household_id, g.office_scope) if known_form else None
     if found is None:
         raise ApiError(404, "not_found", "no such household")
     return jsonify(found)
@@ -267,7 +273,12 @@ def adjust(household_id: str):
         raise ApiError(400, "invalid", 'the body is {"points": <int>, "reason": <text>}')
     try:
         done = adjust_points(
-            central(), household_id, body.get("points"), body.get("reason"), g.office_actor
+            central(),
+            household_id,
+            body.get("points"),
+            body.get("reason"),
+            g.office_actor,
+            scope=g.office_scope,
         )
     except RegistryError as exc:
         if exc.not_found:
@@ -302,7 +313,7 @@ def rules_list():
 
 
 @bp.post("/rules")
-@office_auth(Permission.MANAGE)
+@office_auth(Permission.MANAGE, whole_programme=True)
 def rule_save():
     """Add a rule (201), or change the rule with that code (200)."""
     body = _json()
@@ -344,6 +355,7 @@ def claim_record():
             body.get("note"),
             photos,
             g.office_actor,
+            g.office_scope,
         )
     except RegistryError as exc:
         raise _refused(exc) from None
@@ -351,7 +363,7 @@ def claim_record():
 
 
 def _claim(claim_id: str) -> dict[str, Any]:
-    found = claim_queries.detail(central(), claim_id)
+    found = claim_queries.detail(central(), claim_id, g.office_scope)
     if found is None:
         raise ApiError(404, "not_found", "no such claim")
     shown = {k: v for k, v in found.items() if k not in ("recorded_at", "decided_at")}
@@ -376,7 +388,7 @@ def claims_list():
         page = 0
     if not 1 <= page <= 100_000:
         raise ApiError(400, "invalid", "page is a whole number from 1")
-    where = claim_queries.ClaimFilter(status=status, rule_code=rule)
+    where = claim_queries.ClaimFilter(status=status, rule_code=rule, scope=g.office_scope)
     rows, total = claim_queries.listing(central(), where, page, 100)
     for row in rows:
         for key in ("recorded_at", "decided_at"):
@@ -391,7 +403,7 @@ def claim_approve(claim_id: str):
     if request.get_data(cache=False).strip() not in (b"", b"{}"):
         raise ApiError(400, "invalid", "approval takes no body (or {})")
     try:
-        done = approve_claim(central(), claim_id, g.office_actor)
+        done = approve_claim(central(), claim_id, g.office_actor, g.office_scope)
     except RegistryError as exc:
         raise _refused(exc) from None
     return jsonify(decided_dict(done))
@@ -405,7 +417,7 @@ def claim_reject(claim_id: str):
     if not isinstance(body, dict) or set(body) - {"reason"}:
         raise ApiError(400, "invalid", 'the body is {"reason": <text>}')
     try:
-        done = reject_claim(central(), claim_id, body.get("reason"), g.office_actor)
+        done = reject_claim(central(), claim_id, body.get("reason"), g.office_actor, g.office_scope)
     except RegistryError as exc:
         raise _refused(exc) from None
     return jsonify(decided_dict(done))

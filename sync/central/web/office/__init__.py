@@ -12,6 +12,7 @@ from sync.central.web.office import (
     reports,
     rules,
     sign_in,
+    users,
 )
 from sync.central.web.office.base import bp, problem_page
 
@@ -26,4 +27,5 @@ __all__ = [
     "reports",
     "rules",
     "sign_in",
+    "users",
 ]

@@ -11,7 +11,17 @@ from sync.central.services.activities import award, define_activity
 from sync.central.services.errors import RegistryError
 from sync.central.states import Role
 from sync.central.web.input import form_date, form_int, page_number
-from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in, zone
+from sync.central.web.office.base import (
+    PAGE,
+    _,
+    actor,
+    bp,
+    central,
+    refusal,
+    scope,
+    signed_in,
+    zone,
+)
 from sync.central.web.office.uploads import check_upload
 
 AWARD_MAX_BYTES = 2 * 2**20
@@ -34,7 +44,7 @@ def activities():
 
 
 @bp.post("/activities")
-@signed_in(Role.ADMIN)
+@signed_in(Role.ADMIN, whole_programme=True)
 def activity_define():
     """Define an activity; kiosks learn of it from the feed."""
     f = request.form
@@ -62,7 +72,7 @@ def activity_define():
 def activity(activity_id: str):
     """Show an activity, who took part, and a form to award points."""
     q = request.args.get("q", "").strip()[:40]
-    view = activity_queries.detail(central(), activity_id[:40], q)
+    view = activity_queries.detail(central(), activity_id[:40], q, scope())
     if view is None:
         abort(404)
     for taken in view["participants"]:
@@ -87,7 +97,7 @@ def activity_award(activity_id: str):
         flash(_("Pick residents or upload a CSV of resident ids."), "error")
         return redirect(url_for("office.activity", activity_id=activity_id))
     try:
-        result = award(central(), activity_id, ids, actor())
+        result = award(central(), activity_id, ids, actor(), scope=scope())
     except RegistryError as exc:
         flash(refusal(exc), "error")
     else:

@@ -24,10 +24,11 @@ from sync.central import localtime
 from sync.central.context import Central
 from sync.central.i18n import translate
 from sync.central.queries.settings import programme_zone
+from sync.central.scope import Scope
 from sync.central.services import users
 from sync.central.services.errors import RegistryError
 from sync.central.services.users import SignedIn
-from sync.central.states import Permission, Role, may
+from sync.central.states import Permission, Role, may, needed
 from sync.central.web.input import holds_nul
 from sync.central.web.office import refusals
 
@@ -70,6 +71,7 @@ def _helpers():
         "user": user.username if user else None,
         "role": user.role if user else None,
         "may": lambda asked: user is not None and may(user.role, Permission(asked)),
+        "user_area": user.area if user else None,
         "csrf_token": _csrf_token,
     }
 
@@ -90,6 +92,11 @@ def current_user() -> SignedIn | None:
                 session.pop("sid", None)  # ended elsewhere: stop sending it
         g.office_user = found
     return g.office_user
+
+
+def scope() -> Scope:
+    """Return what part of the programme the signed-in user sees and acts on."""
+    return current_user().scope
 
 
 def actor() -> str:
@@ -122,8 +129,9 @@ def _check_csrf() -> None:
             )
 
 
-def signed_in(role: Role | Permission = Role.VIEWER):
-    """Require a signed-in office user whose role grants what the page asks."""
+def signed_in(role: Role | Permission = Role.VIEWER, *, whole_programme: bool = False):
+    """Require a signed-in office user whose role grants what the page asks (and, for a change
+    to what the whole programme shares, a user without an area)."""
 
     def decorate(view):
         @wraps(view)
@@ -133,8 +141,11 @@ def signed_in(role: Role | Permission = Role.VIEWER):
                 return redirect(url_for("office.login_page", next=request.path))
             if not may(user.role, role):
                 abort(403, description=_("Your account may not do this."))
+            if whole_programme and not user.scope.everything:
+                abort(403, description=_("Only a user of the whole programme may do this."))
             return view(*args, **kwargs)
 
+        wrapper.asks = needed(role)  # read by the route table's test
         return wrapper
 
     return decorate

@@ -15,7 +15,16 @@ from sync.central.services.claims import approve_claim, record_claim, reject_cla
 from sync.central.services.errors import RegistryError
 from sync.central.states import ClaimStatus, Permission
 from sync.central.web.input import page_number
-from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in
+from sync.central.web.office.base import (
+    PAGE,
+    _,
+    actor,
+    bp,
+    central,
+    refusal,
+    scope,
+    signed_in,
+)
 
 # A photo read from a form beyond this is refused without reading the rest.
 PHOTO_READ_LIMIT = limits.MAX_PHOTO_BYTES + 1
@@ -31,7 +40,7 @@ def claims():
     rule = request.args.get("rule", "").strip().upper()[:32]
     page = request.args.get("page", 1, type=page_number)
     where = claim_queries.ClaimFilter(
-        status=None if status == "all" else status, rule_code=rule or None
+        status=None if status == "all" else status, rule_code=rule or None, scope=scope()
     )
     rows, total = claim_queries.listing(central(), where, page, PAGE)
     return render_template(
@@ -52,11 +61,11 @@ def claims():
 def claim_new():
     """Find a household, then record a claim for it: rule, residents, note and photos."""
     q = request.args.get("q", "").strip()[:40]
-    found = household_queries.search(central(), q, 1, 20)[0] if q else []
+    found = household_queries.search(central(), q, 1, 20, scope())[0] if q else []
     household = None
     chosen = request.args.get("household", "").strip()[:40]
     if chosen:
-        household = household_queries.detail(central(), chosen)
+        household = household_queries.detail(central(), chosen, scope())
     return render_template(
         "office/claim_new.html",
         q=q,
@@ -88,6 +97,7 @@ def claim_record():
             request.form.get("note", ""),
             photos,
             actor(),
+            scope(),
         )
     except RegistryError as exc:
         flash(_("Not recorded: {reason}", reason=refusal(exc)), "error")
@@ -100,7 +110,7 @@ def claim_record():
 @signed_in(Permission.READ)
 def claim(claim_id: str):
     """Show a claim, its photos, and (to an approver) the forms to decide it."""
-    view = claim_queries.detail(central(), claim_id[:36])
+    view = claim_queries.detail(central(), claim_id[:36], scope())
     if view is None:
         abort(404)
     return render_template("office/claim.html", c=view)
@@ -110,7 +120,7 @@ def claim(claim_id: str):
 @signed_in(Permission.READ)
 def claim_photo(claim_id: str, position: int):
     """Serve a claim's photo to a signed-in user, as the type its bytes were checked to be."""
-    found = claim_queries.photo(central(), claim_id[:36], position)
+    found = claim_queries.photo(central(), claim_id[:36], position, scope())
     if found is None:
         abort(404)
     data, media_type = found
@@ -156,7 +166,7 @@ def _decided(claim_id: str, decide) -> object:
 def claim_approve(claim_id: str):
     """Approve a claim: its points are booked and reach every kiosk."""
     claim_id = claim_id[:36]
-    return _decided(claim_id, lambda: approve_claim(central(), claim_id, actor()))
+    return _decided(claim_id, lambda: approve_claim(central(), claim_id, actor(), scope()))
 
 
 @bp.post("/claims/<claim_id>/reject")
@@ -165,4 +175,4 @@ def claim_reject(claim_id: str):
     """Reject a claim with a reason; nothing is booked."""
     claim_id = claim_id[:36]
     reason = request.form.get("reason", "")
-    return _decided(claim_id, lambda: reject_claim(central(), claim_id, reason, actor()))
+    return _decided(claim_id, lambda: reject_claim(central(), claim_id, reason, actor(), scope()))

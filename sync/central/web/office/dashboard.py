@@ -6,7 +6,7 @@ from flask import render_template
 
 from sync.central.queries import reports, stats
 from sync.central.web.office import charts
-from sync.central.web.office.base import _, bp, central, signed_in
+from sync.central.web.office.base import _, bp, central, scope, signed_in
 
 
 @bp.get("/")
@@ -14,9 +14,9 @@ from sync.central.web.office.base import _, bp, central, signed_in
 def dashboard():
     """Show the programme's figures, per store and per month, with charts."""
     c = central()
-    figures = stats.stats(c)
-    months = reports.monthly(c)[-12:]
-    donors = reports.donors(c)[:10]
+    figures = stats.stats(c, scope())
+    months = reports.monthly(c, scope=scope())[-12:]
+    donors = reports.donors(c, scope())[:10]
     labels = [m["month"][2:] for m in months]
     chart_points = charts.bars(
         labels, [m["points_redeemed"] for m in months], title=_("Points redeemed per month")

@@ -11,13 +11,25 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from sync.central import localtime
 from sync.central.imports import parse_roster
 from sync.central.queries import households as household_queries
+from sync.central.queries.areas import area_paths
 from sync.central.services.adjustments import adjust_points
+from sync.central.services.areas import set_household_group
 from sync.central.services.cards import confirm_card, issue_cards, revoke_card
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.roster import add_roster
-from sync.central.states import Role
+from sync.central.states import AreaLevel, Role
 from sync.central.web.input import page_number
-from sync.central.web.office.base import PAGE, _, actor, bp, central, refusal, signed_in, zone
+from sync.central.web.office.base import (
+    PAGE,
+    _,
+    actor,
+    bp,
+    central,
+    refusal,
+    scope,
+    signed_in,
+    zone,
+)
 from sync.central.web.office.uploads import check_upload
 
 ROSTER_MAX_BYTES = 8 * 2**20  # about 100,000 residents
@@ -29,7 +41,7 @@ def households():
     """List households, searchable by name, member or id."""
     q = request.args.get("q", "").strip()[:40]
     page = request.args.get("page", 1, type=page_number)
-    found, total = household_queries.search(central(), q, page, PAGE)
+    found, total = household_queries.search(central(), q, page, PAGE, scope())
     return render_template(
         "office/households.html",
         households=found,
@@ -44,10 +56,28 @@ def households():
 @signed_in()
 def household(household_id: str):
     """Show a household: members, cards, and its recent entries."""
-    view = household_queries.detail(central(), household_id[:40])
+    view = household_queries.detail(central(), household_id[:40], scope())
     if view is None:
         abort(404)
-    return render_template("office/household.html", h=view)
+    groups = area_paths(central(), scope(), AreaLevel.GROUP)
+    return render_template("office/household.html", h=view, groups=groups)
+
+
+@bp.post("/households/<household_id>/group")
+@signed_in(Role.ADMIN)
+def household_group(household_id: str):
+    """Place a household in a villagers' group of the user's area."""
+    try:
+        placed = set_household_group(
+            central(), household_id[:40], request.form.get("group", ""), actor(), scope()
+        )
+    except RegistryError as exc:
+        if exc.code == Refusal.NO_HOUSEHOLD:
+            abort(404)
+        flash(refusal(exc), "error")
+    else:
+        flash(_("Group saved: {group}", group=placed or _("none")), "ok")
+    return redirect(url_for("office.household", household_id=household_id[:40]))
 
 
 @bp.post("/households/import")
@@ -72,7 +102,23 @@ def import_roster():
             flash(problem, "error")
         flash(_("Nothing was imported: fix the rows above, or tick 'skip bad rows'."), "error")
         return redirect(url_for("office.households"))
-    added_h, added_r = add_roster(central(), parsed.rows, actor=actor())
+    if not scope().everything:
+        # Rows are placed in groups by path: a scoped user's rows must all name theirs.
+        outside = [r for r in parsed.rows if not scope().covers_path(r.group or None)]
+        if outside:
+            flash(
+                _(
+                    "Nothing was imported: line {line} names no group of your area.",
+                    line=outside[0].line,
+                ),
+                "error",
+            )
+            return redirect(url_for("office.households"))
+    try:
+        added_h, added_r = add_roster(central(), parsed.rows, actor=actor(), scope=scope())
+    except RegistryError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("office.households"))
     flash(
         _(
             "{households} households and {residents} residents added.",
@@ -103,7 +149,7 @@ def _card_pdf(issued, name: str):
 @signed_in(Role.ADMIN)
 def cards_issue():
     """Issue cards to every resident without one; download the sheet (the only copy)."""
-    issued = issue_cards(central(), actor=actor())
+    issued = issue_cards(central(), actor=actor(), scope=scope())
     if not issued:
         flash(_("Every resident already has a card."), "ok")
         return redirect(url_for("office.households"))
@@ -114,7 +160,7 @@ def cards_issue():
 @signed_in(Role.ADMIN)
 def card_reissue(resident_id: str):
     """Replace a resident's card (the old one stops working); download the new card."""
-    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=actor())
+    issued = issue_cards(central(), [resident_id[:40]], reissue=True, actor=actor(), scope=scope())
     if not issued:
         abort(404)
     return _card_pdf(issued, f"card-{resident_id}.pdf")
@@ -125,10 +171,10 @@ def card_reissue(resident_id: str):
 def card_revoke(resident_id: str):
     """Revoke a resident's card."""
     person_id = resident_id[:40]
-    household_id = household_queries.resident_household(central(), person_id)
+    household_id = household_queries.resident_household(central(), person_id, scope())
     if household_id is None:
         abort(404)
-    count = revoke_card(central(), person_id, actor())
+    count = revoke_card(central(), person_id, actor(), scope=scope())
     flash(_("{count} card(s) revoked.", count=count), "ok")
     return redirect(url_for("office.household", household_id=household_id))
 
@@ -145,6 +191,7 @@ def household_adjust(household_id: str):
             int(points) if points.lstrip("-").isdigit() and len(points) < 10 else points,
             request.form.get("reason", ""),
             actor(),
+            scope=scope(),
         )
     except RegistryError as exc:
         if exc.code == Refusal.NO_HOUSEHOLD:
@@ -166,11 +213,11 @@ def household_adjust(household_id: str):
 @signed_in(Role.ADMIN)
 def card_confirm(card_id: int):
     """Let a card issued at a kiosk work at every store."""
-    household_id = household_queries.card_household(central(), card_id)
+    household_id = household_queries.card_household(central(), card_id, scope())
     if household_id is None:
         abort(404)
     try:
-        confirm_card(central(), card_id, actor())
+        confirm_card(central(), card_id, actor(), scope=scope())
     except RegistryError:
         abort(404)
     flash(_("The card now works at every store."), "ok")

@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask import flash, render_template, request
 
 from sync.central.queries import reports as report_queries
+from sync.central.queries.areas import area_rollup
 from sync.central.queries.stores import stores as all_stores
 from sync.central.web.export import table_response
 from sync.central.web.input import record_id
-from sync.central.web.office.base import _, bp, central, signed_in, zone
+from sync.central.web.office.base import _, bp, central, scope, signed_in, zone
 
 PERIOD_HELP = "Choose dates between {first} and {last}, the end on or after the start."
 
 
 def _stores() -> list[dict]:
-    return [{"id": st["id"], "name": st["name"]} for st in all_stores(central())]
+    return [{"id": st["id"], "name": st["name"]} for st in all_stores(central(), scope())]
 
 
 @bp.get("/reports/donors")
@@ -23,7 +24,7 @@ def _stores() -> list[dict]:
 @signed_in()
 def report_donors(fmt: str = "html"):
     """Per donor: goods given, goods handed out, households reached."""
-    rows = report_queries.donors(central())
+    rows = report_queries.donors(central(), scope())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Donor"),
@@ -62,7 +63,9 @@ def report_statement(fmt: str = "html"):
     try:
         start, end = report_queries.period(request.args.get("from"), request.args.get("to"), zone())
         statement = (
-            report_queries.store_statement(central(), store_id, start, end) if store_id else None
+            report_queries.store_statement(central(), store_id, start, end, scope())
+            if store_id
+            else None
         )
     except ValueError:  # not a date, out of range, or ending before it starts
         flash(
@@ -94,7 +97,7 @@ def report_statement(fmt: str = "html"):
 def report_monthly(fmt: str = "html"):
     """The programme's figures per month, overall or for one store."""
     store_id = request.args.get("store", type=record_id)
-    rows = report_queries.monthly(central(), store_id)
+    rows = report_queries.monthly(central(), store_id, scope())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Month"),
@@ -121,3 +124,39 @@ def report_monthly(fmt: str = "html"):
             ],
         )
     return render_template("office/monthly.html", rows=rows, stores=_stores(), store_id=store_id)
+
+
+@bp.get("/reports/areas")
+@bp.get("/reports/areas.<fmt>")
+@signed_in()
+def report_areas(fmt: str = "html"):
+    """The areas one level below the user's own, side by side, with participation rates."""
+    rows = area_rollup(central(), scope())
+    if fmt in ("csv", "xlsx"):
+        header = [
+            _("Area"),
+            _("Households"),
+            _("Households taking part"),
+            _("Participation rate"),
+            _("Points issued"),
+            _("Points redeemed"),
+            _("Exchanges"),
+        ]
+        return table_response(
+            fmt,
+            "areas",
+            header,
+            [
+                [
+                    r["path"] or _("In no group"),
+                    r["households"],
+                    r["participating"],
+                    round(r["rate"], 4),
+                    r["points_issued"],
+                    r["points_redeemed"],
+                    r["exchanges"],
+                ]
+                for r in rows
+            ],
+        )
+    return render_template("office/areas.html", areas=rows)

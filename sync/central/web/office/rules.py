@@ -36,7 +36,7 @@ def rules():
 
 
 @bp.post("/rules")
-@signed_in(Permission.MANAGE)
+@signed_in(Permission.MANAGE, whole_programme=True)
 def rule_save():
     """Add a rule, or change the rule with the code given."""
     f = request.form
