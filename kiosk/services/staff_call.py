@@ -11,7 +11,14 @@ TERMINAL = "terminal"
 
 
 def call(k: Kiosk) -> datetime:
-    """Record that a resident asks for the shopkeeper; return when."""
+    """Record that a resident asks for the shopkeeper; return when the waiting call was made.
+
+    Pressed again while a call waits, it is the same call: no second audit entry, no change
+    announced to the screens, and the shopkeeper still sees how long the resident has waited.
+    """
+    waiting_since = k.staff_called_at
+    if waiting_since is not None:
+        return waiting_since
     with k.uow() as uow:
         now = k.clock.now()
         audit(uow.session, now, TERMINAL, "staff_call")
