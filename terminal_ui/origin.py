@@ -35,9 +35,11 @@ def is_loopback(name: str) -> bool:
     if name in LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def split_host(host: str) -> tuple[str, str]:
@@ -50,8 +52,14 @@ def split_host(host: str) -> tuple[str, str]:
     return name, port
 
 
-def own_host(host: str, scheme: str, served_port: str, allowed: Iterable[str]) -> bool:
-    """Tell whether a Host header names this kiosk: loopback at the port served, or allowed."""
+def own_host(
+    host: str, scheme: str, served_port: str, allowed: Iterable[str], peer: str | None = None
+) -> bool:
+    """Tell whether a Host header names this kiosk: loopback at the port served, or allowed.
+
+    A loopback name counts only from a loopback peer (when the peer is known): Host is what the
+    sender writes, and a machine on the shop's network may write "localhost" too.
+    """
     name, port = split_host(host)
     if not name:
         return False
@@ -59,6 +67,8 @@ def own_host(host: str, scheme: str, served_port: str, allowed: Iterable[str]) -
         want_name, want_port = split_host(entry)
         if want_name.rstrip(".") == name.rstrip(".") and want_port in ("", port):
             return True
+    if peer and not is_loopback(peer):
+        return False
     return is_loopback(name) and (port or DEFAULT_PORTS.get(scheme, "")) == served_port
 
 
@@ -86,8 +96,10 @@ def refusal() -> str | None:
     """Return why the current request is not the kiosk's own, or None when it is."""
     host = request.host
     served_port = str(request.environ.get("SERVER_PORT", ""))
-    if not own_host(host, request.scheme, served_port, runtime().settings.ui.allowed_hosts):
-        return f"host {host!r}"
+    allowed = runtime().settings.ui.allowed_hosts
+    peer = request.remote_addr
+    if not own_host(host, request.scheme, served_port, allowed, peer):
+        return f"host {host!r} from {peer}"
     origin = request.headers.get("Origin")
     if origin is not None:
         return None if same_origin(origin, host, request.scheme) else f"origin {origin!r}"
