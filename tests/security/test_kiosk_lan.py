@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from kiosk_helpers import LAN_PEER, kiosk_app, kiosk_client, kiosk_rt  # noqa: F401
+from kiosk_helpers import LAN_PEER
 
 from terminal_ui import create_app
 
@@ -30,7 +30,8 @@ LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]", "shop.localhost"]
 )
 def test_a_lan_machine_claiming_a_loopback_name_is_refused(kiosk_client, kiosk_rt, method, path):
     for host in LOOPBACK_HOSTS:
-        answer = kiosk_client.open(path, method=method, headers={"Host": host}, environ_base=LAN_PEER)
+        headers = {"Host": host}
+        answer = kiosk_client.open(path, method=method, headers=headers, environ_base=LAN_PEER)
         assert answer.status_code == 403, host
         if path.startswith("/api/"):
             error = answer.get_json()["error"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import audit_count, kiosk_app, kiosk_client, kiosk_rt  # noqa: F401
+from kiosk_helpers import audit_count
 
 from kiosk.services import staff_call
 
