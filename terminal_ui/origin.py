@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 
+from core.domain import errors
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import translate
 
@@ -27,6 +28,27 @@ DEFAULT_PORTS = {"http": "80", "https": "443"}
 MESSAGE = (
     "This request came from another website or address and was refused. Use the kiosk's own screen."
 )
+
+
+class ForeignPage(errors.DomainError):
+    """A page elsewhere asked for what only the kiosk's own screen may have."""
+
+    code = "forbidden_origin"
+    message = MESSAGE
+
+
+def own_page_only() -> None:
+    """Raise ForeignPage unless the current GET comes from the kiosk's own page.
+
+    Reading is free for any GET, but some answers cost work (a synthesised prompt) or show a
+    resident (the camera's picture): an <img> or <audio> on another site, sent without Origin,
+    must not have them. The browser says where such a request comes from.
+    """
+    if request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site"):
+        raise ForeignPage()
+    referer = request.headers.get("Referer")
+    if referer and not same_origin(referer, request.host, request.scheme):
+        raise ForeignPage()
 
 
 def is_loopback(name: str) -> bool:
