@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from kiosk_helpers import audit_count
 
 from kiosk.services import staff_call
@@ -30,3 +33,30 @@ def test_a_call_after_the_shopkeeper_answered_is_a_new_call(kiosk_client, kiosk_
     assert again != first
     assert audit_count(kiosk_rt, "staff_call") == 2
     assert staff_call.waiting(kiosk_rt.kiosk) is not None
+
+
+def test_a_double_tap_arriving_at_once_is_one_call(kiosk_rt, monkeypatch):
+    # Two taps reach two of the server's threads together; writing the audit entry takes a
+    # moment (a slow SD card), long enough for the second to look before the first is done.
+    slow_audit = staff_call.audit
+
+    def audit(*args, **kw):
+        time.sleep(0.2)
+        return slow_audit(*args, **kw)
+
+    monkeypatch.setattr(staff_call, "audit", audit)
+    start = threading.Barrier(4)
+    called = []
+
+    def press() -> None:
+        start.wait()
+        called.append(staff_call.call(kiosk_rt.kiosk))
+
+    taps = [threading.Thread(target=press) for _ in range(4)]
+    for tap in taps:
+        tap.start()
+    for tap in taps:
+        tap.join()
+
+    assert audit_count(kiosk_rt, "staff_call") == 1
+    assert len(set(called)) == 1
