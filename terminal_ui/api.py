@@ -17,7 +17,8 @@ from kiosk.services import queries, staff_call, terminal
 from kiosk.services.common import iso
 from kiosk.services.print_jobs import print_receipt
 from terminal_ui.context import runtime
-from terminal_ui.limits import STREAM_SLOTS, slots
+from terminal_ui.limits import REMOTE_STREAM_SLOTS, STREAM_SLOTS, Slots, TooBusy, slots
+from terminal_ui.origin import is_loopback
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -165,8 +166,21 @@ def events():
     # The server sets how long a stream may hold its thread; a client may ask for less.
     longest = float(current_app.config["EVENT_STREAM_SECONDS"])
     timeout = _seconds(request.args.get("timeout"), default=longest, longest=longest)
-    streams = slots(STREAM_SLOTS)
-    streams.take()  # a few at once: each holds one of the server's threads while it lasts
+    # A few at once: each holds one of the server's threads while it lasts. Another machine's
+    # stream also takes one of the share such machines may hold, so the kiosk's screens keep theirs.
+    held = [slots(STREAM_SLOTS)]
+    peer = request.remote_addr
+    if peer and not is_loopback(peer):
+        held.insert(0, slots(REMOTE_STREAM_SLOTS))
+    taken: list[Slots] = []
+    try:
+        for slot in held:
+            slot.take()
+            taken.append(slot)
+    except TooBusy:
+        for slot in taken:
+            slot.give()
+        raise
 
     def stream() -> Iterator[str]:
         seen = changes.version
@@ -192,7 +206,8 @@ def events():
     def give_back() -> None:  # once, however the stream ends (finished, client gone, error)
         if not given_back.is_set():
             given_back.set()
-            streams.give()
+            for slot in held:
+                slot.give()
 
     response.call_on_close(give_back)
     return response

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from core.domain import errors
 from kiosk.services import queries
+from terminal_ui import origin
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import translate
 from terminal_ui.limits import DECODE_SLOTS, slots
@@ -130,8 +131,14 @@ def status():
 
 @bp.get("/preview")
 def preview():
-    """Return the newest camera frame, small and mirrored: where to hold the card."""
+    """Return the newest camera frame, small and mirrored: where to hold the card.
+
+    It shows whoever stands at the kiosk: for the kiosk's own screen only, kept by no cache and
+    handed by the browser to no other origin.
+    """
+    origin.own_page_only()
     picture = runtime().camera.preview_jpeg() if live_camera() else None
     if picture is None:
         raise NoPreview()
-    return Response(picture, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store", "Cross-Origin-Resource-Policy": "same-origin"}
+    return Response(picture, mimetype="image/jpeg", headers=headers)

@@ -18,6 +18,9 @@ from core.domain import errors
 
 DECODE_SLOTS = "decode_slots"
 STREAM_SLOTS = "stream_slots"
+# Streams other machines may hold (when [ui] allowed_hosts lets them in): at most half, so the
+# kiosk's own resident and shopkeeper screens always find theirs.
+REMOTE_STREAM_SLOTS = "remote_stream_slots"
 SPEECH_SLOTS = "speech_slots"
 SPEECH = 2  # prompts synthesised at once: a prefetch and the prompt the resident waits for
 
@@ -63,4 +66,5 @@ def install(app, *, decodes: int, streams: int, speech: int = SPEECH) -> None:
     """Give an app its slots for decodes, event streams and speech synthesis."""
     app.extensions[DECODE_SLOTS] = Slots(decodes)
     app.extensions[STREAM_SLOTS] = Slots(streams)
+    app.extensions[REMOTE_STREAM_SLOTS] = Slots(max(streams // 2, 1))
     app.extensions[SPEECH_SLOTS] = Slots(speech)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 
+from core.domain import errors
 from terminal_ui.context import language, runtime
 from terminal_ui.i18n import translate
 
@@ -29,15 +30,38 @@ MESSAGE = (
 )
 
 
+class ForeignPage(errors.DomainError):
+    """A page elsewhere asked for what only the kiosk's own screen may have."""
+
+    code = "forbidden_origin"
+    message = MESSAGE
+
+
+def own_page_only() -> None:
+    """Raise ForeignPage unless the current GET comes from the kiosk's own page.
+
+    Reading is free for any GET, but some answers cost work (a synthesised prompt) or show a
+    resident (the camera's picture): an <img> or <audio> on another site, sent without Origin,
+    must not have them. The browser says where such a request comes from.
+    """
+    if request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site"):
+        raise ForeignPage()
+    referer = request.headers.get("Referer")
+    if referer and not same_origin(referer, request.host, request.scheme):
+        raise ForeignPage()
+
+
 def is_loopback(name: str) -> bool:
     """Tell whether a host name (without port) is this machine's loopback."""
     name = name.strip("[]").rstrip(".").lower()
     if name in LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def split_host(host: str) -> tuple[str, str]:
@@ -50,8 +74,14 @@ def split_host(host: str) -> tuple[str, str]:
     return name, port
 
 
-def own_host(host: str, scheme: str, served_port: str, allowed: Iterable[str]) -> bool:
-    """Tell whether a Host header names this kiosk: loopback at the port served, or allowed."""
+def own_host(
+    host: str, scheme: str, served_port: str, allowed: Iterable[str], peer: str | None = None
+) -> bool:
+    """Tell whether a Host header names this kiosk: loopback at the port served, or allowed.
+
+    A loopback name counts only from a loopback peer (when the peer is known): Host is what the
+    sender writes, and a machine on the shop's network may write "localhost" too.
+    """
     name, port = split_host(host)
     if not name:
         return False
@@ -59,6 +89,8 @@ def own_host(host: str, scheme: str, served_port: str, allowed: Iterable[str]) -
         want_name, want_port = split_host(entry)
         if want_name.rstrip(".") == name.rstrip(".") and want_port in ("", port):
             return True
+    if peer and not is_loopback(peer):
+        return False
     return is_loopback(name) and (port or DEFAULT_PORTS.get(scheme, "")) == served_port
 
 
@@ -86,8 +118,10 @@ def refusal() -> str | None:
     """Return why the current request is not the kiosk's own, or None when it is."""
     host = request.host
     served_port = str(request.environ.get("SERVER_PORT", ""))
-    if not own_host(host, request.scheme, served_port, runtime().settings.ui.allowed_hosts):
-        return f"host {host!r}"
+    allowed = runtime().settings.ui.allowed_hosts
+    peer = request.remote_addr
+    if not own_host(host, request.scheme, served_port, allowed, peer):
+        return f"host {host!r} from {peer}"
     origin = request.headers.get("Origin")
     if origin is not None:
         return None if same_origin(origin, host, request.scheme) else f"origin {origin!r}"

@@ -31,9 +31,7 @@ class UnknownPrompt(errors.DomainError):
     message = "The terminal does not speak this text."
 
 
-class ForeignPage(errors.DomainError):
-    code = "forbidden_origin"
-    message = origin.MESSAGE
+ForeignPage = origin.ForeignPage
 
 
 class SpeechUnavailable(errors.DomainError):
@@ -53,7 +51,7 @@ def voice_for(lang: str) -> str:
 @bp.get("")
 def speech():
     """Return a prompt's audio (WAV), made once and kept."""
-    _own_page_only()
+    origin.own_page_only()  # an <audio> on another site must not keep the kiosk synthesising
     text = request.args.get("text", "").strip()
     if not text:
         raise errors.BadRequest()
@@ -81,18 +79,9 @@ def speech():
     return _clip(Response(clip, mimetype="audio/wav"), etag)
 
 
-def _own_page_only() -> None:
-    # Reading is free for any GET, but this one makes the kiosk work: an <audio> on another
-    # site (sent without Origin) must not keep it synthesising. Only the kiosk's pages ask.
-    if request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site"):
-        raise ForeignPage()
-    referer = request.headers.get("Referer")
-    if referer and not origin.same_origin(referer, request.host, request.scheme):
-        raise ForeignPage()
-
-
 def _clip(response: Response, etag: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.vary.add("Cookie")  # the lang cookie picks the voice when ?lang= is not given
     return response

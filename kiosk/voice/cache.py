@@ -1,8 +1,9 @@
 """Each prompt's audio made once and kept in the data folder, keyed by what it is made from.
 
 Clips can hold residents' names, so they are private like the database: the folder is 0700
-and each file 0600. A greeting names a balance that changes, so the folder is kept to a size:
-the clips heard longest ago are removed first.
+and each file 0600. A greeting names a balance that changes, so the folder is kept to a size,
+in clips and in bytes (a long prompt is megabytes of audio): the clips heard longest ago are
+removed first, and a clip larger than the whole allowance is spoken but never kept.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from kiosk.voice.ports import Synthesizer
 
 log = logging.getLogger(__name__)
 
-MAX_CLIPS = 400  # about 40 MB of speech at most
+MAX_CLIPS = 400
+MAX_BYTES = 40 * 1024 * 1024  # of speech at most, however long the clips
 SUFFIX = ".wav"
 
 
@@ -28,12 +30,19 @@ class SpeechCache:
     """Audio for prompts, synthesised at the first request and read from disk after that."""
 
     def __init__(
-        self, folder: Path, synthesizer: Synthesizer, *, rate: int, max_clips: int = MAX_CLIPS
+        self,
+        folder: Path,
+        synthesizer: Synthesizer,
+        *,
+        rate: int,
+        max_clips: int = MAX_CLIPS,
+        max_bytes: int = MAX_BYTES,
     ) -> None:
         self.folder = Path(folder)
         self.synthesizer = synthesizer
         self.rate = rate
         self.max_clips = max_clips
+        self.max_bytes = max_bytes
         # One synthesis at a time: a kiosk has one screen, and two requests for one prompt
         # (a prefetch and the prompt itself) must not make it twice.
         self._making = threading.Lock()
@@ -66,6 +75,8 @@ class SpeechCache:
             if found is not None:
                 return found
             data = self.synthesizer.synthesize(text, voice=voice, rate=self.rate)
+            if len(data) > self.max_bytes:
+                return data  # not kept: it would push out every other clip
             try:
                 self._store(self.key(text, voice), data)
             except OSError as exc:
@@ -93,8 +104,13 @@ class SpeechCache:
         clips = []
         for path in self.folder.glob(f"*{SUFFIX}"):
             with contextlib.suppress(OSError):
-                clips.append((path.stat().st_mtime, path))
-        clips.sort()
-        for _, path in clips[: max(0, len(clips) - self.max_clips)]:
+                info = path.stat()
+                clips.append((info.st_mtime, info.st_size, path))
+        clips.sort(key=lambda clip: clip[0])
+        count, size = len(clips), sum(clip[1] for clip in clips)
+        for _, clip_size, path in clips:  # heard longest ago first
+            if count <= self.max_clips and size <= self.max_bytes:
+                break
             with contextlib.suppress(OSError):
                 path.unlink()
+            count, size = count - 1, size - clip_size

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from kiosk_helpers import kiosk_app, kiosk_client, kiosk_rt  # noqa: F401  (the kiosk's tests)
 from security_helpers import ADMIN_PASSWORD, EAST, VIEWER_PASSWORD, WEST, Office
 
 from sync.central.server import open_central
