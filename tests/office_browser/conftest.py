@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +12,8 @@ import pytest
 from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.server import open_central
+from tests.office.office_helpers import ADMIN_PASSWORD, seed_office
 from tests.pg import PG_URL, new_database
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "office"))
-from office_helpers import ADMIN_PASSWORD, seed_office  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]

@@ -38,6 +38,7 @@ def listing(c: Central, page: int, per_page: int) -> tuple[list[dict[str, Any]],
                 "day": a.day,
                 "points": a.points,
                 "cap": a.cap,
+                "active": a.active,
                 "participants": int(counts.get(a.id, 0)),
             }
             for a in shown
@@ -82,6 +83,7 @@ def detail(c: Central, activity_id: str, q: str = "") -> dict[str, Any] | None:
             "cap": a.cap,
             "day": a.day,
             "type": a.type,
+            "active": a.active,
             "participants": [
                 {"resident": r.name, "id": r.id, "at": ci.created_at, "kiosk": ci.kiosk_id}
                 for ci, r in done

@@ -33,6 +33,22 @@ def activity_change(a: Activity) -> dict[str, Any]:
     }
 
 
+def _checked(name: str, kind: str, day: object, points: object, cap: object) -> tuple:
+    """Return an activity's name and type tidied, or refuse what the rules do not allow."""
+    if points not in limits.ACTIVITY_POINTS:
+        raise RegistryError(Refusal.ACTIVITY_POINTS, most=MAX_POINTS)
+    name, kind = " ".join((name or "").split()), " ".join((kind or "").split())
+    if not name or len(name) > limits.MAX_NAME or not name.isprintable():
+        raise RegistryError(Refusal.ACTIVITY_NAME)
+    if len(kind) > limits.MAX_ACTIVITY_TYPE or not kind.isprintable():
+        raise RegistryError(Refusal.ACTIVITY_TYPE)
+    if not isinstance(day, date):
+        raise RegistryError(Refusal.ACTIVITY_DAY)
+    if cap is not None and cap not in limits.ACTIVITY_CAP:
+        raise RegistryError(Refusal.ACTIVITY_CAP, most=MAX_CAP)
+    return name, kind
+
+
 def define_activity(
     c: Central,
     code: str,
@@ -47,17 +63,7 @@ def define_activity(
     code = (code or "").strip().upper()
     if not limits.is_code(code):
         raise RegistryError(Refusal.ACTIVITY_CODE)
-    if points not in limits.ACTIVITY_POINTS:
-        raise RegistryError(Refusal.ACTIVITY_POINTS, most=MAX_POINTS)
-    name, kind = " ".join((name or "").split()), " ".join((kind or "").split())
-    if not name or len(name) > limits.MAX_NAME or not name.isprintable():
-        raise RegistryError(Refusal.ACTIVITY_NAME)
-    if len(kind) > limits.MAX_ACTIVITY_TYPE or not kind.isprintable():
-        raise RegistryError(Refusal.ACTIVITY_TYPE)
-    if not isinstance(day, date):
-        raise RegistryError(Refusal.ACTIVITY_DAY)
-    if cap is not None and cap not in limits.ACTIVITY_CAP:
-        raise RegistryError(Refusal.ACTIVITY_CAP, most=MAX_CAP)
+    name, kind = _checked(name, kind, day, points, cap)
     with c.uow() as uow:
         s = uow.session
         now = c.clock.now()
@@ -81,6 +87,67 @@ def define_activity(
     return activity.id
 
 
+def edit_activity(
+    c: Central,
+    activity_id: str,
+    name: str,
+    kind: str,
+    day: date,
+    points: int,
+    cap: int | None = None,
+    actor: str = "office",
+) -> None:
+    """Change an activity's name, type, day, points or cap; kiosks receive it.
+
+    Points already credited stay as they were (the ledger is not edited); later check-ins
+    earn the new points.
+    """
+    name, kind = _checked(name, kind, day, points, cap)
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        a = s.get(Activity, activity_id, with_for_update=True) if activity_id else None
+        if a is None:
+            raise RegistryError(Refusal.NO_ACTIVITY, activity_id=activity_id)
+        old = (a.name, a.type, a.day, a.points, a.cap)
+        if old == (name, kind, day, points, cap):
+            return
+        a.name, a.type, a.day, a.points, a.cap = name, kind, day, points, cap
+        emit(s, "activity", activity_change(a), now)
+        audit(
+            s,
+            now,
+            actor,
+            "activity_edit",
+            a.id,
+            old={
+                "name": old[0],
+                "type": old[1],
+                "day": old[2].isoformat(),
+                "points": old[3],
+                "cap": old[4],
+            },
+            new={"name": name, "type": kind, "day": day.isoformat(), "points": points, "cap": cap},
+        )
+        uow.commit()
+
+
+def close_activity(c: Central, activity_id: str, actor: str = "office") -> None:
+    """Close an activity: no more check-ins or awards; its participants and points stay."""
+    with c.uow() as uow:
+        s = uow.session
+        now = c.clock.now()
+        a = s.get(Activity, activity_id, with_for_update=True) if activity_id else None
+        if a is None:
+            raise RegistryError(Refusal.NO_ACTIVITY, activity_id=activity_id)
+        if not a.active:
+            return
+        a.active = False
+        emit(s, "activity", activity_change(a), now)
+        audit(s, now, actor, "activity_close", a.id)
+        uow.commit()
+
+
 def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> dict[str, Any]:
     """Credit residents for an activity, once each; return who was credited or skipped."""
     credited, skipped = [], []
@@ -91,6 +158,8 @@ def award(c: Central, activity_id: str, resident_ids: list[str], actor: str) -> 
         activity = s.get(Activity, activity_id, with_for_update=True)
         if activity is None:
             raise RegistryError(Refusal.NO_ACTIVITY, activity_id=activity_id)
+        if not activity.active:
+            raise RegistryError(Refusal.ACTIVITY_CLOSED, activity_id=activity_id)
         done = set(s.scalars(select(CheckIn.resident_id).where(CheckIn.activity_id == activity_id)))
         wanted = list(dict.fromkeys(resident_ids))
         people = {

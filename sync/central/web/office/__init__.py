@@ -3,7 +3,15 @@
 Importing the area modules attaches their routes to the blueprint.
 """
 
-from sync.central.web.office import activities, dashboard, households, kiosks, reports, sign_in
+from sync.central.web.office import (
+    activities,
+    dashboard,
+    households,
+    kiosks,
+    products,
+    reports,
+    sign_in,
+)
 from sync.central.web.office.base import bp, problem_page
 
 __all__ = [
@@ -13,6 +21,7 @@ __all__ = [
     "households",
     "kiosks",
     "problem_page",
+    "products",
     "reports",
     "sign_in",
 ]

@@ -6,7 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from sync.central import localtime
 from sync.central.queries import activities as activity_queries
-from sync.central.services.activities import award, define_activity
+from sync.central.services.activities import (
+    award,
+    close_activity,
+    define_activity,
+    edit_activity,
+)
 from sync.central.services.errors import RegistryError
 from sync.central.states import Role
 from sync.central.web.input import form_date, form_int, page_number
@@ -98,3 +103,40 @@ def activity_award(activity_id: str):
             "ok",
         )
     return redirect(url_for("office.activity", activity_id=activity_id))
+
+
+@bp.post("/activities/<activity_id>/edit")
+@signed_in(Role.ADMIN)
+def activity_edit(activity_id: str):
+    """Change an activity's name, type, day, points or cap; kiosks receive it."""
+    f = request.form
+    try:
+        edit_activity(
+            central(),
+            activity_id[:40],
+            f.get("name", ""),
+            f.get("type", ""),
+            form_date(f.get("day", "")),
+            form_int(f.get("points", "")),
+            form_int(f["cap"]) if f.get("cap", "").strip() else None,
+            actor=actor(),
+        )
+    except RegistryError as exc:
+        if exc.not_found:
+            abort(404)
+        flash(_("Not saved: {reason}", reason=refusal(exc)), "error")
+    else:
+        flash(_("Saved."), "ok")
+    return redirect(url_for("office.activity", activity_id=activity_id[:40]))
+
+
+@bp.post("/activities/<activity_id>/close")
+@signed_in(Role.ADMIN)
+def activity_close(activity_id: str):
+    """Close an activity: no more check-ins or awards."""
+    try:
+        close_activity(central(), activity_id[:40], actor=actor())
+    except RegistryError:
+        abort(404)
+    flash(_("Activity closed; kiosks stop checking residents in at their next sync."), "ok")
+    return redirect(url_for("office.activity", activity_id=activity_id[:40]))
