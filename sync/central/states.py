@@ -72,7 +72,9 @@ class Permission(StrEnum):
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.VIEWER: frozenset({Permission.READ}),
-    Role.APPROVER: frozenset({Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}),
+    Role.APPROVER: frozenset(
+        {Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}
+    ),
     Role.GROUP_LEADER: frozenset({Permission.READ, Permission.RECORD_CLAIMS}),
 }
 

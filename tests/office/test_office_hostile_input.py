@@ -54,6 +54,12 @@ FORM_NAMES = (
     "resident",
     "skip_bad",
     "reason",
+    "household",
+    "phone",
+    "opening_points",
+    "category",
+    "unit",
+    "active",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",
@@ -70,6 +76,7 @@ SAMPLES = {
     "card_id": "1",
     "fmt": "csv",
     "filename": "office.css",
+    "code": "OIL",
 }
 # Routes that change the caller's own session: walked with a browser of their own.
 SESSION_ROUTES = {"office.login_submit", "office.logout"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 
+from sync.central.queries import donations
 from sync.central.queries import reports as report_queries
 from sync.central.queries.stores import stores as all_stores
 from sync.central.web.export import table_response
@@ -22,8 +23,23 @@ def _stores() -> list[dict]:
 @bp.get("/reports/donors.<fmt>")
 @signed_in()
 def report_donors(fmt: str = "html"):
-    """Per donor: goods given, goods handed out, households reached."""
-    rows = report_queries.donors(central())
+    """Per donor: goods given, goods handed out, households reached; for all time, or for the
+    dates between from and to (inclusive)."""
+    start = request.args.get("from", "").strip()[:10]
+    end = request.args.get("to", "").strip()[:10]
+    rows, period = None, None
+    if start or end:
+        try:
+            period = report_queries.period(start or None, end or start or None, zone())
+        except ValueError:
+            flash(
+                _(PERIOD_HELP, first=report_queries.FIRST_YEAR, last=report_queries.LAST_YEAR),
+                "error",
+            )
+        else:
+            rows = donations.donors_between(central(), *period)
+    if rows is None:
+        rows = report_queries.donors(central())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Donor"),
@@ -33,9 +49,10 @@ def report_donors(fmt: str = "html"):
             _("Goods handed out"),
             _("Households reached"),
         ]
+        name = f"donors-{start}-{end}" if period else "donors"
         return table_response(
             fmt,
-            "donors",
+            name,
             header,
             [
                 [
@@ -49,7 +66,9 @@ def report_donors(fmt: str = "html"):
                 for r in rows
             ],
         )
-    return render_template("office/donors.html", rows=rows)
+    return render_template(
+        "office/donors.html", rows=rows, start=start, end=end, ranged=period is not None
+    )
 
 
 @bp.get("/reports/statement")
