@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -14,13 +15,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from sync.central.states import CardStatus, ExchangeStatus
+from sync.central.states import CardStatus, ExchangeStatus, SettlementPeriod
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -47,6 +49,11 @@ class Store(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     offline_allowance: Mapped[int] = mapped_column(Integer, default=200)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # A partner shop is paid this many yuan per point it redeems (None: not settled in money).
+    settlement_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    settlement_period: Mapped[str] = mapped_column(
+        String(16), default=SettlementPeriod.MONTHLY, server_default=SettlementPeriod.MONTHLY
+    )
 
 
 class Kiosk(Base):

@@ -40,7 +40,7 @@ HOSTILE = {
     "controls": "%0D%0A%09%1B%7F",
     "slashes": "..%2F..%5C%2F%2F",
 }
-QUERY_NAMES = ("q", "page", "store", "from", "to", "next", "lang")
+QUERY_NAMES = ("q", "page", "store", "from", "to", "next", "lang", "month", "donor")
 FORM_NAMES = (
     "username",
     "password",
@@ -60,6 +60,9 @@ FORM_NAMES = (
     "category",
     "unit",
     "active",
+    "rate",
+    "period",
+    "month",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",

@@ -48,6 +48,8 @@ class Refusal(StrEnum):
     NO_PRODUCT = "no_product"
     OPENING_POINTS = "opening_points"
     ACTIVITY_CLOSED = "activity_closed"
+    SETTLEMENT_RATE = "settlement_rate"
+    SETTLEMENT_PERIOD = "settlement_period"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -92,6 +94,8 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_PRODUCT: "no product {code}",
     Refusal.OPENING_POINTS: "opening points must be a whole number from 0 to {most}",
     Refusal.ACTIVITY_CLOSED: "activity {activity_id} is closed",
+    Refusal.SETTLEMENT_RATE: "the rate is yuan per point, such as 0.01, with at most 4 decimals",
+    Refusal.SETTLEMENT_PERIOD: "the settlement period is monthly or quarterly",
 }
 
 # Refusals because the record a request names does not exist (the API answers 404).

@@ -10,6 +10,7 @@ from sync.central.web.office import (
     kiosks,
     products,
     reports,
+    settlement,
     sign_in,
 )
 from sync.central.web.office.base import bp, problem_page
@@ -23,5 +24,6 @@ __all__ = [
     "problem_page",
     "products",
     "reports",
+    "settlement",
     "sign_in",
 ]
