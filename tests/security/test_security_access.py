@@ -38,6 +38,7 @@ PARAMS = {
     "card_id": 1,
     "alert_id": 1,
     "store_id": 1,
+    "code": "OIL",
 }
 ROSTER = "household,resident,phone,opening_points\n新家,新人,,5\n".encode()
 
