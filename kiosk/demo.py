@@ -113,12 +113,14 @@ def seed_central(central, data_dir: Path) -> str:
     from sync.central.services.goods import ProductRow, save_products
     from sync.central.services.kiosks import enroll
     from sync.central.services.roster import RosterRow, add_roster
+    from sync.central.services.settlement import set_settlement
 
     secret = secrets.token_bytes(32)
     path = secret_path(data_dir)
     path.write_bytes(secret)
     path.chmod(0o600)
     enrolment = enroll(central, STORE, KIOSK_ID, actor="demo")
+    set_settlement(central, STORE, "0.01", "monthly", actor="demo")  # a partner shop: 1 fen a point
     rows = [
         RosterRow(i, name, person, "", points)
         for i, (name, members, points) in enumerate(HOUSEHOLDS, start=2)
