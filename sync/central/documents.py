@@ -135,14 +135,8 @@ def settlement_pdf(s: dict[str, Any], out: IO[bytes], made: date) -> None:
 
 def settlement_xlsx(s: dict[str, Any], out: IO[bytes]) -> None:
     """Write a partner store's settlement as a workbook: the figures, then the goods."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from sync.central.spreadsheet import write_xlsx_sheet
 
-    from sync.central.spreadsheet import _cell
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "结算单"
     lines: list[list[Any]] = [
         ["商家联盟积分结算单"],
         ["商家", s["store"]],
@@ -161,13 +155,9 @@ def settlement_xlsx(s: dict[str, Any], out: IO[bytes]) -> None:
         ["项目办（甲方）签字", "", "商家（乙方）签字"],
         ["日期", "", "日期"],
     ]
-    for line in lines:
-        sheet.append([_cell(sheet, value) for value in line])
-    sheet["A1"].font = Font(bold=True, size=14)
-    for column, width in zip("ABCD", (22, 30, 18, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet["B9"].number_format = "#,##0.00"
-    book.save(out)
+    write_xlsx_sheet(
+        out, "结算单", lines, bold_rows=(1, 11), widths=(22, 30, 18, 14), money=("B9",)
+    )
 
 
 def certificate_pdf(d: dict[str, Any], out: IO[bytes], made: date) -> None:
@@ -203,4 +193,3 @@ def certificate_pdf(d: dict[str, Any], out: IO[bytes], made: date) -> None:
     _footer(c, made)
     c.showPage()
     c.save()
-
