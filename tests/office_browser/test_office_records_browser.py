@@ -74,7 +74,7 @@ def test_a_resident_added_renamed_and_the_household_renamed_through_the_page(
     add.locator("input[name=phone]").fill("138 0000 0000")
     add.get_by_role("button").click()
     admin.wait_for_load_state()
-    assert "已新增成员 H000001-2" in _flash(admin)
+    assert "已新增居民 H000001-2" in _flash(admin)
     row = admin.locator("tr", has_text="H000001-2")
     row.locator("summary").click()
     edit = row.locator("form.resident-edit")
@@ -139,7 +139,7 @@ def test_moving_a_resident_takes_their_card_and_leaves_the_points(admin: Any, ce
     add.locator("input[name=name]").fill("王小明")
     add.get_by_role("button").click()
     admin.wait_for_load_state()
-    assert "已新增成员 H000001-2" in _flash(admin)
+    assert "已新增居民 H000001-2" in _flash(admin)
 
 
 def test_moving_to_a_household_that_does_not_exist_is_refused(admin: Any, central: Central):
