@@ -159,6 +159,7 @@ def seed_central(central, data_dir: Path) -> str:
     from sync.central.services.roster import RosterRow, add_roster
     from sync.central.services.rules import FIELDS as RULE_FIELDS
     from sync.central.services.rules import check_rule, save_rules
+    from sync.central.services.settlement import set_settlement
 
     secret = secrets.token_bytes(32)
     path = secret_path(data_dir)
@@ -170,6 +171,7 @@ def seed_central(central, data_dir: Path) -> str:
     ]
     save_areas(central, area_rows, actor="demo")
     set_store_area(central, STORE, STORE_VILLAGE, actor="demo")
+    set_settlement(central, STORE, "0.01", "monthly", actor="demo")  # a partner shop: 1 fen a point
     rows = [
         RosterRow(i, name, person, "", points, group)
         for i, (name, person, points, group) in enumerate(_roster(), start=2)

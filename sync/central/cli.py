@@ -119,6 +119,15 @@ def add_parser(sub) -> None:
     _db(expire)
     expire.set_defaults(handler=_expire)
 
+    settle = cmds.add_parser(
+        "settlement", help="write a partner store's settlement for a period as PDF or XLSX"
+    )
+    _db(settle)
+    settle.add_argument("--store", required=True, help="the store's name")
+    settle.add_argument("--month", required=True, help="the period's first month, YYYY-MM")
+    settle.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.xlsx")
+    settle.set_defaults(handler=_settlement)
+
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -456,5 +465,50 @@ def _expire(args: argparse.Namespace) -> int:
         central.close()
     print(
         f"{done.points} points of {done.households} households cleared; {done.notices} notices sent"
+    )
+    return 0
+
+
+def _settlement(args: argparse.Namespace) -> int:
+    import re
+    from datetime import date
+
+    from sync.central import localtime
+    from sync.central.documents import settlement_pdf, settlement_xlsx
+    from sync.central.queries.settings import programme_zone
+    from sync.central.queries.settlement import settlement, store_by_name
+
+    def fail(message: str) -> int:
+        print(f"kiosk central settlement: {message}", file=sys.stderr)
+        return 1
+
+    fmt = args.out.suffix.lower()
+    if fmt not in (".pdf", ".xlsx"):
+        return fail("--out must end in .pdf or .xlsx")
+    found = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", args.month)
+    if not found:
+        return fail(f"--month {args.month!r} is not a month such as 2026-11")
+    central = _open(args)
+    try:
+        store = store_by_name(central, args.store)
+        if store is None:
+            return fail(f"no store {args.store}")
+        figures = settlement(central, store["id"], date(int(found[1]), int(found[2]), 1))
+        made = localtime.today(programme_zone(central))
+    finally:
+        central.close()
+    try:
+        with args.out.open("wb") as out:
+            if fmt == ".pdf":
+                settlement_pdf(figures, out, made)
+            else:
+                settlement_xlsx(figures, out)
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc.strerror}")
+    due = figures["amount_due"]
+    print(
+        f"{figures['store']} {figures['from']}..{figures['to']}: "
+        f"{figures['points_redeemed']} points, {figures['goods_issued']} goods, "
+        f"due {'-' if due is None else f'{due:.2f}'} yuan -> {args.out}"
     )
     return 0

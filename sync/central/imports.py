@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.domain import limits
 from sync.central.scope import SEPARATOR, split_path
+from sync.central.services.activities import AwardRow, SkippedRow, looks_like_card
 from sync.central.services.areas import AreaRow
 from sync.central.services.errors import RegistryError
 from sync.central.services.goods import ProductRow
@@ -220,3 +221,77 @@ def parse_areas(path: Path) -> Parsed:
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
     return Parsed(good, problems)
+
+
+# Column names an office's spreadsheet may use for each thing that names a resident.
+AWARD_COLUMNS = {
+    "card": ("card", "card_code", "card code", "卡号", "积分卡", "积分卡号"),
+    "resident_id": ("resident_id", "resident id", "id", "居民编号", "成员编号", "编号"),
+    "household": ("household", "household_name", "户", "户名", "户主", "家庭"),
+    "resident": ("resident", "name", "resident_name", "姓名", "居民", "成员", "名字"),
+}
+
+
+def parse_award_sheet(text: str) -> tuple[list[AwardRow], list[SkippedRow]]:
+    """Read a CSV of residents to award: card codes, resident ids, or household and name.
+
+    With a header row (any of AWARD_COLUMNS' names) the columns are found by name; without
+    one, a row of one value is a card code or a resident id, and a row of two or more is
+    household and resident name (or a card code first). Rows are numbered as the spreadsheet
+    numbers them: the header is row 1 and is not counted as a row to award.
+    """
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    if not records:
+        return [], []
+    names = {name: field for field, names in AWARD_COLUMNS.items() for name in names}
+    first = [cell.strip().lower() for cell in records[0]]
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(first):
+        if cell in names:
+            columns.setdefault(names[cell], i)
+    start = 1 if columns else 0
+    rows: list[AwardRow] = []
+    skipped: list[SkippedRow] = []
+    for number, record in enumerate(records[start:], start=start + 1):
+        cells = [cell.strip() for cell in record]
+        if not any(cells):
+            continue
+        if columns:
+            row = _award_row_by_header(number, cells, columns)
+        else:
+            row = _award_row_by_shape(number, [c for c in cells if c])
+        if row is None:
+            skipped.append(
+                SkippedRow(number, "names no card, resident id, or household and resident")
+            )
+        else:
+            rows.append(row)
+    return rows, skipped
+
+
+def _cell(cells: list[str], columns: dict[str, int], field: str) -> str:
+    i = columns.get(field)
+    return cells[i][: limits.MAX_NAME * 2] if i is not None and i < len(cells) else ""
+
+
+def _award_row_by_header(number: int, cells: list[str], columns: dict[str, int]) -> AwardRow | None:
+    card = _cell(cells, columns, "card")
+    if card:
+        return AwardRow(number, card=card)
+    resident_id = _cell(cells, columns, "resident_id")
+    if resident_id:
+        return AwardRow(number, resident_id=resident_id)
+    household, resident = _cell(cells, columns, "household"), _cell(cells, columns, "resident")
+    if household and resident:
+        return AwardRow(number, household=household, resident=resident)
+    return None
+
+
+def _award_row_by_shape(number: int, cells: list[str]) -> AwardRow | None:
+    if not cells:
+        return None
+    if looks_like_card(cells[0]):
+        return AwardRow(number, card=cells[0])
+    if len(cells) == 1:
+        return AwardRow(number, resident_id=cells[0][: limits.MAX_ID * 2])
+    return AwardRow(number, household=cells[0], resident=cells[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -15,13 +16,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from sync.central.states import CardStatus, ExchangeStatus
+from sync.central.states import CardStatus, ExchangeStatus, SettlementPeriod
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -49,6 +51,11 @@ class Store(Base):
     offline_allowance: Mapped[int] = mapped_column(Integer, default=200)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     area_id: Mapped[int | None] = mapped_column(Integer, index=True)  # its village
+    # A partner shop is paid this many yuan per point it redeems (None: not settled in money).
+    settlement_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    settlement_period: Mapped[str] = mapped_column(
+        String(16), default=SettlementPeriod.MONTHLY, server_default=SettlementPeriod.MONTHLY
+    )
 
 
 class Area(Base):

@@ -50,3 +50,32 @@ def _cell(sheet, value: Any):
         # Excel's own mark for text typed with a leading ': editing the cell keeps it text.
         cell.quotePrefix = looks_like_formula(value)
     return cell
+
+
+def write_xlsx_sheet(
+    fh: IO[bytes],
+    title: str,
+    rows: Iterable[Sequence[Any]],
+    *,
+    bold_rows: Sequence[int] = (1,),
+    widths: Sequence[float] = (),
+    money: Sequence[str] = (),
+) -> None:
+    """Write rows as a one-sheet workbook laid out as given (a heading, figures, a table):
+    bold_rows by number, column widths from A, money cells (such as "B9") as 0.00."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
+    for number in bold_rows:
+        for cell in sheet[number]:
+            cell.font = Font(bold=True)
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + i)].width = width
+    for ref in money:
+        sheet[ref].number_format = "#,##0.00"
+    book.save(fh)

@@ -157,3 +157,14 @@ class TokenOwner(StrEnum):
 
     KIOSK = "kiosk"
     OFFICE = "office"
+
+
+class SettlementPeriod(StrEnum):
+    """How often a partner store is settled; the value names the months in one period."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+    @property
+    def months(self) -> int:
+        return 3 if self is SettlementPeriod.QUARTERLY else 1

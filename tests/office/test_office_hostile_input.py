@@ -52,6 +52,8 @@ QUERY_NAMES = (
     "status",
     "rule",
     "household",
+    "month",
+    "donor",
 )
 FORM_NAMES = (
     "username",
@@ -81,6 +83,12 @@ FORM_NAMES = (
     "area",
     "group",
     "village",
+    "phone",
+    "opening_points",
+    "unit",
+    "rate",
+    "period",
+    "month",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",
@@ -100,6 +108,7 @@ SAMPLES = {
     "filename": "office.css",
     "claim_id": "00000000-0000-4000-8000-000000000001",
     "position": "1",
+    "code": "OIL",
 }
 # Routes that change the caller's own session: walked with a browser of their own.
 SESSION_ROUTES = {"office.login_submit", "office.logout"}

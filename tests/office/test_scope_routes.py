@@ -70,6 +70,20 @@ ROUTES: dict[str, tuple[Permission | None, str]] = {
     "office.user_add": (MANAGE, "user"),
     "office.user_change": (MANAGE, "user"),
     "office.user_deactivate": (MANAGE, "user"),
+    "office.activity_edit": (MANAGE, "programme"),
+    "office.activity_close": (MANAGE, "programme"),
+    "office.household_add": (MANAGE, "programme"),
+    "office.household_rename": (MANAGE, "household"),
+    "office.resident_add": (MANAGE, "household"),
+    "office.resident_edit": (MANAGE, "resident"),
+    "office.resident_move": (MANAGE, "resident"),
+    "office.products": (READ, "programme"),
+    "office.product_add": (MANAGE, "programme"),
+    "office.product_edit": (MANAGE, "programme"),
+    "office.product_active": (MANAGE, "programme"),
+    "office.report_settlement": (READ, "programme"),
+    "office.store_settlement": (MANAGE, "programme"),
+    "office.donor_certificate": (READ, "programme"),
     "api_v1.rules_list": (READ, "programme"),
     "api_v1.rule_save": (MANAGE, "programme"),
     "office.rules": (READ, "programme"),
@@ -189,6 +203,10 @@ OUTSIDE = {
         "/users",
         {"username": "town_a", "password": "new-password", "role": "admin", "area": ""},
     ),
+    "office.household_rename": ("POST", "/households/{household}/rename", {"name": "冒名家"}),
+    "office.resident_add": ("POST", "/households/{household}/residents", {"name": "冒名"}),
+    "office.resident_edit": ("POST", "/residents/{resident}/edit", {"name": "冒名"}),
+    "office.resident_move": ("POST", "/residents/{resident}/move", {"household": "{household}"}),
     "office.claim": ("GET", "/claims/{claim}", {}),
     "office.claim_photo": ("GET", "/claims/{claim}/photos/1", {}),
     "office.claim_approve": ("POST", "/claims/{claim}/approve", {}),
@@ -230,6 +248,7 @@ def _state(c, towns) -> tuple:
         user = s.scalar(select(OfficeUser).where(OfficeUser.username == "town_a"))
         alerts = s.execute(select(Alert.id, Alert.resolved_at)).all()
         claims = s.execute(select(Claim.id, Claim.status)).all()
+        people = s.execute(select(Resident.id, Resident.name, Resident.household_id)).all()
         return (
             h.balance,
             h.area_id,
@@ -239,6 +258,8 @@ def _state(c, towns) -> tuple:
             (user.role, user.area_id, user.active, user.password_hash),
             sorted(alerts),
             sorted(claims),
+            h.name,
+            sorted(people),
         )
 
 

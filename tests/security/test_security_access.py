@@ -40,6 +40,7 @@ PARAMS = {
     "store_id": 1,
     "claim_id": "00000000-0000-4000-8000-000000000001",
     "user_id": 2,
+    "code": "OIL",
 }
 ROSTER = "household,resident,phone,opening_points\n新家,新人,,5\n".encode()
 

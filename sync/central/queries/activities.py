@@ -40,6 +40,7 @@ def listing(c: Central, page: int, per_page: int) -> tuple[list[dict[str, Any]],
                 "points": a.points,
                 "cap": a.cap,
                 "rule": a.rule_code,
+                "active": a.active,
                 "participants": int(counts.get(a.id, 0)),
             }
             for a in shown
@@ -87,6 +88,7 @@ def detail(
             "cap": a.cap,
             "day": a.day,
             "type": a.type,
+            "active": a.active,
             "participants": [
                 {"resident": r.name, "id": r.id, "at": ci.created_at, "kiosk": ci.kiosk_id}
                 for ci, r in done

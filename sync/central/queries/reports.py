@@ -296,9 +296,13 @@ def _blank(month: str) -> dict[str, Any]:
     }
 
 
+ONLINE_WITHIN = timedelta(minutes=5)  # kiosks sync every few seconds; a few minutes is down
+
+
 def kiosks(c: Central, scope: Scope = WHOLE) -> list[dict[str, Any]]:
     """Every kiosk (of a store inside the scope) with its store, last sync, backlog, version
-    and device states."""
+    and device states, and whether it is online (seen within ONLINE_WITHIN)."""
+    now = c.clock.now()
     with c.uow(write=False) as uow:
         s = uow.session
         rows = s.execute(
@@ -312,6 +316,9 @@ def kiosks(c: Central, scope: Scope = WHOLE) -> list[dict[str, Any]]:
                 "id": k.id,
                 "store": st.name,
                 "revoked": k.revoked,
+                "online": not k.revoked
+                and k.last_seen is not None
+                and now - k.last_seen <= ONLINE_WITHIN,
                 "last_seen": k.last_seen,
                 "last_push": k.last_push,
                 "contiguous_seq": k.contiguous_seq,

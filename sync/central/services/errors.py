@@ -58,6 +58,24 @@ class Refusal(StrEnum):
     ROSTER_GROUP = "roster_group"
     USER_EXISTS = "user_exists"
     ROSTER_OUTSIDE = "roster_outside"
+    HOUSEHOLD_NAME = "household_name"
+    HOUSEHOLD_EXISTS = "household_exists"
+    RESIDENT_NAME = "resident_name"
+    RESIDENT_EXISTS = "resident_exists"
+    PHONE = "phone"
+    NO_RESIDENT = "no_resident"
+    SAME_HOUSEHOLD = "same_household"
+    PRODUCT_CODE = "product_code"
+    PRODUCT_NAME = "product_name"
+    PRODUCT_CATEGORY = "product_category"
+    PRODUCT_UNIT = "product_unit"
+    PRODUCT_POINTS = "product_points"
+    PRODUCT_EXISTS = "product_exists"
+    NO_PRODUCT = "no_product"
+    OPENING_POINTS = "opening_points"
+    ACTIVITY_CLOSED = "activity_closed"
+    SETTLEMENT_RATE = "settlement_rate"
+    SETTLEMENT_PERIOD = "settlement_period"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -115,6 +133,24 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.ROSTER_OUTSIDE: "line {line}: household {household} cannot be changed from your area",
     Refusal.USER_EXISTS: "a user named {username} exists outside your area",
     Refusal.ROSTER_GROUP: "line {line}: no villagers' group {path} among the areas",
+    Refusal.HOUSEHOLD_NAME: "a household needs a name of 1 to 80 printable characters",
+    Refusal.HOUSEHOLD_EXISTS: "a household named {name} exists",
+    Refusal.RESIDENT_NAME: "a resident needs a name of 1 to 80 printable characters",
+    Refusal.RESIDENT_EXISTS: "household {household_id} already has a resident named {name}",
+    Refusal.PHONE: "a phone number has at most 20 digits, spaces, + or -",
+    Refusal.NO_RESIDENT: "no resident {resident_id}",
+    Refusal.SAME_HOUSEHOLD: "the resident already belongs to household {household_id}",
+    Refusal.PRODUCT_CODE: "the product code must be 1 to 32 letters, digits, . _ or -",
+    Refusal.PRODUCT_NAME: "the product needs a name of 1 to 80 printable characters",
+    Refusal.PRODUCT_CATEGORY: "the category needs 1 to 40 printable characters",
+    Refusal.PRODUCT_UNIT: "the unit needs 1 to 16 printable characters",
+    Refusal.PRODUCT_POINTS: "points must be a whole number from 1 to {most}",
+    Refusal.PRODUCT_EXISTS: "a product with code {code} exists",
+    Refusal.NO_PRODUCT: "no product {code}",
+    Refusal.OPENING_POINTS: "opening points must be a whole number from 0 to {most}",
+    Refusal.ACTIVITY_CLOSED: "activity {activity_id} is closed",
+    Refusal.SETTLEMENT_RATE: "the rate is yuan per point, such as 0.01, with at most 4 decimals",
+    Refusal.SETTLEMENT_PERIOD: "the settlement period is monthly or quarterly",
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).
@@ -133,6 +169,8 @@ NOT_FOUND = frozenset(
         Refusal.NO_RULE,
         Refusal.NO_CLAIM,
         Refusal.NO_AREA,
+        Refusal.NO_RESIDENT,
+        Refusal.NO_PRODUCT,
     }
 )
 

@@ -35,6 +35,19 @@ def next_household_id(s: Session) -> int:
         return (s.scalar(select(func.count()).select_from(Household)) or 0) + 1
 
 
+def next_resident_id(s: Session, household_id: str, taken: set[str] | None = None) -> str:
+    """Return a free resident id in a household: its id, a dash and the next free number.
+
+    Counted from the household's members, skipping ids taken by residents since moved away.
+    """
+    n = (s.scalar(select(func.count()).where(Resident.household_id == household_id)) or 0) + 1
+    while True:
+        candidate = f"{household_id}-{n}"
+        if candidate not in (taken or ()) and s.get(Resident, candidate) is None:
+            return candidate
+        n += 1
+
+
 @dataclass(frozen=True)
 class RosterRow:
     line: int
@@ -70,8 +83,10 @@ def add_roster(
                     )
         by_name = {h.name: h for h in s.scalars(select(Household))}
         members: dict[str, set[str]] = {}
+        taken: set[str] = set()
         for r in s.scalars(select(Resident)):
             members.setdefault(r.household_id, set()).add(r.name)
+            taken.add(r.id)
         counts = dict(
             s.execute(
                 select(Resident.household_id, func.count()).group_by(Resident.household_id)
@@ -95,8 +110,13 @@ def add_roster(
             names = members.setdefault(household.id, set())
             if row.resident not in names:
                 counts[household.id] = counts.get(household.id, 0) + 1
+                resident_id = f"{household.id}-{counts[household.id]}"
+                while resident_id in taken:  # a resident since moved to another household
+                    counts[household.id] += 1
+                    resident_id = f"{household.id}-{counts[household.id]}"
+                taken.add(resident_id)
                 person = Resident(
-                    id=f"{household.id}-{counts[household.id]}",
+                    id=resident_id,
                     household_id=household.id,
                     name=row.resident,
                     phone=row.phone or None,

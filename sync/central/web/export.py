@@ -43,3 +43,8 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
         f"attachment; filename=report; filename*=UTF-8''{quote(filename)}"
     )
     return response
+
+
+def file_response(data: bytes, filename: str, mimetype: str) -> Response:
+    """Return bytes as a download named filename (any characters: sent as UTF-8)."""
+    return _download(data, filename, mimetype)

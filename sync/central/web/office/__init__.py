@@ -9,8 +9,10 @@ from sync.central.web.office import (
     dashboard,
     households,
     kiosks,
+    products,
     reports,
     rules,
+    settlement,
     sign_in,
     users,
 )
@@ -24,8 +26,10 @@ __all__ = [
     "households",
     "kiosks",
     "problem_page",
+    "products",
     "reports",
     "rules",
+    "settlement",
     "sign_in",
     "users",
 ]

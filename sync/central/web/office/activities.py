@@ -5,10 +5,18 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from sync.central import localtime
+from sync.central.imports import parse_award_sheet
 from sync.central.queries import activities as activity_queries
 from sync.central.queries import rules as rule_queries
-from sync.central.services.activities import award, define_activity
-from sync.central.services.errors import RegistryError
+from sync.central.services.activities import (
+    AwardRow,
+    SkippedRow,
+    award_sheet,
+    close_activity,
+    define_activity,
+    edit_activity,
+)
+from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import Role
 from sync.central.web.input import form_date, form_int, page_number
 from sync.central.web.office.base import (
@@ -83,31 +91,85 @@ def activity(activity_id: str):
 @bp.post("/activities/<activity_id>/award")
 @signed_in(Role.ADMIN)
 def activity_award(activity_id: str):
-    """Award an activity's points to picked residents or to those listed in a CSV."""
+    """Award an activity's points to picked residents, or to those a CSV names (card code,
+    resident id, or household and resident name), reporting each row skipped and why."""
+    activity_id = activity_id[:40]
     ids = [r[:40] for r in request.form.getlist("resident")]
     upload = request.files.get("file")
+    rows: list[AwardRow] = []
+    unread: list[SkippedRow] = []
     if upload is not None and upload.filename:
         check_upload(upload, AWARD_MAX_BYTES)
-        text = upload.read().decode("utf-8-sig")
-        for line in text.splitlines():
-            first = line.split(",")[0].strip()
-            if first and first.lower() not in ("resident", "resident_id"):
-                ids.append(first[:40])
-    if not ids:
-        flash(_("Pick residents or upload a CSV of resident ids."), "error")
-        return redirect(url_for("office.activity", activity_id=activity_id))
-    try:
-        result = award(central(), activity_id, ids, actor(), scope=scope())
-    except RegistryError as exc:
-        flash(refusal(exc), "error")
-    else:
+        rows, unread = parse_award_sheet(upload.read().decode("utf-8-sig"))  # checked
+    rows = [AwardRow(0, resident_id=rid) for rid in ids] + rows
+    if not rows and not unread:
         flash(
             _(
-                "{credited} credited, {skipped} skipped "
-                "(already credited, unknown or over the cap).",
-                credited=len(result["credited"]),
-                skipped=len(result["skipped"]),
+                "Pick residents or upload a CSV of card codes, resident ids, "
+                "or household and resident names."
             ),
-            "ok",
+            "error",
         )
-    return redirect(url_for("office.activity", activity_id=activity_id))
+        return redirect(url_for("office.activity", activity_id=activity_id))
+    try:
+        result = award_sheet(central(), activity_id, rows, actor(), unread, scope())
+    except RegistryError as exc:
+        if exc.code == Refusal.NO_ACTIVITY:
+            abort(404)
+        flash(refusal(exc), "error")
+        return redirect(url_for("office.activity", activity_id=activity_id))
+    # The report is shown at once, not flashed: a sheet's skipped rows would not fit a cookie.
+    view = activity_queries.detail(central(), activity_id, "", scope())
+    if view is None:
+        abort(404)
+    for taken in view["participants"]:
+        taken["kiosk"] = taken["kiosk"] or _("office")
+    report = {
+        "credited": len(result.credited),
+        "skipped": [
+            {
+                "row": skip.row,
+                "resident": skip.params.get("resident_id", ""),
+                "reason": _(skip.reason, **skip.params),
+            }
+            for skip in result.skipped
+        ],
+    }
+    return render_template("office/activity.html", a=view, q="", report=report)
+
+
+@bp.post("/activities/<activity_id>/edit")
+@signed_in(Role.ADMIN, whole_programme=True)
+def activity_edit(activity_id: str):
+    """Change an activity's name, type, day, points or cap; kiosks receive it."""
+    f = request.form
+    try:
+        edit_activity(
+            central(),
+            activity_id[:40],
+            f.get("name", ""),
+            f.get("type", ""),
+            form_date(f.get("day", "")),
+            form_int(f.get("points", "")),
+            form_int(f["cap"]) if f.get("cap", "").strip() else None,
+            actor=actor(),
+        )
+    except RegistryError as exc:
+        if exc.not_found:
+            abort(404)
+        flash(_("Not saved: {reason}", reason=refusal(exc)), "error")
+    else:
+        flash(_("Saved."), "ok")
+    return redirect(url_for("office.activity", activity_id=activity_id[:40]))
+
+
+@bp.post("/activities/<activity_id>/close")
+@signed_in(Role.ADMIN, whole_programme=True)
+def activity_close(activity_id: str):
+    """Close an activity: no more check-ins or awards."""
+    try:
+        close_activity(central(), activity_id[:40], actor=actor())
+    except RegistryError:
+        abort(404)
+    flash(_("Activity closed; kiosks stop checking residents in at their next sync."), "ok")
+    return redirect(url_for("office.activity", activity_id=activity_id[:40]))

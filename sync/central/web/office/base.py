@@ -57,9 +57,22 @@ def refusal(exc: RegistryError) -> str:
     return _(exc.message, **exc.params)
 
 
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
 @bp.before_app_request
 def _language() -> None:
     g.lang = pick(request.args.get("lang") or request.cookies.get("lang"))
+
+
+@bp.after_app_request
+def _keep_language(response):
+    # A language picked from the switch lasts until it is switched back, not for one page.
+    if request.args.get("lang") and request.cookies.get("lang") != g.lang:
+        response.set_cookie(
+            "lang", g.lang, max_age=LANG_COOKIE_SECONDS, httponly=True, samesite="Lax"
+        )
+    return response
 
 
 @bp.app_context_processor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 
@@ -43,9 +44,50 @@ def bars(
                 f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
                 f'font-size="11">{value}</text>'
             )
+        size = 12 if text_width(label) <= step else max(int(12 * step / text_width(label)), 8)
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{height - 12}" text-anchor="middle" '
+            f'font-size="{size}">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def text_width(text: str, size: int = 12) -> float:
+    """Return about how wide text is drawn, in pixels: a Chinese character is two columns."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.6 for ch in text)
+
+
+def hbars(
+    labels: list[str],
+    values: list[int],
+    *,
+    width: int = 720,
+    colour: str = "#1b5e20",
+    title: str = "",
+) -> str:
+    """Return an SVG chart of horizontal bars, each label whole at its left (names are long)."""
+    top = max(values, default=0) or 1
+    row, pad = 26, 8
+    label_w = min(max((text_width(label) for label in labels), default=0) + 2 * pad, width / 2)
+    value_w = text_width(str(top)) + 2 * pad
+    inner_w = width - label_w - value_w
+    height = max(len(values), 1) * row + 2 * pad
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = pad + i * row
+        w = inner_w * value / top
+        parts.append(
+            f'<text x="{label_w - pad:.1f}" y="{y + row / 2 + 4:.1f}" text-anchor="end" '
             f'font-size="12">{escape(label)}</text>'
+            f'<rect x="{label_w:.1f}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" '
+            f'fill="{colour}"><title>{escape(label)}: {value}</title></rect>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + row / 2 + 4:.1f}" '
+            f'font-size="11">{value}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -17,7 +17,7 @@ def dashboard():
     figures = stats.stats(c, scope())
     months = reports.monthly(c, scope=scope())[-12:]
     donors = reports.donors(c, scope())[:10]
-    labels = [m["month"][2:] for m in months]
+    labels = [m["month"] for m in months]  # 2026-12: a two-digit year read as a day
     chart_points = charts.bars(
         labels, [m["points_redeemed"] for m in months], title=_("Points redeemed per month")
     )
@@ -27,8 +27,8 @@ def dashboard():
         colour="#0d47a1",
         title=_("Points issued per month"),
     )
-    chart_donors = charts.bars(
-        [d["donor"][:6] for d in donors],
+    chart_donors = charts.hbars(
+        [d["donor"] for d in donors],
         [int(d["value_yuan"]) for d in donors],
         colour="#6a1b9a",
         title=_("Donated value by donor (yuan)"),

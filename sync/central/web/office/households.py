@@ -16,9 +16,16 @@ from sync.central.services.adjustments import adjust_points
 from sync.central.services.areas import set_household_group
 from sync.central.services.cards import confirm_card, issue_cards, revoke_card
 from sync.central.services.errors import Refusal, RegistryError
+from sync.central.services.records import (
+    add_household,
+    add_resident,
+    edit_resident,
+    move_resident,
+    rename_household,
+)
 from sync.central.services.roster import add_roster
 from sync.central.states import AreaLevel, Role
-from sync.central.web.input import page_number
+from sync.central.web.input import form_int, page_number
 from sync.central.web.office.base import (
     PAGE,
     _,
@@ -222,3 +229,118 @@ def card_confirm(card_id: int):
         abort(404)
     flash(_("The card now works at every store."), "ok")
     return redirect(url_for("office.household", household_id=household_id))
+
+
+def _own_household(household_id: str) -> None:
+    """Answer 404 for a household outside the user's area (or not there at all)."""
+    if household_queries.detail(central(), household_id, scope()) is None:
+        abort(404)
+
+
+def _refused_or_missing(exc: RegistryError) -> None:
+    """Answer 404 for a record that does not exist; otherwise flash the refusal."""
+    if exc.not_found:
+        abort(404)
+    flash(refusal(exc), "error")
+
+
+@bp.post("/households/new")
+@signed_in(Role.ADMIN, whole_programme=True)
+def household_add():
+    """Register one household; kiosks receive it."""
+    opening = request.form.get("opening_points", "").strip()
+    try:
+        household_id = add_household(
+            central(),
+            request.form.get("name", ""),
+            form_int(opening) if opening else 0,
+            actor(),
+        )
+    except RegistryError as exc:
+        flash(_("Not added: {reason}", reason=refusal(exc)), "error")
+        return redirect(url_for("office.households"))
+    flash(_("Household {household_id} added.", household_id=household_id), "ok")
+    return redirect(url_for("office.household", household_id=household_id))
+
+
+@bp.post("/households/<household_id>/rename")
+@signed_in(Role.ADMIN)
+def household_rename(household_id: str):
+    """Change a household's name."""
+    household_id = household_id[:40]
+    _own_household(household_id)
+    try:
+        rename_household(central(), household_id, request.form.get("name", ""), actor())
+    except RegistryError as exc:
+        _refused_or_missing(exc)
+    else:
+        flash(_("Saved."), "ok")
+    return redirect(url_for("office.household", household_id=household_id))
+
+
+@bp.post("/households/<household_id>/residents")
+@signed_in(Role.ADMIN)
+def resident_add(household_id: str):
+    """Add a resident to a household."""
+    household_id = household_id[:40]
+    _own_household(household_id)
+    try:
+        resident_id = add_resident(
+            central(),
+            household_id,
+            request.form.get("name", ""),
+            request.form.get("phone", ""),
+            actor(),
+        )
+    except RegistryError as exc:
+        _refused_or_missing(exc)
+    else:
+        flash(_("Resident {resident_id} added.", resident_id=resident_id), "ok")
+    return redirect(url_for("office.household", household_id=household_id))
+
+
+@bp.post("/residents/<resident_id>/edit")
+@signed_in(Role.ADMIN)
+def resident_edit(resident_id: str):
+    """Correct a resident's name and phone."""
+    household_id = household_queries.resident_household(central(), resident_id[:40], scope())
+    if household_id is None:
+        abort(404)
+    try:
+        edit_resident(
+            central(),
+            resident_id[:40],
+            request.form.get("name", ""),
+            request.form.get("phone", ""),
+            actor(),
+        )
+    except RegistryError as exc:
+        _refused_or_missing(exc)
+    else:
+        flash(_("Saved."), "ok")
+    return redirect(url_for("office.household", household_id=household_id))
+
+
+@bp.post("/residents/<resident_id>/move")
+@signed_in(Role.ADMIN)
+def resident_move(resident_id: str):
+    """Move a resident, with their cards, to another household; points stay where they are."""
+    household_id = household_queries.resident_household(central(), resident_id[:40], scope())
+    if household_id is None:
+        abort(404)
+    target = request.form.get("household", "").strip()[:40]
+    if household_queries.detail(central(), target, scope()) is None:
+        flash(
+            _("Not moved: {reason}", reason=_("no household {household_id}", household_id=target)),
+            "error",
+        )
+        return redirect(url_for("office.household", household_id=household_id))
+    try:
+        move_resident(central(), resident_id[:40], target, actor())
+    except RegistryError as exc:
+        if exc.code == Refusal.NO_RESIDENT:
+            abort(404)
+        flash(_("Not moved: {reason}", reason=refusal(exc)), "error")
+        return redirect(url_for("office.household", household_id=household_id))
+    flash(_("Moved to household {household_id}.", household_id=target), "ok")
+    return redirect(url_for("office.household", household_id=target))

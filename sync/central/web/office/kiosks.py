@@ -13,18 +13,48 @@ from sync.central.services.errors import RegistryError
 from sync.central.services.kiosks import set_allowance
 from sync.central.states import AreaLevel, Role
 from sync.central.web.input import form_int
-from sync.central.web.office.base import _, actor, bp, central, refusal, scope, signed_in
+from sync.central.web.office.base import _, actor, bp, central, refusal, scope, signed_in, zone
+
+# What a kiosk reports of its devices (printer.ports.PrinterState, the camera loop's
+# CameraState), as the office reads it; a state not listed is shown as reported.
+PRINTER_STATES = {
+    "ok": "ready",
+    "paper_low": "paper running low",
+    "offline": "not connected",
+    "paper_out": "out of paper",
+    "cover_open": "cover open",
+    "unknown": "not answering",
+}
+CAMERA_STATES = {
+    "starting": "starting",
+    "running": "working",
+    "lost": "lost",
+    "reconnecting": "reconnecting",
+    "ended": "ended",
+    "stopped": "stopped",
+    "unknown": "not answering",
+}
+
+
+def _device(state: str | None, names: dict[str, str]) -> str:
+    return _(names[state]) if state in names else (state or "—")
 
 
 @bp.get("/kiosks")
 @signed_in()
 def kiosks():
-    """Show every store and kiosk: last sync, backlog, version, printer and camera."""
+    """Show every store and kiosk: online or not, last sync, backlog, version, devices."""
+    rows = reports.kiosks(central(), scope())
+    for k in rows:
+        k["printer"] = _device(k["printer"], PRINTER_STATES)
+        k["camera"] = _device(k["camera"], CAMERA_STATES)
     return render_template(
         "office/kiosks.html",
-        kiosks=reports.kiosks(central(), scope()),
+        kiosks=rows,
         stores=stores(central(), scope()),
         villages=area_paths(central(), scope(), AreaLevel.VILLAGE),
+        zone=zone(),
+        online_minutes=int(reports.ONLINE_WITHIN.total_seconds() // 60),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 
+from sync.central.queries import donations
 from sync.central.queries import reports as report_queries
 from sync.central.queries.areas import area_rollup
 from sync.central.queries.stores import stores as all_stores
@@ -19,12 +20,36 @@ def _stores() -> list[dict]:
     return [{"id": st["id"], "name": st["name"]} for st in all_stores(central(), scope())]
 
 
+WHOLE_ONLY_PERIOD = (
+    "A date range is for users of the whole programme; your area's figures are for all time."
+)
+
+
 @bp.get("/reports/donors")
 @bp.get("/reports/donors.<fmt>")
 @signed_in()
 def report_donors(fmt: str = "html"):
-    """Per donor: goods given, goods handed out, households reached."""
-    rows = report_queries.donors(central(), scope())
+    """Per donor: goods given, goods handed out, households reached; for all time, or for the
+    dates between from and to (inclusive)."""
+    start = request.args.get("from", "").strip()[:10]
+    end = request.args.get("to", "").strip()[:10]
+    rows, period = None, None
+    if (start or end) and not scope().everything:
+        # The dated report reads the whole programme's batches: an area's user gets all time.
+        flash(_(WHOLE_ONLY_PERIOD), "info")
+        start = end = ""
+    if start or end:
+        try:
+            period = report_queries.period(start or None, end or start or None, zone())
+        except ValueError:
+            flash(
+                _(PERIOD_HELP, first=report_queries.FIRST_YEAR, last=report_queries.LAST_YEAR),
+                "error",
+            )
+        else:
+            rows = donations.donors_between(central(), *period)
+    if rows is None:
+        rows = report_queries.donors(central(), scope())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Donor"),
@@ -34,9 +59,10 @@ def report_donors(fmt: str = "html"):
             _("Goods handed out"),
             _("Households reached"),
         ]
+        name = f"donors-{start}-{end}" if period else "donors"
         return table_response(
             fmt,
-            "donors",
+            name,
             header,
             [
                 [
@@ -50,7 +76,9 @@ def report_donors(fmt: str = "html"):
                 for r in rows
             ],
         )
-    return render_template("office/donors.html", rows=rows)
+    return render_template(
+        "office/donors.html", rows=rows, start=start, end=end, ranged=period is not None
+    )
 
 
 @bp.get("/reports/statement")
