@@ -89,6 +89,11 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         now = c.clock.now()
         # One batch per kiosk at a time: a repeated request waits, then finds its entries held.
         kiosk = s.get(Kiosk, kiosk_id, with_for_update=True)
+        if on_postgresql(s):
+            # Plan each statement for the tables as they are now. A plan cached while a table
+            # was small (the foreign-key checks' own, and statements psycopg prepared) kept
+            # scanning it whole as it grew: the lines' foreign-key check read every exchange.
+            s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         by_id = {
             row.id: _Held(row.kiosk_id, row.digest, row.status, row.reason)
             for row in s.execute(
