@@ -6,7 +6,10 @@ entries/s, p50/p99 batch latency, the same rows through a bare batched
 `INSERT … ON CONFLICT DO NOTHING` measured in the same run (the ratio says what validation,
 exactly-once bookkeeping, chain checks and HTTP cost), and a full replay, which must apply 0.
 
-    python benchmarks/central_ingest.py [--entries 1000000] [--kiosks 8] [--workers 4]
+Kiosks make time-ordered ids (UUIDv7, core.domain.ids) for their entries, exchanges and ledger
+entries; `--ids v4` pushes random ids instead, as kiosks of earlier releases did.
+
+    python benchmarks/central_ingest.py [--entries 1000000] [--kiosks 8] [--workers 4] [--ids v4]
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from core.domain.ids import Uuid7
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from sync.central.server import open_central
 from sync.central.services import goods as goods_service
@@ -44,19 +48,33 @@ ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_PRODUCT = goods_service.ProductRow(2, "RICE", "大米 10斤", "粮油", 40, "袋")
 
 
-def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.Random):
+def make_entries(
+    kiosk_id: str, count: int, households: list[str], rng: random.Random, ids: str = "v7"
+):
     """Return a kiosk's outbox entries with a valid ledger chain, as central's rules allow.
 
     The first entry receives a batch of rice; then three exchanges in four draw on it and the
     fourth voids the exchange before it (points back, goods back). Kiosks do not adjust
-    points, so the credits in the mix are voids.
+    points, so the credits in the mix are voids. Ids are made as the kiosk makes them at the
+    entry's time (v7), or random (v4).
     """
     prev, out = GENESIS_HASH, []
     start = datetime(2026, 1, 1)
     ledger_seq = 0
     last: dict | None = None
+    clock = [0]
+    v7 = Uuid7(clock_ms=lambda: clock[0], random_bits=rng.getrandbits)
+
+    def new_id() -> str:
+        return (
+            str(v7.next_uuid())
+            if ids == "v7"
+            else str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        )
+
     for seq in range(1, count + 1):
         at = start + timedelta(seconds=seq)
+        clock[0] = int((at - datetime(1970, 1, 1)).total_seconds() * 1000)
         stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         if seq == 1:
             payload = {
@@ -68,18 +86,18 @@ def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.R
                 "unit_value_cents": 3800,
                 "received_at": stamp,
             }
-            out.append(_entry(rng, seq, "restock", stamp, payload))
+            out.append(_entry(new_id(), seq, "restock", stamp, payload))
             continue
         kind = "void" if seq % 4 == 0 and last is not None else "exchange"
         if kind == "void":
             household, points, ref = last["household_id"], last["total"], last["exchange_id"]
         else:
             household = rng.choice(households)
-            points, ref = -rng.randrange(5, 60), str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            points, ref = -rng.randrange(5, 60), new_id()
         ledger_seq += 1
         ledger_kind = "spend" if kind == "exchange" else "void"
         facts = EntryFacts(
-            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            new_id(),
             kiosk_id,
             ledger_seq,
             household,
@@ -123,13 +141,13 @@ def make_entries(kiosk_id: str, count: int, households: list[str], rng: random.R
                 "ledger": ledger,
             }
             last = None
-        out.append(_entry(rng, seq, kind, stamp, payload))
+        out.append(_entry(new_id(), seq, kind, stamp, payload))
     return out
 
 
-def _entry(rng: random.Random, seq: int, kind: str, stamp: str, payload: dict) -> dict:
+def _entry(entry_id: str, seq: int, kind: str, stamp: str, payload: dict) -> dict:
     return {
-        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "id": entry_id,
         "seq": seq,
         "kind": kind,
         "created_at": stamp,
@@ -262,6 +280,12 @@ def main() -> None:
         help="each household's opening balance from the roster (0: most spends overdraw)",
     )
     parser.add_argument(
+        "--ids",
+        choices=("v7", "v4"),
+        default="v7",
+        help="ids the kiosks make: time-ordered (v7, as kiosks do) or random (v4, older releases)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("results") / "central_ingest.json"
     )
     args = parser.parse_args()
@@ -291,7 +315,7 @@ def main() -> None:
         rng = random.Random(5)
         per_kiosk = args.entries // args.kiosks
         t = time.perf_counter()
-        entries = {k: make_entries(k, per_kiosk, households, rng) for k in tokens}
+        entries = {k: make_entries(k, per_kiosk, households, rng, args.ids) for k in tokens}
         print(f"generated {per_kiosk * args.kiosks:,} entries in {time.perf_counter() - t:.1f} s")
         batches = {
             k: [
@@ -331,6 +355,7 @@ def main() -> None:
             "kiosks": args.kiosks,
             "server_workers": args.workers,
             "batch_size": 500,
+            "ids": args.ids,
             "opening_points": args.opening_points,
             "push_seconds": round(pushed, 2),
             "entries_per_second": round(total / pushed),

@@ -376,7 +376,10 @@ class CheckIn(Base):
     store_id: Mapped[int | None] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    __table_args__ = (UniqueConstraint("activity_id", "resident_id"),)
+    __table_args__ = (
+        UniqueConstraint("activity_id", "resident_id"),
+        Index("ix_checkins_store_household", "store_id", "household_id"),
+    )
 
 
 class Adjustment(Base):

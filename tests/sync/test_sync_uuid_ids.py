@@ -1,18 +1,27 @@
-"""Random UUID ids: uuid columns on PostgreSQL, text on SQLite, and malformed ids never a 500."""
+"""UUID ids: uuid columns on PostgreSQL, text on SQLite, and malformed ids never a 500.
+
+Kiosks make time-ordered ids (UUIDv7); random ones from kiosks of earlier releases are held alike.
+"""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from sqlalchemy import select, text
 from sync_helpers import (
     WireKiosk,
+    buy,
     central_balances,
     central_count,
+    central_ledger_sums,
     household_id,
+    outbox_ids,
     push,
     pushed_batches,
 )
 
+from core.domain.ids import timestamp_ms
 from sync.central import models as cm
 
 H1 = household_id(1)
@@ -170,3 +179,35 @@ def test_a_malformed_entry_id_refuses_the_push_with_a_4xx(programme):
         assert "$.entries[0].id" in answer.json()["error"]["message"], name
     assert central_count(programme.central, cm.SyncEntry) == 0
     assert pushed_batches(programme.central) == 0
+
+
+def test_a_kiosk_makes_time_ordered_ids_and_central_holds_them_beside_random_ones(programme):
+    k1 = programme.kiosk("K1")
+    for _ in range(3):
+        buy(k1, programme.codes["王建国"], {"SOAP": 1}, online=True)
+    k1.sync.sync_once()
+    made = outbox_ids(k1)
+    assert len(made) >= 3
+    assert all(uuid.UUID(i).version == 7 for i in made)
+    assert made == sorted(made)  # made one after another: increasing, as the index takes them
+    assert [timestamp_ms(i) for i in made] == sorted(timestamp_ms(i) for i in made)
+    c = programme.central
+    with c.uow(write=False) as uow:
+        s = uow.session
+        ledger = s.scalars(
+            select(cm.LedgerEntry.id)
+            .where(cm.LedgerEntry.kiosk_id == "K1")
+            .order_by(cm.LedgerEntry.seq)
+        ).all()
+        exchanges = s.scalars(select(cm.Exchange.id).where(cm.Exchange.kiosk_id == "K1")).all()
+        held = set(s.scalars(select(cm.SyncEntry.id).where(cm.SyncEntry.kiosk_id == "K1")))
+    assert held == set(made)
+    assert len(ledger) == 3 and list(ledger) == sorted(ledger)
+    assert all(uuid.UUID(i).version == 7 for i in [*ledger, *exchanges])
+    # A kiosk of an earlier release still sends random (version 4) ids: held all the same.
+    wire = WireKiosk("K2")
+    entry = wire.exchange(household_id(2), "H000002-1", [("OIL", 1, 60)])
+    assert uuid.UUID(entry["id"]).version == 4
+    answer = push(programme.server.base, programme.token("K2"), wire.body(entry))
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"]
+    assert central_balances(c) == central_ledger_sums(c)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from core.domain import errors, limits, rules
@@ -20,7 +20,7 @@ from core.domain.ledger import (
     parse_wire_time,
     stored_entry,
 )
-from sync.central.bulk import among, insert_rows, set_balances
+from sync.central.bulk import among, insert_rows, on_postgresql, set_balances
 from sync.central.context import Central, emit_many
 from sync.central.localtime import zone as zone_named
 from sync.central.models import (
@@ -89,6 +89,11 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         now = c.clock.now()
         # One batch per kiosk at a time: a repeated request waits, then finds its entries held.
         kiosk = s.get(Kiosk, kiosk_id, with_for_update=True)
+        if on_postgresql(s):
+            # Plan each statement for the tables as they are now. A plan cached while a table
+            # was small (the foreign-key checks' own, and statements psycopg prepared) kept
+            # scanning it whole as it grew: the lines' foreign-key check read every exchange.
+            s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         by_id = {
             row.id: _Held(row.kiosk_id, row.digest, row.status, row.reason)
             for row in s.execute(
@@ -167,6 +172,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             used_seqs.add(entry["seq"])
             by_id[entry["id"]] = _Held(kiosk_id, digest, status, reason)
             outcome.results.append(_result(entry, status, reason))
+        ctx.lock_rows()
         ctx.insert_rows()
         insert_rows(s, SyncEntry, sync_rows)
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
@@ -391,8 +397,8 @@ class _Batch:
                 LedgerEntry,
                 Exchange,
                 ExchangeLine,
-                StockMove,
                 Batch,
+                StockMove,
                 CheckIn,
                 AuditEntry,
                 UncountedEntry,
@@ -407,6 +413,7 @@ class _Batch:
         self.served: dict[tuple[int, str], bool] = {}  # (store, household): served before?
         self.changes: list[dict[str, Any]] = []  # feed changes other than ledger entries
         self.fresh_uncounted: dict[str, dict[str, Any]] = {}  # held outside the books here
+        self.voided: set[str] = set()  # held exchanges this batch voids
 
     def apply(self, entry: dict[str, Any]) -> None:
         kind, p = entry["kind"], entry["payload"]
@@ -578,7 +585,7 @@ class _Batch:
         if held is not None:
             kiosk_id, status, total, household_id = (
                 held.kiosk_id,
-                held.status,
+                ExchangeStatus.VOIDED if held.id in self.voided else held.status,
                 held.total,
                 held.household_id,
             )
@@ -605,7 +612,7 @@ class _Batch:
             raise _Refused("the void does not return exactly the goods the exchange handed out")
         self._ledger(p["ledger"])
         if held is not None:
-            held.status = ExchangeStatus.VOIDED
+            self.voided.add(held.id)  # set in one statement with the batch's other writes
         else:
             fresh["status"] = ExchangeStatus.VOIDED
         at = parse_time(p["ledger"]["created_at"])
@@ -775,6 +782,8 @@ class _Batch:
                 Exchange.status == ExchangeStatus.COMPLETED,
                 Exchange.total > 0,
             )
+            if self.voided:  # voided earlier in this batch, not yet written
+                held_exchange = held_exchange.where(~among(self.s, Exchange.id, self.voided))
             held_checkin = select(CheckIn.id).where(
                 CheckIn.store_id == store, CheckIn.household_id == household_id
             )
@@ -883,32 +892,76 @@ class _Batch:
             }
         )
 
+    def lock_rows(self) -> None:
+        """Lock, before the batch writes anything, every row its writes contend on, in one order.
+
+        The summary triggers upsert rows keyed by kiosk (only ever written under that kiosk's
+        push lock), by household (store_households, store_household_months, donor_households)
+        and by donor (donor_totals). Upserted statement by statement, two kiosks' batches took
+        them in different orders (one batch's void updating a household's months while another's
+        new exchanges held the same rows) and deadlocked. Here the households are locked first,
+        in id order, then the donors' totals in donor order: every other batch takes the same
+        locks in the same order, so batches sharing households or donors queue instead.
+
+        FOR NO KEY UPDATE leaves other batches free to insert rows that refer to these
+        households meanwhile.
+        """
+        touched = sorted({household_id for household_id, _ in self.moves})
+        if touched:
+            self.balances = dict(
+                self.s.execute(
+                    select(Household.id, Household.balance)
+                    .where(among(self.s, Household.id, touched))
+                    .order_by(Household.id)
+                    .with_for_update(key_share=True)
+                ).all()
+            )
+        if not on_postgresql(self.s):  # SQLite writes one transaction at a time
+            return
+        # The donors whose goods this batch hands out or takes back (the rows it will count),
+        # of batches held already or received in this batch.
+        moved = {m["batch_id"] for m in self.rows[StockMove] if m["kind"] != StockMoveKind.ADJUST}
+        donated_ids = sorted(moved)
+        new_donors = sorted(
+            {
+                b["donor"]
+                for b in self.rows[Batch]
+                if b["source"] == "donation" and b["batch_id"] in moved
+            }
+        )
+        if donated_ids:
+            self.s.execute(
+                text(
+                    "INSERT INTO donor_totals AS t (donor, goods, households)"
+                    " SELECT d, 0, 0 FROM (SELECT donor FROM batches WHERE kiosk_id = :kiosk"
+                    " AND batch_id = ANY(CAST(:ids AS bigint[])) AND source = 'donation'"
+                    " UNION SELECT unnest(CAST(:donors AS text[]))) AS held(d) ORDER BY d"
+                    " ON CONFLICT (donor) DO UPDATE SET goods = t.goods"
+                ),
+                {"kiosk": self.kiosk.id, "ids": donated_ids, "donors": new_donors},
+            )
+
     def insert_rows(self) -> None:
         """Write the batch's new rows, parents before children, one statement per table."""
         self.s.flush()  # statuses and revocations of rows already held
+        if self.voided:
+            self.s.execute(
+                update(Exchange)
+                .where(among(self.s, Exchange.id, sorted(self.voided)))
+                .values(status=ExchangeStatus.VOIDED)
+                .execution_options(synchronize_session=False)
+            )
         for model, rows in self.rows.items():
             if model is not Alert:
                 insert_rows(self.s, model, rows)
                 rows.clear()
 
     def settle_balances(self) -> None:
-        """Lock the batch's households, move their balances and note who went overdrawn.
-
-        Locks are taken in one order, so batches sharing households queue instead of
-        deadlocking; FOR NO KEY UPDATE leaves other batches free to insert rows that refer
-        to these households meanwhile.
-        """
+        """Move the batch's households' balances (locked by lock_rows) and note who went
+        overdrawn."""
         touched = sorted({household_id for household_id, _ in self.moves})
         if not touched:
             return
-        self.balances = dict(
-            self.s.execute(
-                select(Household.id, Household.balance)
-                .where(among(self.s, Household.id, touched))
-                .order_by(Household.id)
-                .with_for_update(key_share=True)
-            ).all()
-        )
         for household_id, points in self.moves:
             balance = self.balances[household_id] = self.balances[household_id] + points
             if balance < 0 and points < 0:
