@@ -1,7 +1,7 @@
 """ingest: the lines' summary trigger looks its exchanges up by key; check-ins by store and household
 
 Revision ID: c0013_ingest
-Revises: c0009_refusals_and_adjustments
+Revises: c0012_office
 Create Date: 2026-12-04 14:00:00
 
 Profiling the push endpoint showed the exchange lines' statement trigger taking most of a batch's
@@ -23,7 +23,7 @@ The SQL is written out in full (c0007's, with the change above), so this file st
 from alembic import op
 
 revision = "c0013_ingest"
-down_revision = "c0009_refusals_and_adjustments"
+down_revision = "c0012_office"
 branch_labels = None
 depends_on = None
 
