@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, ledger_wire
-from sync.central.context import CENTRAL_CHAIN, emit
+from sync.central.context import CENTRAL_CHAIN, emit, emit_many
 from sync.central.models import ChainHead, Household, LedgerEntry
+from sync.central.store_set import balance_rows
 
 
 def credit(
@@ -37,4 +38,5 @@ def credit(
     household.balance += points
     s.add(entry)
     emit(s, "ledger", ledger_wire(entry), at)
+    emit_many(s, balance_rows(s, {household.id: household.balance}, at))
     return entry
