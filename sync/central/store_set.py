@@ -9,6 +9,7 @@ residents, cards, confirmed balance) are copied to the feed of every store whose
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
