@@ -222,7 +222,8 @@ def test_an_answer_lost_after_central_took_the_entry_is_not_counted_twice(unassi
 
 def test_a_kiosk_of_the_earlier_protocol_still_reads_the_whole_feed(unassigned):
     p = unassigned
-    k1, k2 = p.kiosk("K1"), p.kiosk("K2")
+    p.kiosk("K1")
+    k2 = p.kiosk("K2")
     buy(k2, p.codes["王建国"], {"SOAP": 1}, online=True)
     k2.sync.sync_once()
     whole = feed(p.server.base, p.token("K1"), scope=None)
