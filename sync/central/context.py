@@ -44,11 +44,13 @@ def emit(
     *,
     origin_kiosk: str | None = None,
     store_id: int | None = None,
+    copies: bool = True,
 ) -> None:
     """Append to the change feed; on PostgreSQL take the feed lock first.
 
     A change to a household (its record, a resident, a card) meant for every store is copied
-    to the feed of each store whose set holds the household (`sync.central.store_set`).
+    to the feed of each store whose set holds the household (`sync.central.store_set`);
+    copies=False says that none can (a household made in this transaction).
 
     Kiosks read the feed by cursor, so a change must never become visible after a change with a
     higher id. SQLite serialises writers already; PostgreSQL hands out ids outside transaction
@@ -56,10 +58,12 @@ def emit(
     """
     lock_feed(s)
     s.add(Change(kind=kind, data=data, origin_kiosk=origin_kiosk, store_id=store_id, created_at=at))
+    if not copies:  # a household new in this transaction: no store's set holds it yet
+        return
     row = {"kind": kind, "data": data, "origin_kiosk": origin_kiosk, "store_id": store_id}
-    copies = fan_out(s, [{**row, "created_at": at}])
-    if copies:
-        insert_rows(s, Change, copies)
+    made = fan_out(s, [{**row, "created_at": at}])
+    if made:
+        insert_rows(s, Change, made)
 
 
 def emit_many(s: Session, rows: list[dict[str, Any]]) -> None:

@@ -29,7 +29,11 @@ def store_households(store_id: int) -> Select:
 def stores_of(s: Session, household_ids: set[str]) -> dict[str, list[int]]:
     """Return the stores whose set holds each of these households."""
     out: dict[str, list[int]] = defaultdict(list)
-    if household_ids:
+    if not household_ids:
+        return out
+    # The set is written by statements, never by pending ORM objects: nothing to flush first
+    # (an import that emits a change per row must not flush per row).
+    with s.no_autoflush:
         for household_id, store_id in s.execute(
             select(StoreMember.household_id, StoreMember.store_id)
             .where(among(s, StoreMember.household_id, sorted(household_ids)))
