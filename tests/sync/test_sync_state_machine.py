@@ -43,9 +43,8 @@ from kiosk.services import admin, checkin, doctor
 from kiosk.storage import models as km
 from kiosk.sync.client import SyncError
 from sync.central import models as cm
-from sync.central.services import activities
+from sync.central.services import activities, store_feed
 from sync.central.services import kiosks as kiosks_service
-from sync.central.services import store_feed
 
 NORTH = "北村爱心超市"
 STORES = {"K1": EAST, "K2": WEST, "K3": NORTH}

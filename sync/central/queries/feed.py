@@ -9,7 +9,6 @@ from sync.central.context import Central
 from sync.central.models import Change, Kiosk
 from sync.protocol import EVERY_STORE_KINDS, MAX_FEED_PAGE, STORE_ONLY_KINDS
 
-
 # Written out, not bound: a prepared statement's generic plan can use the partial index
 # ix_changes_everyone only if its condition is in the statement's text.
 EVERY_STORE = text(
@@ -73,10 +72,7 @@ def store_changes_json(c: Central, kiosk_id: str, store_id: int, after: int, lim
         .limit(limit)
     )
     everyone = (
-        select(*columns)
-        .where(EVERY_STORE, Change.id > after)
-        .order_by(Change.id)
-        .limit(limit)
+        select(*columns).where(EVERY_STORE, Change.id > after).order_by(Change.id).limit(limit)
     )
     both = union_all(own.subquery().select(), everyone.subquery().select()).subquery()
     with c.uow(write=False) as uow:
