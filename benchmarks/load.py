@@ -206,12 +206,19 @@ async def run_office(
     n: int, base: str, token: str, rec: Recorder, pause: float, until: float
 ) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        page = await client.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        signed = await client.post(
-            "/login",
-            data={"csrf_token": csrf, "username": "load", "password": "load-password"},
-        )
+        for attempt in range(5):  # the sign-in meets the thousand kiosks' first round
+            try:
+                page = await client.get("/login")
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+                signed = await client.post(
+                    "/login",
+                    data={"csrf_token": csrf, "username": "load", "password": "load-password"},
+                )
+                break
+            except httpx.TransportError:
+                rec.statuses["office sign-in"]["retried"] += 1
+                if attempt == 4:
+                    raise
         assert signed.status_code == 302, signed.status_code
         await asyncio.sleep(n * pause / 4)
         stats_headers = {"Authorization": f"Bearer {token}"}
