@@ -72,21 +72,19 @@ class Permission(StrEnum):
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.VIEWER: frozenset({Permission.READ}),
-    Role.APPROVER: frozenset(
-        {Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}
-    ),
+    Role.APPROVER: frozenset({Permission.READ, Permission.RECORD_CLAIMS, Permission.APPROVE_CLAIMS}),
     Role.GROUP_LEADER: frozenset({Permission.READ, Permission.RECORD_CLAIMS}),
 }
 
 
-def needed(asked: Role | Permission) -> Permission:
+def needed(asked: "Role | Permission") -> Permission:
     """What a route's guard asks for: a role names the permission it stands for."""
     if isinstance(asked, Permission):
         return asked
     return Permission.MANAGE if asked == Role.ADMIN else Permission.READ
 
 
-def may(role: str, asked: Role | Permission) -> bool:
+def may(role: str, asked: "Role | Permission") -> bool:
     """Whether a user or token of this role may do what a route asks."""
     try:
         return needed(asked) in GRANTS[Role(role)]
