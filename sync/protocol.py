@@ -209,7 +209,30 @@ CHANGE_KINDS = [
     "settings",
     "refusal",
     "expiry_notice",  # {"household_id", "points", "on": "YYYY-MM-DD" | null (no longer any)}
+    "balance",
 ]
+# The feed's two shapes. A kiosk of this release asks for its store's feed
+# (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed
+# balances (`balance`), goods, activities and its store's settings and refusals. Without
+# `scope` central answers as it always has (every kiosk's ledger entries), for older kiosks.
+STORE_SCOPE = "store"
+EVERY_STORE_KINDS = ("product", "activity")  # the changes for every store a store's feed carries
+STORE_ONLY_KINDS = ("balance",)  # never in the whole feed: older kiosks do not know them
+BALANCE = _obj(
+    ["household_id", "balance", "kiosk_id", "seq"],
+    household_id=_ID,
+    balance={"type": "integer"},
+    kiosk_id={"type": ["string", "null"], "maxLength": limits.MAX_ID},
+    seq={"type": "integer", "minimum": 0},
+)
+_RECORD = _obj(
+    ["kind", "data"], kind={"type": "string", "enum": CHANGE_KINDS}, data={"type": "object"}
+)
+CARD_LOOKUP = _obj(
+    ["household_id", "changes"],
+    household_id=_ID,
+    changes={"type": "array", "items": _RECORD},
+)
 CHANGE = _obj(
     ["cursor", "kind", "data"],
     cursor={"type": "integer", "minimum": 1},

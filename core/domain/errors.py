@@ -64,6 +64,16 @@ class UnknownCard(DomainError):
     message = "This card is not known here."
 
 
+class UnknownCardOffline(DomainError):
+    """A card this kiosk does not know, while central cannot be asked about it."""
+
+    code = "unknown_card_offline"
+    message = (
+        "This card is not known at this store yet, and central cannot be reached to look it "
+        "up. Please try again when the kiosk is online."
+    )
+
+
 class RevokedCard(DomainError):
     """A card that has been cancelled."""
 

@@ -15,6 +15,7 @@ from kiosk.services.common import (
     append_ledger,
     audit,
     household_of,
+    look_up_card,
     new_id,
     outbox,
     resident,
@@ -34,7 +35,14 @@ def check_in(
     resident_id: str | None = None,
     actor: str = "admin",
 ) -> dict[str, Any]:
-    """Credit a resident (by card or id) for taking part in an activity."""
+    """Credit a resident (by card or id) for taking part in an activity.
+
+    A card this kiosk does not know is looked up at central first (see terminal.scan).
+    """
+    if card_code is not None:
+        scanned = classify(card_code)
+        if scanned.kind == "card" and not _known(k, scanned.value):
+            look_up_card(k, scanned.value)
     with k.uow() as uow:
         s = uow.session
         if card_code is not None:
@@ -53,6 +61,12 @@ def check_in(
         uow.commit()
     k.changed("session")
     return result
+
+
+def _known(k: Kiosk, token: str) -> bool:
+    with k.uow(write=False) as uow:
+        found = uow.session.scalar(select(Card.id).where(Card.token_hash == token_hash(token)))
+    return found is not None
 
 
 def credit(

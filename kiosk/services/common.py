@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.domain import errors, rules
+from core.domain.codes import token_hash
 from core.domain.ids import uuid7
 from core.domain.ledger import (
     GENESIS_HASH,
@@ -44,6 +45,47 @@ def new_id() -> str:
 
 
 iso = wire_time
+
+
+def look_up_card(k: Kiosk, token: str) -> bool:
+    """Ask central about a card this kiosk does not know; return whether it is now known.
+
+    A household from elsewhere joins this store's set when central answers. Offline the
+    card cannot be looked up (UnknownCardOffline); a kiosk without central knows only its own.
+    """
+    if k.lookup_card is None:
+        return False
+    found = k.lookup_card(token_hash(token))
+    if found is None:
+        raise errors.UnknownCardOffline()
+    return found
+
+
+def unconfirmed_points(s: Session, kiosk_id: str, household: Household) -> int:
+    """Return the points of this kiosk's own entries central has not yet taken into the
+    household's confirmed balance: those after its confirmed sequence.
+
+    A counter-entry to an entry central refused is left out: central never counted either.
+    """
+    own_ids = select(LedgerEntry.id).where(LedgerEntry.kiosk_id == kiosk_id)
+    reversal = (LedgerEntry.kind == LedgerKind.ADJUST) & LedgerEntry.ref.in_(own_ids)
+    total = s.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.kiosk_id == kiosk_id,
+            LedgerEntry.household_id == household.id,
+            LedgerEntry.seq > household.confirmed_seq,
+            ~reversal,
+        )
+    )
+    return int(total or 0)
+
+
+def expected_balance(s: Session, kiosk_id: str, household: Household) -> int | None:
+    """Return the balance a household must show from central's confirmed one, or None when
+    none has come (the balance is then its ledger's sum)."""
+    if household.confirmed_balance is None:
+        return None
+    return household.confirmed_balance + unconfirmed_points(s, kiosk_id, household)
 
 
 def append_ledger(

@@ -39,6 +39,9 @@ class Kiosk:
     on_change: Callable[[str], None] | None = None
     synced: bool = False  # a central server is configured: the offline allowance rules apply
     is_online: Callable[[], bool] | None = None
+    # Asks central about a card this kiosk does not know (by its token's hash) and stores what
+    # central answers: True found, False unknown to central, None central unreachable.
+    lookup_card: Callable[[str], bool | None] | None = field(default=None, compare=False)
     # Held in memory only: a restart forgets the question, and the open session stays as it was.
     pending_card: PendingCard | None = field(default=None, compare=False)
     # When a resident called the shopkeeper from the screen and no one has answered yet.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from core.domain.ledger import GENESIS_HASH, EntryFacts, EntryKind, LedgerKind, verify_chain
+from kiosk.services.common import expected_balance
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Household,
@@ -35,6 +36,15 @@ def check(k: Kiosk) -> list[str]:
             ).all()
         )
         for household in s.scalars(select(Household).order_by(Household.id)):
+            confirmed = expected_balance(s, k.kiosk_id, household)
+            if confirmed is not None:
+                if household.balance != confirmed:
+                    problems.append(
+                        f"household {household.id}: balance {household.balance} != confirmed "
+                        f"{household.confirmed_balance} + own entries since "
+                        f"{household.confirmed_seq} = {confirmed}"
+                    )
+                continue
             total = sums.get(household.id) or 0
             if household.balance != total:
                 problems.append(

@@ -28,6 +28,7 @@ from kiosk.services.common import (
     current_session,
     household_of,
     kiosk_state,
+    look_up_card,
     new_id,
     outbox,
     resident,
@@ -66,7 +67,21 @@ class ScanOutcome:
 
 
 def scan(k: Kiosk, raw: object) -> ScanOutcome:
-    """Resolve a scanned code: a card starts a session, a label adds to the cart."""
+    """Resolve a scanned code: a card starts a session, a label adds to the cart.
+
+    A card this kiosk does not know is looked up at central (its household joins the store's
+    set), then resolved again.
+    """
+    try:
+        return _scan(k, raw)
+    except errors.UnknownCard as exc:
+        token = getattr(exc, "token", None)
+        if token is None or not look_up_card(k, token):
+            raise
+    return _scan(k, raw)
+
+
+def _scan(k: Kiosk, raw: object) -> ScanOutcome:
     scanned = classify(raw)
     with k.uow() as uow:
         s = uow.session
@@ -456,7 +471,9 @@ def _is_bare_card(s: Session, raw: object, code: str) -> bool:
 def _card_holder(s: Session, token: str) -> Resident:
     card = s.scalar(select(Card).where(Card.token_hash == token_hash(token)))
     if card is None:
-        raise errors.UnknownCard()
+        unknown = errors.UnknownCard()
+        unknown.token = token  # scan() asks central about it, outside the transaction
+        raise unknown
     if card.status != CardStatus.ACTIVE:
         raise errors.RevokedCard()
     return s.get(Resident, card.resident_id)

@@ -59,6 +59,11 @@ class Household(Base):
     name: Mapped[str] = mapped_column(String(80))
     balance: Mapped[int] = mapped_column(Integer, default=0)  # cache of sum(ledger.points)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # From the store's feed (0006): the balance central confirmed, None before the first (the
+    # balance is then the ledger's sum), and the highest sequence of this kiosk's own ledger
+    # entries it takes in; the balance is the confirmed one plus the own entries after it.
+    confirmed_balance: Mapped[int | None] = mapped_column(Integer)
+    confirmed_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ExpiryNotice(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.domain import limits
 from core.domain.ledger import EntryKind, LedgerKind, ledger_wire, stored_entry
-from kiosk.services.common import append_ledger, audit, outbox
+from kiosk.services.common import append_ledger, audit, outbox, unconfirmed_points
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
@@ -184,6 +184,31 @@ def _refusal(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     audit(s, now, "central", "refused", refused.id, points=refused.points, reason=reason)
 
 
+def _balance(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Take a household's balance as central confirmed it, plus our own entries after it."""
+    household = s.get(Household, d["household_id"])
+    if household is None:
+        return  # its records come first in the store's feed; a stray balance changes nothing
+    if d.get("kiosk_id") == k.kiosk_id:
+        household.confirmed_seq = max(household.confirmed_seq or 0, int(d["seq"]))
+    household.confirmed_balance = int(d["balance"])
+    household.balance = household.confirmed_balance + unconfirmed_points(s, k.kiosk_id, household)
+
+
+def apply_records(k: Kiosk, changes: list[dict[str, Any]]) -> None:
+    """Apply a household's records central answered a card lookup with (the cursor stays)."""
+    with k.uow() as uow:
+        s = uow.session
+        now = k.clock.now()
+        for change in changes:
+            apply = _APPLY.get(change["kind"])
+            if apply is not None and change["kind"] in RECORD_KINDS:
+                apply(s, k, change["data"], now)
+                s.flush()
+        uow.commit()
+    k.changed("session")
+
+
 def _settings(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if "offline_allowance" in d:
         set_state(s, ALLOWANCE, str(int(d["offline_allowance"])))
@@ -213,4 +238,6 @@ _APPLY = {
     "settings": _settings,
     "refusal": _refusal,
     "expiry_notice": _expiry_notice,
+    "balance": _balance,
 }
+RECORD_KINDS = ("household", "resident", "card", "balance")

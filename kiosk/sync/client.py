@@ -25,8 +25,9 @@ from kiosk.services.common import iso
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import OutboxRow
 from kiosk.storage.states import OutboxStatus
-from kiosk.sync.apply import ALLOWANCE, CURSOR, apply_changes, get_state
-from sync.protocol import MAX_BATCH, MAX_PUSH_BYTES
+from kiosk.sync.apply import ALLOWANCE, CURSOR, apply_changes, apply_records, get_state
+from sync.protocol import CARD_LOOKUP, MAX_BATCH, MAX_PUSH_BYTES, STORE_SCOPE
+from sync.schema import Invalid, validate
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class SyncClient:
         self._thread: threading.Thread | None = None
         self._offline_since: float | None = None  # monotonic time of the first failed round
         k.is_online = lambda: self.status.online
+        k.lookup_card = self.lookup_card
         with k.uow(write=False) as uow:
             stored = get_state(uow.session, ALLOWANCE)
         if stored:
@@ -181,7 +183,7 @@ class SyncClient:
                 page = self._call(
                     "GET",
                     "/api/v1/changes",
-                    params={"after": cursor, "limit": limit},
+                    params={"after": cursor, "limit": limit, "scope": STORE_SCOPE},
                     timeout=timeout if timeout is not None else self.http.timeout,
                 )
                 total += apply_changes(self.k, page["changes"], page["cursor"])
@@ -189,6 +191,31 @@ class SyncClient:
                     break
         self.status.pulled += total
         return total
+
+    def lookup_card(self, card_hash: str, timeout: float = 3.0) -> bool | None:
+        """Ask central about a card this kiosk does not know; store what it answers.
+
+        Return True when central knows the card (its household has joined this store's set and
+        its records are stored here), False when it does not, None when central cannot be
+        reached (the kiosk is offline: only the cards it knows work).
+        """
+        try:
+            with self._lock:
+                answer = self._call(
+                    "GET", f"/api/v1/cards/{card_hash}", ok=(200, 404), timeout=timeout
+                )
+        except SyncError as exc:
+            self._failed(str(exc))
+            return None
+        if "household_id" not in answer:  # 404: no such card for this store
+            return False
+        try:
+            validate(answer, CARD_LOOKUP)
+        except Invalid as exc:
+            log.warning("central answered a card lookup with something else: %s", exc)
+            return None
+        apply_records(self.k, answer["changes"])
+        return True
 
     def heartbeat(self) -> None:
         """Tell central our version, backlog and device states."""

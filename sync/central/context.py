@@ -12,6 +12,7 @@ from core.clock import Clock, SystemClock
 from core.db.uow import UnitOfWork
 from sync.central.bulk import insert_rows
 from sync.central.models import Change
+from sync.central.store_set import fan_out
 from sync.central.tokens import TokenCache
 
 CENTRAL_CHAIN = "CENTRAL"
@@ -43,25 +44,43 @@ def emit(
     *,
     origin_kiosk: str | None = None,
     store_id: int | None = None,
+    copies: bool = True,
 ) -> None:
     """Append to the change feed; on PostgreSQL take the feed lock first.
+
+    A change to a household (its record, a resident, a card) meant for every store is copied
+    to the feed of each store whose set holds the household (`sync.central.store_set`);
+    copies=False says that none can (a household made in this transaction).
 
     Kiosks read the feed by cursor, so a change must never become visible after a change with a
     higher id. SQLite serialises writers already; PostgreSQL hands out ids outside transaction
     order, so writers of the feed serialise on an advisory lock held until commit.
     """
-    _lock_feed(s)
+    lock_feed(s)
     s.add(Change(kind=kind, data=data, origin_kiosk=origin_kiosk, store_id=store_id, created_at=at))
+    if not copies:  # a household new in this transaction: no store's set holds it yet
+        return
+    row = {"kind": kind, "data": data, "origin_kiosk": origin_kiosk, "store_id": store_id}
+    made = fan_out(s, [{**row, "created_at": at}])
+    if made:
+        insert_rows(s, Change, made)
 
 
 def emit_many(s: Session, rows: list[dict[str, Any]]) -> None:
     """Append many changes to the feed in one insert (after the feed lock, as emit does)."""
-    _lock_feed(s)
+    if not rows:
+        return
+    lock_feed(s)
     s.flush()  # changes added one by one earlier in the transaction keep their order
-    insert_rows(s, Change, rows)
+    insert_rows(s, Change, rows + fan_out(s, rows))
 
 
-def _lock_feed(s: Session) -> None:
+def lock_feed(s: Session) -> None:
+    """Take the feed lock for the rest of the transaction (PostgreSQL; SQLite needs none).
+
+    Whoever reads which stores hold a household before writing changes for them holds it
+    first, so a household joining a store and a change to it cannot miss each other.
+    """
     if s.bind.dialect.name == "postgresql" and not s.info.get("feed_locked"):
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
         s.info["feed_locked"] = True

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -471,6 +472,40 @@ class Change(Base):
     origin_kiosk: Mapped[str | None] = mapped_column(String(40))
     store_id: Mapped[int | None] = mapped_column(Integer)  # None: for every store
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # c0014: a store's feed is read by (store, cursor); the changes meant for every store that a
+    # store's feed carries (goods, activities) through a partial index without the ledger.
+    __table_args__ = (
+        Index("ix_changes_store_cursor", "store_id", "id"),
+        Index(
+            "ix_changes_everyone",
+            "id",
+            postgresql_where=text("store_id IS NULL AND kind IN ('product', 'activity')"),
+            sqlite_where=text("store_id IS NULL AND kind IN ('product', 'activity')"),
+        ),
+    )
+
+
+class StoreMember(Base):
+    """A household of a store's set: its kiosks receive its records and confirmed balance.
+
+    A household joins when its first entry at the store arrives or a kiosk of the store looks
+    its card up; announced: its records have been written to the store's feed.
+    """
+
+    __tablename__ = "store_members"
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime)
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        Index("ix_store_members_household", "household_id", "store_id"),
+        Index(
+            "ix_store_members_unannounced",
+            "store_id",
+            postgresql_where=text("NOT announced"),
+            sqlite_where=text("NOT announced"),
+        ),
+    )
 
 
 class ChainHead(Base):

@@ -22,7 +22,7 @@ from core.domain.codes import derived_card_token
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from kiosk import config
 from kiosk.bootstrap import Runtime, bootstrap
-from kiosk.services import inventory, terminal
+from kiosk.services import doctor, inventory, terminal
 from kiosk.services.common import iso
 from kiosk.storage import models as km
 from printer.simulator import SimulatedPrinter
@@ -30,10 +30,11 @@ from sync.central import models as cm
 from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.server import open_central
-from sync.central.services import activities, roster
+from sync.central.services import activities, roster, store_feed
 from sync.central.services import cards as cards_service
 from sync.central.services import goods as goods_service
 from sync.central.services import kiosks as kiosks_service
+from sync.central.store_set import store_households
 
 START = datetime(2025, 3, 1, 2, 0, 0)  # naive UTC: 10:00 in the stores
 SECRET = b"sync-tests-card-secret-32-bytes!"
@@ -157,8 +158,12 @@ class Programme:
     def central(self) -> Central:
         return self.server.central
 
-    def seed(self, kiosks: dict[str, str]) -> None:
-        """Enrol kiosks (id -> store) and register households, cards, goods and an activity."""
+    def seed(self, kiosks: dict[str, str], *, assign: bool = True) -> None:
+        """Enrol kiosks (id -> store) and register households, cards, goods and an activity.
+
+        assign: every household is in every store's set (its kiosks learn them from the feed);
+        otherwise a household joins a store when a kiosk there looks its card up.
+        """
         c = self.central
         for kiosk_id, store in kiosks.items():
             self.enrolments[kiosk_id] = kiosks_service.enroll(c, store, kiosk_id, actor="test")
@@ -182,6 +187,10 @@ class Programme:
         ):
             self.codes[card.resident] = card.code
             self.residents[card.resident] = card.resident_id
+        if assign:
+            households = sorted({rid.split("-")[0] for rid in self.residents.values()})
+            for store in sorted(set(kiosks.values())):
+                store_feed.assign(c, store, households, actor="test")
 
     def stock_wire_batches(self, kiosk_ids: list[str]) -> None:
         """Book the WIRE_BATCH restocks at these kiosks, as if each had pushed them."""
@@ -433,11 +442,23 @@ def quiet_sync(*runtimes: Runtime) -> None:
 
 
 def assert_converged(c: Central, *runtimes: Runtime) -> None:
+    """Central's balances are its ledger's sums; each kiosk shows them for every household of
+    its store's set, and its balances are what central confirmed plus its own later entries."""
     expected = central_balances(c)
     assert expected == central_ledger_sums(c)
     for runtime in runtimes:
-        assert kiosk_balances(runtime) == expected, runtime.kiosk.kiosk_id
-        assert kiosk_ledger_sums(runtime) == expected
+        held = kiosk_balances(runtime)
+        assert held == {h: expected[h] for h in held}, runtime.kiosk.kiosk_id
+        assert set(store_set(c, runtime.kiosk.store)) <= set(held), runtime.kiosk.kiosk_id
+        assert doctor.check(runtime.kiosk) == [], runtime.kiosk.kiosk_id
+
+
+def store_set(c: Central, store: str) -> list[str]:
+    """Return the households of a store's set (by the store's name)."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        store_id = s.scalar(select(cm.Store.id).where(cm.Store.name == store))
+        return list(s.scalars(store_households(store_id)))
 
 
 # -- hand-made wire entries ------------------------------------------------------------------

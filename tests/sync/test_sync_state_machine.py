@@ -1,4 +1,10 @@
-"""Random days at several kiosks, on- and offline, against one central: the books always agree."""
+"""Random days at several kiosks, on- and offline, against one central: the books always agree.
+
+Each kiosk reads its store's feed. Households start in every store's set or in none (then a
+kiosk looks a card up on first scan, online only); they shop wherever they like and the office
+moves them to other stores' sets. At the end of the day every kiosk holds exactly its store's
+set, each household at central's balance.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from sync_helpers import (
     kiosk_balances,
     outbox_statuses,
     quiet_sync,
+    store_set,
 )
 
 from core.domain import errors
@@ -36,7 +43,7 @@ from kiosk.services import admin, checkin, doctor
 from kiosk.storage import models as km
 from kiosk.sync.client import SyncError
 from sync.central import models as cm
-from sync.central.services import activities
+from sync.central.services import activities, store_feed
 from sync.central.services import kiosks as kiosks_service
 
 NORTH = "北村爱心超市"
@@ -56,7 +63,12 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-EXPECTED = (errors.InsufficientPoints, errors.OutOfStock, errors.AlreadyCheckedIn)
+EXPECTED = (
+    errors.InsufficientPoints,
+    errors.OutOfStock,
+    errors.AlreadyCheckedIn,
+    errors.UnknownCardOffline,  # a household from elsewhere, while the kiosk is offline
+)
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -72,10 +84,11 @@ class SyncMachine(RuleBasedStateMachine):
         self.sales: dict[str, list[str]] = {}  # kiosk id -> exchange numbers
         self.offline_stores: dict[str, set[str]] = {}  # household -> stores it spent at offline
 
-    @initialize(count=st.integers(2, 3))
-    def open_kiosks(self, count: int) -> None:
+    @initialize(count=st.integers(2, 3), assign=st.booleans())
+    def open_kiosks(self, count: int, assign: bool) -> None:
         ids = list(STORES)[:count]
-        self.p.seed({k: STORES[k] for k in ids})
+        self.p.seed({k: STORES[k] for k in ids}, assign=assign)
+        event("households assigned to every store" if assign else "households in no store")
         for store, points in ALLOWANCE.items():
             if store in STORES.values() and any(STORES[k] == store for k in ids):
                 kiosks_service.set_allowance(self.p.central, store, points, actor="test")
@@ -162,6 +175,12 @@ class SyncMachine(RuleBasedStateMachine):
     def award(self, who: str) -> None:
         activities.award(self.p.central, self.p.activity_id, [self.p.residents[who]], actor="test")
 
+    @rule(who=st.sampled_from(RESIDENTS), i=KIOSK)
+    def move(self, who: str, i: int) -> None:
+        """The office puts a household in another store's set (it has moved there)."""
+        household = self.p.residents[who].split("-")[0]
+        store_feed.assign(self.p.central, self.kiosk(i).kiosk.store, [household], actor="test")
+
     @rule()
     def quiet_sync(self) -> None:
         self.converge()
@@ -237,7 +256,10 @@ class SyncMachine(RuleBasedStateMachine):
         quiet_sync(*self.kiosks)
         expected = central_balances(self.p.central)
         for runtime in self.kiosks:
-            assert kiosk_balances(runtime) == expected, runtime.kiosk.kiosk_id
+            held = kiosk_balances(runtime)
+            # What the store needs and nothing else: its set, each at central's balance.
+            assert set(held) == set(store_set(self.p.central, runtime.kiosk.store))
+            assert held == {h: expected[h] for h in held}, runtime.kiosk.kiosk_id
             statuses = outbox_statuses(runtime)
             assert set(statuses) <= {"sent", "rejected"}, statuses  # rejected: reversed
             assert runtime.sync.backlog() == 0

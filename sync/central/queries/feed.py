@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, select, text, union_all
 
 from sync.central.context import Central
 from sync.central.models import Change, Kiosk
-from sync.protocol import MAX_FEED_PAGE
+from sync.protocol import EVERY_STORE_KINDS, MAX_FEED_PAGE, STORE_ONLY_KINDS
+
+# Written out, not bound: a prepared statement's generic plan can use the partial index
+# ix_changes_everyone only if its condition is in the statement's text.
+EVERY_STORE = text(
+    "changes.store_id IS NULL AND changes.kind IN ("
+    + ", ".join(f"'{kind}'" for kind in EVERY_STORE_KINDS)
+    + ")"
+)
 
 
 def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
-    """Return the changes after a cursor that concern a kiosk, and the cursor to ask from next.
+    """Return the whole feed after a cursor as a kiosk of protocol 1 reads it.
 
     The page is JSON bytes, ready to send: `{"changes": [{"cursor", "data", "kind"}, …],
-    "cursor", "more"}`.
-
-    Every kiosk reads every other kiosk's ledger entries, so this is central's busiest read.
-    Each change's data is spliced in as the database holds it (valid JSON: PostgreSQL's json
-    type checks it on the way in), never decoded and encoded again.
+    "cursor", "more"}`. Every kiosk reads every other kiosk's ledger entries, so this read
+    grows with the programme; kiosks that read their store's feed (store_changes_json) never
+    come here. Each change's data is spliced in as the database holds it (valid JSON:
+    PostgreSQL's json type checks it on the way in), never decoded and encoded again.
     """
     limit = max(1, min(limit, MAX_FEED_PAGE))
     with c.uow(write=False) as uow:
@@ -36,6 +43,46 @@ def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
             .order_by(Change.id)
             .limit(limit)
         ).all()
+    chosen = [
+        (change_id, kind, data)
+        for change_id, kind, data, origin, change_store in rows
+        if origin != kiosk_id
+        and (change_store is None or change_store == store_id)
+        and kind not in STORE_ONLY_KINDS
+    ]
+    cursor = rows[-1][0] if rows else after
+    return _page(chosen, cursor, len(rows) == limit)
+
+
+def store_changes_json(c: Central, kiosk_id: str, store_id: int, after: int, limit: int) -> bytes:
+    """Return a store's feed after a cursor (protocol 2): what its kiosks need, nothing else.
+
+    That is the changes written for the store (its households' records and confirmed balances,
+    its settings, refusals of its entries) and those for every store that a store's feed
+    carries (goods, activities); never other kiosks' ledger entries. Two index range scans
+    (by store and cursor; the partial index of the changes for every store), so a page costs
+    what the store's own activity costs, not the programme's.
+    """
+    limit = max(1, min(limit, MAX_FEED_PAGE))
+    columns = (Change.id, Change.kind, cast(Change.data, Text).label("data"), Change.origin_kiosk)
+    own = (
+        select(*columns)
+        .where(Change.store_id == store_id, Change.id > after)
+        .order_by(Change.id)
+        .limit(limit)
+    )
+    everyone = (
+        select(*columns).where(EVERY_STORE, Change.id > after).order_by(Change.id).limit(limit)
+    )
+    both = union_all(own.subquery().select(), everyone.subquery().select()).subquery()
+    with c.uow(write=False) as uow:
+        rows = uow.session.execute(select(both).order_by(both.c.id).limit(limit)).all()
+    chosen = [(i, kind, data) for i, kind, data, origin in rows if origin != kiosk_id]
+    cursor = rows[-1][0] if rows else after
+    return _page(chosen, cursor, len(rows) == limit)
+
+
+def _page(rows: list[tuple[int, str, str]], cursor: int, more: bool) -> bytes:
     kinds: dict[str, bytes] = {}
     out = [
         b'{"cursor":%d,"data":%s,"kind":%s}'
@@ -44,9 +91,10 @@ def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
             data.encode(),
             kinds.get(kind) or kinds.setdefault(kind, orjson.dumps(kind)),
         )
-        for change_id, kind, data, origin, change_store in rows
-        if origin != kiosk_id and (change_store is None or change_store == store_id)
+        for change_id, kind, data in rows
     ]
-    cursor = rows[-1][0] if rows else after
-    more = b"true" if len(rows) == limit else b"false"
-    return b'{"changes":[%s],"cursor":%d,"more":%s}' % (b",".join(out), cursor, more)
+    return b'{"changes":[%s],"cursor":%d,"more":%s}' % (
+        b",".join(out),
+        cursor,
+        b"true" if more else b"false",
+    )

@@ -42,6 +42,7 @@ from sync.central.models import (
     UncountedEntry,
 )
 from sync.central.queries.totals import programme_zone
+from sync.central.services.store_feed import join
 from sync.central.states import (
     AlertKind,
     CardStatus,
@@ -50,6 +51,7 @@ from sync.central.states import (
     StockMoveKind,
     UncountedRole,
 )
+from sync.central.store_set import balance_rows
 from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 
@@ -1052,17 +1054,40 @@ class _Batch:
         )
 
     def emit_changes(self) -> None:
-        """Announce the batch's changes and ledger entries to the other kiosks in one insert."""
-        rows = self.changes + [
-            {
-                "kind": "ledger",
-                "data": ledger_wire(e),
-                "origin_kiosk": self.kiosk.id,
-                "store_id": None,
-                "created_at": self.now,
-            }
-            for e in self.new_ledger
-        ]
+        """Announce the batch's changes and ledger entries to the other kiosks in one insert.
+
+        The households the batch names join the store's set (their records go to its feed the
+        first time), and every store whose set holds one of them hears its confirmed balance,
+        taking in this kiosk's entries up to the highest sequence the batch held for it.
+        """
+        seqs: dict[str, int] = {}
+        for e in self.new_chain:
+            seqs[e["household_id"]] = max(seqs.get(e["household_id"], 0), e["seq"])
+        join(self.s, self.kiosk.store_id, set(seqs), self.now)
+        balances = {h: self.balances[h] for h in seqs if h in self.balances}
+        missing = sorted(set(seqs) - set(balances))
+        if missing:
+            balances.update(
+                self.s.execute(
+                    select(Household.id, Household.balance).where(
+                        among(self.s, Household.id, missing)
+                    )
+                ).all()
+            )
+        rows = (
+            self.changes
+            + [
+                {
+                    "kind": "ledger",
+                    "data": ledger_wire(e),
+                    "origin_kiosk": self.kiosk.id,
+                    "store_id": None,
+                    "created_at": self.now,
+                }
+                for e in self.new_ledger
+            ]
+            + balance_rows(self.s, balances, self.now, kiosk_id=self.kiosk.id, seqs=seqs)
+        )
         if rows:
             emit_many(self.s, rows)
 

@@ -8,14 +8,25 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, ledger_wire
-from sync.central.context import CENTRAL_CHAIN, emit
+from sync.central.context import CENTRAL_CHAIN, emit, emit_many
 from sync.central.models import ChainHead, Household, LedgerEntry
+from sync.central.store_set import balance_rows
 
 
 def credit(
-    s: Session, at: datetime, household: Household, points: int, kind: str, ref: str
+    s: Session,
+    at: datetime,
+    household: Household,
+    points: int,
+    kind: str,
+    ref: str,
+    *,
+    new: bool = False,
 ) -> LedgerEntry:
-    """Append an entry to central's own chain and announce it to the kiosks."""
+    """Append an entry to central's own chain and announce it to the kiosks.
+
+    new: the household was made in this transaction (no store's set holds it yet).
+    """
     # Locked: two office corrections at once must not take the same sequence number.
     head = s.get(ChainHead, CENTRAL_CHAIN, with_for_update=True)
     if head is None:  # a database from before c0009, which makes the row
@@ -37,4 +48,6 @@ def credit(
     household.balance += points
     s.add(entry)
     emit(s, "ledger", ledger_wire(entry), at)
+    if not new:
+        emit_many(s, balance_rows(s, {household.id: household.balance}, at))
     return entry

@@ -93,6 +93,7 @@ def add_roster(
             ).all()
         )
         n = next_household_id(s)
+        fresh: set[str] = set()  # households made by this import: in no store's set yet
         for i, row in enumerate(rows, start=1):
             household = by_name.get(row.household)
             if household is None:
@@ -101,9 +102,18 @@ def add_roster(
                 s.add(household)
                 s.flush()
                 by_name[row.household] = household
-                emit(s, "household", household_change(household), now)
+                emit(s, "household", household_change(household), now, copies=False)
+                fresh.add(household.id)
                 if row.opening_points:
-                    credit(s, now, household, row.opening_points, LedgerKind.ADJUST, "opening")
+                    credit(
+                        s,
+                        now,
+                        household,
+                        row.opening_points,
+                        LedgerKind.ADJUST,
+                        "opening",
+                        new=True,
+                    )
                 added_h += 1
             if row.group:
                 household.area_id = groups[row.group]
@@ -124,7 +134,13 @@ def add_roster(
                 )
                 s.add(person)
                 names.add(row.resident)
-                emit(s, "resident", resident_change(person), now)
+                emit(
+                    s,
+                    "resident",
+                    resident_change(person),
+                    now,
+                    copies=household.id not in fresh,
+                )
                 added_r += 1
             if progress and i % 1000 == 0:
                 progress(i)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from functools import wraps
 from typing import Any
 
@@ -23,7 +24,7 @@ from sync.central.queries import claims as claim_queries
 from sync.central.queries import feed, stats
 from sync.central.queries import rules as rule_queries
 from sync.central.scope import Scope
-from sync.central.services import ingest
+from sync.central.services import ingest, store_feed
 from sync.central.services.adjustments import adjust_points
 from sync.central.services.claims import (
     approve_claim,
@@ -38,12 +39,13 @@ from sync.central.services.rules import save_rule
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
 from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may, needed
 from sync.central.web.input import CLAIM_MAX_BYTES
-from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, validate_push
+from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, validate_push
 from sync.schema import Invalid, validate
 
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = limits.RECORD_ID
 MAX_CLAIM_PHOTOS = limits.MAX_CLAIM_PHOTOS
+TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
 DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
 LONG_DIGITS = b"0" * 19
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -222,8 +224,37 @@ def changes():
         raise ApiError(400, "invalid", "after and limit must be whole numbers") from None
     if not 0 <= after <= MAX_CURSOR or limit < 1:
         raise ApiError(400, "invalid", f"after must be from 0 to {MAX_CURSOR} and limit ≥ 1")
-    page = feed.changes_json(central(), g.kiosk_id, after, limit)
+    scope = request.args.get("scope")
+    if scope is None:  # a kiosk of protocol 1: the whole feed
+        page = feed.changes_json(central(), g.kiosk_id, after, limit)
+    elif scope == STORE_SCOPE:
+        store_feed.announce(central(), g.store_id)
+        page = feed.store_changes_json(central(), g.kiosk_id, g.store_id, after, limit)
+    else:
+        raise ApiError(400, "invalid", f"scope must be {STORE_SCOPE!r} or left out")
     return current_app.response_class(page, mimetype="application/json")
+
+
+@bp.get("/cards/<card_hash>")
+@kiosk_auth
+def card(card_hash: str):
+    """Look up a card scanned at a kiosk that does not know it; its household joins the store.
+
+    The answer holds the household's records and confirmed balance as the store's feed carries
+    them; from now on the store's feed carries the household's changes too.
+    """
+    if not TOKEN_HASH.fullmatch(card_hash):
+        raise ApiError(400, "invalid", "a card is looked up by the SHA-256 of its token (64 hex)")
+    found = store_feed.look_up_card(central(), g.store_id, card_hash)
+    if found is None:
+        raise ApiError(404, "not_found", "no such card for this store")
+    household_id, records = found
+    return jsonify(
+        {
+            "household_id": household_id,
+            "changes": [{"kind": kind, "data": data} for kind, data in records],
+        }
+    )
 
 
 @bp.post("/heartbeat")

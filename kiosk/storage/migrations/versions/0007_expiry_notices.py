@@ -1,7 +1,7 @@
 """expiry notices: what central tells each household ahead of a clearing of its points
 
 Revision ID: 0007_expiry
-Revises: 0004
+Revises: 0006_store_feed
 Create Date: 2026-12-04 14:30:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_expiry"
-down_revision = "0004"
+down_revision = "0006_store_feed"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,134 @@
+"""Households join a store's set; joining writes their records to the store's feed.
+
+A kiosk that reads its store's feed (`GET /api/v1/changes?scope=store`) receives the records of
+the households in its store's set (`sync.central.store_set`), each household's confirmed
+balance (a `balance` change, never the entries of other kiosks), the catalogue, the activities
+and its store's settings. A household joins in the transaction that first names it at the
+store (an entry pushed there, a card looked up there).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sync.central.bulk import among, on_postgresql
+from sync.central.context import Central, emit_many, lock_feed
+from sync.central.models import Card, Household, Resident, Store, StoreMember
+from sync.central.services.audit import audit
+from sync.central.services.errors import Refusal, RegistryError
+from sync.central.store_set import records
+
+
+def join(s: Session, store_id: int, household_ids: set[str], at: datetime) -> set[str]:
+    """Add households to a store's set and announce them to its feed; return those new to it.
+
+    Safe against another transaction joining the same household at once (the second insert
+    does nothing). The caller holds the feed lock (or takes it through emit_many).
+    """
+    if not household_ids:
+        return set()
+    lock_feed(s)
+    rows = [
+        {"store_id": store_id, "household_id": h, "joined_at": at, "announced": True}
+        for h in sorted(household_ids)
+    ]
+    insert = pg_insert if on_postgresql(s) else sqlite_insert
+    statement = (
+        insert(StoreMember)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["store_id", "household_id"])
+        .returning(StoreMember.household_id)
+    )
+    joined = set(s.scalars(statement).all())
+    _emit_records(s, store_id, sorted(joined), at)
+    return joined
+
+
+def announce(c: Central, store_id: int) -> int:
+    """Write to a store's feed the households of its set not yet announced; return how many.
+
+    Households that had shopped at a store before its feed existed (c0014) are announced the
+    first time a kiosk of the store reads the store's feed.
+    """
+    with c.uow(write=False) as uow:
+        waiting = uow.session.scalar(
+            select(StoreMember.household_id)
+            .where(StoreMember.store_id == store_id, StoreMember.announced.is_(False))
+            .limit(1)
+        )
+    if waiting is None:
+        return 0
+    with c.uow() as uow:
+        s = uow.session
+        lock_feed(s)
+        ids = list(
+            s.scalars(
+                select(StoreMember.household_id)
+                .where(StoreMember.store_id == store_id, StoreMember.announced.is_(False))
+                .order_by(StoreMember.household_id)
+                .with_for_update(skip_locked=on_postgresql(s))
+            )
+        )
+        if ids:
+            _emit_records(s, store_id, ids, c.clock.now())
+            s.execute(
+                update(StoreMember)
+                .where(StoreMember.store_id == store_id, among(s, StoreMember.household_id, ids))
+                .values(announced=True)
+            )
+        uow.commit()
+    return len(ids)
+
+
+def _emit_records(s: Session, store_id: int, ids: list[str], at: datetime) -> None:
+    rows = [
+        {"kind": kind, "data": data, "origin_kiosk": None, "store_id": store_id, "created_at": at}
+        for kind, data in records(s, store_id, ids)
+    ]
+    if rows:
+        emit_many(s, rows)
+
+
+def look_up_card(c: Central, store_id: int, token_hash: str) -> tuple[str, list] | None:
+    """Find a card for a kiosk of a store; its household joins the store's set.
+
+    Return the household's id and its records (household, residents, cards, balance) as the
+    feed carries them, or None for a card central does not know or one bound to another store.
+    """
+    with c.uow() as uow:
+        s = uow.session
+        found = s.execute(
+            select(Card.bound_store_id, Resident.household_id)
+            .join(Resident, Resident.id == Card.resident_id)
+            .where(Card.token_hash == token_hash)
+        ).first()
+        if found is None or found.bound_store_id not in (None, store_id):
+            return None
+        household_id = found.household_id
+        join(s, store_id, {household_id}, c.clock.now())
+        answer = records(s, store_id, [household_id])
+        uow.commit()
+    return household_id, answer
+
+
+def assign(c: Central, store_name: str, household_ids: list[str], actor: str) -> int:
+    """Put households in a store's set (the office's choice); return how many joined."""
+    with c.uow() as uow:
+        s = uow.session
+        store_id = s.scalar(select(Store.id).where(Store.name == store_name))
+        if store_id is None:
+            raise RegistryError(Refusal.NO_STORE, store=store_name)
+        known = set(s.scalars(select(Household.id).where(among(s, Household.id, household_ids))))
+        if known != set(household_ids):
+            missing = sorted(set(household_ids) - known)[0]
+            raise RegistryError(Refusal.NO_HOUSEHOLD, household_id=missing)
+        now = c.clock.now()
+        joined = join(s, store_id, known, now)
+        audit(s, now, actor, "store_assign", store_name, households=len(joined))
+        uow.commit()
+    return len(joined)
