@@ -99,6 +99,8 @@ class DailySummary:
     points_earned: int
     voids: int
     reprint: bool = False
+    # Who did what: (person, action code, how many times), person by person.
+    staff_work: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ def from_data(data: dict[str, Any]) -> Receipt:
             value = tuple(ShelfLabel(*label) for label in value)
         elif f.name == "goods_out":
             value = tuple((name, qty) for name, qty in value)
+        elif f.name == "staff_work":
+            value = tuple((name, action, int(n)) for name, action, n in value)
         values[f.name] = value
     return cls(**values)
 

@@ -208,6 +208,9 @@ CHANGE_KINDS = [
     "ledger",
     "settings",
     "refusal",
+    "quota_use",
+    "announcement",
+    "exchange_day",
 ]
 CHANGE = _obj(
     ["cursor", "kind", "data"],

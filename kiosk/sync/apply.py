@@ -14,10 +14,13 @@ from kiosk.services.common import append_ledger, audit, outbox
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
+    Announcement,
     Card,
+    ExchangeDay,
     Household,
     LedgerEntry,
     Product,
+    QuotaUse,
     Resident,
     SyncState,
 )
@@ -114,11 +117,14 @@ def _product(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
                 points=d["points"],
                 active=d["active"],
                 stock=0,
+                quota_limit=d.get("quota_limit"),
+                quota_period=d.get("quota_period"),
             )
         )
     else:
         p.name, p.unit, p.category = d["name"], d["unit"], d["category"]
         p.points, p.active = d["points"], d["active"]
+        p.quota_limit, p.quota_period = d.get("quota_limit"), d.get("quota_period")
 
 
 def _activity(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
@@ -175,6 +181,59 @@ def _refusal(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     audit(s, now, "central", "refused", refused.id, points=refused.points, reason=reason)
 
 
+def _quota_use(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold central's count of a household's uses of a quota'd good at another kiosk."""
+    if d["kiosk_id"] == k.kiosk_id:
+        return  # our own exchanges are counted from our own lines
+    key = (d["household_id"], d["product_code"], d["period"], d["kiosk_id"])
+    row = s.get(QuotaUse, key)
+    if row is None:
+        s.add(
+            QuotaUse(
+                household_id=key[0],
+                product_code=key[1],
+                period=key[2],
+                kiosk_id=key[3],
+                used=int(d["used"]),
+            )
+        )
+    else:
+        row.used = int(d["used"])
+
+
+def _announcement(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold (or withdraw) an announcement of the office's for this store."""
+    values = dict(
+        text=str(d["text"])[:500],
+        starts=date.fromisoformat(d["starts"]),
+        ends=date.fromisoformat(d["ends"]),
+        active=bool(d["active"]),
+    )
+    row = s.get(Announcement, d["id"])
+    if row is None:
+        s.add(Announcement(id=d["id"], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def _exchange_day(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold (or cancel) a collective exchange day the office scheduled for this store."""
+    values = dict(
+        day=date.fromisoformat(d["day"]),
+        opens=str(d["opens"])[:5],
+        closes=str(d["closes"])[:5],
+        note=str(d.get("note", ""))[:200],
+        active=bool(d["active"]),
+    )
+    row = s.get(ExchangeDay, d["id"])
+    if row is None:
+        s.add(ExchangeDay(id=d["id"], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
 def _settings(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if "offline_allowance" in d:
         set_state(s, ALLOWANCE, str(int(d["offline_allowance"])))
@@ -189,4 +248,7 @@ _APPLY = {
     "ledger": _ledger,
     "settings": _settings,
     "refusal": _refusal,
+    "quota_use": _quota_use,
+    "announcement": _announcement,
+    "exchange_day": _exchange_day,
 }

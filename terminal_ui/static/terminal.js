@@ -218,6 +218,7 @@
     if (checkingOut) return;
     if (doneSession && view.session_id === doneSession) return;
     if (view.mode !== "exchange") $("switch").hidden = true;
+    renderClosedNotice();
     if (view.mode === "idle") {
       clearTimeout(idleTimer);
       if (!$("done").hidden) return;
@@ -239,6 +240,17 @@
       show("checkin");
       return;
     }
+    if (view.window && !view.window.open) {
+      // Outside the store's exchange hours: say when to come back; no goods to choose.
+      $("closed-household").textContent = view.household.name + " · " + view.resident.name;
+      $("closed-balance").textContent = view.household.balance;
+      show("closed");
+      if (greeted !== view.session_id) {
+        greeted = view.session_id;
+        speak(closedText(view.window));
+      }
+      return;
+    }
     show("shop");
     $("household-name").textContent = view.household.name;
     $("resident-name").textContent = view.resident.name;
@@ -249,6 +261,7 @@
     $("available").textContent = view.household.available;
     if (greeted !== view.session_id) {
       greeted = view.session_id;
+      loadProducts().catch(() => {}); // what is left of a quota is this household's
       let words = f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance });
       if (limited) words += " " + t("Usable now") + " " + view.household.available + " " + t("points") + "。" + $("limit-note").textContent;
       speak(words);
@@ -326,6 +339,33 @@
     return e;
   }
 
+  // When exchanges open again, in words: "Exchanges are open … Please come back today at 14:00."
+  function closedText(w) {
+    const msg = w.next_day === "today"
+      ? "Exchanges are open {hours}. Please come back today at {time}."
+      : "Exchanges are open {hours}. Please come back tomorrow at {time}.";
+    return f(msg, { hours: w.hours, time: w.next_time || "" });
+  }
+
+  function renderClosedNotice() {
+    const note = $("closed-note");
+    const w = view && view.window;
+    note.hidden = !(w && !w.open);
+    if (!note.hidden) $("closed-note-text").textContent = closedText(w);
+    const idleNote = $("idle-closed");
+    idleNote.hidden = note.hidden;
+    if (!idleNote.hidden) idleNote.textContent = closedText(w) + " " + t("Check-ins work at any time.");
+  }
+
+  // A scarce good's quota: how many more this household may take this period, the cart counted.
+  function quotaText(p, chosen) {
+    const more = Math.max(p.quota.left - chosen, 0);
+    const msg = p.quota.period === "week"
+      ? "Your household may take {left} {unit} more this week"
+      : "Your household may take {left} {unit} more this month";
+    return f(msg, { left: more, unit: p.unit });
+  }
+
   function dearText(limited, chosen) {
     if (chosen) return t(limited ? "One more is more than usable now" : "Not enough points for one more");
     return t(limited ? "More than usable now" : "Not enough points");
@@ -360,6 +400,8 @@
       if (out) state = el("div", "state out", t("Out of stock"));
       else if (tooDear) state = el("div", "state dear", dearText(view.household.limited_by, chosen));
       else state = el("div", "stock", t("In stock") + " " + p.stock + " " + p.unit);
+      const limited = p.quota && p.quota.left !== null && p.quota.left !== undefined;
+      const usedUp = limited && p.quota.left - chosen <= 0;
       const buy = el("div", "buy");
       if (chosen) {
         const less = el("button", "less", "－");
@@ -369,10 +411,16 @@
       }
       const add = el("button", "add", chosen ? "＋1" : "＋ " + t("Add one"));
       add.setAttribute("aria-label", t("Add one") + " " + p.name);
-      add.disabled = out;
+      add.disabled = out || usedUp;
       add.onclick = once("goods-add:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) + 1));
       buy.append(add);
-      card.append(top, price, state, buy);
+      card.append(top, price, state);
+      if (limited) {
+        const q = el("div", "quota" + (usedUp ? " used-up" : ""), quotaText(p, chosen));
+        q.setAttribute("data-quota", p.code);
+        card.append(q);
+      }
+      card.append(buy);
       grid.append(card);
     }
     showMore();
