@@ -8,6 +8,7 @@ from printer.receipt import (
     CheckinSlip,
     DailySummary,
     ExchangeReceipt,
+    PointsHistorySlip,
     Receipt,
     ReceiptItem,
     RestockSlip,
@@ -262,6 +263,23 @@ def _(r: DailySummary, width: int) -> list[Block]:
         for name, action, n in r.staff_work:
             blocks += _pair(f"{name} {_STAFF_ACTIONS.get(action, action)}", n, width)
     return [*blocks, Rule(), Feed(), *_lines("店员签字：", width), Feed()]
+
+
+@_layout.register
+def _(r: PointsHistorySlip, width: int) -> list[Block]:
+    blocks: list[Block] = _title(r.store, "积分明细", width, r.reprint)
+    blocks += [Rule()]
+    blocks += _field("户名", r.household, width)
+    blocks += _field("时间", r.created_at.strftime(_TIME), width)
+    blocks += _pair("积分余额", r.balance, width, bold=True)
+    blocks += [Rule()]
+    for line in r.lines:
+        mark = "" if line.confirmed else "（待确认）"
+        blocks += _lines(f"{line.day} {line.what}{mark}", width)
+        blocks += _lines(f"{line.points:+d}", width, "right", bold=True)
+    if not r.lines:
+        blocks += _lines("暂无积分记录", width)
+    return [*blocks, Rule(), *_lines("“待确认”：中心尚未确认的记录", width)]
 
 
 @_layout.register

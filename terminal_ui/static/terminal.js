@@ -240,6 +240,11 @@
       show("checkin");
       return;
     }
+    if (historyShown && historyShown === view.session_id && view.mode === "exchange") {
+      show("history");
+      return;
+    }
+    historyShown = null;
     if (view.window && !view.window.open) {
       // Outside the store's exchange hours: say when to come back; no goods to choose.
       $("closed-household").textContent = view.household.name + " · " + view.resident.name;
@@ -356,6 +361,40 @@
     idleNote.hidden = note.hidden;
     if (!idleNote.hidden) idleNote.textContent = closedText(w) + " " + t("Check-ins work at any time.");
   }
+
+  // 查积分: the household's history, in words; read aloud and printed only when asked.
+  let historyShown = null; // the session whose history is on the screen
+  let historyData = null;
+  async function openHistory() {
+    historyData = await call("GET", "/api/session/history");
+    historyShown = view.session_id;
+    $("history-household").textContent = historyData.household.name;
+    $("history-balance").textContent = historyData.balance;
+    const list = $("history-lines");
+    list.replaceChildren();
+    for (const e of historyData.entries) {
+      const li = el("li", "history-line" + (e.confirmed ? "" : " unconfirmed"));
+      li.dataset.what = e.what;
+      const words = el("span", "words", e.text);
+      const pts = el("strong", "pts " + (e.points < 0 ? "minus" : "plus"), (e.points > 0 ? "+" : "") + e.points);
+      li.append(words, pts);
+      if (!e.confirmed) li.append(el("span", "unconfirmed-note", "（" + historyData.unconfirmed_label + "）"));
+      const read = el("button", "read-one", t("Read aloud"));
+      read.setAttribute("aria-label", t("Read aloud") + " " + e.text);
+      read.onclick = () => speakAnyway(e.text);
+      li.append(read);
+      list.append(li);
+    }
+    $("history-empty").hidden = historyData.entries.length > 0;
+    show("history");
+  }
+  // Read on request even where prompts are off: the resident asked for it.
+  function speakAnyway(text) {
+    const was = C.voice;
+    C.voice = true;
+    try { speak(text); } finally { C.voice = was; }
+  }
+  function closeHistory() { historyShown = null; render(); }
 
   // A scarce good's quota: how many more this household may take this period, the cart counted.
   function quotaText(p, chosen) {
@@ -648,6 +687,19 @@
     } catch (e) { /* keep the settings we have */ }
   }
 
+  for (const id of ["history-open", "closed-history"]) $(id).onclick = () => { openHistory().catch(fail); };
+  $("history-back").onclick = closeHistory;
+  $("history-read").onclick = () => {
+    if (!historyData) return;
+    const first = historyData.entries[0];
+    speakAnyway(first ? historyData.said + " " + first.text : historyData.said);
+  };
+  $("history-print").onclick = async () => {
+    try {
+      await call("POST", "/api/session/history/print");
+      say(t("Your points history is being printed."), true);
+    } catch (err) { fail(err); }
+  };
   Promise.all([refresh(), loadProducts()]).catch(fail);
   listen();
   window.kioskScan = scan;

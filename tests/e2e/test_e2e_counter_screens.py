@@ -102,3 +102,47 @@ def test_outside_the_exchange_hours_the_screen_says_when_to_come_back(
         expect(page.locator("#idle")).to_be_visible()
     finally:
         context.close()
+
+
+HISTORY_WORDS = {
+    "zh_CN": ("查积分", "参加“为五保户义务打扫”，获得 20 分", "中心尚未确认"),
+    "en": (
+        "My points",
+        "took part in 为五保户义务打扫, 20 points",
+        "not yet confirmed by the office",
+    ),
+}
+
+
+@pytest.mark.parametrize("width,height,lang", CASES, ids=IDS)
+def test_my_points_shows_the_households_history_in_words(
+    browser, base_url, runtime, card, width, height, lang, screenshot
+):
+    from kiosk.services import checkin
+
+    checkin.check_in(runtime.kiosk, "ACT-CLEAN", card_code=card("王建国")["code"], actor="t")
+    button, earned, unconfirmed = HISTORY_WORDS[lang]
+    context, page = _page(browser, base_url, width, height, lang)
+    try:
+        page.goto(f"/?lang={lang}")
+        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        opener = page.locator("#history-open")
+        expect(opener).to_have_text(button)
+        opener.click()
+        history = page.locator("#history")
+        expect(history).to_be_visible()
+        first = page.locator(".history-line").first
+        expect(first).to_contain_text(earned)
+        expect(first).to_contain_text("+20")
+        expect(first).to_contain_text(unconfirmed)
+        expect(page.locator("#history-balance")).to_have_text("340")
+        for selector in ("#history-read", "#history-print", "#history-back"):
+            box = page.locator(selector).bounding_box()
+            assert box is not None and box["height"] >= 60 and box["y"] + box["height"] <= height
+        screenshot(page, f"counter-history-{width}x{height}-{lang}")
+        page.locator("#history-print").click()
+        expect(page.locator("#message")).to_be_visible()
+        page.locator("#history-back").click()
+        expect(page.locator("#shop")).to_be_visible()
+    finally:
+        context.close()
