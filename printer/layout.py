@@ -187,6 +187,9 @@ def _(r: ExchangeReceipt, width: int) -> list[Block]:
     blocks += _pair("合计", f"{r.total} 积分", width, bold=True)
     blocks += _pair("兑换前余额", r.balance_before, width)
     blocks += _pair("兑换后余额", r.balance_after, width, bold=True)
+    if r.next_exchange_day:
+        blocks += [Rule(), *_lines("下次集中兑换：", width, bold=True)]
+        blocks += _lines(r.next_exchange_day, width, bold=True)
     blocks += [Rule(), QR(r.number), *_lines(r.number, width, "center")]
     return [*blocks, *_lines(_SLOGAN, width, "center")]
 

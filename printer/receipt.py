@@ -33,6 +33,7 @@ class ExchangeReceipt:
     pending_sync: bool = False
     reprint: bool = False
     beneficiary: str | None = None
+    next_exchange_day: str | None = None  # the store's next 集中兑换, e.g. 2026-12-10 09:00-12:00
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from core.domain.codes import (
 from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
 from core.domain.rules import Batch, CartLine
 from kiosk.services import checkin as checkin_service
-from kiosk.services import exchange_window, quotas
+from kiosk.services import exchange_window, notices, quotas
 from kiosk.services.common import (
     append_ledger,
     audit,
@@ -351,6 +351,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
                 balance_after=household.balance,
                 pending_sync=k.synced and not is_online,
                 beneficiary=rules.mask_name(beneficiary.name) if beneficiary else None,
+                next_exchange_day=notices.next_exchange_day_line(s, k, now),
             ),
             now,
         )

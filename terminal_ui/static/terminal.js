@@ -687,6 +687,23 @@
     } catch (e) { /* keep the settings we have */ }
   }
 
+  // The office's notices on the idle screen: shown, never read aloud (a resident may be at the
+  // counter), and looked for again every few minutes.
+  async function loadNotices() {
+    let board;
+    try { board = await call("GET", "/api/announcements"); } catch (e) { return; }
+    const list = $("announcements");
+    list.replaceChildren();
+    for (const a of board.announcements) list.append(el("li", "announcement", a.text));
+    const next = $("next-day");
+    const d = board.next_exchange_day;
+    next.hidden = !d;
+    if (d) next.textContent = f("Next exchange day: {day} {opens}-{closes}", d) + (d.note ? " · " + d.note : "");
+    $("notices").hidden = !d && board.announcements.length === 0;
+  }
+  setInterval(() => { if (!$("idle").hidden) loadNotices(); }, 300000);
+  loadNotices();
+
   for (const id of ["history-open", "closed-history"]) $(id).onclick = () => { openHistory().catch(fail); };
   $("history-back").onclick = closeHistory;
   $("history-read").onclick = () => {
