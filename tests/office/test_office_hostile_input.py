@@ -54,6 +54,11 @@ FORM_NAMES = (
     "resident",
     "skip_bad",
     "reason",
+    "text",
+    "starts",
+    "ends",
+    "hours",
+    "note",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",

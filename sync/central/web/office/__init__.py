@@ -3,7 +3,15 @@
 Importing the area modules attaches their routes to the blueprint.
 """
 
-from sync.central.web.office import activities, dashboard, households, kiosks, reports, sign_in
+from sync.central.web.office import (
+    activities,
+    dashboard,
+    households,
+    kiosks,
+    notices,
+    reports,
+    sign_in,
+)
 from sync.central.web.office.base import bp, problem_page
 
 __all__ = [
@@ -12,6 +20,7 @@ __all__ = [
     "dashboard",
     "households",
     "kiosks",
+    "notices",
     "problem_page",
     "reports",
     "sign_in",
