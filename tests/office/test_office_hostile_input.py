@@ -59,6 +59,7 @@ FORM_NAMES = (
     "ends",
     "hours",
     "note",
+    "store",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",
