@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     restore.set_defaults(handler=_restore)
 
-    pin = sub.add_parser("set-pin", help="set the shopkeeper's admin PIN (4-12 digits)")
+    pin = sub.add_parser("set-pin", help="set the first shopkeeper's admin PIN (4-12 digits)")
     where = pin.add_mutually_exclusive_group(required=True)
     where.add_argument("--config", type=Path)
     where.add_argument("--data", type=Path)
@@ -222,7 +222,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     if not staff.pin_is_set(runtime.kiosk):
         staff.set_pin(runtime.kiosk, staff.DEMO_PIN, actor="demo")
+        staff.add_member(
+            runtime.kiosk, "志愿者小李", "volunteer", staff.DEMO_VOLUNTEER_PIN, actor="demo"
+        )
     print(f"admin http://{args.host}:{args.port}/admin/ PIN {staff.DEMO_PIN}")
+    print(f"staff shopkeeper PIN {staff.DEMO_PIN}")
+    print(f"staff volunteer PIN {staff.DEMO_VOLUNTEER_PIN}")
     print(f"office {central_url} user admin password {saved['office_password']}")
     roles = {name: (role, area) for name, role, area in demo.OFFICE_USERS}
     for name, secret in saved.get("office_users", {}).items():
@@ -409,8 +414,13 @@ def _set_pin(args: argparse.Namespace) -> int:
     runtime = bootstrap(_settings_for(args))
     try:
         staff.set_pin(runtime.kiosk, new, actor="cli")
-    except staff.PinRefused:
-        print("kiosk set-pin: a PIN has 4 to 12 digits", file=sys.stderr)
+    except staff.PinRefused as refused:
+        said = (
+            "another person on the staff list has this PIN"
+            if refused.code == "taken"
+            else "a PIN has 4 to 12 digits"
+        )
+        print(f"kiosk set-pin: {said}", file=sys.stderr)
         return 2
     finally:
         runtime.close()

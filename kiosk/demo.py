@@ -147,6 +147,25 @@ def seed(k: Kiosk, data_dir: Path) -> None:
     _issue_cards(k, secret)
 
 
+# Scarce goods with a quota per household, set at the office: code -> (limit, period).
+QUOTAS = {"OIL5L": (1, "month"), "RICE10": (2, "week")}
+ANNOUNCEMENTS = [
+    "本月15日上午开展垃圾分类积分日活动，欢迎各家各户参加。",
+    "食用油每户每月限换1桶，大米每户每周限换2袋。",
+]
+
+
+def seed_notices(central, day: date) -> None:
+    """Post the demo's announcements and schedule its next collective exchange day."""
+    from sync.central.services import notices
+
+    for text in ANNOUNCEMENTS:
+        notices.post_announcement(central, text, day, day + timedelta(days=30), actor="demo")
+    notices.schedule_exchange_day(
+        central, STORE, day + timedelta(days=7), "09:00-12:00", "请带好积分卡", actor="demo"
+    )
+
+
 def seed_central(central, data_dir: Path) -> str:
     """Fill an empty central server with the demo programme; return the demo kiosk's token."""
     from sync.central import localtime
@@ -180,7 +199,7 @@ def seed_central(central, data_dir: Path) -> str:
     save_products(
         central,
         [
-            ProductRow(i, code, name, category, points, unit)
+            ProductRow(i, code, name, category, points, unit, *QUOTAS.get(code, (None, None)))
             for i, (code, name, unit, category, points, _) in enumerate(PRODUCTS, start=2)
         ],
         actor="demo",
@@ -192,6 +211,7 @@ def seed_central(central, data_dir: Path) -> str:
     for _aid, code, name, kind, points, cap in ACTIVITIES:
         rule = ACTIVITY_RULES.get(code)
         define_activity(central, code, name, kind, day, points, cap, "demo", rule_code=rule)
+    seed_notices(central, day)
     issue_cards(
         central, actor="demo", token_for=lambda resident_id: derived_card_token(secret, resident_id)
     )

@@ -8,6 +8,7 @@ from printer.receipt import (
     CheckinSlip,
     DailySummary,
     ExchangeReceipt,
+    PointsHistorySlip,
     Receipt,
     ReceiptItem,
     RestockSlip,
@@ -22,6 +23,32 @@ _PAPER_COLUMNS = {58: 32, 80: 48}
 _TIME = "%Y-%m-%d %H:%M:%S"
 PRODUCT_QR = "EKP:"  # a shelf label's QR: the product code after this prefix
 _SLOGAN = "有行动就有积分，有积分就有奖励"
+_STAFF_ACTIONS = {  # the daily slip's names for what staff did
+    "restock": "入库",
+    "stocktake": "盘点",
+    "write_off": "报损",
+    "void": "撤销兑换",
+    "product_add": "新增商品",
+    "product_edit": "修改商品",
+    "price_change": "改价",
+    "checkin": "活动签到",
+    "checkin_mode": "开启签到",
+    "checkin_start": "开始签到",
+    "checkin_end": "结束签到",
+    "card_issue": "发卡",
+    "card_revoke": "挂失注销卡",
+    "household_register": "登记家庭",
+    "reprint": "补打小票",
+    "print_retry": "重打小票",
+    "daily_summary": "打印日结",
+    "labels": "打印标签",
+    "settings": "修改设置",
+    "staff_add": "添加店员",
+    "staff_remove": "移除店员",
+    "staff_call_answer": "应答呼叫",
+    "exchange_window": "修改兑换时间",
+    "pin_set": "修改密码",
+}
 _SOURCES = {
     "donation": ("捐赠", "捐赠方"),
     "purchase": ("采购", "供应商"),
@@ -160,6 +187,9 @@ def _(r: ExchangeReceipt, width: int) -> list[Block]:
     blocks += _pair("合计", f"{r.total} 积分", width, bold=True)
     blocks += _pair("兑换前余额", r.balance_before, width)
     blocks += _pair("兑换后余额", r.balance_after, width, bold=True)
+    if r.next_exchange_day:
+        blocks += [Rule(), *_lines("下次集中兑换：", width, bold=True)]
+        blocks += _lines(r.next_exchange_day, width, bold=True)
     blocks += [Rule(), QR(r.number), *_lines(r.number, width, "center")]
     return [*blocks, *_lines(_SLOGAN, width, "center")]
 
@@ -231,7 +261,28 @@ def _(r: DailySummary, width: int) -> list[Block]:
     if r.goods_out:
         blocks += [Rule(), *_lines("出库商品", width, bold=True)]
         blocks += _items([(name, qty, None) for name, qty in r.goods_out], width)
+    if r.staff_work:
+        blocks += [Rule(), *_lines("店员操作", width, bold=True)]
+        for name, action, n in r.staff_work:
+            blocks += _pair(f"{name} {_STAFF_ACTIONS.get(action, action)}", n, width)
     return [*blocks, Rule(), Feed(), *_lines("店员签字：", width), Feed()]
+
+
+@_layout.register
+def _(r: PointsHistorySlip, width: int) -> list[Block]:
+    blocks: list[Block] = _title(r.store, "积分明细", width, r.reprint)
+    blocks += [Rule()]
+    blocks += _field("户名", r.household, width)
+    blocks += _field("时间", r.created_at.strftime(_TIME), width)
+    blocks += _pair("积分余额", r.balance, width, bold=True)
+    blocks += [Rule()]
+    for line in r.lines:
+        mark = "" if line.confirmed else "（待确认）"
+        blocks += _lines(f"{line.day} {line.what}{mark}", width)
+        blocks += _lines(f"{line.points:+d}", width, "right", bold=True)
+    if not r.lines:
+        blocks += _lines("暂无积分记录", width)
+    return [*blocks, Rule(), *_lines("“待确认”：中心尚未确认的记录", width)]
 
 
 @_layout.register

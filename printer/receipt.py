@@ -33,6 +33,7 @@ class ExchangeReceipt:
     pending_sync: bool = False
     reprint: bool = False
     beneficiary: str | None = None
+    next_exchange_day: str | None = None  # the store's next 集中兑换, e.g. 2026-12-10 09:00-12:00
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,32 @@ class DailySummary:
     points_earned: int
     voids: int
     reprint: bool = False
+    # Who did what: (person, action code, how many times), person by person.
+    staff_work: tuple[tuple[str, str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One change of a household's points on its history slip."""
+
+    day: str
+    what: str
+    points: int
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class PointsHistorySlip:
+    """A household's newest points changes, printed on request (查积分)."""
+
+    store: str
+    kiosk_id: str
+    number: str
+    created_at: datetime
+    household: str  # masked
+    balance: int
+    lines: tuple[HistoryLine, ...]
+    reprint: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,12 +148,28 @@ class ShelfLabels:
     reprint: bool = False
 
 
-Receipt = ExchangeReceipt | VoidReceipt | CheckinSlip | RestockSlip | DailySummary | ShelfLabels
+Receipt = (
+    ExchangeReceipt
+    | VoidReceipt
+    | CheckinSlip
+    | RestockSlip
+    | DailySummary
+    | ShelfLabels
+    | PointsHistorySlip
+)
 
 
 _TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (ExchangeReceipt, VoidReceipt, CheckinSlip, RestockSlip, DailySummary, ShelfLabels)
+    for cls in (
+        ExchangeReceipt,
+        VoidReceipt,
+        CheckinSlip,
+        RestockSlip,
+        DailySummary,
+        ShelfLabels,
+        PointsHistorySlip,
+    )
 }
 
 
@@ -159,6 +202,10 @@ def from_data(data: dict[str, Any]) -> Receipt:
             value = tuple(ShelfLabel(*label) for label in value)
         elif f.name == "goods_out":
             value = tuple((name, qty) for name, qty in value)
+        elif f.name == "lines":
+            value = tuple(HistoryLine(*line) for line in value)
+        elif f.name == "staff_work":
+            value = tuple((name, action, int(n)) for name, action, n in value)
         values[f.name] = value
     return cls(**values)
 
@@ -170,6 +217,8 @@ def _plain(value: Any) -> Any:
         return [value.name, value.qty, value.points]
     if isinstance(value, ShelfLabel):
         return [value.code, value.name, value.points, value.unit]
+    if isinstance(value, HistoryLine):
+        return [value.day, value.what, value.points, value.confirmed]
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value

@@ -210,6 +210,9 @@ CHANGE_KINDS = [
     "refusal",
     "expiry_notice",  # {"household_id", "points", "on": "YYYY-MM-DD" | null (no longer any)}
     "balance",
+    "quota_use",
+    "announcement",
+    "exchange_day",
 ]
 # The feed's two shapes. A kiosk of this release asks for its store's feed
 # (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed

@@ -35,7 +35,17 @@ def create_app(runtime: Runtime, test_config: dict | None = None) -> Flask:
     app.extensions["kiosk"] = runtime
 
     from core import fonts, security
-    from terminal_ui import admin, api, camera, errors, limits, origin, screens, speech
+    from terminal_ui import (
+        admin,
+        api,
+        camera,
+        errors,
+        history,  # noqa: F401  (adds the history routes to api.bp)
+        limits,
+        origin,
+        screens,
+        speech,
+    )
 
     origin.install(app)
     limits.install(app, decodes=app.config["DECODE_SLOTS"], streams=app.config["EVENT_STREAMS"])

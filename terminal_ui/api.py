@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from core.domain import errors
-from kiosk.services import queries, staff_call, terminal
+from kiosk.services import notices, queries, staff_call, terminal
 from kiosk.services.common import iso
 from kiosk.services.print_jobs import print_receipt
 from terminal_ui.context import runtime
@@ -149,6 +149,12 @@ def receipt(receipt_id: int):
 def products():
     """Return the goods on offer."""
     return jsonify(queries.products(runtime().kiosk))
+
+
+@bp.get("/announcements")
+def announcements():
+    """Return the office's announcements showing today and the store's next exchange day."""
+    return jsonify(notices.board(runtime().kiosk))
 
 
 @bp.get("/openapi.json")

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from core.db.engine import storage_problem
 from core.domain import errors as domain
 from core.domain.errors import StorageUnavailable
+from kiosk.services import staff
 from kiosk.services.print_jobs import AlreadyPrinted
 from kiosk.services.shop_settings import BadVolume
 from terminal_ui import camera, speech
@@ -55,6 +56,10 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.EmptyCart: 409,
     domain.AlreadyCheckedOut: 409,
     domain.InsufficientPoints: 409,
+    domain.QuotaExceeded: 409,
+    domain.ExchangeWindowClosed: 409,
+    staff.LastShopkeeper: 409,
+    staff.UnknownStaff: 404,
     domain.TooMuchInOneGo: 409,
     domain.OutOfStock: 409,
     domain.BadQuantity: 400,

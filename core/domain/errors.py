@@ -200,6 +200,22 @@ class InsufficientPoints(DomainError):
     message = "Not enough points: {needed} needed, {available} available."
 
 
+class QuotaExceeded(DomainError):
+    """More of a scarce good than the household's quota for the period leaves."""
+
+    code = "quota_exceeded"
+    message = "{name}: at most {limit} {unit} per household each month; {left} left this month."
+    WEEK_MESSAGE = "{name}: at most {limit} {unit} per household each week; {left} left this week."
+
+
+class ExchangeWindowClosed(DomainError):
+    """An exchange outside the store's published exchange hours."""
+
+    code = "window_closed"
+    message = "Exchanges are open {hours}. Please come back today at {time}."
+    TOMORROW = "Exchanges are open {hours}. Please come back tomorrow at {time}."
+
+
 class TooMuchInOneGo(DomainError):
     """A change too large for one synced record."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from kiosk.services.common import audit
 from kiosk.services.context import Kiosk
-from kiosk.services.staff import ADMIN
+from kiosk.services.staff import ACTOR_PREFIX, ADMIN
 from kiosk.services.times import shown_time
 from kiosk.storage.models import Activity, AuditEntry, Exchange, Household, Product, Resident
 
@@ -34,10 +34,10 @@ SHOWN_DETAILS = (
 )
 
 
-def record(k: Kiosk, action: str, target: str = "", **details: Any) -> None:
+def record(k: Kiosk, action: str, target: str = "", *, actor: str = ADMIN, **details: Any) -> None:
     """Write an admin action to the audit log (sign-in, sign-out, reprint, settings)."""
     with k.uow() as uow:
-        audit(uow.session, k.clock.now(), ADMIN, action, target, **details)
+        audit(uow.session, k.clock.now(), actor, action, target, **details)
         uow.commit()
 
 
@@ -51,7 +51,9 @@ def entries(
         if action:
             stmt = stmt.where(AuditEntry.action == action[:40])
         if admin_only:
-            stmt = stmt.where(AuditEntry.actor.in_((ADMIN, "cli")))
+            stmt = stmt.where(
+                AuditEntry.actor.in_((ADMIN, "cli")) | AuditEntry.actor.startswith(ACTOR_PREFIX)
+            )
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = s.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
         return [

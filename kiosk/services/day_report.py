@@ -12,18 +12,43 @@ from kiosk.services.common import audit
 from kiosk.services.context import Kiosk
 from kiosk.services.print_queue import wake
 from kiosk.services.receipts import store_receipt
+from kiosk.services.staff import ACTOR_PREFIX
 from kiosk.services.times import day_bounds
 from kiosk.storage.models import (
+    AuditEntry,
     CheckIn,
     Exchange,
     ExchangeLine,
     LedgerEntry,
     Product,
+    StaffMember,
     StockBatch,
     StockMovement,
 )
 from kiosk.storage.states import ExchangeStatus
 from printer.receipt import DailySummary
+
+# What is not work done for the shop: signing in and out, and PINs mistyped.
+NOT_WORK = ("login", "logout", "login_failed", "login_refused_locked", "pin_locked")
+
+
+def staff_work(s, start, end) -> list[tuple[str, str, int]]:
+    """Return who did what between two instants: (person's name, action, how many), by person
+    in the order they joined the staff list, then by action."""
+    rows = s.execute(
+        select(AuditEntry.actor, AuditEntry.action, func.count())
+        .where(
+            AuditEntry.at >= start,
+            AuditEntry.at < end,
+            AuditEntry.actor.startswith(ACTOR_PREFIX),
+            AuditEntry.action.not_in(NOT_WORK),
+        )
+        .group_by(AuditEntry.actor, AuditEntry.action)
+    ).all()
+    people = {f"{ACTOR_PREFIX}{m.id}": (m.id, m.name) for m in s.scalars(select(StaffMember))}
+    found = [(people.get(actor, (1 << 30, actor)), action, int(n)) for actor, action, n in rows]
+    found.sort(key=lambda row: (row[0][0], row[1]))
+    return [(who[1], action, n) for who, action, n in found]
 
 
 def day_figures(k: Kiosk, day: date) -> dict[str, Any]:
@@ -83,7 +108,9 @@ def day_figures(k: Kiosk, day: date) -> dict[str, Any]:
             )
             or 0
         )
+        work = staff_work(s, start, end)
     return {
+        "staff_work": work,
         "day": day.isoformat(),
         "exchanges": exchanges,
         "points_spent": spent,
@@ -125,6 +152,7 @@ def summary_figures(k: Kiosk, day: date) -> DailySummary:
             .join(LedgerEntry, LedgerEntry.id == CheckIn.ledger_entry_id)
             .where(CheckIn.created_at >= start, CheckIn.created_at < end)
         ).one()
+        work = staff_work(s, start, end)
     return DailySummary(
         store=k.store,
         kiosk_id=k.kiosk_id,
@@ -136,6 +164,7 @@ def summary_figures(k: Kiosk, day: date) -> DailySummary:
         checkins=checkins,
         points_earned=earned,
         voids=voids or 0,
+        staff_work=tuple(work),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.domain import errors, rules
 from core.domain.ledger import LedgerKind
+from kiosk.services import exchange_window, quotas
 from kiosk.services.common import current_session, spending
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
@@ -48,6 +49,7 @@ def session_view(k: Kiosk) -> dict[str, Any]:
             "total": 0,
             "remaining": None,
             "switch": None,
+            "window": exchange_window.state(s, k, k.clock.now()).as_dict(),
         }
         if sess is None:
             return view
@@ -110,13 +112,19 @@ def session_view(k: Kiosk) -> dict[str, Any]:
 
 
 def products(k: Kiosk, *, include_inactive: bool = False) -> list[dict[str, Any]]:
-    """Return the goods on offer with price and stock."""
+    """Return the goods on offer with price and stock, and the quota of those that have one
+    (with what the open session's household has left of it)."""
     with k.uow(write=False) as uow:
+        s = uow.session
         stmt = select(Product).order_by(Product.category, Product.code)
         if not include_inactive:
             stmt = stmt.where(Product.active.is_(True))
-        return [
-            {
+        sess = current_session(s, k.kiosk_id)
+        household_id = sess.household_id if sess is not None else None
+        now = k.clock.now()
+        out = []
+        for p in s.scalars(stmt):
+            item = {
                 "code": p.code,
                 "name": p.name,
                 "points": p.points,
@@ -125,8 +133,11 @@ def products(k: Kiosk, *, include_inactive: bool = False) -> list[dict[str, Any]
                 "unit": p.unit,
                 "active": p.active,
             }
-            for p in uow.session.scalars(stmt)
-        ]
+            quota = quotas.view(s, k, household_id, p, now)
+            if quota is not None:
+                item["quota"] = quota
+            out.append(item)
+        return out
 
 
 def receipt(k: Kiosk, receipt_id: object) -> dict[str, Any]:

@@ -47,7 +47,14 @@ def current(k: Kiosk) -> ShopSettings:
     )
 
 
-def save(k: Kiosk, *, voice: bool, low_stock: object, volume: object | None = None) -> ShopSettings:
+def save(
+    k: Kiosk,
+    *,
+    voice: bool,
+    low_stock: object,
+    volume: object | None = None,
+    actor: str = ADMIN,
+) -> ShopSettings:
     """Store the screen settings (volume None: as it was); the change is audited."""
     level = rules.parse_int(low_stock, 0, 10_000, errors.BadQuantity)
     loudness = None if volume is None else rules.parse_int(volume, 0, 100, BadVolume)
@@ -60,7 +67,7 @@ def save(k: Kiosk, *, voice: bool, low_stock: object, volume: object | None = No
             loudness = int(stored) if stored.isdigit() else VOLUME_DEFAULT
         else:
             write(s, VOLUME, str(loudness))
-        audit(s, k.clock.now(), ADMIN, "settings", voice=voice, low_stock=level, volume=loudness)
+        audit(s, k.clock.now(), actor, "settings", voice=voice, low_stock=level, volume=loudness)
         uow.commit()
     k.changed("settings")
     return ShopSettings(voice=voice, low_stock=level, volume=loudness)

@@ -21,6 +21,7 @@ from core.domain.codes import (
 from core.domain.ledger import EntryKind, LedgerKind, ledger_wire
 from core.domain.rules import Batch, CartLine
 from kiosk.services import checkin as checkin_service
+from kiosk.services import exchange_window, notices, quotas
 from kiosk.services.common import (
     append_ledger,
     audit,
@@ -38,6 +39,7 @@ from kiosk.services.context import Kiosk, PendingCard
 from kiosk.services.receipts import items, local_time, store_receipt
 from kiosk.storage.models import (
     Activity,
+    AuditEntry,
     Card,
     CheckIn,
     Exchange,
@@ -101,7 +103,7 @@ def _scan(k: Kiosk, raw: object) -> ScanOutcome:
             person = _card_holder(s, scanned.value)
             if sess is not None and sess.mode == SessionMode.CHECKIN:
                 credit = checkin_service.credit(
-                    s, k, sess.activity_id, person, CHECKIN_OPERATOR, now, mode_session=sess.id
+                    s, k, sess.activity_id, person, _operator(s, sess), now, mode_session=sess.id
                 )
                 uow.commit()
                 k.changed("session")
@@ -130,6 +132,17 @@ def _scan(k: Kiosk, raw: object) -> ScanOutcome:
         uow.commit()
     k.changed("session")
     return outcome
+
+
+def _operator(s: Session, sess: TerminalSession) -> str:
+    """Return who put the terminal into check-in mode, whose credits these are."""
+    found = s.scalar(
+        select(AuditEntry.actor)
+        .where(AuditEntry.action == "checkin_mode", AuditEntry.target == sess.activity_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return found or CHECKIN_OPERATOR
 
 
 def pending_switch(k: Kiosk, s: Session, sess: TerminalSession | None) -> Resident | None:
@@ -288,10 +301,12 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
         s = uow.session
         now = k.clock.now()
         sess = _session_to_check_out(s, k, session_id)
+        exchange_window.check_open(s, k, now)
         lines = _cart_lines(s, sess.id)
         if not lines:
             raise errors.EmptyCart()
         household = household_of(s, sess.household_id)
+        quotas.check(s, k, household.id, lines, now)
         total = rules.cart_total(line for line, _ in lines)
         is_online = k.online() if online is None else online
         check_spend(total, spending(s, k, household, is_online))
@@ -351,6 +366,7 @@ def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> Checkout
                 balance_after=household.balance,
                 pending_sync=k.synced and not is_online,
                 beneficiary=rules.mask_name(beneficiary.name) if beneficiary else None,
+                next_exchange_day=notices.next_exchange_day_line(s, k, now),
             ),
             now,
         )
@@ -502,7 +518,15 @@ def _set_line(s: Session, k: Kiosk, sess: TerminalSession, product: Product, qty
         if line is not None:
             s.delete(line)
     else:
+        exchange_window.check_open(s, k, now)
         rules.check_stock(product.name, qty, product.stock)
+        quotas.check(
+            s,
+            k,
+            sess.household_id,
+            [(CartLine(product.code, product.name, qty, product.points), product)],
+            now,
+        )
         others = sum(cl.points for cl, p in _cart_lines(s, sess.id) if p.code != product.code)
         household = household_of(s, sess.household_id)
         check_spend(others + qty * product.points, spending(s, k, household))

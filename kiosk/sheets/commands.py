@@ -25,6 +25,8 @@ PIN_PROBLEMS = {
     "wrong": "店长 PIN 不对 / wrong PIN",
     "locked": "PIN 输错次数过多，已暂时锁定 / too many wrong PINs: locked for a while",
     "bad": "店长 PIN 不对 / wrong PIN",
+    "volunteer": "志愿者不能发卡，请用店长的 PIN / a volunteer cannot issue cards: use a "
+    "shopkeeper's PIN",
     "missing": "发卡需要店长 PIN：请在终端输入，或设置 KIOSK_ADMIN_PIN / issuing cards needs the "
     "shopkeeper's PIN: type it at a terminal or set KIOSK_ADMIN_PIN",
 }
@@ -43,9 +45,12 @@ def _pin_accepted(k) -> bool:
         print(f"kiosk cards: {PIN_PROBLEMS['missing']}", file=sys.stderr)
         return False
     try:
-        staff.check_pin(k, pin)
+        person = staff.check_pin(k, pin)
     except staff.PinRefused as refused:
         print(f"kiosk cards: {PIN_PROBLEMS.get(refused.code, refused.code)}", file=sys.stderr)
+        return False
+    if not person.is_shopkeeper:
+        print(f"kiosk cards: {PIN_PROBLEMS['volunteer']}", file=sys.stderr)
         return False
     return True
 

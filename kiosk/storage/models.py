@@ -110,6 +110,9 @@ class Product(Base):
     points: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    # A scarce good's limit per household per period (a QuotaPeriod), set by the office.
+    quota_limit: Mapped[int | None] = mapped_column(Integer)
+    quota_period: Mapped[str | None] = mapped_column(String(8))
 
 
 class StockBatch(Base):
@@ -329,3 +332,50 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(80), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StaffMember(Base):
+    """A shopkeeper or volunteer who signs in to the admin screen with their own PIN."""
+
+    __tablename__ = "staff_members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(16))  # a StaffRole
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuotaUse(Base):
+    """How many of a quota'd good a household took at another kiosk in a period, as central
+    counted them (this kiosk's own exchanges are counted from its own lines)."""
+
+    __tablename__ = "quota_uses"
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)  # 2026-12 or 2026-W49
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Announcement(Base):
+    """A notice from the office, shown on the idle screen between its dates."""
+
+    __tablename__ = "announcements"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ExchangeDay(Base):
+    """A collective exchange day (集中兑换) the office scheduled for this store."""
+
+    __tablename__ = "exchange_days"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    opens: Mapped[str] = mapped_column(String(5))  # HH:MM, local
+    closes: Mapped[str] = mapped_column(String(5))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

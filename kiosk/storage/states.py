@@ -59,3 +59,10 @@ class CardStatus(StrEnum):
 
     ACTIVE = "active"
     REVOKED = "revoked"
+
+
+class StaffRole(StrEnum):
+    """What a person at the admin screen may do: a volunteer runs check-ins only."""
+
+    SHOPKEEPER = "shopkeeper"
+    VOLUNTEER = "volunteer"

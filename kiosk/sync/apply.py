@@ -15,11 +15,14 @@ from kiosk.services.common import append_ledger, audit, outbox, unconfirmed_poin
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
+    Announcement,
     Card,
+    ExchangeDay,
     ExpiryNotice,
     Household,
     LedgerEntry,
     Product,
+    QuotaUse,
     Resident,
     SyncState,
 )
@@ -123,11 +126,14 @@ def _product(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
                 points=d["points"],
                 active=d["active"],
                 stock=0,
+                quota_limit=d.get("quota_limit"),
+                quota_period=d.get("quota_period"),
             )
         )
     else:
         p.name, p.unit, p.category = d["name"], d["unit"], d["category"]
         p.points, p.active = d["points"], d["active"]
+        p.quota_limit, p.quota_period = d.get("quota_limit"), d.get("quota_period")
 
 
 def _activity(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
@@ -209,6 +215,59 @@ def apply_records(k: Kiosk, changes: list[dict[str, Any]]) -> None:
     k.changed("session")
 
 
+def _quota_use(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold central's count of a household's uses of a quota'd good at another kiosk."""
+    if d["kiosk_id"] == k.kiosk_id:
+        return  # our own exchanges are counted from our own lines
+    key = (d["household_id"], d["product_code"], d["period"], d["kiosk_id"])
+    row = s.get(QuotaUse, key)
+    if row is None:
+        s.add(
+            QuotaUse(
+                household_id=key[0],
+                product_code=key[1],
+                period=key[2],
+                kiosk_id=key[3],
+                used=int(d["used"]),
+            )
+        )
+    else:
+        row.used = int(d["used"])
+
+
+def _announcement(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold (or withdraw) an announcement of the office's for this store."""
+    values = dict(
+        text=str(d["text"])[:500],
+        starts=date.fromisoformat(d["starts"]),
+        ends=date.fromisoformat(d["ends"]),
+        active=bool(d["active"]),
+    )
+    row = s.get(Announcement, d["id"])
+    if row is None:
+        s.add(Announcement(id=d["id"], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def _exchange_day(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold (or cancel) a collective exchange day the office scheduled for this store."""
+    values = dict(
+        day=date.fromisoformat(d["day"]),
+        opens=str(d["opens"])[:5],
+        closes=str(d["closes"])[:5],
+        note=str(d.get("note", ""))[:200],
+        active=bool(d["active"]),
+    )
+    row = s.get(ExchangeDay, d["id"])
+    if row is None:
+        s.add(ExchangeDay(id=d["id"], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
 def _settings(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if "offline_allowance" in d:
         set_state(s, ALLOWANCE, str(int(d["offline_allowance"])))
@@ -239,5 +298,8 @@ _APPLY = {
     "refusal": _refusal,
     "expiry_notice": _expiry_notice,
     "balance": _balance,
+    "quota_use": _quota_use,
+    "announcement": _announcement,
+    "exchange_day": _exchange_day,
 }
 RECORD_KINDS = ("household", "resident", "card", "balance")

@@ -127,6 +127,21 @@ def add_parser(sub) -> None:
     settle.add_argument("--month", required=True, help="the period's first month, YYYY-MM")
     settle.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.xlsx")
     settle.set_defaults(handler=_settlement)
+    announce = cmds.add_parser("announce", help="post an announcement for the stores' screens")
+    _db(announce)
+    announce.add_argument("--text", required=True)
+    announce.add_argument("--from", dest="starts", required=True, help="first day, YYYY-MM-DD")
+    announce.add_argument("--to", dest="ends", required=True, help="last day, YYYY-MM-DD")
+    announce.add_argument("--store", action="append", default=[], help="a store (default: all)")
+    announce.set_defaults(handler=_announce)
+
+    day = cmds.add_parser("exchange-day", help="schedule a collective exchange day at a store")
+    _db(day)
+    day.add_argument("--store", required=True)
+    day.add_argument("--day", required=True, help="YYYY-MM-DD")
+    day.add_argument("--hours", required=True, help="e.g. 09:00-12:00")
+    day.add_argument("--note", default="")
+    day.set_defaults(handler=_exchange_day)
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
@@ -191,6 +206,40 @@ def _enroll(args: argparse.Namespace) -> int:
         print(f"token {done.token}")
         print(f"store {done.store}")
     return 0
+
+
+def _notice(args: argparse.Namespace, post) -> int:
+    from core.domain.errors import DomainError
+
+    central = _open(args)
+    try:
+        done = post(central)
+    except DomainError as exc:
+        print(f"kiosk central: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        central.close()
+    print(f"id {done.id}")
+    print(f"stores {', '.join(done.stores) or 'all'}")
+    return 0
+
+
+def _announce(args: argparse.Namespace) -> int:
+    from sync.central.services import notices
+
+    return _notice(
+        args,
+        lambda c: notices.post_announcement(c, args.text, args.starts, args.ends, args.store),
+    )
+
+
+def _exchange_day(args: argparse.Namespace) -> int:
+    from sync.central.services import notices
+
+    return _notice(
+        args,
+        lambda c: notices.schedule_exchange_day(c, args.store, args.day, args.hours, args.note),
+    )
 
 
 def _import(args: argparse.Namespace, parse, apply, what: str) -> int:

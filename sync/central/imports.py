@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.domain import limits
+from core.domain import limits, quotas
 from sync.central.scope import SEPARATOR, split_path
 from sync.central.services.activities import AwardRow, SkippedRow, looks_like_card
 from sync.central.services.areas import AreaRow
@@ -118,8 +118,19 @@ def parse_roster(path: Path) -> Parsed:
 PRODUCT_COLUMNS = ("code", "name", "category", "points", "unit")
 
 
+def _quota(row: dict[str, str]) -> tuple[int | None, str | None]:
+    """Return a row's optional quota (columns quota and quota_period: week or month)."""
+    limit, period = row.get("quota", ""), row.get("quota_period", "").lower()
+    if not limit and not period:
+        return None, None
+    if period not in ("week", "month"):
+        raise ValueError("quota_period must be week or month when a quota is given")
+    return _int(limit, "quota", 1, quotas.MAX_QUOTA), period
+
+
 def parse_products(path: Path) -> Parsed:
-    """Check a goods catalogue (code, name, category, points, unit) row by row."""
+    """Check a goods catalogue (code, name, category, points, unit; optionally quota and
+    quota_period) row by row."""
     header, rows = read_csv(path)
     _need(header, PRODUCT_COLUMNS)
     good, problems, seen = [], [], {}
@@ -139,6 +150,7 @@ def parse_products(path: Path) -> Parsed:
                     _text(row.get("category", ""), "category", limits.MAX_CATEGORY),
                     _int(row.get("points", ""), "points", *limits.PRODUCT_POINTS),
                     _text(row.get("unit", ""), "unit", limits.MAX_UNIT),
+                    *_quota(row),
                 )
             )
         except ValueError as exc:

@@ -180,6 +180,48 @@ class Product(Base):
     points: Mapped[int] = mapped_column(Integer)
     unit: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A scarce good's limit per household per period (week or month), sent to every kiosk.
+    quota_limit: Mapped[int | None] = mapped_column(Integer)
+    quota_period: Mapped[str | None] = mapped_column(String(8))
+
+
+class QuotaUse(Base):
+    """How many of a quota'd good a household took at one kiosk in one period (local calendar);
+    the kiosks learn each other's counts through the feed."""
+
+    __tablename__ = "quota_uses"
+    household_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Announcement(Base):
+    """A notice from the office for the idle screens of some stores (none listed: all)."""
+
+    __tablename__ = "announcements"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date] = mapped_column(Date)
+    store_ids: Mapped[list] = mapped_column(JSON, default=list)  # [] for every store
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExchangeDay(Base):
+    """A collective exchange day (集中兑换) the office scheduled for one store."""
+
+    __tablename__ = "exchange_days"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Activity(Base):

@@ -49,6 +49,7 @@ class AlertKind(StrEnum):
     CHAIN_GAP = "chain_gap"
     CHAIN_TAMPER = "chain_tamper"
     OVERDRAFT = "overdraft"
+    QUOTA_OVERRUN = "quota_overrun"  # a household took more of a scarce good than its quota
 
 
 class Role(StrEnum):

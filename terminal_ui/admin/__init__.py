@@ -7,6 +7,7 @@ from terminal_ui.admin import (  # noqa: F401
     activities,
     goods,
     history,
+    people,
     settings,
     signin,
     staff_calls,

@@ -11,8 +11,17 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import activities, audit_log, checkin, queries, staff, terminal
-from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, print_now, signed_in
+from kiosk.services import activities, audit_log, checkin, queries, terminal
+from terminal_ui.admin.base import (
+    _,
+    _not_found,
+    _page,
+    _problem,
+    actor,
+    bp,
+    print_now,
+    signed_in,
+)
 from terminal_ui.context import runtime
 
 # -- activity check-in ----------------------------------------------------------------------------
@@ -44,11 +53,11 @@ def checkin_start():
         )
         return redirect(url_for("admin.checkin_list"))
     try:
-        terminal.start_checkin(k, found["id"], staff.ADMIN)
+        terminal.start_checkin(k, found["id"], actor())
     except DomainError as exc:
         flash(_problem(exc), "error")
         return redirect(url_for("admin.checkin_list"))
-    audit_log.record(k, "checkin_start", found["id"])
+    audit_log.record(k, "checkin_start", found["id"], actor=actor())
     return redirect(url_for("admin.checkin_page", activity_id=found["id"]))
 
 
@@ -86,7 +95,7 @@ def checkin_scan(activity_id: str):
     k = runtime().kiosk
     code = request.form.get("code", "").strip()
     try:
-        credit = checkin.check_in(k, activity_id, card_code=code, actor=staff.ADMIN)
+        credit = checkin.check_in(k, activity_id, card_code=code, actor=actor())
     except DomainError as exc:
         flash(_problem(exc), "error")
     else:
@@ -110,6 +119,6 @@ def checkin_end():
     k = runtime().kiosk
     if queries.session_view(k)["mode"] == "checkin":
         terminal.cancel(k)
-        audit_log.record(k, "checkin_end")
+        audit_log.record(k, "checkin_end", actor=actor())
     flash(_("Check-in has ended."), "ok")
     return redirect(url_for("admin.checkin_list"))

@@ -33,6 +33,20 @@ from terminal_ui.i18n import LANGUAGES, pick, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+# What a volunteer may open: the check-in pages, the staff call and the device status.
+VOLUNTEER_PAGES = frozenset(
+    {
+        "admin.checkin_list",
+        "admin.checkin_start",
+        "admin.checkin_page",
+        "admin.checkin_rows",
+        "admin.checkin_scan",
+        "admin.checkin_end",
+        "admin.staff_call_state",
+        "admin.staff_call_answer",
+        "admin.status_json",
+    }
+)
 IDLE_SECONDS = 600  # an admin session left alone this long signs itself out
 PAGE = 50
 SOURCES = ("donation", "purchase", "transfer")
@@ -77,6 +91,9 @@ ACTIONS = {
     "daily_summary": "Summary printed",
     "labels": "Labels made",
     "settings": "Settings changed",
+    "staff_add": "Staff member added",
+    "staff_remove": "Staff member removed",
+    "exchange_window": "Exchange hours changed",
 }
 DETAILS = {
     "household": "Household",
@@ -164,7 +181,7 @@ def _helpers() -> dict[str, Any]:
         "languages": LANGUAGES,
         "csrf_token": csrf_token,
         "action_label": lambda code: _(ACTIONS[code]) if code in ACTIONS else code,
-        "actor_label": lambda code: _(ACTORS[code]) if code in ACTORS else code,
+        "actor_label": actor_label,
         "printer_label": lambda state: _(state_message(state)),
         "detail_label": lambda key: _(DETAILS[key]) if key in DETAILS else key,
         "detail_value": lambda key, value: (
@@ -172,9 +189,21 @@ def _helpers() -> dict[str, Any]:
         ),
         "store": runtime().settings.kiosk.store,
         "signed_in": bool(session.get("admin")),
+        "person": g.get("person"),
         "staff_call_time": staff_call_time,
         "idle_seconds": idle_seconds(),
     }
+
+
+def actor_label(code: str) -> str:
+    """Return who an audit actor code names: a staff member's name, or a kind of actor."""
+    if code in ACTORS:
+        return _(ACTORS[code])
+    if code.startswith(staff.ACTOR_PREFIX):
+        if "staff_names" not in g:
+            g.staff_names = staff.names(runtime().kiosk)
+        return g.staff_names.get(code, code)
+    return code
 
 
 def staff_call_time() -> str | None:
@@ -217,6 +246,7 @@ FIELD_PROBLEMS = {
     "resident": "Please check the residents' names.",
     "phone": "Please write the phone number with digits only.",
     "type": "The activity's type is too long. Please shorten it.",
+    "hours": "Write the hours as 09:00-11:30, with a comma between two times of day.",
 }
 
 
@@ -257,11 +287,32 @@ def signed_in(view=None, *, background: bool = False):
                 idle = (_now() - datetime.fromisoformat(seen)).total_seconds()
             except (TypeError, ValueError):
                 idle = float("inf")
-            if session.get("epoch") != staff.session_epoch(k) or idle > idle_seconds():
-                audit_log.record(k, "logout", reason="idle" if idle > idle_seconds() else "ended")
+            person = staff.member(k, session.get("staff"))
+            ended = (
+                session.get("epoch") != staff.session_epoch(k)
+                or person is None
+                or person.role != session.get("role")
+            )
+            if ended or idle > idle_seconds():
+                audit_log.record(
+                    k,
+                    "logout",
+                    actor=_session_actor(),
+                    reason="idle" if idle > idle_seconds() else "ended",
+                )
                 _fresh_session()
                 flash(_("You were signed out after a while without use."), "info")
                 return redirect(url_for("admin.login"))
+            g.person = person
+            if not person.is_shopkeeper and request.endpoint not in VOLUNTEER_PAGES:
+                if request.endpoint == "admin.home":
+                    return redirect(url_for("admin.checkin_list"))
+                return _page(
+                    "admin/problem.html",
+                    403,
+                    title=_("Only a shopkeeper may do this."),
+                    text=_("A volunteer runs check-ins. Please ask a shopkeeper."),
+                )
             if not background:
                 session["seen"] = _now().isoformat()
             return view(*args, **kwargs)
@@ -269,6 +320,26 @@ def signed_in(view=None, *, background: bool = False):
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _session_actor() -> str:
+    member_id = session.get("staff")
+    return staff.actor_of(member_id) if isinstance(member_id, int) else staff.ADMIN
+
+
+def actor() -> str:
+    """Return the audit log's name for the person signed in on this request."""
+    person = g.get("person")
+    return person.actor if person is not None else _session_actor()
+
+
+def start_session(person: staff.Person, epoch: int) -> None:
+    """Mark the (fresh) admin session as this person's."""
+    session["admin"] = True
+    session["staff"] = person.id
+    session["role"] = person.role
+    session["epoch"] = epoch
+    session["seen"] = _now().isoformat()
 
 
 def _fresh_session() -> None:

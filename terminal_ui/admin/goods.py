@@ -17,8 +17,17 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import audit_log, catalog, inventory, staff, times
-from terminal_ui.admin.base import _, _not_found, _page, _problem, bp, print_now, signed_in
+from kiosk.services import audit_log, catalog, inventory, times
+from terminal_ui.admin.base import (
+    _,
+    _not_found,
+    _page,
+    _problem,
+    actor,
+    bp,
+    print_now,
+    signed_in,
+)
 from terminal_ui.context import runtime
 
 # -- goods ----------------------------------------------------------------------------------------
@@ -82,7 +91,7 @@ def goods_save():
             unit=form.get("unit", ""),
             category=form.get("category", ""),
             active=bool(form.get("active")),
-            actor=staff.ADMIN,
+            actor=actor(),
         )
     except DomainError as exc:
         return _page(
@@ -114,7 +123,7 @@ def goods_active(code: str):
         unit=item["unit"],
         category=item["category"],
         active=offer,
-        actor=staff.ADMIN,
+        actor=actor(),
     )
     flash(
         _("{name} is offered again.", name=item["name"])
@@ -159,7 +168,7 @@ def labels_print():
         flash(_("Please choose at least one product."), "error")
         return redirect(url_for("admin.labels"))
     try:
-        receipt_id = inventory.print_labels(k, wanted, actor=staff.ADMIN)
+        receipt_id = inventory.print_labels(k, wanted, actor=actor())
     except DomainError as exc:
         flash(_problem(exc), "error")
         return redirect(url_for("admin.labels"))
@@ -214,7 +223,7 @@ def labels_pdf():
         path = Path(tmp) / "labels.pdf"
         sheets.label_sheet(specs, path)
         data = path.read_bytes()
-    audit_log.record(k, "labels", "", count=len(wanted))
+    audit_log.record(k, "labels", "", actor=actor(), count=len(wanted))
     return send_file(
         io.BytesIO(data),
         mimetype="application/pdf",

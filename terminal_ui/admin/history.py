@@ -12,7 +12,7 @@ from flask import (
 
 from core.domain.errors import DomainError
 from kiosk.services import admin as admin_service
-from kiosk.services import lookups, print_jobs, receipt_images, staff
+from kiosk.services import lookups, print_jobs, receipt_images
 from terminal_ui.admin.base import (
     PAGE,
     _,
@@ -21,6 +21,7 @@ from terminal_ui.admin.base import (
     _page,
     _page_number,
     _problem,
+    actor,
     bp,
     print_now,
     signed_in,
@@ -80,7 +81,7 @@ def exchange_void(ref: str):
         )
     try:
         result = admin_service.void_exchange(
-            k, ref[:60], request.form.get("reason", ""), actor=staff.ADMIN
+            k, ref[:60], request.form.get("reason", ""), actor=actor()
         )
     except DomainError as exc:
         found = lookups.exchange_detail(k, ref[:60])
@@ -158,10 +159,10 @@ def _send_again(receipt_id: int, how: str) -> Response:
         return _not_found()
     try:
         if how == "retry":  # the same receipt, which never printed whole
-            print_jobs.retry(k, receipt_id, staff.ADMIN)
+            print_jobs.retry(k, receipt_id, actor())
             job = receipt_id
         else:  # a copy marked as reprinted
-            job = print_jobs.reprint(k, receipt_id, staff.ADMIN)
+            job = print_jobs.reprint(k, receipt_id, actor())
     except DomainError as exc:
         flash(_problem(exc), "error")
     else:
@@ -185,6 +186,6 @@ def receipt_dismiss(receipt_id: int):
     k = runtime().kiosk
     if receipt_id >= 2**63 or lookups.receipt_text(k, receipt_id) is None:
         return _not_found()
-    print_jobs.dismiss(k, receipt_id, staff.ADMIN)
+    print_jobs.dismiss(k, receipt_id, actor())
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/admin/") else url_for("admin.receipts"))

@@ -8,26 +8,27 @@ from typing import Any
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     request,
-    session,
     url_for,
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import audit_log, day_report, shop_settings, staff, times
+from kiosk.services import audit_log, day_report, exchange_window, shop_settings, staff, times
 from terminal_ui.admin.base import (
     PAGE,
     _,
     _day_arg,
     _fresh_session,
-    _now,
     _page,
     _page_number,
     _problem,
+    actor,
     bp,
     print_now,
     signed_in,
+    start_session,
 )
 from terminal_ui.context import runtime
 
@@ -52,7 +53,7 @@ def summary_print():
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
         day = times.today(k)
-    printed = print_now(day_report.daily_summary(k, day, staff.ADMIN))
+    printed = print_now(day_report.daily_summary(k, day, actor()))
     flash(
         _("The summary was printed.") if printed else _("The summary could not be printed."),
         "ok" if printed else "error",
@@ -95,7 +96,14 @@ def _settings_view() -> dict[str, Any]:
     voice = current.voice
     if voice is None:
         voice = bool(current_app.config.get("VOICE_DEFAULT", True))
-    return {"voice": voice, "low_stock": current.low_stock, "volume": current.volume}
+    window = exchange_window.current(runtime().kiosk)
+    return {
+        "voice": voice,
+        "low_stock": current.low_stock,
+        "volume": current.volume,
+        "window_on": window.enabled,
+        "hours": window.hours,
+    }
 
 
 @bp.post("/settings")
@@ -108,10 +116,28 @@ def settings_save():
             voice=request.form.get("voice") == "on",
             low_stock=request.form.get("low_stock", ""),
             volume=request.form.get("volume"),  # absent (an older form): kept as it is
+            actor=actor(),
         )
     except DomainError as exc:
         return _page("admin/settings.html", 400, s=_settings_view(), error=_problem(exc))
     flash(_("Settings saved."), "ok")
+    return redirect(url_for("admin.settings"))
+
+
+@bp.post("/window")
+@signed_in
+def window_save():
+    """Switch exchanges to the published hours only (or back to any time) and set the hours."""
+    try:
+        exchange_window.save(
+            runtime().kiosk,
+            enabled=request.form.get("enabled") == "on",
+            hours_text=request.form.get("hours", ""),
+            actor=actor(),
+        )
+    except DomainError as exc:
+        return _page("admin/settings.html", 400, s=_settings_view(), window_error=_problem(exc))
+    flash(_("Exchange hours saved."), "ok")
     return redirect(url_for("admin.settings"))
 
 
@@ -125,17 +151,17 @@ def pin_change():
         error = _("The two new PINs are not the same.")
     else:
         try:
-            staff.change_pin(k, request.form.get("current_pin", ""), new)
+            staff.change_pin(k, g.person.id, request.form.get("current_pin", ""), new)
         except staff.PinRefused as exc:
             error = {
                 "bad": _("A PIN has 4 to 12 digits."),
                 "locked": _("Too many wrong PINs. Please wait a few minutes."),
+                "taken": _("Someone else on the staff list has this PIN. Please choose another."),
             }.get(exc.code, _("The current PIN is wrong."))
         else:
+            person = g.person
             _fresh_session()
-            session["admin"] = True
-            session["epoch"] = staff.session_epoch(k)
-            session["seen"] = _now().isoformat()
+            start_session(person, staff.session_epoch(k))
             flash(_("The PIN was changed."), "ok")
             return redirect(url_for("admin.settings"))
     return _page("admin/settings.html", 400, s=_settings_view(), pin_error=error)

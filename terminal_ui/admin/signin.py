@@ -1,4 +1,4 @@
-"""Admin sign-in and sign-out with the shop PIN."""
+"""Admin sign-in with one's own PIN, and sign-out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from flask import (
 )
 
 from kiosk.services import audit_log, staff
-from terminal_ui.admin.base import _, _fresh_session, _now, _page, bp
+from terminal_ui.admin.base import (
+    _,
+    _fresh_session,
+    _page,
+    _session_actor,
+    bp,
+    start_session,
+)
 from terminal_ui.context import runtime
 
 # -- sign-in --------------------------------------------------------------------------------------
@@ -33,7 +40,7 @@ def login_submit():
     """Check the PIN; five wrong ones lock the screen for five minutes."""
     k = runtime().kiosk
     try:
-        staff.check_pin(k, request.form.get("pin", ""))
+        person = staff.check_pin(k, request.form.get("pin", ""))
     except staff.PinRefused as exc:
         if exc.code == "unset":
             return _page("admin/no_pin.html", 503)
@@ -46,13 +53,14 @@ def login_submit():
         else:
             error = _("Wrong PIN. {tries} tries left.", tries=exc.tries_left)
         return _page("admin/login.html", 401, error=error, locked=staff.lock_seconds_left(k))
-    audit_log.record(k, "login")  # first: a sign-in that cannot be recorded does not happen
+    # First: a sign-in that cannot be recorded does not happen.
+    audit_log.record(k, "login", actor=person.actor)
     _fresh_session()
-    session["admin"] = True
-    session["epoch"] = staff.session_epoch(k)
-    session["seen"] = _now().isoformat()
+    start_session(person, staff.session_epoch(k))
     if staff.is_demo_pin(request.form.get("pin", "")):
         session["demo_pin"] = True  # changing the PIN ends this session, and with it the warning
+    if not person.is_shopkeeper:
+        return redirect(url_for("admin.checkin_list"))
     return redirect(url_for("admin.home"))
 
 
@@ -61,7 +69,7 @@ def logout():
     """Sign out; the session cannot be used again."""
     k = runtime().kiosk
     if session.get("admin"):
-        audit_log.record(k, "logout", reason="asked")
+        audit_log.record(k, "logout", actor=_session_actor(), reason="asked")
         staff.end_sessions(k)
     _fresh_session()
     flash(_("Signed out."), "info")

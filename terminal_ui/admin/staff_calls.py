@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, redirect, url_for
 
 from kiosk.services import staff_call
-from terminal_ui.admin.base import bp, signed_in, staff_call_time
+from terminal_ui.admin.base import actor, bp, signed_in, staff_call_time
 from terminal_ui.context import runtime
 
 
@@ -21,5 +21,5 @@ def staff_call_state():
 @signed_in
 def staff_call_answer():
     """Mark the resident's call as seen."""
-    staff_call.answer(runtime().kiosk, "admin")
+    staff_call.answer(runtime().kiosk, actor())
     return redirect(url_for("admin.home"))

@@ -11,13 +11,14 @@ from flask import (
 )
 
 from core.domain.errors import DomainError
-from kiosk.services import day_report, inventory, lookups, queries, shop_settings, staff, times
+from kiosk.services import day_report, inventory, lookups, queries, shop_settings, times
 from terminal_ui import sync_run
 from terminal_ui.admin.base import (
     SOURCES,
     _,
     _page,
     _problem,
+    actor,
     bp,
     device_status,
     print_now,
@@ -134,7 +135,7 @@ def stocktake_submit():
             form.get("product_code", ""),
             form.get("counted", ""),
             form.get("reason", ""),
-            actor=staff.ADMIN,
+            actor=actor(),
         )
     except DomainError as exc:
         return _stocktake_page(400, form=form, which="stocktake", error=_problem(exc))
@@ -170,7 +171,7 @@ def write_off_submit():
             form.get("qty", ""),
             form.get("kind", ""),
             form.get("note", ""),
-            actor=staff.ADMIN,
+            actor=actor(),
         )
     except DomainError as exc:
         return _stocktake_page(400, form=form, which="write_off", error=_problem(exc))
@@ -222,7 +223,7 @@ def restock_submit():
             form.get("source", ""),
             form.get("donor", ""),
             form.get("unit_value", ""),
-            actor=staff.ADMIN,
+            actor=actor(),
         )
     except DomainError as exc:
         return _page(

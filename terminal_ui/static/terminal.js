@@ -224,6 +224,7 @@
     if (checkingOut) return;
     if (doneSession && view.session_id === doneSession) return;
     if (view.mode !== "exchange") $("switch").hidden = true;
+    renderClosedNotice();
     if (view.mode === "idle") {
       clearTimeout(idleTimer);
       if (!$("done").hidden) return;
@@ -245,6 +246,22 @@
       show("checkin");
       return;
     }
+    if (historyShown && historyShown === view.session_id && view.mode === "exchange") {
+      show("history");
+      return;
+    }
+    historyShown = null;
+    if (view.window && !view.window.open) {
+      // Outside the store's exchange hours: say when to come back; no goods to choose.
+      $("closed-household").textContent = view.household.name + " · " + view.resident.name;
+      $("closed-balance").textContent = view.household.balance;
+      show("closed");
+      if (greeted !== view.session_id) {
+        greeted = view.session_id;
+        speak(closedText(view.window));
+      }
+      return;
+    }
     show("shop");
     $("household-name").textContent = view.household.name;
     $("resident-name").textContent = view.resident.name;
@@ -264,6 +281,7 @@
     $("expiring-row").textContent = expiringWords;
     if (greeted !== view.session_id) {
       greeted = view.session_id;
+      loadProducts().catch(() => {}); // what is left of a quota is this household's
       let words = f("Hello, {name}. Your household has {balance} points.", { name: view.resident.name, balance: view.household.balance });
       if (limited) words += " " + t("Usable now") + " " + view.household.available + " " + t("points") + "。" + $("limit-note").textContent;
       if (expiring) words += " " + expiringWords;
@@ -342,6 +360,67 @@
     return e;
   }
 
+  // When exchanges open again, in words: "Exchanges are open … Please come back today at 14:00."
+  function closedText(w) {
+    const msg = w.next_day === "today"
+      ? "Exchanges are open {hours}. Please come back today at {time}."
+      : "Exchanges are open {hours}. Please come back tomorrow at {time}.";
+    return f(msg, { hours: w.hours, time: w.next_time || "" });
+  }
+
+  function renderClosedNotice() {
+    const note = $("closed-note");
+    const w = view && view.window;
+    note.hidden = !(w && !w.open);
+    if (!note.hidden) $("closed-note-text").textContent = closedText(w);
+    const idleNote = $("idle-closed");
+    idleNote.hidden = note.hidden;
+    if (!idleNote.hidden) idleNote.textContent = closedText(w) + " " + t("Check-ins work at any time.");
+  }
+
+  // 查积分: the household's history, in words; read aloud and printed only when asked.
+  let historyShown = null; // the session whose history is on the screen
+  let historyData = null;
+  async function openHistory() {
+    historyData = await call("GET", "/api/session/history");
+    historyShown = view.session_id;
+    $("history-household").textContent = historyData.household.name;
+    $("history-balance").textContent = historyData.balance;
+    const list = $("history-lines");
+    list.replaceChildren();
+    for (const e of historyData.entries) {
+      const li = el("li", "history-line" + (e.confirmed ? "" : " unconfirmed"));
+      li.dataset.what = e.what;
+      const words = el("span", "words", e.text);
+      const pts = el("strong", "pts " + (e.points < 0 ? "minus" : "plus"), (e.points > 0 ? "+" : "") + e.points);
+      li.append(words, pts);
+      if (!e.confirmed) li.append(el("span", "unconfirmed-note", "（" + historyData.unconfirmed_label + "）"));
+      const read = el("button", "read-one", t("Read aloud"));
+      read.setAttribute("aria-label", t("Read aloud") + " " + e.text);
+      read.onclick = () => speakAnyway(e.text);
+      li.append(read);
+      list.append(li);
+    }
+    $("history-empty").hidden = historyData.entries.length > 0;
+    show("history");
+  }
+  // Read on request even where prompts are off: the resident asked for it.
+  function speakAnyway(text) {
+    const was = C.voice;
+    C.voice = true;
+    try { speak(text); } finally { C.voice = was; }
+  }
+  function closeHistory() { historyShown = null; render(); }
+
+  // A scarce good's quota: how many more this household may take this period, the cart counted.
+  function quotaText(p, chosen) {
+    const more = Math.max(p.quota.left - chosen, 0);
+    const msg = p.quota.period === "week"
+      ? "Your household may take {left} {unit} more this week"
+      : "Your household may take {left} {unit} more this month";
+    return f(msg, { left: more, unit: p.unit });
+  }
+
   function dearText(limited, chosen) {
     if (chosen) return t(limited ? "One more is more than usable now" : "Not enough points for one more");
     return t(limited ? "More than usable now" : "Not enough points");
@@ -376,6 +455,8 @@
       if (out) state = el("div", "state out", t("Out of stock"));
       else if (tooDear) state = el("div", "state dear", dearText(view.household.limited_by, chosen));
       else state = el("div", "stock", t("In stock") + " " + p.stock + " " + p.unit);
+      const limited = p.quota && p.quota.left !== null && p.quota.left !== undefined;
+      const usedUp = limited && p.quota.left - chosen <= 0;
       const buy = el("div", "buy");
       if (chosen) {
         const less = el("button", "less", "－");
@@ -385,10 +466,16 @@
       }
       const add = el("button", "add", chosen ? "＋1" : "＋ " + t("Add one"));
       add.setAttribute("aria-label", t("Add one") + " " + p.name);
-      add.disabled = out;
+      add.disabled = out || usedUp;
       add.onclick = once("goods-add:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) + 1));
       buy.append(add);
-      card.append(top, price, state, buy);
+      card.append(top, price, state);
+      if (limited) {
+        const q = el("div", "quota" + (usedUp ? " used-up" : ""), quotaText(p, chosen));
+        q.setAttribute("data-quota", p.code);
+        card.append(q);
+      }
+      card.append(buy);
       grid.append(card);
     }
     showMore();
@@ -616,6 +703,36 @@
     } catch (e) { /* keep the settings we have */ }
   }
 
+  // The office's notices on the idle screen: shown, never read aloud (a resident may be at the
+  // counter), and looked for again every few minutes.
+  async function loadNotices() {
+    let board;
+    try { board = await call("GET", "/api/announcements"); } catch (e) { return; }
+    const list = $("announcements");
+    list.replaceChildren();
+    for (const a of board.announcements) list.append(el("li", "announcement", a.text));
+    const next = $("next-day");
+    const d = board.next_exchange_day;
+    next.hidden = !d;
+    if (d) next.textContent = f("Next exchange day: {day} {opens}-{closes}", d) + (d.note ? " · " + d.note : "");
+    $("notices").hidden = !d && board.announcements.length === 0;
+  }
+  setInterval(() => { if (!$("idle").hidden) loadNotices(); }, 300000);
+  loadNotices();
+
+  for (const id of ["history-open", "closed-history"]) $(id).onclick = () => { openHistory().catch(fail); };
+  $("history-back").onclick = closeHistory;
+  $("history-read").onclick = () => {
+    if (!historyData) return;
+    const first = historyData.entries[0];
+    speakAnyway(first ? historyData.said + " " + first.text : historyData.said);
+  };
+  $("history-print").onclick = async () => {
+    try {
+      await call("POST", "/api/session/history/print");
+      say(t("Your points history is being printed."), true);
+    } catch (err) { fail(err); }
+  };
   Promise.all([refresh(), loadProducts()]).catch(fail);
   listen();
   window.kioskScan = scan;

@@ -171,11 +171,11 @@ def test_the_admin_cookie_is_kept_to_admin_pages_and_the_resident_screen_sets_no
 
 
 def test_without_a_pin_the_admin_screen_says_how_to_set_one(rt, cards):
-    from kiosk.storage.models import KioskSetting
+    from kiosk.storage.models import StaffMember
     from terminal_ui import create_app
 
     with rt.kiosk.uow() as uow:
-        uow.session.query(KioskSetting).filter(KioskSetting.key == staff.PIN_HASH).delete()
+        uow.session.query(StaffMember).delete()
         uow.commit()
     client = create_app(rt, {"DEMO_CARDS": cards}).test_client()
     page = client.get("/admin/login")

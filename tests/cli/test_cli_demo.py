@@ -79,8 +79,18 @@ def test_demo_seeds_a_store_prints_the_contract_lines_and_reuses_its_data(data):
         with httpx.Client(base_url=first.url, timeout=10) as client:
             products = client.get("/api/products").json()
             page = client.get("/").text
+            board = client.get("/api/announcements").json()
     finally:
         first.stop()
+    # Quotas on two scarce goods, announcements, an exchange day and two staff PINs.
+    quotas = {p["code"]: p["quota"] for p in products if "quota" in p}
+    assert quotas == {
+        "OIL5L": {"limit": 1, "period": "month", "left": None},
+        "RICE10": {"limit": 2, "period": "week", "left": None},
+    }
+    assert len(board["announcements"]) == 2 and board["next_exchange_day"]["opens"] == "09:00"
+    assert "staff shopkeeper PIN 246810" in first.lines
+    assert "staff volunteer PIN 135246" in first.lines
     cards = first.cards()
     assert any(line == f"kiosk http://127.0.0.1:{first.port}/" for line in first.lines)
     for _code, name, _balance in cards:

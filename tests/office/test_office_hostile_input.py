@@ -89,6 +89,11 @@ FORM_NAMES = (
     "rate",
     "period",
     "month",
+    "text",
+    "starts",
+    "ends",
+    "hours",
+    "store",
 )
 UPLOADS = {
     "nul": b"resident\nH000001-1\x00\n",

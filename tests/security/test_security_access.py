@@ -151,13 +151,16 @@ def test_every_office_form_without_its_csrf_token_is_refused_and_changes_nothing
 
 def test_no_office_token_may_push_or_beat_for_a_kiosk(client, office, app):
     before = state_of(office.central)
-    # Every API write is a kiosk's, but the office's own: corrections, rules and claims.
+    # Every API write is a kiosk's, but the office's own: corrections, rules, claims,
+    # announcements and exchange days.
     own = {
         "api_v1.adjust",
         "api_v1.rule_save",
         "api_v1.claim_record",
         "api_v1.claim_approve",
         "api_v1.claim_reject",
+        "api_v1.announce",
+        "api_v1.exchange_day",
     }
     routes = [r for r in write_rules(app, "/api/v1/") if r[0] not in own]
     assert {endpoint for endpoint, _, _ in routes} >= {"api_v1.push", "api_v1.heartbeat"}
@@ -306,6 +309,7 @@ def test_every_kiosk_admin_form_without_its_csrf_token_is_refused(kiosk_admin):
         url = (
             rule.replace("<code>", "OIL")
             .replace("<int:receipt_id>", "1")
+            .replace("<int:member_id>", "1")
             .replace("<ref>", "1")
             .replace("<activity_id>", "ACT-1")
         )
@@ -316,3 +320,17 @@ def test_every_kiosk_admin_form_without_its_csrf_token_is_refused(kiosk_admin):
                 assert "页面已过期" in answer.get_data(as_text=True), endpoint
     assert kiosk_state(rt) == before
     assert client.get("/admin/").status_code == 200  # still signed in: the sign-out was refused
+
+
+def test_only_an_admin_office_token_posts_notices_and_a_bad_one_is_refused(client, office):
+    body = {"text": "周五停水", "starts": "2026-12-01", "ends": "2026-12-02"}
+    viewer, admin = bearer(office.viewer_token), bearer(office.admin_token)
+    assert client.post("/api/v1/announcements", json=body, headers=viewer).status_code == 403
+    kiosk = bearer(office.kiosk_tokens["K001"])
+    assert client.post("/api/v1/announcements", json=body, headers=kiosk).status_code in (401, 403)
+    posted = client.post("/api/v1/announcements", json=body, headers=admin)
+    assert posted.status_code == 201 and posted.json["stores"] == []
+    bad = client.post("/api/v1/announcements", json={**body, "ends": "2026-11-01"}, headers=admin)
+    assert bad.status_code == 400
+    day = {"store": "没有这个店", "day": "2026-12-10", "hours": "09:00-12:00"}
+    assert client.post("/api/v1/exchange-days", json=day, headers=admin).status_code == 400

@@ -325,13 +325,12 @@ def test_the_enrol_command_keeps_its_output_and_its_token_works(tmp_path, capsys
 def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
 
     from kiosk.services import staff
-    from kiosk.storage.models import KioskSetting
 
     rt, _ = seeded
     staff.set_pin(rt.kiosk, "135790", actor="test")
-    first = _stored_pin(rt, KioskSetting, staff.PIN_HASH)
+    first = _stored_pin(rt)
     staff.set_pin(rt.kiosk, "135790", actor="test")
-    second = _stored_pin(rt, KioskSetting, staff.PIN_HASH)
+    second = _stored_pin(rt)
     assert first.startswith("scrypt$") and "135790" not in first
     assert first != second  # a fresh salt each time
     with office.central.uow(write=False) as uow:
@@ -343,9 +342,11 @@ def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
     assert not passwords.secret_matches(ADMIN_PASSWORD + "x", stored)
 
 
-def _stored_pin(rt, model, key: str) -> str:
+def _stored_pin(rt) -> str:
+    from kiosk.storage.models import StaffMember
+
     with rt.kiosk.uow(write=False) as uow:
-        return uow.session.get(model, key).value
+        return uow.session.scalars(select(StaffMember.pin_hash)).one()
 
 
 def test_the_central_models_match_the_migrated_schema(office):

@@ -100,9 +100,13 @@ def test_a_database_with_its_pin_in_sync_state_keeps_the_pin_and_settings_after_
         with pytest.raises(staff.PinRefused) as wrong:
             staff.check_pin(k, "000000")
         assert wrong.value.tries_left == 2  # the two failures before the upgrade still count
-        staff.check_pin(k, "135790")
+        first = staff.check_pin(k, "135790")
+        assert (first.name, first.role) == ("店主", "shopkeeper")  # the shop PIN's holder
+        assert staff.members(k) == [first]
         with sqlite3.connect(db) as con:
             left = con.execute("SELECT key, value FROM sync_state").fetchall()
+            kept = [key for (key,) in con.execute("SELECT key FROM kiosk_settings")]
+        assert "admin_pin_hash" not in kept  # the hash now lives with its person only
         assert left == [("feed_cursor", "41")]  # sync state holds only what sync keeps
     finally:
         runtime.close()

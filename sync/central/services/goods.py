@@ -20,6 +20,8 @@ def product_change(p: Product) -> dict[str, Any]:
         "points": p.points,
         "unit": p.unit,
         "active": p.active,
+        "quota_limit": p.quota_limit,
+        "quota_period": p.quota_period,
     }
 
 
@@ -31,6 +33,8 @@ class ProductRow:
     category: str
     points: int
     unit: str
+    quota_limit: int | None = None  # at most this many per household per quota_period
+    quota_period: str | None = None  # week | month
 
 
 def save_products(c: Central, rows: list[ProductRow], actor: str = "cli") -> tuple[int, int]:
@@ -41,6 +45,8 @@ def save_products(c: Central, rows: list[ProductRow], actor: str = "cli") -> tup
         now = c.clock.now()
         for row in rows:
             p = s.get(Product, row.code)
+            wanted = (row.name, row.category, row.points, row.unit, True)
+            quota = (row.quota_limit, row.quota_period)
             if p is None:
                 p = Product(
                     code=row.code,
@@ -49,25 +55,29 @@ def save_products(c: Central, rows: list[ProductRow], actor: str = "cli") -> tup
                     points=row.points,
                     unit=row.unit,
                     active=True,
+                    quota_limit=row.quota_limit,
+                    quota_period=row.quota_period,
                 )
                 s.add(p)
                 added += 1
-            elif (p.name, p.category, p.points, p.unit, p.active) != (
-                row.name,
-                row.category,
-                row.points,
-                row.unit,
-                True,
-            ):
+            elif (p.name, p.category, p.points, p.unit, p.active) != wanted or (
+                p.quota_limit,
+                p.quota_period,
+            ) != quota:
                 if p.points != row.points:
                     audit(s, now, actor, "price_change", p.code, old=p.points, new=row.points)
-                p.name, p.category, p.points, p.unit, p.active = (
-                    row.name,
-                    row.category,
-                    row.points,
-                    row.unit,
-                    True,
-                )
+                if (p.quota_limit, p.quota_period) != quota:
+                    audit(
+                        s,
+                        now,
+                        actor,
+                        "quota_change",
+                        p.code,
+                        old=[p.quota_limit, p.quota_period],
+                        new=list(quota),
+                    )
+                p.name, p.category, p.points, p.unit, p.active = wanted
+                p.quota_limit, p.quota_period = quota
                 changed += 1
             else:
                 continue

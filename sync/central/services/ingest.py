@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from core.domain import errors, limits, rules
+from core.domain import errors, limits, quotas, rules
 from core.domain.ledger import (
     EntryFacts,
     EntryKind,
@@ -20,6 +20,7 @@ from core.domain.ledger import (
     parse_wire_time,
     stored_entry,
 )
+from core.domain.quotas import QuotaPeriod
 from sync.central.bulk import among, insert_rows, on_postgresql, set_balances
 from sync.central.context import Central, emit_many
 from sync.central.localtime import zone as zone_named
@@ -36,6 +37,7 @@ from sync.central.models import (
     Kiosk,
     LedgerEntry,
     Product,
+    QuotaUse,
     Resident,
     StockMove,
     SyncEntry,
@@ -181,6 +183,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         kiosk.last_push = now
         kiosk.last_seen = now
         ctx.settle_balances()
+        ctx.count_quotas()
         ctx.check_chain()
         ctx.insert_alerts()
         ctx.emit_changes()
@@ -368,8 +371,20 @@ class _Batch:
                 if isinstance(line, dict)
             ]
         )
-        self.products = set(s.scalars(select(Product.code).where(among(s, Product.code, codes))))
-        self.zone = zone_named(programme_zone(s.connection())) if self.activities else None
+        self.quotas: dict[str, tuple[int, str]] = {}  # the batch's goods that carry a quota
+        self.products = set()
+        for code, limit, period in s.execute(
+            select(Product.code, Product.quota_limit, Product.quota_period).where(
+                among(s, Product.code, codes)
+            )
+        ):
+            self.products.add(code)
+            if limit and period in tuple(QuotaPeriod):
+                self.quotas[code] = (limit, period)
+        self.quota_moves: dict[tuple[str, str, str], int] = {}  # (household, code, period)
+        self.zone = (
+            zone_named(programme_zone(s.connection())) if self.activities or self.quotas else None
+        )
         # Entries held outside the books (refused, or reversing a refusal) close the chain too.
         self.uncounted: dict[str, UncountedEntry] = {
             u.id: u
@@ -580,6 +595,7 @@ class _Batch:
         ]
         self._moves(p["stock"], StockMoveKind.ISSUE, row["id"], p["household_id"], at)
         self.issued[row["id"]] = _by_batch(p["stock"], -1)
+        self._count_quota(p["household_id"], wanted, at)
 
     def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         held = self.exchanges.get(p["exchange_id"])
@@ -619,6 +635,11 @@ class _Batch:
             fresh["status"] = ExchangeStatus.VOIDED
         at = parse_time(p["ledger"]["created_at"])
         self._moves(p["stock"], StockMoveKind.VOID, p["exchange_id"], household_id, at)
+        made = held.created_at if held is not None else fresh["created_at"]
+        returned: dict[str, int] = {}
+        for move in p["stock"]:
+            returned[move["product_code"]] = returned.get(move["product_code"], 0) - move["qty"]
+        self._count_quota(household_id, returned, made)
 
     def _checkin(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         """Credit a check-in only as the activity central holds allows: its points, day, cap."""
@@ -873,7 +894,71 @@ class _Batch:
             for move in moves
         ]
 
+    def _count_quota(self, household_id: str, taken: dict[str, int], at: datetime) -> None:
+        """Note what an exchange (or, negative, its void) took of goods that carry a quota, in
+        the period of the programme's local day it was made."""
+        for code, qty in taken.items():
+            if code in self.quotas:
+                day = at.replace(tzinfo=UTC).astimezone(self.zone).date()
+                key = (household_id, code, quotas.period_key(self.quotas[code][1], day))
+                self.quota_moves[key] = self.quota_moves.get(key, 0) + qty
+
     # -- after the batch --------------------------------------------------------------------
+
+    def count_quotas(self) -> None:
+        """Move the batch's quota counts, tell every kiosk, and flag a household that took
+        more than its quota across stores (offline kiosks can: the exchange stands)."""
+        if not self.quota_moves:
+            return
+        keys = sorted(self.quota_moves)
+        held = {
+            (u.household_id, u.product_code, u.period, u.kiosk_id): u
+            for u in self.s.scalars(
+                select(QuotaUse).where(
+                    among(self.s, QuotaUse.household_id, sorted({k[0] for k in keys})),
+                    among(self.s, QuotaUse.product_code, sorted({k[1] for k in keys})),
+                )
+            )
+        }
+        for household_id, code, period in keys:
+            delta = self.quota_moves[(household_id, code, period)]
+            mine = held.get((household_id, code, period, self.kiosk.id))
+            if mine is None:
+                mine = QuotaUse(
+                    household_id=household_id,
+                    product_code=code,
+                    period=period,
+                    kiosk_id=self.kiosk.id,
+                    used=0,
+                )
+                self.s.add(mine)
+            mine.used = max(mine.used + delta, 0)
+            self._announce(
+                "quota_use",
+                {
+                    "household_id": household_id,
+                    "product_code": code,
+                    "period": period,
+                    "kiosk_id": self.kiosk.id,
+                    "used": mine.used,
+                },
+                origin_kiosk=self.kiosk.id,
+            )
+            total = mine.used + sum(
+                u.used
+                for (h, c, per, k), u in held.items()
+                if (h, c, per) == (household_id, code, period) and k != self.kiosk.id
+            )
+            limit = self.quotas[code][0]
+            if delta > 0 and total > limit:
+                self._alert(
+                    AlertKind.QUOTA_OVERRUN,
+                    f"household {household_id} took {total} of {code} in {period}, "
+                    f"over its quota of {limit}",
+                    household_id=household_id,
+                    amount=total - limit,
+                )
+        self.s.flush()
 
     def _alert(
         self,

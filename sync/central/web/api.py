@@ -454,6 +454,46 @@ def claim_reject(claim_id: str):
     return jsonify(decided_dict(done))
 
 
+@bp.post("/announcements")
+@office_auth(Role.ADMIN, whole_programme=True)
+def announce():
+    """Post an announcement for the stores' idle screens (no stores named: every store)."""
+    from sync.central.services import notices
+
+    body = _json()
+    if not isinstance(body, dict) or set(body) - {"text", "starts", "ends", "stores"}:
+        raise ApiError(400, "invalid", 'the body is {"text", "starts", "ends", "stores": [...]}')
+    stores = body.get("stores") or []
+    if not isinstance(stores, list) or not all(isinstance(x, str) for x in stores):
+        raise ApiError(400, "invalid", "stores is a list of store names")
+    done = notices.post_announcement(
+        central(), body.get("text"), body.get("starts"), body.get("ends"), stores, g.office_actor
+    )
+    return jsonify({"id": done.id, "stores": list(done.stores)}), 201
+
+
+@bp.post("/exchange-days")
+@office_auth(Role.ADMIN, whole_programme=True)
+def exchange_day():
+    """Schedule a collective exchange day at a store."""
+    from sync.central.services import notices
+
+    body = _json()
+    if not isinstance(body, dict) or set(body) - {"store", "day", "hours", "note"}:
+        raise ApiError(400, "invalid", 'the body is {"store", "day", "hours", "note"}')
+    if not isinstance(body.get("store"), str):
+        raise ApiError(400, "invalid", "store is a store's name")
+    done = notices.schedule_exchange_day(
+        central(),
+        body["store"],
+        body.get("day"),
+        body.get("hours"),
+        body.get("note", ""),
+        g.office_actor,
+    )
+    return jsonify({"id": done.id, "stores": list(done.stores)}), 201
+
+
 @bp.get("/openapi.json")
 def openapi():
     """Return the OpenAPI document of this API."""

@@ -1,7 +1,7 @@
 """store feed: a household's balance as central confirmed it, and up to which own entry
 
 Revision ID: 0006_store_feed
-Revises: 0004
+Revises: 0005_counter
 Create Date: 2026-12-04 14:05:00
 
 The kiosk reads its store's feed: central sends each household's confirmed balance instead of
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_store_feed"
-down_revision = "0004"
+down_revision = "0005_counter"
 branch_labels = None
 depends_on = None
 

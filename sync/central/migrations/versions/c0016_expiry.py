@@ -1,7 +1,7 @@
 """expiry: spendable points cleared under the programme's policy, and notices ahead
 
 Revision ID: c0016_expiry
-Revises: c0014_store_feed
+Revises: c0015_counter
 Create Date: 2026-12-04 14:00:00
 
 Each expiry is a counter-entry on central's own chain (kind "expire"); `expiries` keeps which
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c0016_expiry"
-down_revision = "c0014_store_feed"
+down_revision = "c0015_counter"
 branch_labels = None
 depends_on = None
 

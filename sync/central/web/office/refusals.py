@@ -103,6 +103,11 @@ WORDS: tuple[tuple[str, str], ...] = (
         "Entry {seq} of this kiosk does not match the entries before it: altered?",
     ),
     (
+        r"household (?P<id>\S+) took (?P<total>\d+) of (?P<code>\S+) in (?P<period>\S+), "
+        r"over its quota of (?P<limit>\d+)",
+        "Household {id} took {total} of {code} in {period}, over its quota of {limit}",
+    ),
+    (
         r"household (?P<id>\S+) is (?P<short>\d+) points short",
         "Household {id} is {short} points short (spent at two offline kiosks)",
     ),
