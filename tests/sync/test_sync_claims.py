@@ -332,6 +332,8 @@ def test_each_role_may_only_what_it_is_granted(programme, office):
         kiosk = {"Authorization": f"Bearer {programme.token('K1')}"}
         assert http.post(f"/api/v1/claims/{claim['id']}/approve", headers=kiosk).status_code == 401
     assert office.call("viewer", "GET", "/claims?status=pending").json()["total"] == 1
+    for query in ("status=maybe", "rule=%00", "rule=a%20b", "page=0", "page=x"):
+        assert office.call("viewer", "GET", f"/claims?{query}").status_code == 400, query
     assert office.approve(claim["id"], role="admin").status_code == 200
     assert central_balances(c)[H1] == 320
 

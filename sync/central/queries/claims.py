@@ -121,9 +121,3 @@ def photo(c: Central, claim_id: str, position: int) -> tuple[bytes, str] | None:
             )
         ).first()
         return (bytes(found[0]), found[1]) if found is not None else None
-
-
-def household_claims(c: Central, household_id: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Return a household's latest claims."""
-    rows, _ = listing(c, ClaimFilter(household_id=household_id), 1, limit)
-    return rows
