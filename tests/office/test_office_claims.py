@@ -275,3 +275,15 @@ def test_an_activity_names_the_rule_it_applies(app, central):
         "/activities", data={**form, "code": "OTHER", "rule": "NOPE"}, follow_redirects=True
     )
     assert "没有细则 NOPE" in refused.text
+
+
+def test_an_office_correction_shows_who_made_it_and_why_in_the_household_page(app, central):
+    admin = signed(app, "admin", "admin-password")
+    token = csrf(admin, "/households/H000001")
+    form = {"csrf_token": token, "points": "-7", "reason": "多领一桶油"}
+    admin.post("/households/H000001/adjust", data=form)
+    viewer = signed(app, "viewer", "viewer-password")
+    page = viewer.get("/households/H000001").text
+    row = re.search(r"<tr><td>[^<]*</td><td>[^<]*</td><td class=\"n\">-7</td>.*?</tr>", page)
+    assert row and "多领一桶油" in row.group(0) and "<td>admin</td>" in row.group(0)
+    assert balance(central) == 93

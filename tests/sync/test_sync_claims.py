@@ -4,6 +4,8 @@ and keeps what it could not take; refusals change nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
 import pytest
 from claim_photos import b64, noisy_png, photo
@@ -21,6 +23,7 @@ from test_sync_figures import assert_figures_equal_the_rows
 from sync.central import models as cm
 from sync.central.queries import stats
 from sync.central.services import tokens
+from sync.central.services.claims import period_bounds
 
 H1, H3 = household_id(1), household_id(3)  # 王建国家 300 points; 张伟家 40 points
 SWEEP = {"code": "SWEEP", "name": "打扫公共区域", "category": "环境卫生", "points": 20}
@@ -329,6 +332,8 @@ def test_each_role_may_only_what_it_is_granted(programme, office):
         kiosk = {"Authorization": f"Bearer {programme.token('K1')}"}
         assert http.post(f"/api/v1/claims/{claim['id']}/approve", headers=kiosk).status_code == 401
     assert office.call("viewer", "GET", "/claims?status=pending").json()["total"] == 1
+    for query in ("status=maybe", "rule=%00", "rule=a%20b", "page=0", "page=x"):
+        assert office.call("viewer", "GET", f"/claims?{query}").status_code == 400, query
     assert office.approve(claim["id"], role="admin").status_code == 200
     assert central_balances(c)[H1] == 320
 
@@ -343,3 +348,45 @@ def test_an_office_correction_shows_in_the_households_history_with_who_and_why(p
     latest = shown["history"][0]
     assert (latest["kind"], latest["points"], latest["reason"]) == ("adjust", -5, "多领")
     assert latest["by"].startswith("office:")
+
+
+@pytest.mark.parametrize(
+    ("at", "period", "start", "end"),
+    [
+        # 23:30 UTC on 31 March is 07:30 on 1 April in Shanghai: April's day, week and month.
+        (datetime(2025, 3, 31, 23, 30), "day", datetime(2025, 3, 31, 16), datetime(2025, 4, 1, 16)),
+        (
+            datetime(2025, 3, 31, 23, 30),
+            "week",
+            datetime(2025, 3, 30, 16),
+            datetime(2025, 4, 6, 16),
+        ),
+        (
+            datetime(2025, 3, 31, 23, 30),
+            "month",
+            datetime(2025, 3, 31, 16),
+            datetime(2025, 4, 30, 16),
+        ),
+        (
+            datetime(2025, 12, 31, 15, 59),
+            "year",
+            datetime(2024, 12, 31, 16),
+            datetime(2025, 12, 31, 16),
+        ),
+        (
+            datetime(2025, 12, 31, 16, 0),
+            "year",
+            datetime(2025, 12, 31, 16),
+            datetime(2026, 12, 31, 16),
+        ),
+        (
+            datetime(2025, 12, 20, 1, 0),
+            "month",
+            datetime(2025, 11, 30, 16),
+            datetime(2025, 12, 31, 16),
+        ),
+    ],
+)
+def test_a_caps_period_is_counted_in_the_programmes_time_zone(at, period, start, end):
+    assert period_bounds(at, period, "Asia/Shanghai") == (start, end)
+    assert period_bounds(at, "none", "Asia/Shanghai") is None

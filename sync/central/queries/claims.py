@@ -132,9 +132,3 @@ def photo(
             )
         ).first()
         return (bytes(found[0]), found[1]) if found is not None else None
-
-
-def household_claims(c: Central, household_id: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Return a household's latest claims."""
-    rows, _ = listing(c, ClaimFilter(household_id=household_id), 1, limit)
-    return rows

@@ -412,7 +412,9 @@ def claims_list():
     status = request.args.get("status") or None
     if status is not None and status not in set(ClaimStatus):
         raise ApiError(400, "invalid", "status is pending, approved or rejected")
-    rule = (request.args.get("rule") or "").strip().upper()[:32] or None
+    rule = (request.args.get("rule") or "").strip().upper() or None
+    if rule is not None and not limits.is_code(rule):
+        raise ApiError(400, "invalid", "rule is a rule's code")
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
