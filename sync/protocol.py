@@ -219,7 +219,7 @@ CHANGE_KINDS = [
 # balances (`balance`), goods, activities and its store's settings and refusals. Without
 # `scope` central answers as it always has (every kiosk's ledger entries), for older kiosks.
 STORE_SCOPE = "store"
-EVERY_STORE_KINDS = ("product", "activity")  # the changes for every store a store's feed carries
+EVERY_STORE_KINDS = ("product", "activity", "announcement")  # for every store (store_id null)
 STORE_ONLY_KINDS = ("balance",)  # never in the whole feed: older kiosks do not know them
 BALANCE = _obj(
     ["household_id", "balance", "kiosk_id", "seq"],

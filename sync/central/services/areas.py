@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sync.central.context import Central
 from sync.central.models import Area, Household, Store
 from sync.central.scope import WHOLE, Scope, join_path, split_path
+from sync.central.services import store_feed
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import LEVELS, AreaLevel
@@ -85,6 +86,8 @@ def set_household_group(
             if not scope.everything:  # out of every group is out of the user's area too
                 raise RegistryError(Refusal.AREA_OUTSIDE, path="—")
             h.area_id, placed = None, None
+        s.flush()
+        store_feed.join_village(s, c.clock.now(), household_ids={household_id})
         audit(s, c.clock.now(), actor, "household_group", household_id, group=placed)
         uow.commit()
     return placed
@@ -101,6 +104,8 @@ def set_store_area(
             raise RegistryError(Refusal.NO_STORE, store=store)
         area = find_area(s, path, AreaLevel.VILLAGE, scope)
         row.area_id, path = area.id, area.path
+        s.flush()
+        store_feed.join_village(s, c.clock.now(), store_ids={row.id})
         audit(s, c.clock.now(), actor, "store_area", row.name, village=path)
         uow.commit()
     return path

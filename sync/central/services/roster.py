@@ -12,6 +12,7 @@ from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
 from sync.central.models import Area, Household, Resident
 from sync.central.scope import WHOLE, Scope
+from sync.central.services import store_feed
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -144,6 +145,10 @@ def add_roster(
                 added_r += 1
             if progress and i % 1000 == 0:
                 progress(i)
+        placed = {by_name[row.household].id for row in rows if row.group}
+        if placed:  # a village's households are known at its stores from the start
+            s.flush()
+            store_feed.join_village(s, now, household_ids=placed)
         audit(s, now, actor, "roster_import", "", households=added_h, residents=added_r)
         uow.commit()
     return added_h, added_r

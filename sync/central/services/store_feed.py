@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sync.central.bulk import among, on_postgresql
 from sync.central.context import Central, emit_many, lock_feed
-from sync.central.models import Card, Household, Resident, Store, StoreMember
+from sync.central.models import Area, Card, Household, Resident, Store, StoreMember
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.store_set import records
@@ -132,3 +132,33 @@ def assign(c: Central, store_name: str, household_ids: list[str], actor: str) ->
         audit(s, now, actor, "store_assign", store_name, households=len(joined))
         uow.commit()
     return len(joined)
+
+
+def join_village(
+    s: Session,
+    at: datetime,
+    *,
+    store_ids: set[int] | None = None,
+    household_ids: set[str] | None = None,
+) -> int:
+    """Put each household of a village's groups in the set of every store in that village.
+
+    A store serves its own village first: its kiosks know the village's households and cards
+    before any of them shops there. Called when a store is placed in a village, a household in
+    a group, or a roster names groups; narrowed to those stores or households. Returns how many
+    households joined a set.
+    """
+    group = aliased(Area)
+    stmt = (
+        select(Store.id, Household.id)
+        .join(group, group.parent_id == Store.area_id)
+        .join(Household, Household.area_id == group.id)
+    )
+    if store_ids is not None:
+        stmt = stmt.where(among(s, Store.id, sorted(store_ids)))
+    if household_ids is not None:
+        stmt = stmt.where(among(s, Household.id, sorted(household_ids)))
+    wanted: dict[int, set[str]] = {}
+    for store_id, household_id in s.execute(stmt):
+        wanted.setdefault(store_id, set()).add(household_id)
+    return sum(len(join(s, store_id, ids, at)) for store_id, ids in sorted(wanted.items()))

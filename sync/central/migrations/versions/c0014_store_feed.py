@@ -24,6 +24,10 @@ branch_labels = None
 depends_on = None
 
 
+# The changes every store's feed carries (sync.protocol.EVERY_STORE_KINDS), written out here.
+EVERYONE = "store_id IS NULL AND kind IN ('product', 'activity', 'announcement')"
+
+
 def upgrade() -> None:
     op.create_table(
         "store_members",
@@ -46,8 +50,8 @@ def upgrade() -> None:
         "ix_changes_everyone",
         "changes",
         ["id"],
-        postgresql_where=sa.text("store_id IS NULL AND kind IN ('product', 'activity')"),
-        sqlite_where=sa.text("store_id IS NULL AND kind IN ('product', 'activity')"),
+        postgresql_where=sa.text(EVERYONE),
+        sqlite_where=sa.text(EVERYONE),
     )
     # The households each store has served so far: its ledger entries and its exchanges.
     op.execute(
