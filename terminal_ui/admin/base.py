@@ -80,6 +80,7 @@ ACTIONS = {
     "session_switch_asked": "Another card shown during an exchange",
     "session_switch_declined": "Exchange kept after another card",
     "cart_set": "Cart changed",
+    "history_print": "Points history printed",
     "beneficiary": "Taken for another member",
     "card_issue": "Card issued",
     "card_revoke": "Card cancelled",

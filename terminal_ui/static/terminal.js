@@ -378,7 +378,7 @@
     if (!idleNote.hidden) idleNote.textContent = closedText(w) + " " + t("Check-ins work at any time.");
   }
 
-  // 查积分: the household's history, in words; read aloud and printed only when asked.
+  // My points: the household's history, in words; read aloud and printed only when asked.
   let historyShown = null; // the session whose history is on the screen
   let historyData = null;
   async function openHistory() {

@@ -36,6 +36,7 @@ def test_scanning_a_card_starts_a_session_for_its_household(k, cards):
         "balance": 320,
         "available": 320,
         "limited_by": None,
+        "expiring": None,
     }
     assert view["cart"] == []
     assert [p["id"] for p in view["members"]] == ["H0001-1", "H0001-2", "H0001-3"]
