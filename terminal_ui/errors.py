@@ -38,6 +38,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.CodeTooLong: 400,
     domain.UnknownCode: 404,
     domain.UnknownCard: 404,
+    domain.UnknownCardOffline: 404,  # unknown here, and central cannot be asked just now
     domain.RevokedCard: 403,
     domain.UnknownProduct: 404,
     domain.InactiveProduct: 409,

@@ -65,3 +65,32 @@ def seeded(
         source.close()
     shutil.copy2(demo.secret_path(seeded_template), demo.secret_path(tmp_path))
     return kiosk, demo.cards(kiosk.kiosk, tmp_path)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Return one headless chromium for every browser test of the run.
+
+    Playwright's sync API runs one event loop per process: a second `sync_playwright()` in the
+    same test process fails, so the kiosk's and the office's browser tests share this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

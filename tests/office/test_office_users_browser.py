@@ -37,17 +37,11 @@ def office(tmp_path: Path) -> Iterator[tuple[str, Any]]:
 
 
 @pytest.fixture
-def tab(office) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = chromium.new_context(locale="zh-CN", base_url=office[0])
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        chromium.close()
+def tab(office, browser) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", base_url=office[0])
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 def _sign_in(tab, user: str, password: str) -> None:

@@ -30,19 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(missing)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Return a headless chromium shared by the office browser tests."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]:
     """Return a seeded central on a fresh SQLite file, or on a fresh PostgreSQL database."""

@@ -314,7 +314,7 @@ def test_a_viewer_reads_figures_and_households_and_a_kiosk_cannot(programme):
 
     household = get(base, viewer, f"/api/v1/households/{H1}")
     assert household.status_code == 200
-    assert set(household.json()) == {"id", "name", "balance", "members"}
+    assert set(household.json()) == {"id", "name", "balance", "honour", "members", "history"}
     assert household.json()["balance"] == 300
     assert [m["name"] for m in household.json()["members"]] == ["王建国", "李秀英"]
     for missing in ("H999999", "%00", "%ED%A0%80", "x" * 300):
@@ -595,7 +595,11 @@ def test_an_award_while_kiosks_push_neither_deadlocks_nor_loses_an_update(progra
     )
     office.join(30)
     assert answer.status_code == 200, answer.text
-    assert outcome["award"] == {"credited": ["H000001-1", "H000002-1"], "skipped": []}
+    assert outcome["award"] == {
+        "credited": ["H000001-1", "H000002-1"],
+        "skipped": [],
+        "reasons": {},
+    }
     assert central_balances(c)[H2] == 100 + 10 - 60
     assert central_balances(c) == central_ledger_sums(c)
 

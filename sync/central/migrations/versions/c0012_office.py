@@ -29,6 +29,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("stores") as batch:
-        batch.drop_column("settlement_period")
-        batch.drop_column("settlement_rate")
+    # Dropped in place (SQLite 3.35+), not by copying the table: kiosks refer to stores.
+    op.drop_column("stores", "settlement_period")
+    op.drop_column("stores", "settlement_rate")
