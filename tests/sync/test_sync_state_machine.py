@@ -116,7 +116,7 @@ class SyncMachine(RuleBasedStateMachine):
     def checkout_online(self, i: int, who: str, cart: dict[str, int]) -> None:
         runtime = self.kiosk(i)
         self.line(runtime).offline = False
-        assert runtime.sync.refresh()
+        assert runtime.sync.refresh(timeout=15)  # online: however slow a loaded machine is
         if self.sell(runtime, who, cart, online=True):
             runtime.sync.push_once()
 
