@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
 
 from core.domain import errors, rules
 from core.domain.ledger import LedgerKind
-from kiosk.services import exchange_window, quotas
+from kiosk.services import exchange_window, quotas, times
 from kiosk.services.common import current_session, spending
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
@@ -217,14 +216,9 @@ def _expiring(s, k: Kiosk, household) -> dict[str, Any] | None:
     Points spent since the notice cannot be cleared: never more than the balance is shown.
     """
     notice = s.get(ExpiryNotice, household.id)
-    if notice is None or notice.on < local_today(k):
+    if notice is None or notice.on < times.today(k):
         return None
     points = min(notice.points, max(household.balance, 0))
     if points <= 0:
         return None
     return {"points": points, "on": notice.on.isoformat()}
-
-
-def local_today(k: Kiosk):
-    """The store's date today."""
-    return k.clock.now().replace(tzinfo=UTC).astimezone(k.zone).date()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from kiosk.services.queries import local_today
+from kiosk.services.times import today as local_today
 from kiosk.storage.models import ExpiryNotice, Household, Resident
 
 pytestmark = pytest.mark.browser

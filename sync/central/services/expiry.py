@@ -103,7 +103,7 @@ def run(c: Central, now: datetime | None = None) -> ExpiryRun:
         households = points = 0
         if boundary is not None and state.effective_from and boundary >= state.effective_from:
             households, points = _clear(s, state.policy, boundary, zone)
-        notices = _refresh_notices(s, state, today, now)
+        notices = _refresh_notices(s, state, today, now, zone)
         if households:
             audit(
                 s,
@@ -176,9 +176,8 @@ def _clear(s: Session, policy: Policy, boundary: date, zone: str) -> tuple[int, 
     return households, points
 
 
-def _refresh_notices(s: Session, state: PolicyState, today: date, now: datetime) -> int:
+def _refresh_notices(s: Session, state: PolicyState, today: date, now: datetime, zone: str) -> int:
     """Work out each household's notice; send the kiosks only those that changed."""
-    zone = totals.programme_zone(s.connection())
     wanted: dict[str, tuple[int, date]] = {}
     start = state.policy.last_boundary(today)
     if start is not None:
