@@ -53,8 +53,8 @@ def test_a_scarce_goods_card_says_how_many_the_household_may_still_take(
         page.locator(".good[data-code='OIL5L'] .add").click()
         expect(quota).to_contain_text(after)
         expect(page.locator(".good[data-code='OIL5L'] .add")).to_be_disabled()
-        box = quota.bounding_box()
-        assert box is not None and box["height"] > 0
+        # Read from the element the locator finds now: the card may redraw after a refresh.
+        assert quota.evaluate("e => e.getBoundingClientRect().height") > 0
         assert page.evaluate("() => document.scrollingElement.scrollWidth <= innerWidth")
         screenshot(page, f"counter-quota-{width}x{height}-{lang}")
     finally:

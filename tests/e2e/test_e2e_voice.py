@@ -157,6 +157,7 @@ def test_beeps_follow_the_shopkeepers_volume(open_screen, runtime, card, volume,
     page.evaluate("code => window.kioskScan(code)", "EKC:NOT-A-CARD")  # refused: a low tone
     page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
     expect(page.locator("#shop")).to_be_visible()
+    page.wait_for_function("kioskSound.beeps.length >= 2")  # the tone may follow the redraw
     beeps = page.evaluate("kioskSound.beeps")
     assert [b["kind"] for b in beeps] == ["fail", "ok"]
     assert all(b["gain"] == pytest.approx(gain) for b in beeps)
