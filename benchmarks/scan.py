@@ -14,14 +14,19 @@ heavy JPEG, light-on-dark codes, several moderate distortions combined; phones i
 photographed with their glow, glare and moiré (dark_screen) and in light mode (light_screen),
 codes filling a 640×480 frame, small stills of 90-360 px, cards under fluorescent light (a
 colour cast and flicker banding); and empty frames. Frames are 1280×720 unless a condition
-sets its size. Every row also compares the kiosk with plain zxing-cpp on the same frames:
-the difference in read rate (points), the ratio of median times, and the frames plain
-zxing-cpp read and the kiosk did not (kept at 0 by tests/scan/test_scan_never_worse.py).
-A frame counts as read when the decoder returns its code; a misread is any other text on a
-frame that holds a code; a false positive is any text on an empty frame. Times are the
-decoding thread's processor time with one OpenCV thread (see CLOCK).
+sets its size. Two more conditions are not rendered: `photos`, real camera photos and
+screenshots of QR codes that others made (tests/fixtures/qr-photos, with their sources and
+licences; some hold two codes, some none), each once as shipped, and `photos_inverted`, the
+same turned light-on-dark as a phone in dark mode shows a code; they are left out of the
+overall figures, which stay those of the rendered frames. Every row also compares the kiosk
+with plain zxing-cpp on the same frames: the difference in read rate (points), the ratio of
+median times, and the frames plain zxing-cpp read and the kiosk did not (kept at 0 by
+tests/scan/test_scan_never_worse.py and, for the photos, tests/scan/test_scan_photos.py).
+A frame counts as read when the decoder returns every code it holds; a misread is any other
+text on a frame that holds a code; a false positive is any text on a frame that holds none.
+Times are the decoding thread's processor time with one OpenCV thread (see CLOCK).
 
-    python benchmarks/scan.py [--frames 100] [--seed 1] [--only motion,perspective_60]
+    python benchmarks/scan.py [--frames 100] [--seed 1] [--only motion,photos]
         [--no-aruco] [--jobs N] [--out benchmarks/results/scan.json]
 
 The default run takes about five minutes on two cores (frames are rendered by --jobs
@@ -57,6 +62,7 @@ CHUNK = 25  # frames rendered at a time: ~70 MB
 # inflated by other processes taking the core.
 CLOCK = time.thread_time
 RESULTS = Path(__file__).parent / "results" / "scan.json"
+PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "qr-photos"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -240,6 +246,31 @@ def frames(condition: str, count: int, seed: int, pool: Pool | None = None):
         yield from pool.starmap(frame, chunk) if pool else (frame(*job) for job in chunk)
 
 
+def photos(inverted: bool = False) -> list[tuple[frozenset[str], np.ndarray]]:
+    """Return (the texts it holds, image) for every photo in PHOTOS, light-on-dark if asked."""
+    listed = json.loads((PHOTOS / "expected.json").read_text("utf-8"))
+    out = []
+    for name, texts in sorted(listed.items()):
+        image = cv2.imread(str(PHOTOS / name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise FileNotFoundError(PHOTOS / name)
+        out.append((frozenset(texts), 255 - image if inverted else image))
+    return out
+
+
+# Conditions made of images on disk rather than rendered scenes: name → light-on-dark.
+PHOTO_SETS = {"photos": False, "photos_inverted": True}
+
+
+def expected_frames(name: str, count: int, seed: int, pool: Pool | None):
+    """Yield (the texts it holds, frame) for a rendered condition or a photo set."""
+    if name in PHOTO_SETS:
+        yield from photos(PHOTO_SETS[name])
+        return
+    for text, image in frames(name, count, seed, pool):
+        yield frozenset() if text is None else frozenset({text}), image
+
+
 def run_kiosk(frame: np.ndarray) -> list[str]:
     """Decode with the kiosk's pipeline."""
     return decode(frame)
@@ -279,35 +310,40 @@ def measure(
             d: {"read": 0, "misreads": 0, "false_positives": 0, "missed_vs_plain": 0, "ms": []}
             for d in decoders
         }
-        frames_seen = 0
-        for text, image in frames(name, count, seed, pool):
+        frames_seen = coded = 0
+        for wanted, image in expected_frames(name, count, seed, pool):
             frames_seen += 1
+            coded += bool(wanted)
             found_by: dict[str, set[str]] = {}
             for decoder, run in decoders.items():
                 image.max()  # bring the frame into the cache: no decoder pays for the first touch
                 start = CLOCK()
-                found = run(image)
+                found = set(run(image))
                 tally[decoder]["ms"].append((CLOCK() - start) * 1000.0)
-                found_by[decoder] = set(found)
-                if text is None:
+                found_by[decoder] = found
+                if not wanted:
                     tally[decoder]["false_positives"] += len(found)
                 else:
-                    tally[decoder]["read"] += text in found
-                    tally[decoder]["misreads"] += sum(t != text for t in found)
+                    tally[decoder]["read"] += wanted <= found
+                    tally[decoder]["misreads"] += len(found - wanted)
             for decoder, found in found_by.items():  # what plain zxing-cpp read and this did not
                 tally[decoder]["missed_vs_plain"] += bool(found_by.get("zxing", set()) - found)
-        results[name] = {d: summary(t, frames_seen, name == "empty") for d, t in tally.items()}
+        results[name] = {d: summary(t, frames_seen, coded) for d, t in tally.items()}
         print(row(name, results[name]), flush=True)
     return results
 
 
-def summary(tally: dict[str, Any], frames_seen: int, empty: bool) -> dict[str, Any]:
-    """Return rate, counts and median/p90 milliseconds of one decoder on one condition."""
+def summary(tally: dict[str, Any], frames_seen: int, coded: int) -> dict[str, Any]:
+    """Return rate, counts and median/p90 milliseconds of one decoder on one condition.
+
+    The rate is over the frames that hold a code (coded); a condition with none has no rate.
+    """
     ms = sorted(tally["ms"])
     return {
         "frames": frames_seen,
-        "read": None if empty else tally["read"],
-        "rate": None if empty else round(tally["read"] / frames_seen, 4),
+        "coded_frames": coded,
+        "read": tally["read"] if coded else None,
+        "rate": round(tally["read"] / coded, 4) if coded else None,
         "misreads": tally["misreads"],
         "false_positives": tally["false_positives"],
         "missed_vs_plain": tally["missed_vs_plain"],
@@ -319,18 +355,19 @@ def summary(tally: dict[str, Any], frames_seen: int, empty: bool) -> dict[str, A
 
 
 def overall(results: dict[str, Any], decoders: list[str]) -> dict[str, Any]:
-    """Return each decoder's totals over every condition that holds a code."""
+    """Return each decoder's totals over every rendered condition that holds a code."""
     out = {}
+    rendered = {name: r for name, r in results.items() if name not in PHOTO_SETS}
     for d in decoders:
-        coded = [r[d] for name, r in results.items() if name != "empty"]
+        coded = [r[d] for name, r in rendered.items() if name != "empty"]
         frames_total = sum(r["frames"] for r in coded)
         all_ms = [m for r in coded for m in r["ms"]]
         out[d] = {
             "frames": frames_total,
             "read": sum(r["read"] for r in coded),
             "rate": round(sum(r["read"] for r in coded) / max(frames_total, 1), 4),
-            "misreads": sum(r[d]["misreads"] for r in results.values()),
-            "false_positives": sum(r[d]["false_positives"] for r in results.values()),
+            "misreads": sum(r[d]["misreads"] for r in rendered.values()),
+            "false_positives": sum(r[d]["false_positives"] for r in rendered.values()),
             "median_ms": round(statistics.median(all_ms), 2) if all_ms else None,
             "mean_ms": round(statistics.mean(all_ms), 2) if all_ms else None,
         }
@@ -369,7 +406,7 @@ def row(name: str, figures: dict[str, Any]) -> str:
         cells.append(
             f"{points} x{ratio['median_ms_ratio']:<5} {ratio['frames_plain_read_kiosk_missed']:>3}"
         )
-    return f"{name:<15}" + " | ".join(cells)
+    return f"{name:<16}" + " | ".join(cells)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -382,15 +419,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="render processes")
     args = parser.parse_args(argv)
-    names = [n for n in args.only.split(",") if n] or list(CONDITIONS)
-    unknown = set(names) - set(CONDITIONS)
+    names = [n for n in args.only.split(",") if n] or [*CONDITIONS, *PHOTO_SETS]
+    unknown = set(names) - set(CONDITIONS) - set(PHOTO_SETS)
     if unknown:
         parser.error(f"unknown condition(s): {', '.join(sorted(unknown))}")
     decoders = {d: f for d, f in DECODERS.items() if not (args.no_aruco and d == "aruco")}
     cv2.setNumThreads(1)  # the kiosk decodes one frame at a time on one core
     header = " | ".join(f"{d:<5} rate  med ms p90 ms   " for d in decoders)
     header += " | vs zxing: pts time  lost"
-    print(f"{'condition':<15}{header}")
+    print(f"{'condition':<16}{header}")
     started = time.perf_counter()
     with Pool(args.jobs) as pool:
         results = measure(names, args.frames, args.seed, decoders, pool)
