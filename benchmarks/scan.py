@@ -17,11 +17,11 @@ colour cast and flicker banding); and empty frames. Frames are 1280×720 unless 
 sets its size. Two more conditions are not rendered: `photos`, real camera photos and
 screenshots of QR codes that others made (tests/fixtures/qr-photos, with their sources and
 licences; some hold two codes, some none) as shipped, and `photos_inverted`, the same turned
-light-on-dark as a phone in dark mode shows a code; each photo is shown about --frames / 17
-times (at least once). They are left out of the overall figures, which stay those of the
-rendered frames. Every row also compares the kiosk
-with plain zxing-cpp on the same frames: the difference in read rate (points), the ratio of
-median times, and the frames plain zxing-cpp read and the kiosk did not (kept at 0 by
+light-on-dark as a phone in dark mode shows a code; each photo is shown --frames divided by
+the number of photos times (at least once). They are left out of the overall figures, which
+stay those of the rendered frames. Every row also compares the kiosk with plain zxing-cpp on
+the same frames: the difference in read rate (points), the ratio of median times, and the
+frames plain zxing-cpp read and the kiosk did not (kept at 0 by
 tests/scan/test_scan_never_worse.py and, for the photos, tests/scan/test_scan_photos.py).
 A frame counts as read when the decoder returns every code it holds; a misread is any other
 text on a frame that holds a code; a false positive is any text on a frame that holds none.

@@ -87,7 +87,7 @@ def test_decode_reads_what_plain_reads_on_every_variant(name):
         assert by_plain <= by_kiosk, f"{label}: plain read {by_plain - by_kiosk}, decode did not"
         assert by_kiosk <= expected, f"{label}: decode misread {by_kiosk - expected}"
         read_by_plain += bool(by_plain)
-    if expected:  # the comparison is not vacuous: plain reads the code in most variants
+    if expected:  # the comparison is not vacuous: plain reads the code in some variants
         assert read_by_plain >= 2
 
 
