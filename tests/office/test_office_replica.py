@@ -3,7 +3,9 @@ back to the primary when the replica is gone; writes and kiosk pushes stay on th
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from office_helpers import ADMIN_PASSWORD, VIEWER_PASSWORD, csrf, seed_office
 from sqlalchemy import func, select
@@ -238,3 +241,60 @@ def test_a_read_database_that_is_not_postgresql_is_refused_at_start(tmp_path):
     )
     assert done.returncode == 2
     assert "PostgreSQL" in done.stderr
+
+
+def test_kiosk_central_serves_the_office_from_the_replica_it_is_given(pair, tmp_path):
+    primary_url = pair.central.engine.url.render_as_string(hide_password=False)
+    name = pair.central.engine.url.database
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "kiosk.cli", "central", "--port", str(port),
+            "--database-url", primary_url, "--read-database-url", pair.replica.url(name),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        first = proc.stdout.readline()
+        assert f"replica 127.0.0.1:{pair.replica.port}/{name}" in first, first
+        headers = {"Authorization": f"Bearer {pair.office_token}"}
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/stats", headers=headers, timeout=10
+                )
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert answer.status_code == 200
+        assert answer.headers["X-Read-From"] == "replica"
+        assert answer.json()["households"] == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+
+
+def test_the_wsgi_app_takes_its_read_database_from_the_environment(tmp_path):
+    env = {
+        **os.environ,
+        "KIOSK_CENTRAL_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "KIOSK_CENTRAL_READ_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import sync.central.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "the read database must be a PostgreSQL streaming replica" in done.stderr
