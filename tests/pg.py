@@ -105,7 +105,7 @@ class StreamingReplica:
         ) as conn:
             return conn.execute(statement).fetchone()
 
-    def caught_up(self, timeout: float = 30) -> None:
+    def caught_up(self, timeout: float = 180) -> None:
         """Wait until the replica has replayed all the primary had written when asked."""
         with pg_admin() as admin:
             target = admin.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
@@ -185,7 +185,7 @@ def streaming_replica() -> Iterator[StreamingReplica]:
             "port": str(replica.port),
             "unix_socket_directories": f"'{home}'",
             "hot_standby": "on",
-            "shared_buffers": "16MB",
+            "shared_buffers": "64MB",
             "fsync": "off",
             "wal_receiver_status_interval": "1s",
             **minimums,

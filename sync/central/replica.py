@@ -81,8 +81,7 @@ class Replica:
                 recovering, replayed_all, lag, paused = conn.execute(FRESHNESS_SQL).one()
         except DBAPIError as exc:
             log.warning("read replica unreachable, reading the primary: %s", exc.orig)
-            with self._lock:
-                self._down_until = time.monotonic() + self.retry_seconds
+            self.mark_down()
             return Freshness(Source.FALLBACK, up_to_date=True)
         if not recovering:  # a primary given as the read database: it is the latest there is
             return Freshness(Source.REPLICA)
@@ -90,6 +89,11 @@ class Replica:
             return Freshness(Source.REPLICA, paused=bool(paused))
         seconds = None if lag is None else max(0.0, float(lag))
         return Freshness(Source.REPLICA, up_to_date=False, lag_seconds=seconds, paused=bool(paused))
+
+    def mark_down(self) -> None:
+        """Send reads to the primary for the next retry_seconds."""
+        with self._lock:
+            self._down_until = time.monotonic() + self.retry_seconds
 
     def close(self) -> None:
         """Close the connections held to the replica."""

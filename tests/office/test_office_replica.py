@@ -22,6 +22,7 @@ from sync.central.app import create_central_app
 from sync.central.context import Central
 from sync.central.models import Batch
 from sync.central.queries.stats import household
+from sync.central.replica import Freshness, Source
 from sync.central.server import open_central
 from sync.central.services import goods, kiosks, tokens
 from tests.pg import PG_URL, StreamingReplica, new_database
@@ -175,7 +176,7 @@ def test_with_replay_paused_the_office_shows_the_lag_and_the_stale_figure(pair):
     assert float(stats.headers["X-Replica-Lag"]) < 5
 
 
-def test_a_stopped_replica_leaves_the_office_on_the_primary_with_a_notice(pair):
+def test_a_stopped_replica_leaves_the_office_on_the_primary_with_a_notice(pair, monkeypatch):
     admin = pair.client("admin", ADMIN_PASSWORD)
     before = points_issued(admin.get("/").text)
     pair.replica.stop()
@@ -197,6 +198,21 @@ def test_a_stopped_replica_leaves_the_office_on_the_primary_with_a_notice(pair):
         assert stats.status_code == 200
         assert stats.headers["X-Read-From"] == "primary"
         assert stats.json["points_issued"] == before + 10
+
+        # The replica answers how fresh it is, then fails the reads: the page comes again,
+        # from the primary, with the notice.
+        real, asked = pair.central.replica.freshness, []
+
+        def fresh_once() -> Freshness:
+            asked.append(1)
+            return Freshness(Source.REPLICA) if len(asked) == 1 else real()
+
+        monkeypatch.setattr(pair.central.replica, "freshness", fresh_once)
+        again = viewer.get("/reports/monthly?lang=zh_CN")
+        assert again.status_code == 302
+        assert again.headers["Location"].endswith("/reports/monthly?lang=zh_CN")
+        shown = viewer.get(again.headers["Location"])
+        assert shown.status_code == 200 and FALLBACK_ZH in shown.text
     finally:
         pair.replica.start()
 
