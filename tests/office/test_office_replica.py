@@ -27,6 +27,8 @@ from sync.central.server import open_central
 from sync.central.services import goods, kiosks, tokens
 from tests.pg import PG_URL, StreamingReplica, new_database
 
+pytestmark = pytest.mark.slow  # a copy of the test server, then its replay
+
 FIGURE = re.compile(r'data-figure="points_issued"><span class="value">([\d,]+)<')
 LAG_ZH = re.compile(r"数据来自只读副本，比主库晚 (\d+) 秒。")
 UP_TO_DATE_ZH = "数据来自只读副本：已是最新。"
