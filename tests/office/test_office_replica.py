@@ -316,3 +316,27 @@ def test_the_wsgi_app_takes_its_read_database_from_the_environment(tmp_path):
     )
     assert done.returncode != 0
     assert "the read database must be a PostgreSQL streaming replica" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "seconds", "said"),
+    [
+        ("zh_CN", 7, "数据来自只读副本，比主库晚 7 秒。"),
+        ("zh_CN", 600, "数据来自只读副本，比主库晚 10 分钟。"),
+        ("zh_CN", 7300, "数据来自只读副本，比主库晚 2 小时。"),
+        ("zh_CN", None, "数据来自只读副本，尚未赶上主库。"),
+        ("en", 600, "Figures from the read replica, 10 minutes behind the main database."),
+    ],
+)
+def test_the_lag_is_said_in_the_unit_that_reads_best(sqlite_central, lang, seconds, said):
+    from flask import g
+
+    from sync.central.web.office.base import freshness_note
+
+    app = create_central_app(sqlite_central)
+    with app.test_request_context(f"/?lang={lang}"):
+        g.lang = lang
+        g.freshness = Freshness(Source.REPLICA, up_to_date=False, lag_seconds=seconds)
+        assert freshness_note() == said
+        g.freshness = Freshness(Source.REPLICA, up_to_date=False, lag_seconds=30, paused=True)
+        assert freshness_note().endswith(("副本回放已暂停。", "Replay on the replica is paused."))
