@@ -94,3 +94,12 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def pg_replica():
+    """Return a streaming replica of the PostgreSQL test server (tests/pg.py), for a module."""
+    from tests.pg import streaming_replica
+
+    with streaming_replica() as replica:
+        yield replica

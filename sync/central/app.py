@@ -6,7 +6,7 @@ import logging
 import os
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g, redirect, request
 from sqlalchemy.exc import OperationalError
 
 from core import fonts, security
@@ -36,6 +36,14 @@ def _env_settings() -> dict:
         else:
             found[name] = float(value)
     return found
+
+
+def _read_the_replica() -> bool:
+    """Say whether this request read the replica (a GET of a read-only view)."""
+    from sync.central.replica import Source
+
+    found = g.get("freshness")
+    return request.method == "GET" and found is not None and found.source is Source.REPLICA
 
 
 def create_central_app(central: Central, test_config: dict | None = None) -> Flask:
@@ -84,6 +92,11 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     def _busy(exc: OperationalError):
         # A deadlock, a lock timeout or a lost connection: nothing was committed; try again.
         log.warning("database trouble: %s", exc.orig)
+        if _read_the_replica() and not request.path.startswith("/api/"):
+            # The replica answered how fresh it was, then failed the page's reads (it stopped,
+            # or cancelled a query that replay conflicted with): the page again, on the primary.
+            central.replica.mark_down()
+            return redirect(request.full_path)
         return api.busy()
 
     @app.after_request

@@ -19,6 +19,12 @@ def add_parser(sub) -> None:
     _db(central)
     central.add_argument("--port", type=int, default=8100)
     central.add_argument("--host", default="127.0.0.1")
+    central.add_argument(
+        "--read-database-url",
+        default=argparse.SUPPRESS,
+        help="a PostgreSQL streaming replica for the office's figures, reports and lists"
+        " (default: KIOSK_CENTRAL_READ_DATABASE_URL, else none: everything reads the primary)",
+    )
     central.set_defaults(handler=_serve)
     cmds = central.add_subparsers(metavar="COMMAND")
 
@@ -161,10 +167,17 @@ def _url(args: argparse.Namespace) -> str:
     return url
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, read_url: str | None = None):
     from sync.central.server import open_central
 
-    return open_central(_url(args))
+    return open_central(_url(args), read_url=read_url)
+
+
+def _read_url(args: argparse.Namespace) -> str | None:
+    url = getattr(args, "read_database_url", None) or os.environ.get(
+        "KIOSK_CENTRAL_READ_DATABASE_URL", ""
+    )
+    return url.strip() or None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -173,8 +186,14 @@ def _serve(args: argparse.Namespace) -> int:
     from sync.central.app import create_central_app
     from sync.central.jobs import Jobs
 
-    central = _open(args)
-    print(f"central http://{args.host}:{args.port}/ database {_url(args).split('@')[-1]}")
+    read_url = _read_url(args)
+    try:
+        central = _open(args, read_url)
+    except ValueError as exc:  # a read database that is no PostgreSQL replica
+        print(f"kiosk central: --read-database-url: {exc}", file=sys.stderr)
+        return 2
+    replica = f" replica {read_url.split('@')[-1]}" if read_url else ""
+    print(f"central http://{args.host}:{args.port}/ database {_url(args).split('@')[-1]}{replica}")
     sys.stdout.flush()
     jobs = Jobs(central).start()
     try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -14,6 +14,9 @@ from sync.central.bulk import insert_rows
 from sync.central.models import Change
 from sync.central.store_set import fan_out
 from sync.central.tokens import TokenCache
+
+if TYPE_CHECKING:
+    from sync.central.replica import Replica
 
 CENTRAL_CHAIN = "CENTRAL"
 FEED_LOCK = 72_616_001  # advisory lock that keeps change ids in commit order on PostgreSQL
@@ -26,14 +29,23 @@ class Central:
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     tokens: TokenCache = field(default_factory=TokenCache)  # recently verified bearer tokens
+    replica: Replica | None = None  # where the office's read-only views read, when there is one
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on the central database."""
         return UnitOfWork(self.engine, write=write)
 
+    def on_replica(self) -> Central:
+        """Return this server reading from its replica (queries only: a replica takes no write)."""
+        if self.replica is None:
+            return self
+        return replace(self, engine=self.replica.engine, replica=None)
+
     def close(self) -> None:
         """Close the database connections this server holds."""
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.close()
 
 
 def emit(

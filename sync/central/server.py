@@ -56,8 +56,17 @@ def _seed_zone(engine: Engine) -> None:
         totals.set_zone(conn, name)
 
 
-def open_central(url: str, clock: Clock | None = None) -> Central:
-    """Connect to the central database, creating the SQLite folder and migrating."""
+def open_central(url: str, clock: Clock | None = None, read_url: str | None = None) -> Central:
+    """Connect to the central database, creating the SQLite folder and migrating.
+
+    read_url names a streaming replica of it (PostgreSQL) for the office's read-only views
+    (sync.central.replica); it is not migrated: it replays the primary's schema.
+    """
+    replica = None
+    if read_url:
+        from sync.central.replica import Replica, read_engine
+
+        replica = Replica(read_engine(read_url))  # refuses anything but PostgreSQL
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
@@ -79,4 +88,7 @@ def open_central(url: str, clock: Clock | None = None) -> Central:
             zone,
             asked,
         )
-    return Central(engine) if clock is None else Central(engine, clock)
+    central = Central(engine, replica=replica)
+    if clock is not None:
+        central.clock = clock
+    return central

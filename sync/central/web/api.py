@@ -23,6 +23,7 @@ from sync.central.openapi import document
 from sync.central.queries import claims as claim_queries
 from sync.central.queries import feed, stats
 from sync.central.queries import rules as rule_queries
+from sync.central.replica import Source
 from sync.central.scope import Scope
 from sync.central.services import ingest, store_feed
 from sync.central.services.adjustments import adjust_points
@@ -39,6 +40,7 @@ from sync.central.services.rules import save_rule
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
 from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may, needed
 from sync.central.web.input import CLAIM_MAX_BYTES
+from sync.central.web.reads import freshness, reader
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, validate_push
 from sync.schema import Invalid, validate
 
@@ -277,8 +279,21 @@ def _touch(**fields: Any) -> None:
 @bp.get("/stats")
 @office_auth(Role.VIEWER)
 def programme_stats():
-    """Return the programme's figures, overall and per store."""
-    return jsonify(stats.stats(central(), g.office_scope))
+    """Return the programme's figures, overall and per store (from the replica when there is one).
+
+    Read from a replica, the answer says so in X-Read-From (replica, or primary when the replica
+    could not be reached) and how far behind it is in X-Replica-Lag (seconds; 0 up to date).
+    """
+    response = jsonify(stats.stats(reader(), g.office_scope))
+    found = freshness()
+    if found is not None:
+        response.headers["X-Read-From"] = (
+            "primary" if found.source is Source.FALLBACK else "replica"
+        )
+        if found.source is Source.REPLICA:
+            lag = 0.0 if found.up_to_date else found.lag_seconds
+            response.headers["X-Replica-Lag"] = "unknown" if lag is None else f"{lag:.1f}"
+    return response
 
 
 @bp.get("/households/<household_id>")

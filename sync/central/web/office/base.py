@@ -24,6 +24,7 @@ from sync.central import localtime
 from sync.central.context import Central
 from sync.central.i18n import translate
 from sync.central.queries.settings import programme_zone
+from sync.central.replica import Source
 from sync.central.scope import Scope
 from sync.central.services import users
 from sync.central.services.errors import RegistryError
@@ -31,6 +32,7 @@ from sync.central.services.users import SignedIn
 from sync.central.states import Permission, Role, may, needed
 from sync.central.web.input import holds_nul
 from sync.central.web.office import refusals
+from sync.central.web.reads import freshness
 
 bp = Blueprint(
     "office",
@@ -86,7 +88,38 @@ def _helpers():
         "may": lambda asked: user is not None and may(user.role, Permission(asked)),
         "user_area": user.area if user else None,
         "csrf_token": _csrf_token,
+        "freshness_note": freshness_note,
     }
+
+
+def freshness_note() -> str | None:
+    """Say where this page's figures come from and how fresh they are (None: the primary)."""
+    found = freshness()
+    if found is None:
+        return None
+    if found.source is Source.FALLBACK:
+        return _("The read replica cannot be reached: these figures come from the main database.")
+    if found.up_to_date:
+        return _("Figures from the read replica: up to date.")
+    if found.lag_seconds is None:
+        note = _("Figures from the read replica, which is behind the main database.")
+    else:
+        note = _(
+            "Figures from the read replica, {lag} behind the main database.",
+            lag=_duration(found.lag_seconds),
+        )
+    if found.paused:
+        note += " " + _("Replay on the replica is paused.")
+    return note
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    if whole < 120:
+        return _("{n} seconds", n=whole)
+    if whole < 2 * 3600:
+        return _("{n} minutes", n=whole // 60)
+    return _("{n} hours", n=whole // 3600)
 
 
 def current_user() -> SignedIn | None:

@@ -6,14 +6,15 @@ from flask import render_template
 
 from sync.central.queries import reports, stats
 from sync.central.web.office import charts
-from sync.central.web.office.base import _, bp, central, scope, signed_in
+from sync.central.web.office.base import _, bp, scope, signed_in
+from sync.central.web.reads import reader
 
 
 @bp.get("/")
 @signed_in()
 def dashboard():
     """Show the programme's figures, per store and per month, with charts."""
-    c = central()
+    c = reader()
     figures = stats.stats(c, scope())
     months = reports.monthly(c, scope=scope())[-12:]
     donors = reports.donors(c, scope())[:10]

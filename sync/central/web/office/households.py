@@ -38,6 +38,7 @@ from sync.central.web.office.base import (
     zone,
 )
 from sync.central.web.office.uploads import check_upload
+from sync.central.web.reads import reader
 
 ROSTER_MAX_BYTES = 8 * 2**20  # about 100,000 residents
 
@@ -48,7 +49,7 @@ def households():
     """List households, searchable by name, member or id."""
     q = request.args.get("q", "").strip()[:40]
     page = request.args.get("page", 1, type=page_number)
-    found, total = household_queries.search(central(), q, page, PAGE, scope())
+    found, total = household_queries.search(reader(), q, page, PAGE, scope())
     return render_template(
         "office/households.html",
         households=found,

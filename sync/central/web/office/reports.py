@@ -11,13 +11,14 @@ from sync.central.queries.areas import area_rollup
 from sync.central.queries.stores import stores as all_stores
 from sync.central.web.export import table_response
 from sync.central.web.input import record_id
-from sync.central.web.office.base import _, bp, central, scope, signed_in, zone
+from sync.central.web.office.base import _, bp, scope, signed_in, zone
+from sync.central.web.reads import reader
 
 PERIOD_HELP = "Choose dates between {first} and {last}, the end on or after the start."
 
 
 def _stores() -> list[dict]:
-    return [{"id": st["id"], "name": st["name"]} for st in all_stores(central(), scope())]
+    return [{"id": st["id"], "name": st["name"]} for st in all_stores(reader(), scope())]
 
 
 WHOLE_ONLY_PERIOD = (
@@ -47,9 +48,9 @@ def report_donors(fmt: str = "html"):
                 "error",
             )
         else:
-            rows = donations.donors_between(central(), *period)
+            rows = donations.donors_between(reader(), *period)
     if rows is None:
-        rows = report_queries.donors(central(), scope())
+        rows = report_queries.donors(reader(), scope())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Donor"),
@@ -91,7 +92,7 @@ def report_statement(fmt: str = "html"):
     try:
         start, end = report_queries.period(request.args.get("from"), request.args.get("to"), zone())
         statement = (
-            report_queries.store_statement(central(), store_id, start, end, scope())
+            report_queries.store_statement(reader(), store_id, start, end, scope())
             if store_id
             else None
         )
@@ -125,7 +126,7 @@ def report_statement(fmt: str = "html"):
 def report_monthly(fmt: str = "html"):
     """The programme's figures per month, overall or for one store."""
     store_id = request.args.get("store", type=record_id)
-    rows = report_queries.monthly(central(), store_id, scope())
+    rows = report_queries.monthly(reader(), store_id, scope())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Month"),
@@ -159,7 +160,7 @@ def report_monthly(fmt: str = "html"):
 @signed_in()
 def report_areas(fmt: str = "html"):
     """The areas one level below the user's own, side by side, with participation rates."""
-    rows = area_rollup(central(), scope())
+    rows = area_rollup(reader(), scope())
     if fmt in ("csv", "xlsx"):
         header = [
             _("Area"),
