@@ -25,7 +25,7 @@ from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
-from sync.central.states import CapPeriod, CapScope, ClaimStatus, Evidence
+from sync.central.states import ApproverLevel, CapPeriod, CapScope, ClaimStatus, Evidence
 
 MAX_PHOTOS = limits.MAX_CLAIM_PHOTOS
 MAX_RESIDENTS = 20  # residents one claim may name (a household is smaller)
@@ -227,6 +227,7 @@ def _check_cap(s, claim: Claim, rule: Rule) -> None:
 
 
 def _pending(s, claim_id: object, scope: Scope = WHOLE) -> Claim:
+    """Return a pending claim this scope's approver may decide, locked; raise RegistryError."""
     if not isinstance(claim_id, str) or len(claim_id) > 36:
         raise RegistryError(Refusal.NO_CLAIM, claim_id=str(claim_id)[:36])
     claim = s.get(Claim, claim_id, with_for_update=True)
@@ -234,6 +235,11 @@ def _pending(s, claim_id: object, scope: Scope = WHOLE) -> Claim:
         raise RegistryError(Refusal.NO_CLAIM, claim_id=claim_id)
     if claim.status != ClaimStatus.PENDING:
         raise RegistryError(Refusal.CLAIM_DECIDED, claim_id=claim_id, status=claim.status)
+    # A rule's approver level binds both decisions: a village may neither approve nor reject
+    # what the town decides.
+    level = s.scalar(select(Rule.approver).where(Rule.code == claim.rule_code))
+    if not scope.approves_for(level or ApproverLevel.VILLAGE):
+        raise RegistryError(Refusal.APPROVER_LEVEL, code=claim.rule_code, claim_id=claim_id)
     return claim
 
 
