@@ -519,12 +519,39 @@ class _Batch:
         self.new_ledger.append(row)
         self.new_chain.append(row)
 
-    def _member(self, resident_id: str, household_id: str, role: str = "resident") -> None:
+    def _member(
+        self, resident_id: str, household_id: str, at: str, role: str = "resident"
+    ) -> str | None:
+        """Refuse a resident who never belonged to the household; return what the office must
+        be told when they had left it before the entry's time, else None.
+
+        A resident moved to another household keeps their card, and a kiosk offline at the time
+        goes on knowing them as of the old household: an entry made there before the move is
+        the old household's, as it was then; one made after it (the kiosk could not know) is
+        still the old household's, since its points were checked and its goods handed out, and
+        the office is alerted to adjust if it must. Nothing is lost and nothing counted twice.
+        """
         held = self.residents.get(resident_id)
         if held is None:
             raise _Refused(f"unknown {role} {resident_id}")
-        if held != household_id:
+        if held == household_id:
+            return None
+        moves = self.s.execute(
+            select(AuditEntry.at, AuditEntry.details)
+            .where(AuditEntry.action == "resident_move", AuditEntry.target == resident_id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        ).all()
+        left = [(moved_at, (details or {}).get("from")) for moved_at, details in moves]
+        if household_id not in {was for _at, was in left}:
             raise _Refused(f"{role} {resident_id} is not a member of household {household_id}")
+        when = parse_time(at)
+        then = next((was for moved_at, was in left if moved_at > when), held)
+        if then == household_id:
+            return None
+        return (
+            f"{role} {resident_id} had moved from household {household_id} to {held} before "
+            f"this entry of {at[:19]}; it was booked to {household_id} as the kiosk knew it"
+        )
 
     def _stock_moves(self, moves: list[dict[str, Any]], sign: int, codes: set[str]) -> None:
         """Refuse moves that go the wrong way or name goods or batches this kiosk never had."""
@@ -554,9 +581,10 @@ class _Batch:
             raise _Refused("exchange id already held")
         if sum(line["points"] for line in p["lines"]) != p["total"]:
             raise _Refused("the lines do not add up to the total")
-        self._member(p["resident_id"], p["household_id"])
+        at = ledger["created_at"]
+        moved = [self._member(p["resident_id"], p["household_id"], at)]
         if p.get("beneficiary_id"):
-            self._member(p["beneficiary_id"], p["household_id"], "beneficiary")
+            moved.append(self._member(p["beneficiary_id"], p["household_id"], at, "beneficiary"))
         wanted: dict[str, int] = {}
         for line in p["lines"]:
             if line["product_code"] not in self.products:
@@ -595,6 +623,8 @@ class _Batch:
         ]
         self._moves(p["stock"], StockMoveKind.ISSUE, row["id"], p["household_id"], at)
         self.issued[row["id"]] = _by_batch(p["stock"], -1)
+        for note in filter(None, moved):
+            self._alert(AlertKind.MEMBER_MOVED, note, household_id=p["household_id"])
         self._count_quota(p["household_id"], wanted, at)
 
     def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -657,7 +687,7 @@ class _Batch:
             raise _Refused(
                 f"activity {activity.id} is worth {activity.points} points, not {ledger['points']}"
             )
-        self._member(p["resident_id"], p["household_id"])
+        moved = self._member(p["resident_id"], p["household_id"], ledger["created_at"])
         taken = self.activity_counts.get(activity.id, 0)
         local_day = (
             parse_time(ledger["created_at"]).replace(tzinfo=UTC).astimezone(self.zone).date()
@@ -679,6 +709,8 @@ class _Batch:
         self.checkin_ids.add(p["checkin_id"])
         self.checked_in.add((p["activity_id"], p["resident_id"]))
         self.activity_counts[activity.id] = taken + 1
+        if moved:
+            self._alert(AlertKind.MEMBER_MOVED, moved, household_id=p["household_id"])
         self.rows[CheckIn].append(
             {
                 "id": p["checkin_id"],
