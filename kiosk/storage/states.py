@@ -66,3 +66,11 @@ class StaffRole(StrEnum):
 
     SHOPKEEPER = "shopkeeper"
     VOLUNTEER = "volunteer"
+
+
+class ClaimStatus(StrEnum):
+    """A claim recorded here waits for the office, which approves or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

@@ -17,8 +17,16 @@ from sqlalchemy import func, select
 from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central import localtime
-from sync.central.context import Central
-from sync.central.models import Claim, ClaimPhoto, ClaimResident, Household, Resident, Rule
+from sync.central.context import Central, emit
+from sync.central.models import (
+    Claim,
+    ClaimPhoto,
+    ClaimResident,
+    Household,
+    Kiosk,
+    Resident,
+    Rule,
+)
 from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries import totals
 from sync.central.scope import WHOLE, Scope
@@ -287,6 +295,7 @@ def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE
             shortfall=shortfall,
             entry=claim.ledger_entry_id,
         )
+        _tell_kiosk(s, claim, now)
         done = _decided(claim, household.balance)
         uow.commit()
     return done
@@ -310,9 +319,22 @@ def reject_claim(
         claim.decided_by, claim.decided_at = actor[:80], now
         audit(s, now, actor, "claim_reject", claim.id, rule=claim.rule_code, reason=why)
         balance = s.get(Household, claim.household_id).balance
+        _tell_kiosk(s, claim, now)
         done = _decided(claim, balance)
         uow.commit()
     return done
+
+
+def _tell_kiosk(s, claim: Claim, now: datetime) -> None:
+    """Send a decision on a claim recorded at a kiosk to that kiosk's store (its points, if
+    any, travel as the household's balance like every credit)."""
+    if claim.kiosk_id is None:
+        return
+    store_id = s.scalar(select(Kiosk.store_id).where(Kiosk.id == claim.kiosk_id))
+    if store_id is None:
+        return
+    data = {"id": claim.id, "status": claim.status, "booked": claim.booked, "reason": claim.reason}
+    emit(s, "claim", data, now, store_id=store_id)
 
 
 def _decided(claim: Claim, balance: int) -> Decided:

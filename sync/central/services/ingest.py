@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +34,9 @@ from sync.central.models import (
     Batch,
     Card,
     CheckIn,
+    Claim,
+    ClaimPhoto,
+    ClaimResident,
     Exchange,
     ExchangeLine,
     Household,
@@ -39,15 +45,20 @@ from sync.central.models import (
     Product,
     QuotaUse,
     Resident,
+    Rule,
     StockMove,
     SyncEntry,
     UncountedEntry,
 )
+from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries.totals import programme_zone
 from sync.central.services.store_feed import join
 from sync.central.states import (
     AlertKind,
+    CapScope,
     CardStatus,
+    ClaimStatus,
+    Evidence,
     ExchangeStatus,
     PushStatus,
     StockMoveKind,
@@ -431,6 +442,7 @@ class _Batch:
         self.changes: list[dict[str, Any]] = []  # feed changes other than ledger entries
         self.fresh_uncounted: dict[str, dict[str, Any]] = {}  # held outside the books here
         self.voided: set[str] = set()  # held exchanges this batch voids
+        self.claim_ids: set[str] = set()  # claims this batch holds
 
     def apply(self, entry: dict[str, Any]) -> None:
         kind, p = entry["kind"], entry["payload"]
@@ -898,6 +910,91 @@ class _Batch:
             "card", card_change(card), origin_kiosk=self.kiosk.id, store_id=self.kiosk.store_id
         )
 
+    def _claim(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        """Hold a claim recorded at the kiosk as pending, under the rule central holds.
+
+        The kiosk records facts (rule, household, residents, note, photos, who); the points are
+        the rule's as central holds it and are booked only when the office approves. Photos are
+        checked like the office's: decoded as JPEG, PNG or WebP of limited size.
+        """
+        claim_id = p["claim_id"]
+        if claim_id in self.claim_ids or self.s.get(Claim, claim_id) is not None:
+            raise _Refused("claim id already held")
+        rule = self.s.get(Rule, p["rule_code"])
+        if rule is None:
+            raise _Refused(f"unknown rule {p['rule_code']}")
+        if not rule.active:
+            raise _Refused(f"rule {rule.code} is no longer in use")
+        household_id = p["household_id"]
+        if household_id not in self.households:
+            raise _Refused(f"unknown household {household_id}")
+        resident_ids = list(dict.fromkeys(p["resident_ids"]))
+        members = set(
+            self.s.scalars(select(Resident.id).where(Resident.household_id == household_id))
+        )
+        for rid in resident_ids:
+            if rid not in members:
+                raise _Refused(f"resident {rid} is not a member of household {household_id}")
+        if rule.cap_scope == CapScope.RESIDENT and not resident_ids:
+            raise _Refused(f"rule {rule.code} counts per resident: a resident must be named")
+        photos = []
+        for i, text_ in enumerate(p["photos"], start=1):
+            try:
+                data = base64.b64decode(text_, validate=True)
+                photos.append((data, check_photo(data)))
+            except (binascii.Error, PhotoRefused):
+                raise _Refused(f"photo {i} is not a JPEG, PNG or WebP image") from None
+            if len(data) > limits.MAX_KIOSK_PHOTO_BYTES:
+                raise _Refused(f"photo {i} is larger than {limits.MAX_KIOSK_PHOTO_BYTES} bytes")
+        if rule.evidence == Evidence.PHOTO and not photos:
+            raise _Refused(f"rule {rule.code} needs a photo")
+        at = parse_time(entry["created_at"])
+        self.claim_ids.add(claim_id)
+        self.s.add(
+            Claim(
+                id=claim_id,
+                rule_code=rule.code,
+                household_id=household_id,
+                note=" ".join(p["note"].split()),
+                status=ClaimStatus.PENDING,
+                points=rule.points,
+                booked=None,
+                shortfall=0,
+                recorded_by=f"{self.kiosk.id}:{p['staff']}"[:80],
+                recorded_at=at,
+                kiosk_id=self.kiosk.id,
+            )
+        )
+        for rid in resident_ids:
+            self.s.add(ClaimResident(claim_id=claim_id, resident_id=rid))
+        for position, (data, media_type) in enumerate(photos, start=1):
+            self.s.add(
+                ClaimPhoto(
+                    id=str(uuid.uuid4()),
+                    claim_id=claim_id,
+                    position=position,
+                    media_type=media_type,
+                    size=len(data),
+                    data=data,
+                    created_at=self.now,
+                )
+            )
+        self.rows[AuditEntry].append(
+            {
+                "at": at,
+                "actor": f"{self.kiosk.id}:{p['staff']}"[:80],
+                "action": "claim_record",
+                "target": claim_id,
+                "details": {
+                    "rule": rule.code,
+                    "household": household_id,
+                    "residents": resident_ids,
+                    "photos": len(photos),
+                },
+                "kiosk_id": self.kiosk.id,
+            }
+        )
+
     def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         self.rows[AuditEntry].append(
             {
@@ -1230,6 +1327,7 @@ HANDLERS: dict[str, Callable[[_Batch, dict[str, Any], dict[str, Any]], None]] = 
     EntryKind.CARD_REVOKE: _Batch._card_revoke,
     EntryKind.CARD_ISSUE: _Batch._card_issue,
     EntryKind.AUDIT: _Batch._audit,
+    EntryKind.CLAIM: _Batch._claim,
 }
 
 
