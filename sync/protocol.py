@@ -175,11 +175,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         photos={
             "type": "array",
             "maxItems": limits.MAX_CLAIM_PHOTOS,
-            "items": {
-                "type": "string",
-                "maxLength": MAX_PHOTO_TEXT,
-                "pattern": "^[A-Za-z0-9+/]*={0,2}$",
-            },
+            "items": {"type": "string", "maxLength": MAX_PHOTO_TEXT},  # base64, decoded at ingest
         },
         staff={"type": "string", "minLength": 1, "maxLength": 40},
     ),
