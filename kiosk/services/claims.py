@@ -110,8 +110,11 @@ def find_households(k: Kiosk, text: str) -> list[dict[str, Any]]:
     text = " ".join((text or "").split())[:80]
     if not text:
         return []
-    scanned = classify(text)
-    if scanned.kind == "card":
+    try:
+        scanned = classify(text)
+    except errors.DomainError:  # not a code at all: a name
+        scanned = None
+    if scanned is not None and scanned.kind == "card":
         household_id = _household_of_card(k, scanned.value)
         return [household(k, household_id)] if household_id else []
     with k.uow(write=False) as uow:
