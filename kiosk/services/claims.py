@@ -264,6 +264,14 @@ def record_claim(
     return claim_id
 
 
+def refused_claim(s, claim_id: object, reason: str | None) -> None:
+    """Mark a claim central refused on arrival (in the caller's transaction): it will not be
+    decided, and the screen says why."""
+    claim = s.get(Claim, claim_id) if isinstance(claim_id, str) else None
+    if claim is not None:
+        claim.status, claim.reason = ClaimStatus.REFUSED, (reason or "")[:200]
+
+
 def recent_claims(k: Kiosk, limit: int = 50) -> list[dict[str, Any]]:
     """Return the claims recorded here, newest first, with their rule and household names."""
     with k.uow(write=False) as uow:

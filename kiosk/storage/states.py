@@ -74,3 +74,4 @@ class ClaimStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    REFUSED = "refused"  # central refused it on arrival (its rule or photos): never decided

@@ -20,6 +20,7 @@ STATUS_LABELS = {
     "pending": "Waiting for the office",
     "approved": "Approved",
     "rejected": "Rejected",
+    "refused": "Refused by central",
 }
 
 

@@ -224,3 +224,22 @@ def test_a_still_is_a_jpeg_within_the_limit_even_of_a_noisy_full_hd_frame():
     assert len(jpeg) <= limits.MAX_KIOSK_PHOTO_BYTES
     assert still_jpeg(np.zeros((0, 0, 3), dtype=np.uint8)) is None
     assert still_jpeg("not a frame") is None
+
+
+def test_a_claim_whose_rule_central_retired_meanwhile_is_refused_and_shown_so(rule_book):
+    programme = rule_book
+    k1 = programme.kiosk("K1", line=True)
+    quiet_sync(k1)
+    programme.unplug(k1)
+    kiosk_claims.record_claim(k1.kiosk, "LITTER", H1, [], "河边倒垃圾", [], actor="admin")
+    retired = check_rule(
+        {"code": "LITTER", "name": "乱扔垃圾", "category": "环境", "points": -5, "active": False}
+    )
+    save_rules(programme.central, [retired], actor="test")
+    programme.plug(k1)
+    quiet_sync(k1)
+    assert central_claims(programme.central) == []
+    [mine] = kiosk_claims.recent_claims(k1.kiosk)
+    assert mine["status"] == "refused" and "LITTER" in mine["reason"]
+    assert [r["code"] for r in kiosk_claims.rule_book(k1.kiosk)] == ["SWEEP"]  # retired here too
+    assert [a.kind for a in alerts(programme.central)] == ["refused"]
