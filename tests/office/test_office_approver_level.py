@@ -113,7 +113,9 @@ def test_the_office_web_refuses_a_village_approver_a_town_rule_in_words(office_c
     before = _state(c, claim_id)
     client = create_central_app(c).test_client()
     assert sign_in(client, "village_ok", PASSWORD).status_code == 302
-    token = csrf(client, f"/claims/{claim_id}")
+    shown = client.get(f"/claims/{claim_id}").text
+    assert "本条细则由镇级审核" in shown and 'id="approve-form"' not in shown
+    token = csrf(client, "/claims")
     page = client.post(
         f"/claims/{claim_id}/approve", data={"csrf_token": token}, follow_redirects=True
     )
@@ -138,6 +140,8 @@ def test_the_office_web_lets_a_town_approver_approve_a_town_rule(office_central,
     claim_id = _claim(c, "RESCUE", towns.household_a)
     client = create_central_app(c).test_client()
     assert sign_in(client, "town_ok", PASSWORD).status_code == 302
+    shown = client.get(f"/claims/{claim_id}").text
+    assert 'id="approve-form"' in shown and "镇级" in shown
     token = csrf(client, f"/claims/{claim_id}")
     page = client.post(
         f"/claims/{claim_id}/approve", data={"csrf_token": token}, follow_redirects=True
