@@ -17,6 +17,9 @@ VERSION = 1
 MAX_BATCH = 500
 MAX_FEED_PAGE = 1000
 MAX_ENTRY_BYTES = 32 * 1024
+# A claim carries its photos (base64 JPEG stills of at most MAX_KIOSK_PHOTO_BYTES each).
+MAX_PHOTO_TEXT = limits.MAX_KIOSK_PHOTO_BYTES * 4 // 3 + 4  # one still, as base64 text
+MAX_CLAIM_ENTRY_BYTES = MAX_ENTRY_BYTES + limits.MAX_CLAIM_PHOTOS * MAX_PHOTO_TEXT
 MAX_PUSH_BYTES = 4 * 1024 * 1024
 
 _ID = {
@@ -160,6 +163,22 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "reversal": _obj(
         ["refused_id", "reason", "ledger"], refused_id=_UUID, reason=_TEXT, ledger=LEDGER_ENTRY
     ),
+    # A claim recorded at the kiosk: facts only; central checks them against the rule it holds,
+    # keeps it pending, and books the points on its own chain when the office approves it.
+    "claim": _obj(
+        ["claim_id", "rule_code", "household_id", "resident_ids", "note", "photos", "staff"],
+        claim_id=_UUID,
+        rule_code=_CODE,
+        household_id=_ID,
+        resident_ids={"type": "array", "maxItems": 20, "items": _ID},
+        note=_TEXT,
+        photos={
+            "type": "array",
+            "maxItems": limits.MAX_CLAIM_PHOTOS,
+            "items": {"type": "string", "maxLength": MAX_PHOTO_TEXT},  # base64, decoded at ingest
+        },
+        staff={"type": "string", "minLength": 1, "maxLength": 40},
+    ),
     "audit": _obj(
         ["at", "actor", "action"],
         at=_TIME,
@@ -213,13 +232,16 @@ CHANGE_KINDS = [
     "quota_use",
     "announcement",
     "exchange_day",
+    "rule",  # the rule book's rules, for every store: what a kiosk may record a claim under
+    "claim",  # {"id", "status", "booked", "reason"}: the office's decision, to the recording store
 ]
 # The feed's two shapes. A kiosk of this release asks for its store's feed
 # (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed
 # balances (`balance`), goods, activities and its store's settings and refusals. Without
 # `scope` central answers as it always has (every kiosk's ledger entries), for older kiosks.
 STORE_SCOPE = "store"
-EVERY_STORE_KINDS = ("product", "activity", "announcement")  # for every store (store_id null)
+# for every store (store_id null)
+EVERY_STORE_KINDS = ("product", "activity", "announcement", "rule")
 STORE_ONLY_KINDS = ("balance",)  # never in the whole feed: older kiosks do not know them
 BALANCE = _obj(
     ["household_id", "balance", "kiosk_id", "seq"],
@@ -275,9 +297,15 @@ def validate_push(body: Any) -> dict[str, Any]:
             size = len(canonical(entry["payload"]))
         except ValueError as error:
             raise Invalid(f"$.entries[{i}].payload", f"has no canonical form: {error}") from None
-        if size > MAX_ENTRY_BYTES:
-            raise Invalid(f"$.entries[{i}].payload", f"is larger than {MAX_ENTRY_BYTES} bytes")
+        most = entry_limit(entry["kind"])
+        if size > most:
+            raise Invalid(f"$.entries[{i}].payload", f"is larger than {most} bytes")
     return body
+
+
+def entry_limit(kind: str) -> int:
+    """Return the most bytes an entry's canonical payload of this kind may take."""
+    return MAX_CLAIM_ENTRY_BYTES if kind == "claim" else MAX_ENTRY_BYTES
 
 
 def validate_payload(kind: str, payload: dict[str, Any], kiosk_id: str) -> None:

@@ -34,6 +34,7 @@ class EntryKind(enum.StrEnum):
     CARD_REVOKE = "card_revoke"
     CARD_ISSUE = "card_issue"
     AUDIT = "audit"
+    CLAIM = "claim"  # a deed recorded under a rule, with its photos; central derives the points
 
 
 class LedgerKind(enum.StrEnum):

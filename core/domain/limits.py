@@ -70,6 +70,9 @@ RULE_CAP = Bounds(1, 1000)  # approved claims of one rule per resident or househ
 MAX_CLAIM_PHOTOS = 4
 MAX_PHOTO_BYTES = 2 * 1024 * 1024  # one claim photo, as stored
 MAX_PHOTO_PIXELS = 30_000_000  # what a photo may decode to (a small file can claim a huge image)
+# A still the kiosk's camera takes for a claim: small enough that four travel in one outbox entry.
+MAX_KIOSK_PHOTO_BYTES = 180 * 1024
+KIOSK_PHOTO_WIDTH = 1280
 
 
 def is_code(text: object) -> bool:

@@ -108,6 +108,7 @@ class CameraLoop:
         self._threads: list[threading.Thread] = []
         self._deliver_lock = threading.Lock()
         self._preview: np.ndarray | None = None
+        self._last: np.ndarray | None = None  # the newest frame, for a still (claims' photos)
         self._preview_at = float("-inf")
         self._status: dict[str, Any] = {
             "state": CameraState.STARTING,
@@ -175,8 +176,15 @@ class CameraLoop:
         The codes go through the same debounce and on_code as the camera's; return the new
         ones. For an upload that wants its answer at once (POST /api/camera/frame).
         """
+        with self._cond:
+            self._last = frame  # as if the camera had seen it: a still takes this one
         codes = self._run_decode(frame)
         return self._deliver(codes)
+
+    def still(self) -> np.ndarray | None:
+        """Return the newest frame the camera read (not mirrored), or None before the first."""
+        with self._cond:
+            return self._last
 
     def preview_jpeg(self, quality: int = 70) -> bytes | None:
         """Return the newest frame as a small, mirrored JPEG, or None before the first frame.
@@ -255,7 +263,7 @@ class CameraLoop:
                     status = self._status
                     if self._slot is not None:
                         status["frames_dropped"] += 1
-                    self._slot = frame
+                    self._slot = self._last = frame
                     status["frames_read"] += 1
                     changed = status["state"] != CameraState.RUNNING
                     if changed:

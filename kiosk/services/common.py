@@ -139,7 +139,7 @@ def outbox(s: Session, at: datetime, kind: EntryKind | str, payload: dict[str, A
     An entry central would refuse for its size would stay in the outbox for ever and hold back
     every later one, so the whole transaction is refused instead, changing nothing.
     """
-    if len(protocol.canonical(payload)) > protocol.MAX_ENTRY_BYTES:
+    if len(protocol.canonical(payload)) > protocol.entry_limit(str(kind)):
         raise errors.TooMuchInOneGo()
     ledger = payload.get("ledger") or {}
     row = OutboxRow(

@@ -379,3 +379,34 @@ class ExchangeDay(Base):
     closes: Mapped[str] = mapped_column(String(5))
     note: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Rule(Base):
+    """A rule of central's rule book, as the feed brings it: what a claim may be recorded under."""
+
+    __tablename__ = "rules"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)  # positive: added; negative: deducted
+    evidence: Mapped[str] = mapped_column(String(8))  # none | photo
+    approver: Mapped[str] = mapped_column(String(8))  # village | town
+    cap_scope: Mapped[str] = mapped_column(String(16))  # resident | household
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Claim(Base):
+    """A claim recorded at this kiosk: it waits for the office, whose decision the feed brings."""
+
+    __tablename__ = "claims"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rule_code: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[str] = mapped_column(String(40))
+    residents: Mapped[list] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200))
+    photos: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16))  # a ClaimStatus
+    booked: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(200))

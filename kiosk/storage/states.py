@@ -66,3 +66,12 @@ class StaffRole(StrEnum):
 
     SHOPKEEPER = "shopkeeper"
     VOLUNTEER = "volunteer"
+
+
+class ClaimStatus(StrEnum):
+    """A claim recorded here waits for the office, which approves or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REFUSED = "refused"  # central refused it on arrival (its rule or photos): never decided

@@ -17,6 +17,7 @@ from kiosk.storage.models import (
     Activity,
     Announcement,
     Card,
+    Claim,
     ExchangeDay,
     ExpiryNotice,
     Household,
@@ -24,6 +25,7 @@ from kiosk.storage.models import (
     Product,
     QuotaUse,
     Resident,
+    Rule,
     SyncState,
 )
 from kiosk.storage.states import CardStatus
@@ -287,6 +289,31 @@ def _expiry_notice(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
         notice.points, notice.on = int(d["points"]), on
 
 
+def _rule(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    values = {
+        "name": d["name"],
+        "category": d["category"],
+        "points": int(d["points"]),
+        "evidence": d["evidence"],
+        "approver": d["approver"],
+        "cap_scope": d["cap_scope"],
+        "active": bool(d["active"]),
+    }
+    rule = s.get(Rule, d["code"])
+    if rule is None:
+        s.add(Rule(code=d["code"], **values))
+    else:
+        for name, value in values.items():
+            setattr(rule, name, value)
+
+
+def _claim(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    claim = s.get(Claim, d["id"])
+    if claim is None:
+        return  # recorded at another kiosk of the store: only its own kiosk keeps it
+    claim.status, claim.booked, claim.reason = d["status"], d.get("booked"), d.get("reason")
+
+
 _APPLY = {
     "household": _household,
     "resident": _resident,
@@ -301,5 +328,7 @@ _APPLY = {
     "quota_use": _quota_use,
     "announcement": _announcement,
     "exchange_day": _exchange_day,
+    "rule": _rule,
+    "claim": _claim,
 }
 RECORD_KINDS = ("household", "resident", "card", "balance")

@@ -21,6 +21,8 @@ import httpx
 from sqlalchemy import func, select
 
 from core import __version__
+from core.domain.ledger import EntryKind
+from kiosk.services.claims import refused_claim
 from kiosk.services.common import iso
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import OutboxRow
@@ -169,6 +171,8 @@ class SyncClient:
                             result.get("reason", "")[:200],
                         )
                         log.warning("central rejected outbox row %s: %s", fresh.id, fresh.reason)
+                        if fresh.kind == EntryKind.CLAIM:  # the shopkeeper sees it refused
+                            refused_claim(uow.session, fresh.payload.get("claim_id"), fresh.reason)
                 uow.commit()
             self.status.pushed += len(results)
             return len(results)

@@ -160,6 +160,10 @@ def settlement_xlsx(s: dict[str, Any], out: IO[bytes]) -> None:
     )
 
 
+def _village_names(paths: list[str]) -> str:
+    return "、".join(path.rsplit("/", 1)[-1] for path in paths) or "—"
+
+
 def certificate_pdf(d: dict[str, Any], out: IO[bytes], made: date) -> None:
     """Write a donor's certificate: the goods given and their value, who they reached."""
     c = _canvas(out, f"捐赠证明 {d['donor']} {d['from']}—{d['to']}")
@@ -168,7 +172,7 @@ def certificate_pdf(d: dict[str, Any], out: IO[bytes], made: date) -> None:
         f"兹证明 {d['donor']} 于 {d['from']} 至 {d['to']} 期间向{PROGRAMME}积分兑换超市"
         f"捐赠物资 {d['goods_given']} 件，价值人民币 {yuan(Decimal(d['value_fen']) / 100)} 元；"
         f"同期经积分兑换发放到 {d['households_reached']} 户村民家中，"
-        f"共 {d['goods_handed_out']} 件，惠及 {len(d['stores'])} 个村级兑换点。特此证明，谨致谢忱。"
+        f"共 {d['goods_handed_out']} 件，惠及 {d['villages_reached']} 个村。特此证明，谨致谢忱。"
     )
     for line in _wrap(body, 12, WIDTH, 8):
         _text(c, line, LEFT, y, 12, WIDTH)
@@ -186,6 +190,7 @@ def certificate_pdf(d: dict[str, Any], out: IO[bytes], made: date) -> None:
         [
             ("发放物资", f"{d['goods_handed_out']} 件"),
             ("惠及户数", f"{d['households_reached']} 户"),
+            ("惠及村数", f"{d['villages_reached']} 个村：{_village_names(d['villages'])}"),
             ("兑换点", "、".join(d["stores"]) or "—"),
         ],
     )

@@ -276,6 +276,7 @@ class Claim(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     reason: Mapped[str | None] = mapped_column(String(200))  # why it was rejected
     ledger_entry_id: Mapped[str | None] = mapped_column(String(36))
+    kiosk_id: Mapped[str | None] = mapped_column(String(40))  # c0020: recorded at this kiosk
     __table_args__ = (Index("ix_claims_status_recorded", "status", "recorded_at"),)
 
 

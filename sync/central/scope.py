@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from sync.central.models import Area, Household, Resident, Store
+from sync.central.states import LEVELS, AreaLevel
 
 SEPARATOR = "/"
 
@@ -84,6 +85,14 @@ class Scope:
     def of_store(self, column) -> ColumnElement[bool]:
         """A condition on a store id column: in scope."""
         return true() if self.area is None else column.in_(self.store_ids())
+
+    def approves_for(self, level: str) -> bool:
+        """Say whether an approver of this scope may decide claims of a rule approved at this
+        level (village or town): a town's or the county's users approve both, a village's or a
+        group's only the village's."""
+        if self.area is None or level != AreaLevel.TOWN:
+            return True
+        return len(split_path(self.area)) <= LEVELS.index(AreaLevel.TOWN) + 1
 
     def holds_household(self, s: Session, household_id: str) -> bool:
         """Say whether a household exists inside this scope."""

@@ -50,6 +50,7 @@ class AlertKind(StrEnum):
     CHAIN_TAMPER = "chain_tamper"
     OVERDRAFT = "overdraft"
     QUOTA_OVERRUN = "quota_overrun"  # a household took more of a scarce good than its quota
+    MEMBER_MOVED = "member_moved"  # booked to a household its resident had left (kiosk offline)
 
 
 class Role(StrEnum):

@@ -5,6 +5,7 @@ Each area's pages live in their own module; importing them registers their route
 
 from terminal_ui.admin import (  # noqa: F401
     activities,
+    claims,
     goods,
     history,
     people,

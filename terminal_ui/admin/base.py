@@ -33,7 +33,7 @@ from terminal_ui.i18n import LANGUAGES, pick, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# What a volunteer may open: the check-in pages, the staff call and the device status.
+# What a volunteer may open: the check-in and claim pages, the staff call and the device status.
 VOLUNTEER_PAGES = frozenset(
     {
         "admin.checkin_list",
@@ -45,6 +45,12 @@ VOLUNTEER_PAGES = frozenset(
         "admin.staff_call_state",
         "admin.staff_call_answer",
         "admin.status_json",
+        "admin.claim_list",
+        "admin.claim_new",
+        "admin.claim_photo_take",
+        "admin.claim_photo_remove",
+        "admin.claim_photo",
+        "admin.claim_record",
     }
 )
 IDLE_SECONDS = 600  # an admin session left alone this long signs itself out
@@ -54,6 +60,7 @@ SOURCES = ("donation", "purchase", "transfer")
 # What the audit log's action and actor codes are called on the screen (message ids).
 ACTIONS = {
     "login": "Signed in",
+    "claim_record": "Recorded a claim",
     "logout": "Signed out",
     "login_failed": "Wrong PIN",
     "login_refused_locked": "Sign-in while locked",

@@ -24,6 +24,8 @@ PAGES = [
     "/admin/summary",
     "/admin/audit",
     "/admin/settings",
+    "/admin/claims",
+    "/admin/claims/new",
 ]
 ACTIONS = [
     "/admin/restock",
@@ -39,6 +41,9 @@ ACTIONS = [
     "/admin/summary/print",
     "/admin/settings",
     "/admin/pin",
+    "/admin/claims",
+    "/admin/claims/photo",
+    "/admin/claims/photo/0/remove",
 ]
 
 

@@ -135,3 +135,62 @@ def test_the_certificate_pdf_carries_the_figures(office_central: Central, tmp_pa
     assert "捐赠证明" in flat and DONOR in flat
     assert "捐赠物资20件" in flat and "价值人民币600.00元" in flat
     assert "发放到1户" in flat and "共5件" in flat and "东村爱心超市" in flat
+
+
+def test_the_certificate_counts_the_villages_of_the_households_reached_not_the_stores(
+    office_central: Central, tmp_path
+):
+    from datetime import date
+
+    from area_helpers import seed_towns
+
+    from sync.central.documents import certificate_pdf
+
+    towns = seed_towns(office_central)  # H000001 in 东村, H000002 (and 李德福家) in 南村
+    _donations(office_central)
+    third = _household_named(office_central, "李德福家")
+    with office_central.uow() as uow:  # a third household, of a village reached already
+        s = uow.session
+        store_id = s.scalar(select(Store.id).where(Store.name == towns.store_a))
+        s.add(
+            StockMove(
+                kiosk_id="K001",
+                batch_id=2,
+                store_id=store_id,
+                product_code="OIL",
+                qty=-2,
+                kind="issue",
+                household_id=third,
+                created_at=datetime(2026, 12, 2, 2, 0),
+            )
+        )
+        uow.commit()
+    november = donation(office_central, DONOR, *reports.period("2026-11-01", "2026-11-30"))
+    assert (november["households_reached"], november["villages"]) == (1, ["平江县/三市镇/东村"])
+    autumn = donation(office_central, DONOR, *reports.period("2026-11-01", "2026-12-31"))
+    assert autumn["households_reached"] == 3  # H000001, H000002 (in December), 李德福家
+    assert autumn["villages"] == ["平江县/三市镇/东村", "平江县/安定镇/南村"]
+    assert (autumn["villages_reached"], len(autumn["stores"])) == (2, 1)
+    autumn["from"], autumn["to"] = "2026-11-01", "2026-12-31"
+    pdf = tmp_path / "cert.pdf"
+    with pdf.open("wb") as out:
+        certificate_pdf(autumn, out, date(2027, 1, 4))
+    flat = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout,
+    )
+    assert "发放到3户" in flat and "惠及2个村" in flat and "村级兑换点" not in flat
+    assert "2个村：东村、南村" in flat
+    # The all-time summary counts the same villages.
+    [summary] = [r for r in reports.donors(office_central) if r["donor"] == DONOR]
+    assert summary["villages_reached"] == 2
+
+
+def _household_named(c: Central, name: str) -> str:
+    from sync.central.models import Household
+
+    with c.uow(write=False) as uow:
+        return uow.session.scalar(select(Household.id).where(Household.name == name))

@@ -1,4 +1,4 @@
-"""Donors' goods in a period: given, their value, handed out, households and stores reached.
+"""Donors' goods in a period: given, their value, handed out, households and villages reached.
 
 Read from the batches and the stock moves themselves (the summaries donor_totals, donor_goods
 and donor_households keep no dates); `reports.donors` reads the summaries for all time.
@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, select
 
 from sync.central import localtime
 from sync.central.context import Central
-from sync.central.models import Batch, Product, StockMove, Store
+from sync.central.models import Area, Batch, Household, Product, StockMove, Store
 from sync.central.queries import totals
 
 DONATION = "donation"
@@ -56,7 +56,9 @@ def _utc(s, start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 def donation(c: Central, donor: str, start: datetime, end: datetime) -> dict[str, Any]:
     """One donor's goods for [start, end): each product given (quantity, value in fen), goods
-    handed out, the households and the stores they reached."""
+    handed out, the households they reached and those households' villages (the stores that
+    handed them out are named too, but a store serves several villages and a village may have
+    several stores: the villages reached are the households' own)."""
     with c.uow(write=False) as uow:
         s = uow.session
         a, b = _utc(s, start, end)
@@ -101,6 +103,8 @@ def donation(c: Central, donor: str, start: datetime, end: datetime) -> dict[str
         stores = sorted(
             s.scalars(select(Store.name).where(Store.id.in_(store_ids))).all() if store_ids else []
         )
+        reached = sorted(h for h, n in per_household.items() if n > 0)
+        villages = _villages(s, reached)
         names = dict(
             s.execute(
                 select(Product.code, Product.name).where(
@@ -126,6 +130,25 @@ def donation(c: Central, donor: str, start: datetime, end: datetime) -> dict[str
             "value_yuan": round(value_fen / 100, 2),
             "kinds_of_goods": len(goods),
             "goods_handed_out": handed,
-            "households_reached": sum(1 for n in per_household.values() if n > 0),
+            "households_reached": len(reached),
+            "villages_reached": len(villages),
+            "villages": villages,
             "stores": stores,
         }
+
+
+def _villages(s, household_ids: list[str]) -> list[str]:
+    """Return the paths of the villages the households live in (their groups' villages)."""
+    if not household_ids:
+        return []
+    group = Area.__table__.alias("grp")
+    village = Area.__table__.alias("village")
+    rows = s.execute(
+        select(village.c.path)
+        .select_from(Household)
+        .join(group, group.c.id == Household.area_id)
+        .join(village, village.c.id == group.c.parent_id)
+        .where(Household.id.in_(household_ids), village.c.level == "village")
+        .distinct()
+    )
+    return sorted(rows.scalars())

@@ -6,12 +6,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, true, union
+from sqlalchemy.orm import Session
 
 from core.domain.ledger import LedgerKind
 from sync.central import localtime
 from sync.central.context import Central
 from sync.central.models import (
     Alert,
+    Area,
     Batch,
     CheckinTotal,
     DonorGoods,
@@ -21,6 +23,7 @@ from sync.central.models import (
     ExchangeLine,
     ExchangeTotal,
     GoodsTotal,
+    Household,
     Kiosk,
     LedgerTotal,
     Product,
@@ -68,6 +71,7 @@ def donors(c: Central, scope: Scope = WHOLE) -> list[dict[str, Any]]:
         handed = {
             donor: (int(qty or 0), int(households or 0)) for donor, qty, households in out_rows
         }
+        villages = _donor_villages(s, scope)
         rows = [
             {
                 "donor": donor or "—",
@@ -76,10 +80,30 @@ def donors(c: Central, scope: Scope = WHOLE) -> list[dict[str, Any]]:
                 "kinds_of_goods": int(kinds or 0),
                 "goods_handed_out": handed.get(donor, (0, 0))[0],
                 "households_reached": handed.get(donor, (0, 0))[1],
+                "villages_reached": villages.get(donor, 0),
             }
             for donor, qty, cents, kinds in given
         ]
         return sorted(rows, key=lambda r: -r["value_yuan"])
+
+
+def _donor_villages(s: Session, scope: Scope) -> dict[str, int]:
+    """Per donor, the distinct villages of the households their goods reached (for good)."""
+    group = Area.__table__.alias("grp")
+    village = Area.__table__.alias("village")
+    rows = s.execute(
+        select(DonorHousehold.donor, func.count(func.distinct(village.c.id)))
+        .join(Household, Household.id == DonorHousehold.household_id)
+        .join(group, group.c.id == Household.area_id)
+        .join(village, village.c.id == group.c.parent_id)
+        .where(
+            DonorHousehold.goods > 0,
+            village.c.level == "village",
+            scope.of_household(DonorHousehold.household_id),
+        )
+        .group_by(DonorHousehold.donor)
+    )
+    return {donor: int(n) for donor, n in rows}
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 9000  # statements' periods; month keys are four-digit years

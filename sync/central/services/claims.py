@@ -17,15 +17,23 @@ from sqlalchemy import func, select
 from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central import localtime
-from sync.central.context import Central
-from sync.central.models import Claim, ClaimPhoto, ClaimResident, Household, Resident, Rule
+from sync.central.context import Central, emit
+from sync.central.models import (
+    Claim,
+    ClaimPhoto,
+    ClaimResident,
+    Household,
+    Kiosk,
+    Resident,
+    Rule,
+)
 from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries import totals
 from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
-from sync.central.states import CapPeriod, CapScope, ClaimStatus, Evidence
+from sync.central.states import ApproverLevel, CapPeriod, CapScope, ClaimStatus, Evidence
 
 MAX_PHOTOS = limits.MAX_CLAIM_PHOTOS
 MAX_RESIDENTS = 20  # residents one claim may name (a household is smaller)
@@ -227,6 +235,7 @@ def _check_cap(s, claim: Claim, rule: Rule) -> None:
 
 
 def _pending(s, claim_id: object, scope: Scope = WHOLE) -> Claim:
+    """Return a pending claim this scope's approver may decide, locked; raise RegistryError."""
     if not isinstance(claim_id, str) or len(claim_id) > 36:
         raise RegistryError(Refusal.NO_CLAIM, claim_id=str(claim_id)[:36])
     claim = s.get(Claim, claim_id, with_for_update=True)
@@ -234,6 +243,11 @@ def _pending(s, claim_id: object, scope: Scope = WHOLE) -> Claim:
         raise RegistryError(Refusal.NO_CLAIM, claim_id=claim_id)
     if claim.status != ClaimStatus.PENDING:
         raise RegistryError(Refusal.CLAIM_DECIDED, claim_id=claim_id, status=claim.status)
+    # A rule's approver level binds both decisions: a village may neither approve nor reject
+    # what the town decides.
+    level = s.scalar(select(Rule.approver).where(Rule.code == claim.rule_code))
+    if not scope.approves_for(level or ApproverLevel.VILLAGE):
+        raise RegistryError(Refusal.APPROVER_LEVEL, code=claim.rule_code, claim_id=claim_id)
     return claim
 
 
@@ -281,6 +295,7 @@ def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE
             shortfall=shortfall,
             entry=claim.ledger_entry_id,
         )
+        _tell_kiosk(s, claim, now)
         done = _decided(claim, household.balance)
         uow.commit()
     return done
@@ -304,9 +319,22 @@ def reject_claim(
         claim.decided_by, claim.decided_at = actor[:80], now
         audit(s, now, actor, "claim_reject", claim.id, rule=claim.rule_code, reason=why)
         balance = s.get(Household, claim.household_id).balance
+        _tell_kiosk(s, claim, now)
         done = _decided(claim, balance)
         uow.commit()
     return done
+
+
+def _tell_kiosk(s, claim: Claim, now: datetime) -> None:
+    """Send a decision on a claim recorded at a kiosk to that kiosk's store (its points, if
+    any, travel as the household's balance like every credit)."""
+    if claim.kiosk_id is None:
+        return
+    store_id = s.scalar(select(Kiosk.store_id).where(Kiosk.id == claim.kiosk_id))
+    if store_id is None:
+        return
+    data = {"id": claim.id, "status": claim.status, "booked": claim.booked, "reason": claim.reason}
+    emit(s, "claim", data, now, store_id=store_id)
 
 
 def _decided(claim: Claim, balance: int) -> Decided:

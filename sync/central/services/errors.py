@@ -52,6 +52,7 @@ class Refusal(StrEnum):
     NO_CLAIM = "no_claim"
     CLAIM_DECIDED = "claim_decided"
     CLAIM_CAP = "claim_cap"
+    APPROVER_LEVEL = "approver_level"
     NO_AREA = "no_area"
     AREA_LEVEL = "area_level"
     AREA_OUTSIDE = "area_outside"
@@ -127,6 +128,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_CLAIM: "no claim {claim_id}",
     Refusal.CLAIM_DECIDED: "claim {claim_id} is already {status}",
     Refusal.CLAIM_CAP: "the cap of rule {code} is reached: {count} approved in this period",
+    Refusal.APPROVER_LEVEL: (
+        "rule {code} is decided by the town: a village's approver may not decide claim {claim_id}"
+    ),
     Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
     Refusal.AREA_LEVEL: "{path} is not a {level}",
     Refusal.AREA_OUTSIDE: "{path} lies outside your area",
@@ -155,6 +159,9 @@ MESSAGES: dict[Refusal, str] = {
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).
 CONFLICT = frozenset({Refusal.CLAIM_DECIDED, Refusal.CLAIM_CAP})
+
+# Refusals because the user may see the record but not do this to it (the API answers 403).
+FORBIDDEN = frozenset({Refusal.APPROVER_LEVEL})
 
 # Refusals because the record a request names does not exist (the API answers 404).
 NOT_FOUND = frozenset(
@@ -190,6 +197,11 @@ class RegistryError(ValueError):
     def not_found(self) -> bool:
         """Say whether the request named a record that does not exist."""
         return self.code in NOT_FOUND
+
+    @property
+    def forbidden(self) -> bool:
+        """Say whether the user may not do this to the record named."""
+        return self.code in FORBIDDEN
 
     @property
     def conflict(self) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +34,9 @@ from sync.central.models import (
     Batch,
     Card,
     CheckIn,
+    Claim,
+    ClaimPhoto,
+    ClaimResident,
     Exchange,
     ExchangeLine,
     Household,
@@ -39,15 +45,20 @@ from sync.central.models import (
     Product,
     QuotaUse,
     Resident,
+    Rule,
     StockMove,
     SyncEntry,
     UncountedEntry,
 )
+from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries.totals import programme_zone
 from sync.central.services.store_feed import join
 from sync.central.states import (
     AlertKind,
+    CapScope,
     CardStatus,
+    ClaimStatus,
+    Evidence,
     ExchangeStatus,
     PushStatus,
     StockMoveKind,
@@ -431,6 +442,7 @@ class _Batch:
         self.changes: list[dict[str, Any]] = []  # feed changes other than ledger entries
         self.fresh_uncounted: dict[str, dict[str, Any]] = {}  # held outside the books here
         self.voided: set[str] = set()  # held exchanges this batch voids
+        self.claim_ids: set[str] = set()  # claims this batch holds
 
     def apply(self, entry: dict[str, Any]) -> None:
         kind, p = entry["kind"], entry["payload"]
@@ -519,12 +531,39 @@ class _Batch:
         self.new_ledger.append(row)
         self.new_chain.append(row)
 
-    def _member(self, resident_id: str, household_id: str, role: str = "resident") -> None:
+    def _member(
+        self, resident_id: str, household_id: str, at: str, role: str = "resident"
+    ) -> str | None:
+        """Refuse a resident who never belonged to the household; return what the office must
+        be told when they had left it before the entry's time, else None.
+
+        A resident moved to another household keeps their card, and a kiosk offline at the time
+        goes on knowing them as of the old household: an entry made there before the move is
+        the old household's, as it was then; one made after it (the kiosk could not know) is
+        still the old household's, since its points were checked and its goods handed out, and
+        the office is alerted to adjust if it must. Nothing is lost and nothing counted twice.
+        """
         held = self.residents.get(resident_id)
         if held is None:
             raise _Refused(f"unknown {role} {resident_id}")
-        if held != household_id:
+        if held == household_id:
+            return None
+        moves = self.s.execute(
+            select(AuditEntry.at, AuditEntry.details)
+            .where(AuditEntry.action == "resident_move", AuditEntry.target == resident_id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        ).all()
+        left = [(moved_at, (details or {}).get("from")) for moved_at, details in moves]
+        if household_id not in {was for _at, was in left}:
             raise _Refused(f"{role} {resident_id} is not a member of household {household_id}")
+        when = parse_time(at)
+        then = next((was for moved_at, was in left if moved_at > when), held)
+        if then == household_id:
+            return None
+        return (
+            f"{role} {resident_id} had moved from household {household_id} to {held} before "
+            f"this entry of {at[:19]}; it was booked to {household_id} as the kiosk knew it"
+        )
 
     def _stock_moves(self, moves: list[dict[str, Any]], sign: int, codes: set[str]) -> None:
         """Refuse moves that go the wrong way or name goods or batches this kiosk never had."""
@@ -554,9 +593,10 @@ class _Batch:
             raise _Refused("exchange id already held")
         if sum(line["points"] for line in p["lines"]) != p["total"]:
             raise _Refused("the lines do not add up to the total")
-        self._member(p["resident_id"], p["household_id"])
+        at = ledger["created_at"]
+        moved = [self._member(p["resident_id"], p["household_id"], at)]
         if p.get("beneficiary_id"):
-            self._member(p["beneficiary_id"], p["household_id"], "beneficiary")
+            moved.append(self._member(p["beneficiary_id"], p["household_id"], at, "beneficiary"))
         wanted: dict[str, int] = {}
         for line in p["lines"]:
             if line["product_code"] not in self.products:
@@ -595,6 +635,8 @@ class _Batch:
         ]
         self._moves(p["stock"], StockMoveKind.ISSUE, row["id"], p["household_id"], at)
         self.issued[row["id"]] = _by_batch(p["stock"], -1)
+        for note in filter(None, moved):
+            self._alert(AlertKind.MEMBER_MOVED, note, household_id=p["household_id"])
         self._count_quota(p["household_id"], wanted, at)
 
     def _void(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -657,7 +699,7 @@ class _Batch:
             raise _Refused(
                 f"activity {activity.id} is worth {activity.points} points, not {ledger['points']}"
             )
-        self._member(p["resident_id"], p["household_id"])
+        moved = self._member(p["resident_id"], p["household_id"], ledger["created_at"])
         taken = self.activity_counts.get(activity.id, 0)
         local_day = (
             parse_time(ledger["created_at"]).replace(tzinfo=UTC).astimezone(self.zone).date()
@@ -679,6 +721,8 @@ class _Batch:
         self.checkin_ids.add(p["checkin_id"])
         self.checked_in.add((p["activity_id"], p["resident_id"]))
         self.activity_counts[activity.id] = taken + 1
+        if moved:
+            self._alert(AlertKind.MEMBER_MOVED, moved, household_id=p["household_id"])
         self.rows[CheckIn].append(
             {
                 "id": p["checkin_id"],
@@ -864,6 +908,91 @@ class _Batch:
         self.s.add(card)
         self._announce(
             "card", card_change(card), origin_kiosk=self.kiosk.id, store_id=self.kiosk.store_id
+        )
+
+    def _claim(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
+        """Hold a claim recorded at the kiosk as pending, under the rule central holds.
+
+        The kiosk records facts (rule, household, residents, note, photos, who); the points are
+        the rule's as central holds it and are booked only when the office approves. Photos are
+        checked like the office's: decoded as JPEG, PNG or WebP of limited size.
+        """
+        claim_id = p["claim_id"]
+        if claim_id in self.claim_ids or self.s.get(Claim, claim_id) is not None:
+            raise _Refused("claim id already held")
+        rule = self.s.get(Rule, p["rule_code"])
+        if rule is None:
+            raise _Refused(f"unknown rule {p['rule_code']}")
+        if not rule.active:
+            raise _Refused(f"rule {rule.code} is no longer in use")
+        household_id = p["household_id"]
+        if household_id not in self.households:
+            raise _Refused(f"unknown household {household_id}")
+        resident_ids = list(dict.fromkeys(p["resident_ids"]))
+        members = set(
+            self.s.scalars(select(Resident.id).where(Resident.household_id == household_id))
+        )
+        for rid in resident_ids:
+            if rid not in members:
+                raise _Refused(f"resident {rid} is not a member of household {household_id}")
+        if rule.cap_scope == CapScope.RESIDENT and not resident_ids:
+            raise _Refused(f"rule {rule.code} counts per resident: a resident must be named")
+        photos = []
+        for i, text_ in enumerate(p["photos"], start=1):
+            try:
+                data = base64.b64decode(text_, validate=True)
+                photos.append((data, check_photo(data)))
+            except (binascii.Error, PhotoRefused):
+                raise _Refused(f"photo {i} is not a JPEG, PNG or WebP image") from None
+            if len(data) > limits.MAX_KIOSK_PHOTO_BYTES:
+                raise _Refused(f"photo {i} is larger than {limits.MAX_KIOSK_PHOTO_BYTES} bytes")
+        if rule.evidence == Evidence.PHOTO and not photos:
+            raise _Refused(f"rule {rule.code} needs a photo")
+        at = parse_time(entry["created_at"])
+        self.claim_ids.add(claim_id)
+        self.s.add(
+            Claim(
+                id=claim_id,
+                rule_code=rule.code,
+                household_id=household_id,
+                note=" ".join(p["note"].split()),
+                status=ClaimStatus.PENDING,
+                points=rule.points,
+                booked=None,
+                shortfall=0,
+                recorded_by=f"{self.kiosk.id}:{p['staff']}"[:80],
+                recorded_at=at,
+                kiosk_id=self.kiosk.id,
+            )
+        )
+        for rid in resident_ids:
+            self.s.add(ClaimResident(claim_id=claim_id, resident_id=rid))
+        for position, (data, media_type) in enumerate(photos, start=1):
+            self.s.add(
+                ClaimPhoto(
+                    id=str(uuid.uuid4()),
+                    claim_id=claim_id,
+                    position=position,
+                    media_type=media_type,
+                    size=len(data),
+                    data=data,
+                    created_at=self.now,
+                )
+            )
+        self.rows[AuditEntry].append(
+            {
+                "at": at,
+                "actor": f"{self.kiosk.id}:{p['staff']}"[:80],
+                "action": "claim_record",
+                "target": claim_id,
+                "details": {
+                    "rule": rule.code,
+                    "household": household_id,
+                    "residents": resident_ids,
+                    "photos": len(photos),
+                },
+                "kiosk_id": self.kiosk.id,
+            }
         )
 
     def _audit(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -1198,6 +1327,7 @@ HANDLERS: dict[str, Callable[[_Batch, dict[str, Any], dict[str, Any]], None]] = 
     EntryKind.CARD_REVOKE: _Batch._card_revoke,
     EntryKind.CARD_ISSUE: _Batch._card_issue,
     EntryKind.AUDIT: _Batch._audit,
+    EntryKind.CLAIM: _Batch._claim,
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.domain import limits
-from sync.central.context import Central
+from sync.central.context import Central, emit
 from sync.central.models import Rule
 from sync.central.queries.rules import rule_dict
 from sync.central.services.audit import audit
@@ -109,6 +109,7 @@ def save_rules(c: Central, specs: list[RuleSpec], actor: str) -> tuple[int, int]
             if rule is None:
                 s.add(Rule(**values, updated_at=now))
                 audit(s, now, actor, "rule_add", spec.code, **values)
+                emit(s, "rule", values, now)  # every store's kiosks record claims under it
                 added += 1
                 continue
             old = rule_dict(rule)
@@ -119,6 +120,7 @@ def save_rules(c: Central, specs: list[RuleSpec], actor: str) -> tuple[int, int]
             rule.updated_at = now
             was = {k: v for k, v in old.items() if values[k] != v}
             audit(s, now, actor, "rule_change", spec.code, was=was, now=values)
+            emit(s, "rule", values, now)
             changed += 1
         uow.commit()
     return added, changed

@@ -16,7 +16,9 @@ from werkzeug.exceptions import HTTPException
 
 from core.domain import errors, limits
 from core.domain.ledger import wire_time
+from core.i18n import pick
 from sync.central.context import Central
+from sync.central.i18n import translate
 from sync.central.limits import Limits
 from sync.central.limits import retry_after as retry_after_header
 from sync.central.openapi import document
@@ -341,11 +343,19 @@ def adjust(household_id: str):
     ), 201
 
 
+def _localised(exc: RegistryError) -> str:
+    """Say why in the language the request asks for (Accept-Language; English by default)."""
+    asked = request.headers.get("Accept-Language", "")[:80].split(",")[0].split(";")[0].strip()
+    return translate(exc.message, pick(asked, "en"), **exc.params)
+
+
 def _refused(exc: RegistryError) -> ApiError:
     """Answer a use case's refusal: 404 for a record that is not there, 409 for one whose state
     refuses the request, 400 for anything else."""
     if exc.not_found:
         return ApiError(404, "not_found", str(exc))
+    if exc.forbidden:
+        return ApiError(403, str(exc.code), _localised(exc))
     if exc.conflict:
         return ApiError(409, str(exc.code), str(exc))
     return ApiError(400, "invalid", str(exc))

@@ -13,7 +13,7 @@ from sync.central.queries import households as household_queries
 from sync.central.queries import rules as rule_queries
 from sync.central.services.claims import approve_claim, record_claim, reject_claim
 from sync.central.services.errors import RegistryError
-from sync.central.states import ClaimStatus, Permission
+from sync.central.states import ApproverLevel, ClaimStatus, Permission
 from sync.central.web.input import page_number
 from sync.central.web.office.base import (
     PAGE,
@@ -113,7 +113,11 @@ def claim(claim_id: str):
     view = claim_queries.detail(central(), claim_id[:36], scope())
     if view is None:
         abort(404)
-    return render_template("office/claim.html", c=view)
+    rule = rule_queries.rule(central(), view["rule"]) or {}
+    level = rule.get("approver", ApproverLevel.VILLAGE)
+    return render_template(
+        "office/claim.html", c=view, level=level, decides=scope().approves_for(level)
+    )
 
 
 @bp.get("/claims/<claim_id>/photos/<int:position>")

@@ -59,6 +59,7 @@ def report_donors(fmt: str = "html"):
             _("Kinds of goods"),
             _("Goods handed out"),
             _("Households reached"),
+            _("Villages reached"),
         ]
         name = f"donors-{start}-{end}" if period else "donors"
         return table_response(
@@ -73,6 +74,7 @@ def report_donors(fmt: str = "html"):
                     r["kinds_of_goods"],
                     r["goods_handed_out"],
                     r["households_reached"],
+                    r["villages_reached"],
                 ]
                 for r in rows
             ],
