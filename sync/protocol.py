@@ -213,6 +213,9 @@ CHANGE_KINDS = [
     "quota_use",
     "announcement",
     "exchange_day",
+    # {"id", "household_id", "kind", "points", "created_at", "what", "label", "reason"}: what an
+    # entry of central's own chain was for (sync.central.ledger_notes), in a store's feed only
+    "history",
 ]
 # The feed's two shapes. A kiosk of this release asks for its store's feed
 # (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed
@@ -220,7 +223,7 @@ CHANGE_KINDS = [
 # `scope` central answers as it always has (every kiosk's ledger entries), for older kiosks.
 STORE_SCOPE = "store"
 EVERY_STORE_KINDS = ("product", "activity", "announcement")  # for every store (store_id null)
-STORE_ONLY_KINDS = ("balance",)  # never in the whole feed: older kiosks do not know them
+STORE_ONLY_KINDS = ("balance", "history")  # never in the whole feed: older kiosks do not know them
 BALANCE = _obj(
     ["household_id", "balance", "kiosk_id", "seq"],
     household_id=_ID,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain import limits
-from core.domain.ledger import EntryKind, LedgerKind, ledger_wire, stored_entry
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire, parse_wire_time, stored_entry
 from kiosk.services.common import append_ledger, audit, outbox, unconfirmed_points
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
@@ -19,6 +19,7 @@ from kiosk.storage.models import (
     Card,
     ExchangeDay,
     ExpiryNotice,
+    HistoryNote,
     Household,
     LedgerEntry,
     Product,
@@ -287,6 +288,24 @@ def _expiry_notice(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
         notice.points, notice.on = int(d["points"]), on
 
 
+def _history(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Keep what one of central's own entries for a household was for, once."""
+    if s.get(HistoryNote, d["id"]) is not None:
+        return
+    s.add(
+        HistoryNote(
+            id=str(d["id"])[:36],
+            household_id=str(d["household_id"])[:40],
+            kind=str(d["kind"])[:16],
+            points=int(d["points"]),
+            created_at=parse_wire_time(d["created_at"]),
+            what=str(d["what"])[:16],
+            label=str(d.get("label") or "")[:80],
+            reason=str(d.get("reason") or "")[:200],
+        )
+    )
+
+
 _APPLY = {
     "household": _household,
     "resident": _resident,
@@ -301,5 +320,6 @@ _APPLY = {
     "quota_use": _quota_use,
     "announcement": _announcement,
     "exchange_day": _exchange_day,
+    "history": _history,
 }
-RECORD_KINDS = ("household", "resident", "card", "balance")
+RECORD_KINDS = ("household", "resident", "card", "balance", "history")

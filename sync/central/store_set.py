@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sync.central.bulk import among
 from sync.central.models import Card, Household, Resident, StoreMember
 
-HOUSEHOLD_KINDS = ("household", "resident", "card", "expiry_notice", "quota_use")
+HOUSEHOLD_KINDS = ("household", "resident", "card", "expiry_notice", "quota_use", "history")
 
 
 def store_households(store_id: int) -> Select:
@@ -58,7 +58,8 @@ def balance_data(household_id: str, balance: int, kiosk_id: str | None, seq: int
 
 
 def records(s: Session, store_id: int, household_ids: list[str]) -> list[tuple[str, dict]]:
-    """Return the changes that tell a store's kiosks these households: records, then balances.
+    """Return the changes that tell a store's kiosks these households: records, then balances,
+    then what the office's latest entries for each were for.
 
     A card issued at another store and not yet confirmed by the office stays out.
     """
@@ -92,6 +93,11 @@ def records(s: Session, store_id: int, household_ids: list[str]) -> list[tuple[s
         if c.bound_store_id is None or c.bound_store_id == store_id
     ]
     out += [("balance", balance_data(h.id, h.balance, None, 0)) for h in households]
+    # Imported here: the notes read central's chain, whose name lives beside the feed writer
+    # (sync.central.context), which imports this module.
+    from sync.central.ledger_notes import household_notes
+
+    out += [("history", data) for data in household_notes(s, [h.id for h in households])]
     return out
 
 
@@ -122,7 +128,7 @@ def fan_out(s: Session, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         data = change["data"]
         if change["kind"] == "household":
             return data["id"]
-        if change["kind"] in ("resident", "expiry_notice", "quota_use"):
+        if change["kind"] in ("resident", "expiry_notice", "quota_use", "history"):
             return data["household_id"]
         return resident_households.get(data["resident_id"])
 
