@@ -58,8 +58,7 @@ def balance_data(household_id: str, balance: int, kiosk_id: str | None, seq: int
 
 
 def records(s: Session, store_id: int, household_ids: list[str]) -> list[tuple[str, dict]]:
-    """Return the changes that tell a store's kiosks these households: records, then balances,
-    then what the office's latest entries for each were for.
+    """Return the changes that tell a store's kiosks these households: records, then balances.
 
     A card issued at another store and not yet confirmed by the office stays out.
     """
@@ -93,11 +92,6 @@ def records(s: Session, store_id: int, household_ids: list[str]) -> list[tuple[s
         if c.bound_store_id is None or c.bound_store_id == store_id
     ]
     out += [("balance", balance_data(h.id, h.balance, None, 0)) for h in households]
-    # Imported here: the notes read central's chain, whose name lives beside the feed writer
-    # (sync.central.context), which imports this module.
-    from sync.central.ledger_notes import household_notes
-
-    out += [("history", data) for data in household_notes(s, [h.id for h in households])]
     return out
 
 
