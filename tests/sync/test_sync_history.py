@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import jsonschema
 import pytest
 from sync_helpers import EAST, Programme, household_id, quiet_sync
 from test_sync_claims import LITTER, SWEEP, Office
@@ -13,6 +14,7 @@ from test_sync_claims import LITTER, SWEEP, Office
 from kiosk.services import points_history, terminal
 from sync.central.services import activities, adjustments, store_feed
 from terminal_ui import create_app
+from terminal_ui.openapi import document
 
 H1, H3 = household_id(1), household_id(3)  # 王建国家 300 points; 张伟家 40 points
 pytestmark = pytest.mark.parametrize("central_url", ["postgresql"], indirect=True)
@@ -80,6 +82,8 @@ def test_the_history_screen_json_says_each_office_entry_in_words_in_chinese_and_
     assert any("多领了一桶油" in t and "扣" in t and "30" in t for t in texts), texts
     assert any("垃圾分类积分日" in t for t in texts), texts
     en = client.get("/api/session/history?lang=en").get_json()
+    for answer in (zh, en):  # as the kiosk's OpenAPI document says
+        jsonschema.validate(answer, document()["components"]["schemas"]["PointsHistory"])
     assert any("deducted by the office" in e["text"] for e in en["entries"]), en
     client.post("/api/session/cancel")
 
@@ -136,7 +140,9 @@ def test_the_history_tells_what_expires_when_and_then_shows_the_expiry(clocked):
     assert ahead.expiring == (100, date(2025, 4, 15))
     client = create_app(k1).test_client()
     client.post("/api/scan", json={"code": programme.codes["李德福"]})
-    said = client.get("/api/session/history").get_json()["expiring"]
+    answer = client.get("/api/session/history").get_json()
+    jsonschema.validate(answer, document()["components"]["schemas"]["PointsHistory"])
+    said = answer["expiring"]
     assert said["points"] == 100 and said["on"] == "2025-04-15"
     assert "2025-04-15" in said["text"] and "100" in said["text"]
     client.post("/api/session/cancel")
