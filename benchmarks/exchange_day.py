@@ -37,14 +37,11 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import checkout as plain_checkout
 import httpx
 import psycopg
 from sqlalchemy import func, select
 from waitress import create_server, wasyncore
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import checkout as plain_checkout
 
 from core.clock import FixedClock
 from core.domain.codes import derived_card_token
@@ -58,6 +55,7 @@ from sync.central.app import create_central_app
 from sync.central.server import open_central
 from sync.central.services import cards, goods, roster, store_feed
 from sync.central.services import kiosks as kiosks_service
+from terminal_ui import create_app
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
@@ -206,6 +204,7 @@ def run(
         admin.execute(f"CREATE DATABASE {name}")
     tmp = tempfile.TemporaryDirectory()
     runtimes, servers = [], []
+    central = central_server = None
     try:
         central = open_central(PG_URL.format(name=name))
         enrolments = [kiosks_service.enroll(central, STORE, k, actor="bench") for k in KIOSKS]
@@ -233,8 +232,6 @@ def run(
                 inventory.restock(
                     runtime.kiosk, code, households * 3, "donation", "县妇联", "10", actor="bench"
                 )
-            from terminal_ui import create_app
-
             served = Served(lambda rt=runtime: create_app(rt))
             served.start()
             runtimes.append(runtime)
@@ -275,7 +272,7 @@ def run(
             for clock in clocks:
                 clock.current = max(clock.current, start + timedelta(seconds=at))
             if kind == "visit":
-                household, code, k, wants = args
+                _household, code, k, wants = args
                 visit(clients[k], code, wants, tally, lat)
             elif kind == "sync":
                 t = time.perf_counter()
@@ -313,9 +310,9 @@ def run(
             served.stop()
         for runtime in runtimes:
             runtime.close()
-        if "central_server" in locals():
+        if central_server is not None:
             central_server.stop()
-        if "central" in locals():
+        if central is not None:
             central.engine.dispose()
         tmp.cleanup()
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:

@@ -322,4 +322,4 @@ _APPLY = {
     "exchange_day": _exchange_day,
     "history": _history,
 }
-RECORD_KINDS = ("household", "resident", "card", "balance", "history")
+RECORD_KINDS = ("household", "resident", "card", "balance")

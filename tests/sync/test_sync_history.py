@@ -99,7 +99,11 @@ def test_a_household_joining_the_store_later_brings_its_office_history(
         claim = office.claim(rule="LITTER", household_id=H3, note="河边倒垃圾").json()
         assert office.approve(claim["id"]).status_code == 200
         k1 = p.kiosk("K1")
-        # 张伟家 is in no store's set yet: its card is looked up at central on first scan.
+        # 张伟家 is in no store's set yet: its card is looked up at central on first scan, and
+        # the household's notes follow in the store's feed.
+        terminal.scan(k1.kiosk, p.codes["张伟"])
+        terminal.cancel(k1.kiosk)
+        quiet_sync(k1)
         found = _history(k1, p.codes["张伟"])
         deducted = next(e for e in found.entries if e.what == "deduct")
         assert (deducted.points, deducted.activity, deducted.reason) == (

@@ -104,9 +104,8 @@ def _emit_records(s: Session, store_id: int, ids: list[str], at: datetime) -> No
 def look_up_card(c: Central, store_id: int, token_hash: str) -> tuple[str, list] | None:
     """Find a card for a kiosk of a store; its household joins the store's set.
 
-    Return the household's id and its records (household, residents, cards, balance, history
-    notes) as the feed carries them, or None for a card central does not know or one bound to
-    another store.
+    Return the household's id and its records (household, residents, cards, balance) as the
+    feed carries them, or None for a card central does not know or one bound to another store.
     """
     with c.uow() as uow:
         s = uow.session
@@ -119,7 +118,9 @@ def look_up_card(c: Central, store_id: int, token_hash: str) -> tuple[str, list]
             return None
         household_id = found.household_id
         join(s, store_id, {household_id}, c.clock.now())
-        answer = joined_records(s, store_id, [household_id])
+        # The answer holds the records only, as kiosks of every release read them; the notes
+        # of the household's history come with the copies in the store's feed.
+        answer = records(s, store_id, [household_id])
         uow.commit()
     return household_id, answer
 
