@@ -163,18 +163,8 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    """Build, serve, measure and save the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=50_000)
-    parser.add_argument("--products", type=int, default=500)
-    parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--checkouts", type=int, default=500)
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).with_name("results") / "checkout.json"
-    )
-    args = parser.parse_args()
-
+def measure(households: int, products: int, entries: int, checkouts: int) -> dict:
+    """Build a kiosk of this size, serve it, time checkouts and balance lookups; return figures."""
     from waitress import create_server
 
     from terminal_ui import create_app
@@ -184,9 +174,9 @@ def main() -> None:
         runtime = bootstrap(settings, printer=SimulatedPrinter())
         db = Path(tmp) / "kiosk.db"
         t0 = time.perf_counter()
-        build(db, args.households, args.products, args.entries)
+        build(db, households, products, entries)
         built = time.perf_counter() - t0
-        print(f"built {args.entries:,} entries, {args.households:,} households in {built:.1f} s")
+        print(f"built {entries:,} entries, {households:,} households in {built:.1f} s")
 
         server = create_server(create_app(runtime), host="127.0.0.1", port=0, threads=8)
         threading.Thread(target=server.run, daemon=True).start()
@@ -194,15 +184,15 @@ def main() -> None:
         rng = random.Random(11)
         checkout_s, scan_s = [], []
         with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(args.checkouts):
-                i = rng.randrange(args.households)
+            for _ in range(checkouts):
+                i = rng.randrange(households)
                 code = card_code(derived_card_token(SECRET, str(i)))
                 t = time.perf_counter()
                 r = client.post("/api/scan", json={"code": code})
                 scan_s.append(time.perf_counter() - t)
                 r.raise_for_status()
                 for _ in range(rng.randrange(1, 4)):
-                    product = f"P{rng.randrange(args.products):04d}"
+                    product = f"P{rng.randrange(products):04d}"
                     client.post(
                         "/api/session/cart",
                         json={"product_code": product, "qty": rng.randrange(1, 3)},
@@ -216,7 +206,7 @@ def main() -> None:
         cached_s, summed_s = [], []
         with runtime.kiosk.engine.connect() as conn:
             for _ in range(2000):
-                hid = f"H{rng.randrange(args.households):06d}"
+                hid = f"H{rng.randrange(households):06d}"
                 t = time.perf_counter()
                 conn.execute(text("SELECT balance FROM households WHERE id = :h"), {"h": hid})
                 cached_s.append(time.perf_counter() - t)
@@ -234,14 +224,14 @@ def main() -> None:
         problems = doctor.check(runtime.kiosk)
         runtime.close()
 
-    result = {
+    return {
         "benchmark": "checkout",
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "sizes": {
-            "households": args.households,
-            "products": args.products,
-            "ledger_entries": args.entries + args.households,
+            "households": households,
+            "products": products,
+            "ledger_entries": entries + households,
         },
         "build_seconds": round(built, 1),
         "checkout_http": percentiles(checkout_s),
@@ -256,6 +246,20 @@ def main() -> None:
         "meets_target": percentiles(checkout_s)["p95_ms"] <= 50,
         "doctor_problems_after": problems,
     }
+
+
+def main() -> None:
+    """Build, serve, measure and save the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=50_000)
+    parser.add_argument("--products", type=int, default=500)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--checkouts", type=int, default=500)
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).with_name("results") / "checkout.json"
+    )
+    args = parser.parse_args()
+    result = measure(args.households, args.products, args.entries, args.checkouts)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -234,6 +234,9 @@ CHANGE_KINDS = [
     "exchange_day",
     "rule",  # the rule book's rules, for every store: what a kiosk may record a claim under
     "claim",  # {"id", "status", "booked", "reason"}: the office's decision, to the recording store
+    # {"id", "household_id", "kind", "points", "created_at", "what", "label", "reason"}: what an
+    # entry of central's own chain was for (sync.central.ledger_notes), in a store's feed only
+    "history",
 ]
 # The feed's two shapes. A kiosk of this release asks for its store's feed
 # (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed
@@ -242,7 +245,7 @@ CHANGE_KINDS = [
 STORE_SCOPE = "store"
 # for every store (store_id null)
 EVERY_STORE_KINDS = ("product", "activity", "announcement", "rule")
-STORE_ONLY_KINDS = ("balance",)  # never in the whole feed: older kiosks do not know them
+STORE_ONLY_KINDS = ("balance", "history")  # never in the whole feed: older kiosks do not know them
 BALANCE = _obj(
     ["household_id", "balance", "kiosk_id", "seq"],
     household_id=_ID,

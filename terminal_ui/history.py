@@ -22,7 +22,15 @@ SENTENCES = {
     "adjust": "{day}: corrected, {points} points.",
     "office": "{day}: from the office's books, {points} points.",
     "elsewhere": "{day}: exchanged at another store, {points} points.",
+    # central's own entries, named by their note (the rule or activity, the office's reason)
+    "award": "{day}: {activity}{why}, added by the office, {points} points.",
+    "deduct": "{day}: {activity}{why}, deducted by the office, {points} points.",
+    "office_add": "{day}: added by the office{why}, {points} points.",
+    "office_deduct": "{day}: deducted by the office{why}, {points} points.",
+    "expired": "{day}: points expired{why}, {points} points.",
 }
+WHY = " ({reason})"
+EXPIRING = "{points} points will expire on {on}."
 BALANCE = "Your household has {balance} points."
 UNCONFIRMED = "not yet confirmed by the office"
 
@@ -36,6 +44,7 @@ def _words(entry: points_history.HistoryEntry, lang: str) -> str:
         store=entry.store,
         count=entry.count,
         points=abs(entry.points),
+        why=translate(WHY, lang, reason=entry.reason) if entry.reason else "",
     )
 
 
@@ -58,6 +67,18 @@ def history_view(found: points_history.History, lang: str) -> dict[str, Any]:
         ],
         "more": found.more,
         "unconfirmed_label": translate(UNCONFIRMED, lang),
+        "expiring": _expiring(found, lang),
+    }
+
+
+def _expiring(found: points_history.History, lang: str) -> dict[str, Any] | None:
+    if found.expiring is None:
+        return None
+    points, on = found.expiring
+    return {
+        "points": points,
+        "on": on.isoformat(),
+        "text": translate(EXPIRING, lang, points=points, on=on.isoformat()),
     }
 
 

@@ -1,14 +1,16 @@
 """查积分: the open session's household's points history, as far as this kiosk knows it.
 
-Entries made here name what they were for (the activity, the goods, the store); entries that
-came from central through the feed say only what kind they are. An entry of ours that central
-has not yet confirmed is marked so.
+Entries made here name what they were for (the activity, the goods, the store). Central's own
+entries (an approved claim, an office correction, an activity the office credited, an expiry)
+come through the store's feed as history notes naming the rule or activity and the reason; an
+entry of another kiosk says only what kind it is. An entry of ours that central has not yet
+confirmed is marked so. Points the office has announced will expire are told with their day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +26,8 @@ from kiosk.storage.models import (
     CheckIn,
     Exchange,
     ExchangeLine,
+    ExpiryNotice,
+    HistoryNote,
     LedgerEntry,
     OutboxRow,
 )
@@ -31,6 +35,8 @@ from kiosk.storage.states import OutboxStatus, SessionMode
 from printer.receipt import HistoryLine, PointsHistorySlip
 
 SHOWN = 30  # the newest entries shown, read and printed
+# What central's notes may say (sync.central.ledger_notes.What); anything else reads "office".
+NOTE_WHAT = ("opening", "checkin", "award", "deduct", "office_add", "office_deduct", "expired")
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,9 @@ class HistoryEntry:
     kind: str  # a LedgerKind
     points: int
     what: str  # checkin | exchange | void | opening | refused | adjust | office | elsewhere
-    activity: str = ""
+    # | award | deduct | office_add | office_deduct | expired (central's notes)
+    activity: str = ""  # the activity's or the rule's name
+    reason: str = ""  # the office's reason, a claim's note, or the day points expired
     store: str = ""
     count: int = 0
     confirmed: bool = True
@@ -56,6 +64,7 @@ class History:
     balance: int
     entries: tuple[HistoryEntry, ...]
     more: bool  # older entries exist beyond those shown
+    expiring: tuple[int, date] | None = None  # points the office will clear, and on which day
 
 
 def _open_household(s: Session, k: Kiosk) -> str:
@@ -76,9 +85,42 @@ def history(k: Kiosk, limit: int = SHOWN) -> History:
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.seq.desc())
             .limit(limit + 1)
         ).all()
+        notes = s.scalars(
+            select(HistoryNote)
+            .where(HistoryNote.household_id == household.id)
+            .order_by(HistoryNote.created_at.desc())
+            .limit(limit + 1)
+        ).all()
+        noted = {n.id for n in notes}
         pending = _unconfirmed(s, household.id)
-        entries = tuple(_entry(s, k, e, e.id not in pending) for e in rows[:limit])
-        return History(household.id, household.name, household.balance, entries, len(rows) > limit)
+        # A kiosk reading the whole feed holds central's entries in its ledger too: the note
+        # says more, so it stands for the entry.
+        found = [
+            (e.created_at, _entry(s, k, e, e.id not in pending)) for e in rows if e.id not in noted
+        ]
+        found += [(n.created_at, _note(k, n)) for n in notes]
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        entries = tuple(entry for _at, entry in found[:limit])
+        notice = s.get(ExpiryNotice, household.id)
+        return History(
+            household.id,
+            household.name,
+            household.balance,
+            entries,
+            len(found) > limit,
+            (notice.points, notice.on) if notice is not None and notice.points > 0 else None,
+        )
+
+
+def _note(k: Kiosk, n: HistoryNote) -> HistoryEntry:
+    return HistoryEntry(
+        at=local_time(k, n.created_at),
+        kind=n.kind,
+        points=n.points,
+        what=n.what if n.what in NOTE_WHAT else "office",
+        activity=n.label,
+        reason=n.reason,
+    )
 
 
 def _unconfirmed(s: Session, household_id: str) -> set[str]:

@@ -160,6 +160,22 @@ class LedgerEntry(Base):
     __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
 
 
+class HistoryNote(Base):
+    """An entry of central's own chain for a household, with what it was for (查积分 shows it):
+    the household's balance reaches the kiosk confirmed, this says where its changes came from."""
+
+    __tablename__ = "history_notes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the ledger entry's id
+    household_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    what: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(80), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (Index("ix_history_notes_household_created", "household_id", "created_at"),)
+
+
 class TerminalSession(Base):
     """What the terminal is doing now: one resident's exchange or an activity check-in."""
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain import limits
-from core.domain.ledger import EntryKind, LedgerKind, ledger_wire, stored_entry
+from core.domain.ledger import EntryKind, LedgerKind, ledger_wire, parse_wire_time, stored_entry
 from kiosk.services.common import append_ledger, audit, outbox, unconfirmed_points
 from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
@@ -20,6 +20,7 @@ from kiosk.storage.models import (
     Claim,
     ExchangeDay,
     ExpiryNotice,
+    HistoryNote,
     Household,
     LedgerEntry,
     Product,
@@ -312,6 +313,22 @@ def _claim(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if claim is None:
         return  # recorded at another kiosk of the store: only its own kiosk keeps it
     claim.status, claim.booked, claim.reason = d["status"], d.get("booked"), d.get("reason")
+def _history(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Keep what one of central's own entries for a household was for, once."""
+    if s.get(HistoryNote, d["id"]) is not None:
+        return
+    s.add(
+        HistoryNote(
+            id=str(d["id"])[:36],
+            household_id=str(d["household_id"])[:40],
+            kind=str(d["kind"])[:16],
+            points=int(d["points"]),
+            created_at=parse_wire_time(d["created_at"]),
+            what=str(d["what"])[:16],
+            label=str(d.get("label") or "")[:80],
+            reason=str(d.get("reason") or "")[:200],
+        )
+    )
 
 
 _APPLY = {
@@ -330,5 +347,6 @@ _APPLY = {
     "exchange_day": _exchange_day,
     "rule": _rule,
     "claim": _claim,
+    "history": _history,
 }
 RECORD_KINDS = ("household", "resident", "card", "balance")

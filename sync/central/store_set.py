@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sync.central.bulk import among
 from sync.central.models import Card, Household, Resident, StoreMember
 
-HOUSEHOLD_KINDS = ("household", "resident", "card", "expiry_notice", "quota_use")
+HOUSEHOLD_KINDS = ("household", "resident", "card", "expiry_notice", "quota_use", "history")
 
 
 def store_households(store_id: int) -> Select:
@@ -122,7 +122,7 @@ def fan_out(s: Session, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         data = change["data"]
         if change["kind"] == "household":
             return data["id"]
-        if change["kind"] in ("resident", "expiry_notice", "quota_use"):
+        if change["kind"] in ("resident", "expiry_notice", "quota_use", "history"):
             return data["household_id"]
         return resident_households.get(data["resident_id"])
 

@@ -386,6 +386,9 @@
     historyShown = view.session_id;
     $("history-household").textContent = historyData.household.name;
     $("history-balance").textContent = historyData.balance;
+    // What the office will clear, and when: said in words, above the entries.
+    $("history-expiring").hidden = !historyData.expiring;
+    $("history-expiring").textContent = historyData.expiring ? historyData.expiring.text : "";
     const list = $("history-lines");
     list.replaceChildren();
     for (const e of historyData.entries) {

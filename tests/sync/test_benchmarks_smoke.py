@@ -59,3 +59,24 @@ def test_the_load_benchmark_finds_every_pushed_entry_held_once(tmp_path):
     assert result["feed_changes_received_per_second"] > 0  # each kiosk hears the others
     assert result["endpoints"]["POST /api/v1/push"]["requests"] > 0
     assert set(result["endpoints"]["GET / (office)"]["statuses"]) == {"200"}
+
+
+def test_the_exchange_day_benchmark_lands_every_exchange_once_across_an_offline_window(tmp_path):
+    out = tmp_path / "exchange_day.json"
+    run(
+        "exchange_day.py",
+        *("--households", "10", "--hour", "300", "--offline", "100", "200"),
+        *("--baseline-households", "200", "--baseline-entries", "2000"),
+        *("--baseline-checkouts", "10", "--out", str(out)),
+    )
+    result = json.loads(out.read_text())
+    checks = result["checks"]
+    assert result["ok"] is True and checks["ok"] is True
+    assert checks["exchanges_made"] > 0
+    assert checks["exchanges_at_central"] == checks["exchanges_made"]
+    assert checks["outbox_not_held_once"] == checks["outbox_still_pending"] == 0
+    assert checks["quota_overruns_without_alert"] == checks["balances_unequal_to_ledger"] == 0
+    assert result["outcomes"]["sync rounds refused"] > 0  # central really was away
+    assert result["outcomes"]["sync rounds"] > 0
+    assert result["idle_polls"]["/api/announcements 200"] > 0
+    assert result["checkout_p95_ratio_to_plain"] > 0

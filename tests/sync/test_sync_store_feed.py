@@ -88,6 +88,7 @@ def test_a_kiosk_of_one_store_never_receives_another_stores_households(unassigne
         "resident",
         "card",
         "balance",
+        "history",
         "product",
         "activity",
         "settings",

@@ -13,6 +13,7 @@ from core.domain import limits
 from core.domain.codes import CARD_PREFIX, bare_card_token, token_hash
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
+from sync.central.ledger_notes import Note
 from sync.central.models import Activity, Card, CheckIn, Household, Resident, Rule
 from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
@@ -219,7 +220,15 @@ def award(
                 continue
             household = households[person.household_id]
             checkin_id = str(uuid.uuid4())
-            credit(s, now, household, activity.points, LedgerKind.EARN, checkin_id)
+            credit(
+                s,
+                now,
+                household,
+                activity.points,
+                LedgerKind.EARN,
+                checkin_id,
+                note=Note.checkin(activity.name),
+            )
             s.add(
                 CheckIn(
                     id=checkin_id,

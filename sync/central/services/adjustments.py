@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central
+from sync.central.ledger_notes import Note
 from sync.central.models import Adjustment, Household
 from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
@@ -62,7 +63,8 @@ def adjust_points(
         if household is None:
             raise RegistryError(Refusal.NO_HOUSEHOLD, household_id=household_id)
         adjustment_id = str(uuid.uuid4())
-        entry = credit(s, now, household, points, LedgerKind.ADJUST, adjustment_id)
+        note = Note.adjustment(points, why)
+        entry = credit(s, now, household, points, LedgerKind.ADJUST, adjustment_id, note=note)
         s.add(
             Adjustment(
                 id=adjustment_id,

@@ -18,6 +18,7 @@ from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central import localtime
 from sync.central.context import Central, emit
+from sync.central.ledger_notes import Note
 from sync.central.models import (
     Claim,
     ClaimPhoto,
@@ -277,7 +278,8 @@ def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE
         else:
             booked, kind = -min(-claim.points, max(household.balance, 0)), LedgerKind.ADJUST
         shortfall = booked - claim.points
-        entry = credit(s, now, household, booked, kind, claim.id) if booked else None
+        note = Note.claim(booked, rule.name, claim.note)
+        entry = credit(s, now, household, booked, kind, claim.id, note=note) if booked else None
         claim.status = ClaimStatus.APPROVED
         claim.booked, claim.shortfall = booked, shortfall
         claim.decided_by, claim.decided_at = actor[:80], now

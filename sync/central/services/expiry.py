@@ -21,6 +21,7 @@ from core.domain.expiry import ANNOUNCE_DAYS, Policy, to_expire, upcoming
 from core.domain.ledger import LedgerKind
 from sync.central import localtime
 from sync.central.context import Central, emit
+from sync.central.ledger_notes import Note
 from sync.central.models import (
     CentralSetting,
     Expiry,
@@ -159,7 +160,8 @@ def _clear(s: Session, policy: Policy, boundary: date, zone: str) -> tuple[int, 
         if gone <= 0:
             continue
         expiry_id = str(uuid.uuid4())
-        entry = credit(s, at, household, -gone, LedgerKind.EXPIRE, expiry_id)
+        note = Note.expiry(boundary.isoformat())
+        entry = credit(s, at, household, -gone, LedgerKind.EXPIRE, expiry_id, note=note)
         s.add(
             Expiry(
                 id=expiry_id,

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash, ledger_wire
-from sync.central.context import CENTRAL_CHAIN, emit, emit_many
-from sync.central.models import ChainHead, Household, LedgerEntry
-from sync.central.store_set import balance_rows
+from sync.central.bulk import insert_rows
+from sync.central.context import CENTRAL_CHAIN, emit, emit_many, lock_feed
+from sync.central.ledger_notes import Note, history_data
+from sync.central.models import ChainHead, Change, Household, LedgerEntry
+from sync.central.store_set import balance_rows, fan_out
 
 
 def credit(
@@ -22,10 +24,13 @@ def credit(
     ref: str,
     *,
     new: bool = False,
+    note: Note | None = None,
 ) -> LedgerEntry:
     """Append an entry to central's own chain and announce it to the kiosks.
 
     new: the household was made in this transaction (no store's set holds it yet).
+    note: what the entry was for, told to the kiosks of each store whose set holds the
+    household (only their feeds: kiosks reading the whole feed do not know the kind).
     """
     # Locked: two office corrections at once must not take the same sequence number.
     head = s.get(ChainHead, CENTRAL_CHAIN, with_for_update=True)
@@ -50,4 +55,12 @@ def credit(
     emit(s, "ledger", ledger_wire(entry), at)
     if not new:
         emit_many(s, balance_rows(s, {household.id: household.balance}, at))
+        if note is not None:
+            change = {"kind": "history", "data": history_data(entry, note)}
+            copies = fan_out(
+                s, [{**change, "origin_kiosk": None, "store_id": None, "created_at": at}]
+            )
+            if copies:
+                lock_feed(s)
+                insert_rows(s, Change, copies)
     return entry

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from core.domain import limits
 from core.domain.ledger import LedgerKind
 from sync.central.context import Central, emit
+from sync.central.ledger_notes import Note
 from sync.central.models import Household, Resident
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
@@ -65,7 +66,7 @@ def add_household(
         s.flush()
         emit(s, "household", household_change(h), now)
         if opening_points:
-            credit(s, now, h, opening_points, LedgerKind.ADJUST, "opening")
+            credit(s, now, h, opening_points, LedgerKind.ADJUST, "opening", note=Note.opening())
         audit(s, now, actor, "household_add", h.id, name=name, opening_points=opening_points)
         uow.commit()
     return h.id

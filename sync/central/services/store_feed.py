@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sync.central.bulk import among, on_postgresql
 from sync.central.context import Central, emit_many, lock_feed
+from sync.central.ledger_notes import household_notes
 from sync.central.models import Area, Card, Household, Resident, Store, StoreMember
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
@@ -85,10 +86,16 @@ def announce(c: Central, store_id: int) -> int:
     return len(ids)
 
 
+def joined_records(s: Session, store_id: int, ids: list[str]) -> list[tuple[str, dict]]:
+    """Return what a store's kiosks learn of households joining its set: their records and
+    balances, then what the office's latest entries for each were for (for 查积分)."""
+    return records(s, store_id, ids) + [("history", d) for d in household_notes(s, ids)]
+
+
 def _emit_records(s: Session, store_id: int, ids: list[str], at: datetime) -> None:
     rows = [
         {"kind": kind, "data": data, "origin_kiosk": None, "store_id": store_id, "created_at": at}
-        for kind, data in records(s, store_id, ids)
+        for kind, data in joined_records(s, store_id, ids)
     ]
     if rows:
         emit_many(s, rows)
@@ -111,6 +118,8 @@ def look_up_card(c: Central, store_id: int, token_hash: str) -> tuple[str, list]
             return None
         household_id = found.household_id
         join(s, store_id, {household_id}, c.clock.now())
+        # The answer holds the records only, as kiosks of every release read them; the notes
+        # of the household's history come with the copies in the store's feed.
         answer = records(s, store_id, [household_id])
         uow.commit()
     return household_id, answer
