@@ -213,6 +213,7 @@ CHANGE_KINDS = [
     "quota_use",
     "announcement",
     "exchange_day",
+    "board",  # a village's 公示 board for the month, for its stores (sync.central.services.board)
 ]
 # The feed's two shapes. A kiosk of this release asks for its store's feed
 # (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed
@@ -220,7 +221,7 @@ CHANGE_KINDS = [
 # `scope` central answers as it always has (every kiosk's ledger entries), for older kiosks.
 STORE_SCOPE = "store"
 EVERY_STORE_KINDS = ("product", "activity", "announcement")  # for every store (store_id null)
-STORE_ONLY_KINDS = ("balance",)  # never in the whole feed: older kiosks do not know them
+STORE_ONLY_KINDS = ("balance", "board")  # never in the whole feed: older kiosks do not know them
 BALANCE = _obj(
     ["household_id", "balance", "kiosk_id", "seq"],
     household_id=_ID,

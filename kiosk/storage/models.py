@@ -379,3 +379,12 @@ class ExchangeDay(Base):
     closes: Mapped[str] = mapped_column(String(5))
     note: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BoardPosting(Base):
+    """The village's 公示 board for a month, as central last posted it to this store."""
+
+    __tablename__ = "board_postings"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime)

@@ -16,6 +16,7 @@ from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
     Announcement,
+    BoardPosting,
     Card,
     ExchangeDay,
     ExpiryNotice,
@@ -287,6 +288,18 @@ def _expiry_notice(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
         notice.points, notice.on = int(d["points"]), on
 
 
+def _board(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold the village's board for its month as central posted it (the latest posting wins)."""
+    month = str(d.get("month", ""))[:7]
+    if not month:
+        return
+    row = s.get(BoardPosting, month)
+    if row is None:
+        s.add(BoardPosting(month=month, data=d, received_at=now))
+    else:
+        row.data, row.received_at = d, now
+
+
 _APPLY = {
     "household": _household,
     "resident": _resident,
@@ -301,5 +314,6 @@ _APPLY = {
     "quota_use": _quota_use,
     "announcement": _announcement,
     "exchange_day": _exchange_day,
+    "board": _board,
 }
 RECORD_KINDS = ("household", "resident", "card", "balance")
