@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from sync_helpers import EAST, quiet_sync
+from sync_helpers import EAST, SQLITE_ONLY, quiet_sync
 
 from kiosk.services import checkin
 from sync.central.documents import board_pdf
@@ -144,3 +144,28 @@ def test_bad_board_settings_are_refused_and_change_nothing(programme):
         with pytest.raises(RegistryError):
             board.set_settings(c, sections, size, "test")
     assert board.settings(c) == before
+
+
+@SQLITE_ONLY
+def test_centrals_timed_jobs_post_the_board_to_the_villages_stores_only(programme):
+    from sqlalchemy import select
+
+    from sync.central.jobs import Jobs
+    from sync.central.models import Change, Store
+
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    approve(c, "CLEAN", "H000002")
+    Jobs(c).run_once()
+    with c.uow(write=False) as uow:
+        posted = uow.session.execute(
+            select(Store.name, Change.data["digest"].as_string())
+            .join(Store, Store.id == Change.store_id)
+            .where(Change.kind == "board")
+        ).all()
+    assert [name for name, _ in posted] == [EAST]  # the west store is in no village
+    k3 = programme.kiosk("K3")  # another kiosk of the east store
+    b = create_app(k3, {}).test_client().get("/api/board").get_json()
+    assert b["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"] == posted[0][1]
+    assert b["awards"] == [{"label": "庭院整洁", "household": "李*福家", "points": 20}]
