@@ -145,6 +145,63 @@ def seed(k: Kiosk, data_dir: Path) -> None:
     for aid, code, name, kind, points, cap in ACTIVITIES:
         catalog.define_activity(k, aid, code, name, kind, day, points, cap, actor="demo")
     _issue_cards(k, secret)
+    seed_board(k)
+
+
+# The standalone demo's board, posted as central would post it: (label, household number,
+# points) awarded, (group, deductions, points) by group.
+BOARD_AWARDS = [
+    ("获评最美家庭", 1, 100),
+    ("参加两癌检查", 5, 30),
+    ("垃圾分类积分日", 3, 10),
+    ("垃圾分类积分日", 7, 10),
+    ("参加志愿服务", 11, 15),
+]
+BOARD_DEDUCTIONS = [("二组", 1, 20)]
+
+
+def seed_board(k: Kiosk) -> None:
+    """Post this month's village board to a standalone demo kiosk (central posts it otherwise).
+
+    The digest covers the kiosk's own ledger entries of the month, as EKB-1 defines it.
+    """
+    from core.domain import board
+    from kiosk.services.receipts import local_time
+    from kiosk.storage.models import BoardPosting, LedgerEntry
+
+    now = k.clock.now()
+    month = f"{local_time(k, now):%Y-%m}"
+    names = {i: name for i, (name, _m, _p) in enumerate(HOUSEHOLDS, start=1)}
+    honour: dict[str, int] = {}
+    awards = []
+    for label, number, points in BOARD_AWARDS:
+        masked = board.mask_household(names[number])
+        awards.append({"label": label, "household": masked, "points": points})
+        honour[masked] = honour.get(masked, 0) + points
+    ranked = sorted(honour.items(), key=lambda kv: (-kv[1], kv[0]))
+    with k.uow() as uow:
+        s = uow.session
+        entries = [
+            {"id": e.id, "household_id": e.household_id, "kind": e.kind, "points": e.points}
+            for e in s.scalars(select(LedgerEntry))
+            if f"{local_time(k, e.created_at):%Y-%m}" == month
+        ]
+        data = {
+            "village": STORE_VILLAGE,
+            "village_name": STORE_VILLAGE.rsplit("/", 1)[-1],
+            "month": month,
+            "digest": board.digest(STORE_VILLAGE, month, entries),
+            "entries": len(entries),
+            "settings": board.BoardSettings().to_json(),
+            "awards": awards,
+            "deductions": [{"group": g, "count": n, "points": p} for g, n, p in BOARD_DEDUCTIONS],
+            "ranking": [
+                {"rank": i, "household": name, "points": points}
+                for i, (name, points) in enumerate(ranked, start=1)
+            ],
+        }
+        s.merge(BoardPosting(month=month, data=data, received_at=now))
+        uow.commit()
 
 
 # Scarce goods with a quota per household, set at the office: code -> (limit, period).
@@ -219,8 +276,35 @@ def seed_central(central, data_dir: Path) -> str:
         household = f"H{number:06d}"
         residents = [f"{household}-{n}" for n in people]
         record_claim(central, rule, household, residents, note, [claim_photo(colour)], "组长·demo")
+    _board_claims(central)
     _expiry_policy(central, day)
     return enrolment.token
+
+
+# Claims approved at once, so the village board has awards, a deduction and a ranking:
+# (rule, household number, resident numbers, note, photo colour or None).
+APPROVED_CLAIMS = [
+    ("FAMILY", 1, [], "获评镇级最美家庭", "#e53935"),
+    ("SCREEN", 5, [2], "参加县妇幼保健院两癌检查", None),
+    ("VOLUNTEER", 3, [1], "参加防汛值守", "#29b6f6"),
+    ("SORT", 7, [], "垃圾分类做得好", None),
+    ("SORT", 3, [], "垃圾分类做得好", None),
+    ("DISPUTE", 7, [], "邻里纠纷不听劝", None),
+]
+
+
+def _board_claims(central) -> None:
+    """Approve the demo's board claims and post the month's board to the store."""
+    from sync.central.services import board
+    from sync.central.services.claims import approve_claim, record_claim
+
+    for rule, number, people, note, colour in APPROVED_CLAIMS:
+        household = f"H{number:06d}"
+        residents = [f"{household}-{n}" for n in people]
+        photos = [claim_photo(colour)] if colour else []
+        claim = record_claim(central, rule, household, residents, note, photos, "组长·demo")
+        approve_claim(central, claim, "审核·demo")
+    board.publish(central)
 
 
 def _expiry_policy(central, today: date) -> None:

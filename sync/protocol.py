@@ -237,6 +237,7 @@ CHANGE_KINDS = [
     # {"id", "household_id", "kind", "points", "created_at", "what", "label", "reason"}: what an
     # entry of central's own chain was for (sync.central.ledger_notes), in a store's feed only
     "history",
+    "board",  # a village's 公示 board for the month, for its stores (sync.central.services.board)
 ]
 # The feed's two shapes. A kiosk of this release asks for its store's feed
 # (`GET /api/v1/changes?scope=store`): the households of its store's set, their confirmed
@@ -245,7 +246,8 @@ CHANGE_KINDS = [
 STORE_SCOPE = "store"
 # for every store (store_id null)
 EVERY_STORE_KINDS = ("product", "activity", "announcement", "rule")
-STORE_ONLY_KINDS = ("balance", "history")  # never in the whole feed: older kiosks do not know them
+# never in the whole feed: older kiosks do not know them
+STORE_ONLY_KINDS = ("balance", "history", "board")
 BALANCE = _obj(
     ["household_id", "balance", "kiosk_id", "seq"],
     household_id=_ID,

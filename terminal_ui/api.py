@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from core.domain import errors
-from kiosk.services import notices, queries, staff_call, terminal
+from kiosk.services import board, notices, queries, staff_call, terminal
 from kiosk.services.common import iso
 from kiosk.services.print_jobs import print_receipt
 from terminal_ui.context import runtime
@@ -155,6 +155,12 @@ def products():
 def announcements():
     """Return the office's announcements showing today and the store's next exchange day."""
     return jsonify(notices.board(runtime().kiosk))
+
+
+@bp.get("/board")
+def village_board():
+    """Return the village's 公示 board for this month, as the idle screen rotates it."""
+    return jsonify(board.board(runtime().kiosk))
 
 
 @bp.get("/openapi.json")

@@ -16,6 +16,8 @@ bp = Blueprint("screens", __name__)
 DONE_SECONDS = 20
 IDLE_SECONDS = 120
 STILL_SECONDS = 30
+BOARD_SECONDS = 8  # a page of the village board on the idle screen
+ANNOUNCE_SECONDS = 240  # at most one announcement read aloud in this long
 
 # Prompts the screen says often and whole (no blanks): their audio is fetched once at the
 # start, so the first resident to hear one does not wait for it (and a lost connection to the
@@ -78,6 +80,10 @@ def screen_config() -> dict:
         "done_seconds": float(cfg.get("TERMINAL_DONE_SECONDS", DONE_SECONDS)),
         "idle_seconds": float(cfg.get("TERMINAL_IDLE_SECONDS", IDLE_SECONDS)),
         "still_seconds": float(cfg.get("TERMINAL_STILL_SECONDS", STILL_SECONDS)),
+        # The village board turns a page this often; an announcement is read aloud at most
+        # this often, on the idle screen only.
+        "board_seconds": float(cfg.get("TERMINAL_BOARD_SECONDS", BOARD_SECONDS)),
+        "announce_seconds": float(cfg.get("TERMINAL_ANNOUNCE_SECONDS", ANNOUNCE_SECONDS)),
         # A small live picture on the idle screen, only from a real camera.
         "camera_preview": camera.live_camera(),
         "icon_rules": ICON_RULES,

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Response, request
 
 from core.domain import errors
+from kiosk.services import notices
 from kiosk.voice import SpeechError
 from terminal_ui import origin
 from terminal_ui.context import language, runtime
@@ -55,11 +56,13 @@ def speech():
     text = request.args.get("text", "").strip()
     if not text:
         raise errors.BadRequest()
-    if len(text) > MAX_TEXT:
-        raise PromptTooLong(limit=MAX_TEXT)
     lang = language()
-    if prompt_id(text, lang) is None:
-        raise UnknownPrompt()
+    # Besides its own messages, the kiosk reads out the office's announcements showing today.
+    if not notices.showing(runtime().kiosk, text):
+        if len(text) > MAX_TEXT:
+            raise PromptTooLong(limit=MAX_TEXT)
+        if prompt_id(text, lang) is None:
+            raise UnknownPrompt()
     cache = runtime().speech
     if cache is None:
         raise SpeechUnavailable()

@@ -65,3 +65,22 @@ def board(k: Kiosk) -> dict[str, Any]:
             ],
             "next_exchange_day": next_exchange_day(s, k, now),
         }
+
+
+def showing(k: Kiosk, text: str) -> bool:
+    """Say whether text is an announcement showing today (the screen may have it read out)."""
+    if not text or len(text) > 500:
+        return False
+    with k.uow(write=False) as uow:
+        today = local_time(k, k.clock.now()).date()
+        found = uow.session.scalar(
+            select(Announcement.id)
+            .where(
+                Announcement.text == text,
+                Announcement.active,
+                Announcement.starts <= today,
+                Announcement.ends >= today,
+            )
+            .limit(1)
+        )
+        return found is not None

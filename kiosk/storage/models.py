@@ -426,3 +426,12 @@ class Claim(Base):
     status: Mapped[str] = mapped_column(String(16))  # a ClaimStatus
     booked: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class BoardPosting(Base):
+    """The village's 公示 board for a month, as central last posted it to this store."""
+
+    __tablename__ = "board_postings"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime)

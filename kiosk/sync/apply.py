@@ -16,6 +16,7 @@ from kiosk.services.context import Kiosk
 from kiosk.storage.models import (
     Activity,
     Announcement,
+    BoardPosting,
     Card,
     Claim,
     ExchangeDay,
@@ -313,6 +314,8 @@ def _claim(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     if claim is None:
         return  # recorded at another kiosk of the store: only its own kiosk keeps it
     claim.status, claim.booked, claim.reason = d["status"], d.get("booked"), d.get("reason")
+
+
 def _history(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
     """Keep what one of central's own entries for a household was for, once."""
     if s.get(HistoryNote, d["id"]) is not None:
@@ -329,6 +332,18 @@ def _history(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
             reason=str(d.get("reason") or "")[:200],
         )
     )
+
+
+def _board(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
+    """Hold the village's board for its month as central posted it (the latest posting wins)."""
+    month = str(d.get("month", ""))[:7]
+    if not month:
+        return
+    row = s.get(BoardPosting, month)
+    if row is None:
+        s.add(BoardPosting(month=month, data=d, received_at=now))
+    else:
+        row.data, row.received_at = d, now
 
 
 _APPLY = {
@@ -348,5 +363,6 @@ _APPLY = {
     "rule": _rule,
     "claim": _claim,
     "history": _history,
+    "board": _board,
 }
 RECORD_KINDS = ("household", "resident", "card", "balance")

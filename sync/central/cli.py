@@ -149,6 +149,21 @@ def add_parser(sub) -> None:
     day.add_argument("--note", default="")
     day.set_defaults(handler=_exchange_day)
 
+    board = cmds.add_parser(
+        "board", help="write a village's monthly 公示 sheet as PDF, or choose what the board shows"
+    )
+    _db(board)
+    board.add_argument("--village", help="the village's path (县/镇/村) or its name")
+    board.add_argument("--month", help="YYYY-MM (default: this month)")
+    board.add_argument("--out", type=Path, help="FILE.pdf")
+    board.add_argument(
+        "--show",
+        metavar="SECTIONS",
+        help="what the kiosks' board shows: a comma list of awards,deductions,ranking,exchange_day",
+    )
+    board.add_argument("--ranking", type=int, metavar="N", help="households ranked (1 to 20)")
+    board.set_defaults(handler=_board)
+
 
 def _db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -579,4 +594,51 @@ def _settlement(args: argparse.Namespace) -> int:
         f"{figures['points_redeemed']} points, {figures['goods_issued']} goods, "
         f"due {'-' if due is None else f'{due:.2f}'} yuan -> {args.out}"
     )
+    return 0
+
+
+def _board(args: argparse.Namespace) -> int:
+    from sync.central import localtime
+    from sync.central.documents import board_pdf
+    from sync.central.queries.settings import programme_zone
+    from sync.central.services import board
+    from sync.central.services.errors import RegistryError
+
+    def fail(message: str) -> int:
+        print(f"kiosk central board: {message}", file=sys.stderr)
+        return 2
+
+    if args.out is None and args.show is None and args.ranking is None:
+        return fail("give --village and --out to write a sheet, or --show/--ranking to choose")
+    if args.out is not None and (args.village is None or args.out.suffix.lower() != ".pdf"):
+        return fail("a sheet needs --village and an --out FILE.pdf")
+    central = _open(args)
+    try:
+        if args.show is not None or args.ranking is not None:
+            was = board.settings(central)
+            sections = (
+                [s.strip() for s in args.show.split(",") if s.strip()]
+                if args.show is not None
+                else list(was.sections)
+            )
+            size = args.ranking if args.ranking is not None else was.ranking_size
+            chosen = board.set_settings(central, sections, size, "cli")
+            shown = ",".join(chosen.sections) or "-"
+            print(f"board shows {shown}; ranking {chosen.ranking_size}")
+        if args.out is None:
+            return 0
+        zone = programme_zone(central)
+        made = localtime.today(zone)
+        month = args.month or made.strftime("%Y-%m")
+        found = board.sheet(central, args.village, month)
+    except RegistryError as exc:
+        return fail(str(exc))
+    finally:
+        central.close()
+    try:
+        with args.out.open("wb") as out:
+            board_pdf(found, out, made)
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc.strerror}")
+    print(f"{found['village']} {found['month']}: digest {found['digest']} -> {args.out}")
     return 0

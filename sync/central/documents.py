@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
+from core.domain.board import DIGEST_VERSION
 from core.sheets import GREY, INK, MM, PAGE, PROGRAMME, _register_font, _text, _wrap
 
 LEFT, RIGHT = 20 * MM, PAGE[0] - 20 * MM
@@ -198,3 +199,69 @@ def certificate_pdf(d: dict[str, Any], out: IO[bytes], made: date) -> None:
     _footer(c, made)
     c.showPage()
     c.save()
+
+
+def board_pdf(b: dict[str, Any], out: IO[bytes], made: date) -> None:
+    """Write a village's monthly 公示 sheet: awards, deductions by group, ranking, digest."""
+    year, month = b["month"].split("-")
+    c = _canvas(out, f"积分公示 {b['village']} {b['month']}")
+    y = _heading(
+        c,
+        f"{b['village_name']}{int(year)}年{int(month)}月积分公示",
+        f"{b['village']}　{b['month']}",
+    )
+    y = _pairs(
+        c,
+        y,
+        [
+            ("村", b["village"]),
+            ("月份", b["month"]),
+            ("本月记账笔数", str(b["entries"])),
+            ("账目校验码", f"{b['digest']}（{DIGEST_VERSION}）"),
+        ],
+    )
+    sections = [
+        (
+            "一、本月表彰加分",
+            ["事项", "农户", "积分"],
+            [[a["label"], a["household"], f"+{a['points']}"] for a in b["awards"]],
+            [0.50, 0.30, 0.20],
+        ),
+        (
+            "二、本月扣分（按村民小组）",
+            ["村民小组", "笔数", "扣分"],
+            [[d["group"], str(d["count"]), f"-{d['points']}"] for d in b["deductions"]],
+            [0.50, 0.25, 0.25],
+        ),
+        (
+            "三、本月荣誉积分排行",
+            ["名次", "农户", "荣誉积分"],
+            [[str(r["rank"]), r["household"], str(r["points"])] for r in b["ranking"]],
+            [0.20, 0.50, 0.30],
+        ),
+    ]
+    for title, header, rows, widths in sections:
+        if y < BOTTOM + 2 * ROW:
+            c.showPage()
+            y = PAGE[1] - 25 * MM
+        y -= 4 * MM
+        _text(c, title, LEFT, y, 13, WIDTH)
+        y -= ROW + 2 * MM
+        y = _table(c, y, header, rows or [["本月无", "", ""]], widths)
+    y -= 6 * MM
+    if y < BOTTOM:
+        c.showPage()
+        y = PAGE[1] - 30 * MM
+    for line in _wrap(CHECK_NOTE.format(digest=b["digest"]), 10, WIDTH, 7):
+        _text(c, line, LEFT, y, 10, WIDTH)
+        y -= 6 * MM
+    _footer(c, made)
+    c.showPage()
+    c.save()
+
+
+CHECK_NOTE = (
+    "说明：农户姓名按公示规定只显示姓和末字；扣分只按村民小组公布，不公布到户。"
+    "账目校验码 {digest} 由本村本月全部积分记账算出，兑换点屏幕上显示的校验码应与此相同；"
+    "如有疑问，请向村委会或项目办反映。"
+)

@@ -1,4 +1,5 @@
-"""Central's timed work, run in the serving process: the expiry of points under the policy.
+"""Central's timed work, run in the serving process: the expiry of points under the policy,
+and the month's 公示 board posted to the stores.
 
 Each job is idempotent (a boundary is cleared once, notices are sent when they change), so
 several workers may each run them; on PostgreSQL the expiry job also skips a run while another
@@ -36,7 +37,7 @@ class Jobs:
         self._thread.join(timeout)
 
     def run_once(self) -> None:
-        from sync.central.services import expiry
+        from sync.central.services import board, expiry
 
         done = expiry.run(self.central)
         if done.households or done.notices:
@@ -46,6 +47,9 @@ class Jobs:
                 done.households,
                 done.notices,
             )
+        posted = board.publish(self.central)
+        if posted:
+            log.info("board: posted to %s stores", posted)
 
     def _run(self) -> None:
         wait = self.first

@@ -15,6 +15,15 @@
   let lastCode = null; // the cart line touched last, kept in view
   let checkingOut = false;
   let doneSession = null; // the session just checked out: any view of it is out of date
+  // The idle screen's notices (read aloud now and then) and the village board's pages.
+  let notices = [];
+  let noticeTurn = 0;
+  let noticeSpoken = false;
+  const BOARD_ROWS = 4;
+  let boardPages = [];
+  let boardTurn = 0;
+  let boardTimer = null;
+  let boardData = null;
   // Views arrive from several requests at once (taps, scans, the event stream); one asked for
   // earlier never replaces one asked for later.
   let asked = 0;
@@ -115,9 +124,11 @@
   }
 
   function show(id) {
+    const wasIdle = !$("idle").hidden;
     for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== id;
     if (id !== "shop") hideStill();
     livePreview(id === "idle");
+    if (id !== "idle") { stopBoard(); hushNotice(); } else if (!wasIdle || boardTimer === null) rotateBoard();
   }
 
   // What a real camera sees, small and mirrored, on the idle screen: a resident sees where to
@@ -706,11 +717,13 @@
     } catch (e) { /* keep the settings we have */ }
   }
 
-  // The office's notices on the idle screen: shown, never read aloud (a resident may be at the
-  // counter), and looked for again every few minutes.
+  // The office's notices on the idle screen, looked for again every few minutes. Now and then
+  // (every announce_seconds) one is read aloud, only while no one is shopping and only when the
+  // shopkeeper has switched spoken prompts on; a card shown cuts it short.
   async function loadNotices() {
     let board;
     try { board = await call("GET", "/api/announcements"); } catch (e) { return; }
+    notices = board.announcements.map((a) => a.text);
     const list = $("announcements");
     list.replaceChildren();
     for (const a of board.announcements) list.append(el("li", "announcement", a.text));
@@ -720,8 +733,84 @@
     if (d) next.textContent = f("Next exchange day: {day} {opens}-{closes}", d) + (d.note ? " · " + d.note : "");
     $("notices").hidden = !d && board.announcements.length === 0;
   }
-  setInterval(() => { if (!$("idle").hidden) loadNotices(); }, 300000);
+  function nobodyShopping() { return !$("idle").hidden && (!view || view.mode === "idle"); }
+  function readNotice() {
+    if (!C.voice || !notices.length || !nobodyShopping()) return;
+    const text = notices[noticeTurn % notices.length];
+    noticeTurn += 1;
+    noticeSpoken = true;
+    window.kioskSound.notices = (window.kioskSound.notices || 0) + 1;
+    speak(text);
+  }
+  function hushNotice() {
+    if (!noticeSpoken) return;
+    noticeSpoken = false;
+    try { if (window.speechSynthesis) window.speechSynthesis.cancel(); } catch (e) { /* none */ }
+    if (window.kioskVoice) window.kioskVoice.stop();
+  }
+  setInterval(() => { if (!$("idle").hidden) { loadNotices(); loadBoard(); } }, 300000);
+  setInterval(readNotice, (C.announce_seconds || 240) * 1000);
   loadNotices();
+
+  // The village's notice board rotates on the idle screen, a page every board_seconds: this
+  // month's awards, deductions by group, the ranking by honour points and the next exchange
+  // day, each page with the month's check code. A card shown stops it at once.
+  function chunks(rows, size, most) {
+    const out = [];
+    for (let i = 0; i < rows.length && out.length < most; i += size) out.push(rows.slice(i, i + size));
+    return out;
+  }
+  function pagesOf(b) {
+    const pages = [];
+    for (const rows of chunks(b.awards, BOARD_ROWS, 3)) {
+      pages.push({ kind: "awards", title: t("Awards this month"), rows: rows.map((a) => [a.label, a.household, "+" + a.points]) });
+    }
+    if (b.sections.includes("deductions")) {
+      const rows = b.deductions.map((d) => [d.group, f("{count} deductions", d), "-" + d.points]);
+      for (const part of chunks(rows, BOARD_ROWS, 2)) pages.push({ kind: "deductions", title: t("Deductions this month, by group"), rows: part });
+      if (!rows.length) pages.push({ kind: "deductions", title: t("Deductions this month, by group"), rows: [[t("No deductions this month."), "", ""]] });
+    }
+    for (const rows of chunks(b.ranking, BOARD_ROWS, 5)) {
+      pages.push({ kind: "ranking", title: t("Honour points this month"), rows: rows.map((r) => [String(r.rank), r.household, f("{points} points", r)]) });
+    }
+    const d = b.next_exchange_day;
+    if (d) pages.push({ kind: "exchange-day", title: t("Next exchange day"), rows: [[d.day + " " + d.opens + "-" + d.closes, d.note, ""]] });
+    return pages;
+  }
+  async function loadBoard() {
+    try { boardData = await call("GET", "/api/board"); } catch (e) { return; }
+    boardPages = pagesOf(boardData);
+    boardTurn = 0;
+    if (!$("idle").hidden) rotateBoard();
+  }
+  function showBoardPage() {
+    const box = $("board");
+    if (!boardPages.length) { box.hidden = true; $("idle").classList.remove("has-board"); return; }
+    const page = boardPages[boardTurn % boardPages.length];
+    box.dataset.kind = page.kind;
+    $("board-title").textContent = page.title;
+    const list = $("board-rows");
+    list.replaceChildren();
+    for (const cells of page.rows) {
+      const li = el("li", "board-row");
+      cells.forEach((text, i) => { if (text) li.append(el("span", "cell c" + i, text)); });
+      list.append(li);
+    }
+    $("board-digest").hidden = !boardData.digest;
+    if (boardData.digest) $("board-digest").textContent = f("Check code for {month}: {digest}", boardData);
+    $("board-turn").textContent = (boardTurn % boardPages.length + 1) + " / " + boardPages.length;
+    box.hidden = false;
+    $("idle").classList.add("has-board");
+  }
+  function rotateBoard() {
+    clearTimeout(boardTimer);
+    if ($("idle").hidden) return;
+    showBoardPage();
+    boardTimer = setTimeout(() => { boardTurn += 1; rotateBoard(); }, (C.board_seconds || 8) * 1000);
+  }
+  function stopBoard() { clearTimeout(boardTimer); boardTimer = null; }
+  window.kioskBoard = { pages: () => boardPages.length, turn: () => boardTurn, running: () => boardTimer !== null };
+  loadBoard();
 
   for (const id of ["history-open", "closed-history"]) $(id).onclick = () => { openHistory().catch(fail); };
   $("history-back").onclick = closeHistory;

@@ -80,8 +80,14 @@ def test_demo_seeds_a_store_prints_the_contract_lines_and_reuses_its_data(data):
             products = client.get("/api/products").json()
             page = client.get("/").text
             board = client.get("/api/announcements").json()
+            posted = client.get("/api/board").json()
     finally:
         first.stop()
+    # The village board: awards, a deduction by group and a ranking, as central posted them.
+    assert posted["posted"] and posted["village"] == "平江县/三市镇/东村"
+    assert {"label": "获评最美家庭", "household": "王*国家", "points": 100} in posted["awards"]
+    assert posted["deductions"] and all("household" not in d for d in posted["deductions"])
+    assert posted["ranking"][0] == {"rank": 1, "household": "王*国家", "points": 100}
     # Quotas on two scarce goods, announcements, an exchange day and two staff PINs.
     quotas = {p["code"]: p["quota"] for p in products if "quota" in p}
     assert quotas == {

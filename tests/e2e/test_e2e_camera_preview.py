@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 from kiosk_server import serving
+from playwright.sync_api import expect
 
 from kiosk.bootstrap import bootstrap
 from kiosk.camera.scans import start_camera
@@ -58,11 +59,10 @@ def test_the_idle_screen_shows_the_real_camera_mirrored(browser, camera_kiosk, t
         context = browser.new_context(base_url=url, viewport=VIEWPORT, locale="zh-CN")
         page = context.new_page()
         page.goto("/")
-        page.wait_for_function(
-            "(() => { const i = document.getElementById('camera-preview');"
-            " return i && !i.hidden && i.naturalWidth > 0; })()",
-            timeout=10_000,
-        )
+        # Waited for as a locator: a polled expression is evaluated by eval, which the page's
+        # Content Security Policy refuses once the first look finds no picture yet.
+        expect(page.locator("#camera-preview")).to_be_visible(timeout=10_000)
+        assert page.evaluate("document.getElementById('camera-preview').naturalWidth") > 0
         assert page.locator("#idle .scan-art").is_hidden()
         box = page.locator("#camera-preview").bounding_box()
         assert box and box["width"] >= 200  # big enough to see the card in it

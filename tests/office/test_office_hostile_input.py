@@ -54,8 +54,11 @@ QUERY_NAMES = (
     "household",
     "month",
     "donor",
+    "village",
 )
 FORM_NAMES = (
+    "section",
+    "ranking_size",
     "username",
     "password",
     "code",

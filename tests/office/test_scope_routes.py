@@ -90,6 +90,8 @@ ROUTES: dict[str, tuple[Permission | None, str]] = {
     "office.notices_page": (READ, "programme"),
     "office.announcement_post": (MANAGE, "programme"),
     "office.exchange_day_post": (MANAGE, "programme"),
+    "office.board_sheet": (READ, "listing"),
+    "office.board_settings": (MANAGE, "programme"),
     "api_v1.rules_list": (READ, "programme"),
     "api_v1.rule_save": (MANAGE, "programme"),
     "office.rules": (READ, "programme"),

@@ -77,6 +77,9 @@ class Refusal(StrEnum):
     ACTIVITY_CLOSED = "activity_closed"
     SETTLEMENT_RATE = "settlement_rate"
     SETTLEMENT_PERIOD = "settlement_period"
+    BOARD_MONTH = "board_month"
+    BOARD_SECTION = "board_section"
+    BOARD_RANKING = "board_ranking"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -155,6 +158,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.ACTIVITY_CLOSED: "activity {activity_id} is closed",
     Refusal.SETTLEMENT_RATE: "the rate is yuan per point, such as 0.01, with at most 4 decimals",
     Refusal.SETTLEMENT_PERIOD: "the settlement period is monthly or quarterly",
+    Refusal.BOARD_MONTH: "the month must be written YYYY-MM, such as 2026-11, not {month}",
+    Refusal.BOARD_SECTION: "the board shows awards, deductions, ranking or exchange_day",
+    Refusal.BOARD_RANKING: "the ranking shows 1 to {most} households",
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).

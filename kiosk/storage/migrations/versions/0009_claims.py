@@ -1,7 +1,7 @@
 """claims: the rule book the kiosk holds, and the claims its staff recorded
 
 Revision ID: 0009_claims
-Revises: 0007_expiry
+Revises: 0008_board
 Create Date: 2026-12-04 17:30:00.000000
 
 `rules` is central's rule book as the feed brings it; `claims` keeps what the kiosk recorded
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_claims"
-down_revision = "0007_expiry"
+down_revision = "0008_board"
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,7 @@ Importing the area modules attaches their routes to the blueprint.
 
 from sync.central.web.office import (
     activities,
+    board,
     claims,
     dashboard,
     households,
@@ -21,6 +22,7 @@ from sync.central.web.office.base import bp, problem_page
 
 __all__ = [
     "activities",
+    "board",
     "bp",
     "claims",
     "dashboard",

@@ -1,21 +1,32 @@
-"""Office pages: announcements for the stores' idle screens and collective exchange days."""
+"""Office pages: announcements for the stores' idle screens, collective exchange days and the
+公示 board's settings and sheets."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from core.domain.board import SECTIONS
 from core.domain.errors import DomainError
+from sync.central import localtime
 from sync.central.queries import notices as notice_queries
-from sync.central.services import notices
+from sync.central.services import board, notices
 from sync.central.states import Role
-from sync.central.web.office.base import _, actor, bp, central, signed_in
+from sync.central.web.office.base import _, actor, bp, central, scope, signed_in, zone
+from sync.central.web.office.board import SECTION_NAMES
 
 
 @bp.get("/notices")
 @signed_in()
 def notices_page():
     """List announcements and exchange days, with the forms to post them."""
-    return render_template("office/notices.html", n=notice_queries.listing(central()))
+    return render_template(
+        "office/notices.html",
+        n=notice_queries.listing(central()),
+        board=board.settings(central()),
+        sections=[(s, SECTION_NAMES[s]) for s in SECTIONS],
+        villages=board.villages(central(), scope()),
+        month=localtime.today(zone()).strftime("%Y-%m"),
+    )
 
 
 def _refused(exc: DomainError) -> None:

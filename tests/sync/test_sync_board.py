@@ -1,0 +1,171 @@
+"""The village's 公示 board: central's ledger, the printed sheet and the kiosk's screen agree.
+
+The digest printed on the sheet is the one the kiosk shows for the same village and month,
+after the posting travels the store's feed; an entry more changes both alike.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from sync_helpers import EAST, SQLITE_ONLY, quiet_sync
+
+from kiosk.services import checkin
+from sync.central.documents import board_pdf
+from sync.central.services import areas, board, claims, rules
+from terminal_ui import create_app
+
+VILLAGE = "青山县/石桥镇/东村"
+GROUPS = {"H000001": "一组", "H000002": "一组", "H000003": "二组", "H000004": "二组"}
+
+
+def place_east_village(c) -> None:
+    """Put the east store in a village and the programme's households in its two groups."""
+    areas.save_areas(
+        c,
+        [
+            areas.AreaRow(2, ("青山县", "石桥镇", "东村", "一组")),
+            areas.AreaRow(3, ("青山县", "石桥镇", "东村", "二组")),
+            areas.AreaRow(4, ("青山县", "石桥镇", "西村", "一组")),
+        ],
+    )
+    areas.set_store_area(c, EAST, VILLAGE)
+    for household_id, group in GROUPS.items():
+        areas.set_household_group(c, household_id, f"{VILLAGE}/{group}", "test")
+    for code, name, points in (("CLEAN", "庭院整洁", 20), ("BURN", "焚烧秸秆", -10)):
+        rules.save_rule(
+            c, {"code": code, "name": name, "category": "人居环境", "points": points}, "test"
+        )
+
+
+def approve(c, rule: str, household_id: str) -> None:
+    claim_id = claims.record_claim(c, rule, household_id, actor="test")
+    claims.approve_claim(c, claim_id, "test")
+
+
+def pdf_text(found: dict, tmp_path) -> str:
+    path = tmp_path / "board.pdf"
+    with path.open("wb") as out:
+        board_pdf(found, out, __import__("datetime").date(2025, 3, 31))
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_kiosks_board_carries_the_sheets_digest_and_a_new_entry_changes_both(
+    programme, tmp_path
+):
+    c = programme.central
+    c.clock = programme.clock  # central and the kiosks in the same March
+    place_east_village(c)
+    k1 = programme.kiosk("K1")
+    approve(c, "CLEAN", "H000001")
+    approve(c, "BURN", "H000003")
+    checkin.check_in(k1.kiosk, programme.activity_id, card_code=programme.codes["李德福"])
+    quiet_sync(k1)  # the check-in reaches central
+    assert board.publish(c) >= 1
+    quiet_sync(k1)
+
+    shown = create_app(k1, {}).test_client().get("/api/board")
+    assert shown.status_code == 200
+    b = shown.get_json()
+    sheet = board.sheet(c, "东村", "2025-03")
+    assert b["posted"] and b["month"] == "2025-03" and b["village"] == VILLAGE
+    assert b["digest"] == sheet["digest"]
+    assert len(b["digest"]) == 19 and b["digest"].count(" ") == 3
+    assert {(a["label"], a["household"], a["points"]) for a in b["awards"]} == {
+        ("庭院整洁", "王*国家", 20),
+        ("垃圾分类积分日", "李*福家", 10),
+    }
+    assert b["deductions"] == [{"group": "二组", "count": 1, "points": 10}]
+    assert [(r["rank"], r["household"], r["points"]) for r in b["ranking"]] == [
+        (1, "王*国家", 20),
+        (2, "李*福家", 10),
+    ]
+    text = shown.get_data(as_text=True)
+    for full in ("王建国", "李德福", "张伟", "张*家", "H000003"):
+        assert full not in text  # no one beyond a masked award name; a deduction by group only
+
+    printed = pdf_text(sheet, tmp_path)
+    assert sheet["digest"] in printed
+    assert "东村" in printed and "2025-03" in printed and "王*国家" in printed
+    assert "庭院整洁" in printed and "二组" in printed and "张*家" not in printed
+
+    approve(c, "CLEAN", "H000004")  # one entry more in the month
+    assert board.publish(c) >= 1
+    quiet_sync(k1)
+    after = create_app(k1, {}).test_client().get("/api/board").get_json()
+    again = board.sheet(c, VILLAGE, "2025-03")
+    assert after["digest"] == again["digest"] != b["digest"]
+    assert board.publish(c) == 0  # nothing changed: nothing posted again
+
+
+def test_the_office_hides_sections_and_the_kiosk_follows(programme):
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    k1 = programme.kiosk("K1")
+    approve(c, "CLEAN", "H000001")
+    approve(c, "BURN", "H000003")
+    board.set_settings(c, ["awards", "exchange_day"], 1, "test")
+    quiet_sync(k1)
+    b = create_app(k1, {}).test_client().get("/api/board").get_json()
+    assert b["sections"] == ["awards", "exchange_day"]
+    assert b["deductions"] == [] and b["ranking"] == []
+    assert [a["household"] for a in b["awards"]] == ["王*国家"]
+
+
+@pytest.mark.parametrize(
+    "village, month, code",
+    [
+        ("没有这个村", "2025-03", "no_area"),
+        ("青山县/石桥镇", "2025-03", "area_level"),
+        ("东村", "2025-13", "board_month"),
+        ("东村", "25-03", "board_month"),
+        ("东村", "", "board_month"),
+    ],
+)
+def test_a_bad_village_or_month_is_refused_in_words(programme, village, month, code):
+    from sync.central.services.errors import RegistryError
+
+    place_east_village(programme.central)
+    with pytest.raises(RegistryError) as refused:
+        board.sheet(programme.central, village, month)
+    assert refused.value.code == code
+
+
+def test_bad_board_settings_are_refused_and_change_nothing(programme):
+    from sync.central.services.errors import RegistryError
+
+    c = programme.central
+    before = board.settings(c)
+    for sections, size in ((["awards", "gossip"], 5), (["awards"], 0), (["awards"], 21), ([], "5")):
+        with pytest.raises(RegistryError):
+            board.set_settings(c, sections, size, "test")
+    assert board.settings(c) == before
+
+
+@SQLITE_ONLY
+def test_centrals_timed_jobs_post_the_board_to_the_villages_stores_only(programme):
+    from sqlalchemy import select
+
+    from sync.central.jobs import Jobs
+    from sync.central.models import Change, Store
+
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    approve(c, "CLEAN", "H000002")
+    Jobs(c).run_once()
+    with c.uow(write=False) as uow:
+        posted = uow.session.execute(
+            select(Store.name, Change.data["digest"].as_string())
+            .join(Store, Store.id == Change.store_id)
+            .where(Change.kind == "board")
+        ).all()
+    assert [name for name, _ in posted] == [EAST]  # the west store is in no village
+    k3 = programme.kiosk("K3")  # another kiosk of the east store
+    b = create_app(k3, {}).test_client().get("/api/board").get_json()
+    assert b["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"] == posted[0][1]
+    assert b["awards"] == [{"label": "庭院整洁", "household": "李*福家", "points": 20}]
