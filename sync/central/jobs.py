@@ -1,4 +1,5 @@
-"""Central's timed work, run in the serving process: the expiry of points under the policy.
+"""Central's timed work, run in the serving process: the expiry of points under the policy, and
+the ledger's monthly partitions made ahead (PostgreSQL).
 
 Each job is idempotent (a boundary is cleared once, notices are sent when they change), so
 several workers may each run them; on PostgreSQL the expiry job also skips a run while another
@@ -36,8 +37,11 @@ class Jobs:
         self._thread.join(timeout)
 
     def run_once(self) -> None:
-        from sync.central.services import expiry
+        from sync.central.services import expiry, partitions
 
+        made = partitions.ensure_ahead(self.central)
+        if made:
+            log.info("partitions made ahead: %s", ", ".join(made))
         done = expiry.run(self.central)
         if done.households or done.notices:
             log.info(

@@ -79,4 +79,9 @@ def open_central(url: str, clock: Clock | None = None) -> Central:
             zone,
             asked,
         )
-    return Central(engine) if clock is None else Central(engine, clock)
+    central = Central(engine) if clock is None else Central(engine, clock)
+    if engine.dialect.name == "postgresql":
+        from sync.central.services import partitions
+
+        partitions.ensure_ahead(central)
+    return central
