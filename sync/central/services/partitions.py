@@ -106,20 +106,26 @@ def ensure_ahead(c: Central, ahead: int = AHEAD, today: date | None = None) -> l
     if ahead < 0 or ahead > 120:
         raise PartitionRefused("提前月数须在 0 到 120 之间", "--ahead must be from 0 to 120")
     today = today or c.clock.now().date()
+    first = date(today.year, today.month, 1)
+    return ensure_months(c, first, month_after(first, ahead))
+
+
+def ensure_months(c: Central, first: date, last: date) -> list[str]:
+    """Create the partitions of every month from first to last where missing; name them."""
     made: list[str] = []
     with c.uow() as uow:
         s = uow.session
         if not partitioned(s):
             return []
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK})
-        first = date(today.year, today.month, 1)
         for table in TABLES:
             held = _months(s, table)
-            for n in range(ahead + 1):
-                month = month_after(first, n)
+            month = date(first.year, first.month, 1)
+            while month <= last:
                 if month not in held:
                     _make(s, table, month)
                     made.append(_name(table, month))
+                month = month_after(month)
         uow.commit()
     return made
 
