@@ -5,16 +5,17 @@ Revises: c0016_expiry
 Create Date: 2026-12-04 17:30:00
 
 Each of the three tables becomes a table partitioned by RANGE on created_at, one partition per
-(UTC) calendar month, named `<table>_YYYY_MM`, plus `<table>_default`, which takes a row of any
-other date so that none is lost. Every row is copied; the summary triggers are recreated on the
-new tables after the copy, so the summaries count nothing twice.
+(UTC) calendar month holding rows, named `<table>_YYYY_MM`, plus `<table>_default`, which takes
+a row of any other date so that none is lost (central makes the months ahead as it starts).
+Every row is copied; the summary triggers are recreated on the new tables after the copy, so
+the summaries count nothing twice.
 
 A partitioned table's unique keys must hold its partition key, so:
 - the primary keys become (id, created_at), and the ledger's (kiosk_id, seq) key becomes
   (kiosk_id, seq, created_at). An id or a kiosk's sequence number held in another month is
   refused by ingest, which looks both up across all months under the kiosk's lock (central's
-  own chain takes its sequence under the chain head's lock); sync_entries, not partitioned,
-  still holds every pushed entry's id and (kiosk_id, seq) as unique keys.
+  own chain takes its sequence under the chain head's lock). Within a month the keys still hold
+  in the database; sync_entries, not partitioned, still keys each pushed entry exactly once.
 - exchange_lines can no longer refer to exchanges(id) by foreign key; the statement trigger
   ek_line_exchange refuses a line whose exchange does not exist, as the key did.
 
@@ -128,17 +129,11 @@ LINE_EXCHANGE_TRIGGER = (
 
 
 def _months(conn, table: str) -> list[tuple[int, int]]:
-    """Return every (year, month) from the table's first row to its last."""
-    first, last = conn.execute(
-        sa.text(f"SELECT min(created_at), max(created_at) FROM {table}")
-    ).one()
-    if first is None:
-        return []
-    months, y, m = [], first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        months.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
+    """Return every (year, month) holding a row of the table (the default takes the rest)."""
+    rows = conn.execute(
+        sa.text(f"SELECT DISTINCT date_trunc('month', created_at) AS m FROM {table} ORDER BY m")
+    ).scalars()
+    return [(m.year, m.month) for m in rows]
 
 
 def _set_aside(table: str, suffix: str) -> None:
