@@ -21,6 +21,7 @@ from sync_helpers import WireKiosk, central_balances, central_ledger_sums, house
 from kiosk.cli import main as kiosk_main
 from sync.central import models as cm
 from sync.central import server
+from sync.central.jobs import Jobs
 from sync.central.queries import donations, reports, stats
 from sync.central.services import partitions
 from tests.pg import PG_URL, new_database
@@ -189,6 +190,17 @@ def test_this_month_and_the_next_three_are_made_at_start_and_more_on_asking(prog
     made = partitions.ensure_ahead(c, 2, today=date(2030, 6, 15))
     assert made == [f"{t}_{m}" for t in TABLES for m in ("2030_06", "2030_07", "2030_08")]
     assert partitions.ensure_ahead(c, 2, today=date(2030, 6, 15)) == []  # made once
+
+
+def test_the_jobs_make_the_months_ahead_again(programme):
+    c = programme.central
+    today = c.clock.now().date()
+    later = partitions.month_after(date(today.year, today.month, 1), partitions.AHEAD)
+    with c.engine.begin() as conn:  # as if the process had run since before that month was due
+        for t in TABLES:
+            conn.execute(text(f"DROP TABLE {t}_{later:%Y_%m}"))
+    Jobs(c).run_once()
+    assert {_kind(c, f"{t}_{later:%Y_%m}") for t in TABLES} == {"r"}
 
 
 def test_a_row_of_a_month_without_a_partition_is_kept_and_moved_into_its_month(programme):
