@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from core.clock import Clock
 from core.db.engine import make_engine, readonly
@@ -83,5 +84,8 @@ def open_central(url: str, clock: Clock | None = None) -> Central:
     if engine.dialect.name == "postgresql":
         from sync.central.services import partitions
 
-        partitions.ensure_ahead(central)
+        try:
+            partitions.ensure_ahead(central)
+        except OperationalError as exc:  # the jobs try again; meanwhile the default keeps rows
+            log.warning("the months ahead were not made at start-up: %s", exc)
     return central

@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sync_helpers import WireKiosk, central_balances, central_ledger_sums, household_id, push
 
 from kiosk.cli import main as kiosk_main
@@ -201,6 +201,18 @@ def test_the_jobs_make_the_months_ahead_again(programme):
             conn.execute(text(f"DROP TABLE {t}_{later:%Y_%m}"))
     Jobs(c).run_once()
     assert {_kind(c, f"{t}_{later:%Y_%m}") for t in TABLES} == {"r"}
+
+
+def test_making_a_month_behind_a_long_read_gives_up_and_leaves_the_rest(programme, monkeypatch):
+    c = programme.central
+    monkeypatch.setattr(partitions, "LOCK_WAIT", "200ms")
+    with c.engine.connect() as reader:  # a long report holds the ledger
+        reader.execute(text("LOCK TABLE ledger_entries IN ACCESS SHARE MODE"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            partitions.ensure_ahead(c, 1, today=date(2033, 1, 10))
+        reader.rollback()
+    assert {_kind(c, f"{t}_2033_01") for t in TABLES} == {None}  # nothing half made
+    assert len(partitions.ensure_ahead(c, 1, today=date(2033, 1, 10))) == 6  # next time
 
 
 def test_a_row_of_a_month_without_a_partition_is_kept_and_moved_into_its_month(programme):

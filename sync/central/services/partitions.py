@@ -21,6 +21,7 @@ TABLES = ("ledger_entries", "exchanges", "stock_moves")
 AHEAD = 3
 ARCHIVE = "archive"
 LOCK = 7_310_018  # the advisory lock that serialises partition work between processes
+LOCK_WAIT = "10s"
 
 
 class PartitionRefused(ValueError):
@@ -118,6 +119,9 @@ def ensure_months(c: Central, first: date, last: date) -> list[str]:
         if not partitioned(s):
             return []
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK})
+        # Making a partition locks its table; rather than queue every push behind a long
+        # report, give up and try at the next run (rows meanwhile land in the default).
+        s.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
         for table in TABLES:
             held = _months(s, table)
             month = date(first.year, first.month, 1)
@@ -141,7 +145,8 @@ def listing(c: Central) -> list[Partition]:
                 "SELECT p.relname AS parent, c.relname AS name, false AS archived"
                 " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
                 " JOIN pg_class p ON p.oid = i.inhparent"
-                " WHERE p.relname = ANY(:tables) AND p.relnamespace = 'public'::regnamespace"
+                " WHERE p.relname = ANY(:tables)"
+                " AND p.relnamespace = to_regnamespace(current_schema())"
                 " UNION ALL"
                 " SELECT NULL, c.relname, true FROM pg_class c"
                 " WHERE c.relnamespace = to_regnamespace(:archive) AND c.relkind = 'r'"
