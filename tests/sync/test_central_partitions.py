@@ -215,6 +215,20 @@ def test_making_a_month_behind_a_long_read_gives_up_and_leaves_the_rest(programm
     assert len(partitions.ensure_ahead(c, 1, today=date(2033, 1, 10))) == 6  # next time
 
 
+def test_the_jobs_still_expire_points_when_making_a_month_fails(programme, monkeypatch):
+    from sync.central.services import expiry
+
+    ran = []
+
+    def refuse(c, *args, **kwargs):
+        raise OperationalError("CREATE TABLE", {}, Exception("lock timeout"))
+
+    monkeypatch.setattr(partitions, "ensure_ahead", refuse)
+    monkeypatch.setattr(expiry, "run", lambda c: ran.append(c) or expiry.ExpiryRun(None, 0, 0, 0))
+    Jobs(programme.central).run_once()
+    assert ran == [programme.central]
+
+
 def test_a_row_of_a_month_without_a_partition_is_kept_and_moved_into_its_month(programme):
     c = programme.central
     _spread(programme)
