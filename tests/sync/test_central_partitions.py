@@ -286,6 +286,25 @@ def test_archiving_this_month_is_refused_and_nothing_is_detached(programme):
     assert [p for p in partitions.listing(c) if p.archived] == []
 
 
+def test_archiving_a_month_archived_before_is_refused_and_nothing_is_detached(programme):
+    c = programme.central
+    _spread(programme)
+    partitions.detach_before(c, date(2025, 2, 1))
+    partitions.ensure_months(c, date(2025, 1, 1), date(2025, 1, 1))  # the month made again
+    attached = _count(c, "ledger_entries")
+    with pytest.raises(partitions.PartitionRefused, match="archived already"):
+        partitions.detach_before(c, date(2025, 3, 1))
+    assert _count(c, "ledger_entries") == attached
+    with c.engine.connect() as conn:  # still attached: the refusal undid it all
+        attached_now = conn.execute(
+            text(
+                "SELECT relname FROM pg_class WHERE relispartition"
+                " AND relname IN ('ledger_entries_2025_02', 'exchanges_2025_01')"
+            )
+        ).scalars()
+        assert set(attached_now) == {"ledger_entries_2025_02", "exchanges_2025_01"}
+
+
 def test_the_command_lists_makes_and_archives_and_refuses_a_bad_month(programme, capsys):
     c = programme.central
     _spread(programme)

@@ -193,6 +193,11 @@ def detach_before(c: Central, month: date, today: date | None = None) -> list[st
                 if held >= month:
                     continue
                 name = _name(table, held)
+                if s.execute(text("SELECT to_regclass(:n)"), {"n": f"{ARCHIVE}.{name}"}).scalar():
+                    raise PartitionRefused(
+                        f"归档中已有 {ARCHIVE}.{name}，请先处理它",
+                        f"{ARCHIVE}.{name} is archived already; move it away first",
+                    )
                 s.execute(text(f"ALTER TABLE {table} DETACH PARTITION {name}"))
                 s.execute(text(f"ALTER TABLE {name} SET SCHEMA {ARCHIVE}"))
                 done.append(name)
