@@ -548,7 +548,7 @@ def _partitions(args: argparse.Namespace) -> int:
         before = date(int(found[1]), int(found[2]), 1)
     central = _open(args)
     try:
-        if central.engine.dialect.name != "postgresql":
+        if not partitions.kept(central):
             return fail("分区仅用于 PostgreSQL", "partitions are kept on PostgreSQL only")
         try:
             if args.ahead is not None:

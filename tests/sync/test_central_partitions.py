@@ -390,3 +390,20 @@ def test_a_household_ledger_sum_over_a_range_reads_only_its_months(programme):
 
     [plan] = _plans(c, run, "ledger_entries")
     assert _partitions_named(plan, "ledger_entries") == {"ledger_entries_2025_04"}, plan
+
+
+def test_on_sqlite_the_command_says_partitions_are_postgresqls_and_changes_nothing(
+    tmp_path, capsys
+):
+    url = f"sqlite:///{tmp_path / 'central.db'}"
+    args = ["central", "partitions", "--database-url", url, "--detach-before", "2025-01"]
+    assert kiosk_main(args) == 1
+    err = capsys.readouterr().err
+    assert "分区仅用于 PostgreSQL" in err and "PostgreSQL only" in err
+    c = server.open_central(url)
+    try:
+        assert partitions.kept(c) is False
+        assert partitions.ensure_ahead(c) == []
+        assert partitions.listing(c) == []
+    finally:
+        c.close()

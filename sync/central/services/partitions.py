@@ -63,6 +63,12 @@ def partitioned(s: Session) -> bool:
     return kind == "p"
 
 
+def kept(c: Central) -> bool:
+    """Say whether central's database keeps these tables by month (PostgreSQL past c0018)."""
+    with c.uow(write=False) as uow:
+        return partitioned(uow.session)
+
+
 def _months(s: Session, table: str) -> set[date]:
     rows = s.execute(
         text(
