@@ -163,7 +163,9 @@ def test_an_exchange_id_held_in_another_month_is_refused_and_nothing_changes(pro
         H1, "spend", -60, ref=sale["payload"]["exchange_id"], prev_hash=wire.head
     )
     answer = push(base, token, wire.body(copy))
-    assert answer.json()["results"][0]["status"] == "rejected"
+    [result] = answer.json()["results"]
+    assert result["status"] == "rejected"
+    assert result["reason"] == "exchange id already held"
     assert _state(c) == before
 
 
