@@ -141,6 +141,15 @@ def add_parser(sub) -> None:
     announce.add_argument("--store", action="append", default=[], help="a store (default: all)")
     announce.set_defaults(handler=_announce)
 
+    parts = cmds.add_parser(
+        "partitions",
+        help="list the monthly partitions (PostgreSQL), make months ahead, archive old months",
+    )
+    _db(parts)
+    parts.add_argument("--ahead", type=int, default=None, help="make this and the next N months")
+    parts.add_argument("--detach-before", help="archive every month before YYYY-MM")
+    parts.set_defaults(handler=_partitions)
+
     day = cmds.add_parser("exchange-day", help="schedule a collective exchange day at a store")
     _db(day)
     day.add_argument("--store", required=True)
@@ -549,6 +558,47 @@ def _expire(args: argparse.Namespace) -> int:
     print(
         f"{done.points} points of {done.households} households cleared; {done.notices} notices sent"
     )
+    return 0
+
+
+def _partitions(args: argparse.Namespace) -> int:
+    import re
+    from datetime import date
+
+    from sync.central.services import partitions
+
+    def fail(zh: str, en: str) -> int:
+        print(f"kiosk central partitions: {zh} / {en}", file=sys.stderr)
+        return 1
+
+    before = None
+    if args.detach_before is not None:
+        found = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", args.detach_before)
+        if not found:
+            return fail(
+                f"--detach-before {args.detach_before!r} 不是月份（如 2026-11）",
+                f"--detach-before {args.detach_before!r} is not a month such as 2026-11",
+            )
+        before = date(int(found[1]), int(found[2]), 1)
+    central = _open(args)
+    try:
+        if not partitions.kept(central):
+            return fail("分区仅用于 PostgreSQL", "partitions are kept on PostgreSQL only")
+        try:
+            if args.ahead is not None:
+                for name in partitions.ensure_ahead(central, args.ahead):
+                    print(f"made {name}")
+            if before is not None:
+                for name in partitions.detach_before(central, before):
+                    print(f"archived {name} as {partitions.ARCHIVE}.{name}")
+        except partitions.PartitionRefused as refused:
+            return fail(refused.zh, refused.en)
+        for p in partitions.listing(central):
+            where = f"{partitions.ARCHIVE}.{p.name}" if p.archived else p.name
+            state = "archived" if p.archived else "attached"
+            print(f"{p.table}\t{p.month or 'default'}\t{where}\t{p.rows}\t{state}")
+    finally:
+        central.close()
     return 0
 
 

@@ -1,5 +1,6 @@
 """Central's timed work, run in the serving process: the expiry of points under the policy,
-and the month's 公示 board posted to the stores.
+the month's 公示 board posted to the stores, and the ledger's monthly partitions made ahead
+(PostgreSQL).
 
 Each job is idempotent (a boundary is cleared once, notices are sent when they change), so
 several workers may each run them; on PostgreSQL the expiry job also skips a run while another
@@ -37,8 +38,14 @@ class Jobs:
         self._thread.join(timeout)
 
     def run_once(self) -> None:
-        from sync.central.services import board, expiry
+        from sync.central.services import board, expiry, partitions
 
+        try:  # a month not made ahead is no reason to leave points unexpired
+            made = partitions.ensure_ahead(self.central)
+            if made:
+                log.info("partitions made ahead: %s", ", ".join(made))
+        except Exception:
+            log.exception("central jobs: making the months' partitions failed")
         done = expiry.run(self.central)
         if done.households or done.notices:
             log.info(

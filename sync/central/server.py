@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from core.clock import Clock
 from core.db.engine import make_engine, readonly
@@ -91,4 +92,11 @@ def open_central(url: str, clock: Clock | None = None, read_url: str | None = No
     central = Central(engine, replica=replica)
     if clock is not None:
         central.clock = clock
+    if engine.dialect.name == "postgresql":
+        from sync.central.services import partitions
+
+        try:
+            partitions.ensure_ahead(central)
+        except OperationalError as exc:  # the jobs try again; meanwhile the default keeps rows
+            log.warning("the months ahead were not made at start-up: %s", exc)
     return central

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -269,9 +270,36 @@ def test_rebuild_recounts_summaries_that_went_wrong(programme):
     assert stats.stats(c)["exchanges"] == 1
 
 
+MONTHLY = re.compile(r"_([0-9]{4}_[0-9]{2}|default)$")
+# Where a partitioned table must differ from the model (c0018): its unique keys hold the month,
+# and exchange lines find their exchange by trigger, not by foreign key.
+PARTITIONED = {
+    ("add_fk", "exchange_lines", ("exchange_id",)),
+    ("remove_constraint", "ledger_entries", ("kiosk_id", "seq", "created_at")),
+    ("add_constraint", "ledger_entries", ("kiosk_id", "seq")),
+}
+
+
+def _not_a_partition(obj, name, type_, reflected, compare_to) -> bool:
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return not MONTHLY.search(table or "")
+
+
+def _signature(diff) -> tuple:
+    kind, item = diff[0], diff[1]
+    return (kind, item.table.name, tuple(c.name for c in item.columns))
+
+
 def test_the_migrations_create_exactly_the_models(programme):
-    with programme.central.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), cm.Base.metadata) == []
+    engine = programme.central.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            assert compare_metadata(MigrationContext.configure(conn), cm.Base.metadata) == []
+            return
+        context = MigrationContext.configure(conn, opts={"include_object": _not_a_partition})
+        differences = compare_metadata(context, cm.Base.metadata)
+    assert {_signature(d) for d in differences} == PARTITIONED
+    assert len(differences) == len(PARTITIONED)
 
 
 def test_a_statement_counts_whole_months_from_the_summaries_and_the_ends_from_the_rows(programme):

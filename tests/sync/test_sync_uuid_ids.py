@@ -46,13 +46,15 @@ MALFORMED = {
 
 
 def column_types(engine) -> dict[tuple[str, str], str]:
-    """Return (table, column) -> the column's type as the database reports it."""
+    """Return (table, column) -> the column's type as the database reports it (a partition's
+    columns are its table's)."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             rows = conn.execute(
                 text(
                     "SELECT table_name, column_name, data_type FROM information_schema.columns"
-                    " WHERE table_schema = current_schema()"
+                    " WHERE table_schema = current_schema() AND NOT EXISTS (SELECT 1 FROM"
+                    " pg_class p WHERE p.oid = to_regclass(table_name) AND p.relispartition)"
                 )
             )
             return {(t, c): d for t, c, d in rows}
