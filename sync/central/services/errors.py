@@ -52,6 +52,7 @@ class Refusal(StrEnum):
     NO_CLAIM = "no_claim"
     CLAIM_DECIDED = "claim_decided"
     CLAIM_CAP = "claim_cap"
+    CLAIM_OWN = "claim_own"
     NO_AREA = "no_area"
     AREA_LEVEL = "area_level"
     AREA_OUTSIDE = "area_outside"
@@ -127,6 +128,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_CLAIM: "no claim {claim_id}",
     Refusal.CLAIM_DECIDED: "claim {claim_id} is already {status}",
     Refusal.CLAIM_CAP: "the cap of rule {code} is reached: {count} approved in this period",
+    Refusal.CLAIM_OWN: "a claim is approved by someone other than the person who recorded it",
     Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
     Refusal.AREA_LEVEL: "{path} is not a {level}",
     Refusal.AREA_OUTSIDE: "{path} lies outside your area",
@@ -154,7 +156,7 @@ MESSAGES: dict[Refusal, str] = {
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).
-CONFLICT = frozenset({Refusal.CLAIM_DECIDED, Refusal.CLAIM_CAP})
+CONFLICT = frozenset({Refusal.CLAIM_DECIDED, Refusal.CLAIM_CAP, Refusal.CLAIM_OWN})
 
 # Refusals because the record a request names does not exist (the API answers 404).
 NOT_FOUND = frozenset(
