@@ -97,6 +97,22 @@ def test_a_claim_over_its_limit_is_refused_from_its_length_alone(client, office)
     assert read == 0
 
 
+@pytest.mark.parametrize(
+    ("path", "size"),
+    [
+        ("/claims", LARGEST_CLAIM),
+        ("/households/import", 8 * 2**20),
+        ("/activities/ACT-SORT/award", 2 * 2**20),
+    ],
+)
+def test_a_large_upload_without_a_session_is_refused_without_reading_it(client, office, path, size):
+    before = state_of(office.central)
+    answer, read = send(client, path, size, MULTIPART)
+    assert answer.status_code == 400 and "表单已过期" in answer.text
+    assert read == 0
+    assert state_of(office.central) == before
+
+
 def test_a_12_mb_claim_form_without_a_session_is_refused_without_reading_it(client, office):
     before = state_of(office.central)
     answer, read = send(client, "/claims", LARGEST_CLAIM, MULTIPART)
