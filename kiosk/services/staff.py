@@ -25,13 +25,15 @@ ADMIN = "admin"  # the audit log's name for the shop PIN's holder, before each p
 FIRST_SHOPKEEPER = "店主"  # the name the first shopkeeper gets when no one has named them
 ACTOR_PREFIX = "staff:"  # the audit log's actor for a person: staff:<id>
 MAX_FAILURES = 5
-LOCK = timedelta(minutes=5)
+LOCK = timedelta(minutes=5)  # the first lock; each one after it, with no sign-in between, doubles
+LONGEST_LOCK = timedelta(hours=24)
 PIN_DIGITS = (4, 12)
 MAX_STAFF_NAME = 40
 
 # Keys in the kiosk's settings (String(40) keys, String(200) values).
 PIN_FAILURES = "admin_pin_failures"
 PIN_LOCKED_UNTIL = "admin_pin_locked_until"
+PIN_LOCKS = "admin_pin_locks"  # locks since the last sign-in
 SESSION_EPOCH = "admin_session_epoch"
 
 
@@ -144,6 +146,7 @@ def set_pin(k: Kiosk, pin: str, actor: str = "cli") -> None:
             first.pin_hash = stored
         write(s, PIN_FAILURES, "0")
         write(s, PIN_LOCKED_UNTIL, "")
+        write(s, PIN_LOCKS, "0")
         _bump_epoch(s)
         audit(s, now, actor, "pin_set", actor_of(first.id))
         uow.commit()
@@ -159,9 +162,9 @@ def add_member(k: Kiosk, name: object, role: object, pin: object, actor: str) ->
     stored = hash_pin(pin)
     with k.uow() as uow:
         s = uow.session
-        if _taken(s, pin):
-            raise PinRefused("taken")
         now = k.clock.now()
+        if _taken(s, pin):
+            _taken_refused(uow, now, actor)
         member = StaffMember(
             name=title, role=str(role), pin_hash=stored, active=True, created_at=now
         )
@@ -212,18 +215,25 @@ def change_pin(k: Kiosk, member_id: int, current: str, new: str) -> None:
     """Change one's own PIN from the admin screen: the current PIN must be given again."""
     if not valid_pin(new):
         raise PinRefused("bad")
-    person = check_pin(k, current)
+    person = check_pin(k, current, clear_failures=False)
     if person.id != member_id:
         raise PinRefused("wrong", tries_left=_tries_left(k))
     stored = hash_pin(new)
     with k.uow() as uow:
         s = uow.session
         if _taken(s, new, member_id):
-            raise PinRefused("taken")
+            _taken_refused(uow, k.clock.now(), actor_of(member_id))
+        write(s, PIN_FAILURES, "0")
+        write(s, PIN_LOCKED_UNTIL, "")
+        write(s, PIN_LOCKS, "0")
         s.get(StaffMember, member_id).pin_hash = stored
         _bump_epoch(s)
         audit(s, k.clock.now(), actor_of(member_id), "pin_set", actor_of(member_id))
         uow.commit()
+
+
+def _left(s: Session) -> int:
+    return MAX_FAILURES - int(read(s, PIN_FAILURES, "0") or 0)
 
 
 def _tries_left(k: Kiosk) -> int:
@@ -251,9 +261,40 @@ def _seconds_left(s: Session, now: datetime) -> int:
     return max(int(left + 0.999), 0)
 
 
-def check_pin(k: Kiosk, pin: object) -> Person:
+def _taken_refused(uow, now: datetime, actor: str) -> None:
+    """Refuse a new PIN someone else signs in with. Being told so tells that it is someone's
+    PIN: the try counts as a wrong PIN toward the lock, so it is no faster than guessing at
+    the sign-in."""
+    s = uow.session
+    audit(s, now, actor, "pin_taken")
+    locked = _count_failure(s, now)
+    uow.commit()
+    if locked:
+        raise PinRefused("locked", seconds_left=locked)
+    raise PinRefused("taken")
+
+
+def _count_failure(s: Session, now: datetime) -> int:
+    """Count a wrong PIN; at the fifth, lock the screen and return for how many seconds (each
+    lock since the last sign-in twice as long as the one before, at most a day), else 0."""
+    failures = int(read(s, PIN_FAILURES, "0") or 0) + 1
+    audit(s, now, ADMIN, "login_failed", failures=failures)
+    if failures < MAX_FAILURES:
+        write(s, PIN_FAILURES, str(failures))
+        return 0
+    locks = int(read(s, PIN_LOCKS, "0") or 0)
+    lock = min(LOCK * 2 ** min(locks, 20), LONGEST_LOCK)
+    write(s, PIN_FAILURES, "0")
+    write(s, PIN_LOCKS, str(locks + 1))
+    write(s, PIN_LOCKED_UNTIL, (now + lock).isoformat())
+    audit(s, now, ADMIN, "pin_locked", minutes=int(lock.total_seconds() // 60))
+    return int(lock.total_seconds())
+
+
+def check_pin(k: Kiosk, pin: object, *, clear_failures: bool = True) -> Person:
     """Return whose PIN this is or raise PinRefused; five wrong PINs, whoever types them, lock
-    the admin screen for five minutes."""
+    the admin screen for five minutes, and each further lock before a sign-in for twice as
+    long. A sign-in clears the count (clear_failures=False leaves it for the caller)."""
     text = pin if isinstance(pin, str) else ""
     with k.uow(write=False) as uow:
         stored = [(m.id, m.pin_hash) for m in _active(uow.session)]
@@ -273,21 +314,17 @@ def check_pin(k: Kiosk, pin: object) -> Person:
             raise PinRefused("locked", seconds_left=left)
         person = s.get(StaffMember, found) if found is not None else None
         if person is not None and person.active:
-            write(s, PIN_FAILURES, "0")
-            write(s, PIN_LOCKED_UNTIL, "")
-            uow.commit()
+            if clear_failures:
+                write(s, PIN_FAILURES, "0")
+                write(s, PIN_LOCKED_UNTIL, "")
+                write(s, PIN_LOCKS, "0")
+                uow.commit()
             return _person(person)
-        failures = int(read(s, PIN_FAILURES, "0") or 0) + 1
-        audit(s, now, ADMIN, "login_failed", failures=failures)
-        if failures >= MAX_FAILURES:
-            write(s, PIN_FAILURES, "0")
-            write(s, PIN_LOCKED_UNTIL, (now + LOCK).isoformat())
-            audit(s, now, ADMIN, "pin_locked", minutes=int(LOCK.total_seconds() // 60))
-            uow.commit()
-            raise PinRefused("locked", seconds_left=int(LOCK.total_seconds()))
-        write(s, PIN_FAILURES, str(failures))
+        locked = _count_failure(s, now)
         uow.commit()
-        raise PinRefused("wrong", tries_left=MAX_FAILURES - failures)
+        if locked:
+            raise PinRefused("locked", seconds_left=locked)
+        raise PinRefused("wrong", tries_left=_left(s))
 
 
 def session_epoch(k: Kiosk) -> int:

@@ -51,12 +51,12 @@ def create_central_app(central: Central, test_config: dict | None = None) -> Fla
     from sync.central.limits import Limits
     from sync.central.services.users import site_secret
     from sync.central.web import api, office
-    from sync.central.web.input import CentralRequest, RecordId
+    from sync.central.web.input import SMALL_BODY, CentralRequest, RecordId
 
     app = Flask(__name__)
     app.request_class = CentralRequest
     app.config.update(
-        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=SMALL_BODY,  # routes that take uploads have their own limit
         SECRET_KEY=site_secret(central),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

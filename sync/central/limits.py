@@ -76,6 +76,11 @@ DEFAULTS = {
     # Wrong bearer tokens per client address: 20, then one more every 15 seconds.
     "AUTH_FAIL_BURST": 20,
     "AUTH_FAIL_PER_SECOND": 1 / 15,
+    # Card lookups per kiosk (a card from elsewhere, on its first scan): 30, then one every
+    # 10 seconds. A store's own village is in its feed already; a token used to probe for
+    # households is held to a few hundred an hour, apart from its syncing.
+    "CARD_LOOKUP_BURST": 30,
+    "CARD_LOOKUP_PER_SECOND": 1 / 10,
     # Failed office sign-ins per client address (any account): 20, then one every 30 seconds.
     "LOGIN_FAIL_BURST": 20,
     "LOGIN_FAIL_PER_SECOND": 1 / 30,
@@ -92,3 +97,4 @@ class Limits:
         self.kiosk = RateLimiter(get("SYNC_RATE_BURST"), get("SYNC_RATE_PER_SECOND"))
         self.auth_failures = RateLimiter(get("AUTH_FAIL_BURST"), get("AUTH_FAIL_PER_SECOND"))
         self.login_failures = RateLimiter(get("LOGIN_FAIL_BURST"), get("LOGIN_FAIL_PER_SECOND"))
+        self.card_lookups = RateLimiter(get("CARD_LOOKUP_BURST"), get("CARD_LOOKUP_PER_SECOND"))

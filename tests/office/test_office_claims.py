@@ -58,9 +58,10 @@ def balance(c, household_id: str = "H000001") -> int:
 
 
 def record(client, rule: str = "SWEEP", photos=(), household: str = "H000001"):
+    token = csrf(client, f"/claims/new?household={household}")
     fields = MultiDict(
         {
-            "csrf_token": csrf(client, f"/claims/new?household={household}"),
+            "csrf_token": token,
             "household": household,
             "rule": rule,
             "resident": f"{household}-1",
@@ -71,8 +72,10 @@ def record(client, rule: str = "SWEEP", photos=(), household: str = "H000001"):
         fields.add("photos", FileStorage(io.BytesIO(data), f"p{i}.jpg", "photos", "image/jpeg"))
     # Encoded here, in memory: the test client spools a large body to a file it never closes.
     boundary, body = encode_multipart(fields)
-    return client.post(
-        "/claims", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    return client.post(  # the form's address carries the token too (read before the upload)
+        f"/claims?csrf_token={token}",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 

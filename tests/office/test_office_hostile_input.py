@@ -48,6 +48,7 @@ QUERY_NAMES = (
     "to",
     "next",
     "lang",
+    "csrf_token",  # an upload form sends it in its address too
     "edit",
     "status",
     "rule",

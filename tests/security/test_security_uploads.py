@@ -28,10 +28,11 @@ def office_admin(client):
 def upload(client, path: str, data: bytes, name: str, kind: str, lang: str = "zh_CN"):
     """Post a file the way the page's form does (encoded in memory: big bodies included)."""
     file = FileStorage(io.BytesIO(data), filename=name, content_type=kind)
-    form = {"csrf_token": csrf(client, "/households"), "file": file}
+    token = csrf(client, "/households")
+    form = {"csrf_token": token, "file": file}
     boundary, body = encode_multipart(form)
     return client.post(
-        f"{path}?lang={lang}",
+        f"{path}?lang={lang}&csrf_token={token}",  # the form's address carries it too
         data=body,
         content_type=f"multipart/form-data; boundary={boundary}",
     )

@@ -25,6 +25,8 @@ from sync.central.models import (
     ClaimResident,
     Household,
     Kiosk,
+    OfficeToken,
+    OfficeUser,
     Resident,
     Rule,
 )
@@ -34,7 +36,14 @@ from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
-from sync.central.states import ApproverLevel, CapPeriod, CapScope, ClaimStatus, Evidence
+from sync.central.states import (
+    ApproverLevel,
+    CapPeriod,
+    CapScope,
+    ClaimStatus,
+    Evidence,
+    TokenOwner,
+)
 
 MAX_PHOTOS = limits.MAX_CLAIM_PHOTOS
 MAX_RESIDENTS = 20  # residents one claim may name (a household is smaller)
@@ -252,6 +261,19 @@ def _pending(s, claim_id: object, scope: Scope = WHOLE) -> Claim:
     return claim
 
 
+def _person(s, actor: str) -> str:
+    """Name the person behind an actor: an office token of a user acts as that user."""
+    owner, _, token_row = actor.partition(":")
+    if owner != TokenOwner.OFFICE or not token_row.isdigit():
+        return actor
+    username = s.scalar(
+        select(OfficeUser.username)
+        .join(OfficeToken, OfficeToken.user_id == OfficeUser.id)
+        .where(OfficeToken.id == int(token_row))
+    )
+    return username or actor
+
+
 def _valid_uuid(text: object) -> bool:
     try:
         return isinstance(text, str) and str(uuid.UUID(text)) == text
@@ -267,6 +289,8 @@ def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE
         s = uow.session
         now = c.clock.now()
         claim = _pending(s, claim_id, scope)
+        if _person(s, claim.recorded_by) == _person(s, actor):
+            raise RegistryError(Refusal.CLAIM_OWN)
         # The rule is locked so that two approvals under one cap are counted one after the other.
         rule = s.get(Rule, claim.rule_code, with_for_update=True)
         _check_cap(s, claim, rule)

@@ -53,6 +53,7 @@ class Refusal(StrEnum):
     CLAIM_DECIDED = "claim_decided"
     CLAIM_CAP = "claim_cap"
     APPROVER_LEVEL = "approver_level"
+    CLAIM_OWN = "claim_own"
     NO_AREA = "no_area"
     AREA_LEVEL = "area_level"
     AREA_OUTSIDE = "area_outside"
@@ -134,6 +135,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.APPROVER_LEVEL: (
         "rule {code} is decided by the town: a village's approver may not decide claim {claim_id}"
     ),
+    Refusal.CLAIM_OWN: "a claim is approved by someone other than the person who recorded it",
     Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
     Refusal.AREA_LEVEL: "{path} is not a {level}",
     Refusal.AREA_OUTSIDE: "{path} lies outside your area",
@@ -164,7 +166,7 @@ MESSAGES: dict[Refusal, str] = {
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).
-CONFLICT = frozenset({Refusal.CLAIM_DECIDED, Refusal.CLAIM_CAP})
+CONFLICT = frozenset({Refusal.CLAIM_DECIDED, Refusal.CLAIM_CAP, Refusal.CLAIM_OWN})
 
 # Refusals because the user may see the record but not do this to it (the API answers 403).
 FORBIDDEN = frozenset({Refusal.APPROVER_LEVEL})

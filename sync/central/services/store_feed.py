@@ -22,6 +22,7 @@ from sync.central.ledger_notes import household_notes
 from sync.central.models import Area, Card, Household, Resident, Store, StoreMember
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
+from sync.central.states import CardStatus
 from sync.central.store_set import records
 
 
@@ -101,26 +102,41 @@ def _emit_records(s: Session, store_id: int, ids: list[str], at: datetime) -> No
         emit_many(s, rows)
 
 
-def look_up_card(c: Central, store_id: int, token_hash: str) -> tuple[str, list] | None:
-    """Find a card for a kiosk of a store; its household joins the store's set.
+def look_up_card(
+    c: Central, kiosk_id: str, store_id: int, token_hash: str
+) -> tuple[str, list] | None:
+    """Find a card for a kiosk of a store; its household joins the store's set. Audited.
 
     Return the household's id and its records (household, residents, cards, balance) as the
-    feed carries them, or None for a card central does not know or one bound to another store.
+    feed carries them, or None for a card central does not know, a revoked one (it tells the
+    kiosk nothing of the household) or one bound to another store.
     """
     with c.uow() as uow:
         s = uow.session
+        now = c.clock.now()
         found = s.execute(
             select(Card.bound_store_id, Resident.household_id)
             .join(Resident, Resident.id == Card.resident_id)
-            .where(Card.token_hash == token_hash)
+            .where(Card.token_hash == token_hash, Card.status == CardStatus.ACTIVE)
         ).first()
         if found is None or found.bound_store_id not in (None, store_id):
+            audit(s, now, f"kiosk:{kiosk_id}", "card_lookup", "", card=token_hash[:12], found=False)
+            uow.commit()
             return None
         household_id = found.household_id
-        join(s, store_id, {household_id}, c.clock.now())
+        join(s, store_id, {household_id}, now)
         # The answer holds the records only, as kiosks of every release read them; the notes
         # of the household's history come with the copies in the store's feed.
         answer = records(s, store_id, [household_id])
+        audit(
+            s,
+            now,
+            f"kiosk:{kiosk_id}",
+            "card_lookup",
+            household_id,
+            card=token_hash[:12],
+            found=True,
+        )
         uow.commit()
     return household_id, answer
 

@@ -245,11 +245,20 @@ def card(card_hash: str):
     """Look up a card scanned at a kiosk that does not know it; its household joins the store.
 
     The answer holds the household's records and confirmed balance as the store's feed carries
-    them; from now on the store's feed carries the household's changes too.
+    them; from now on the store's feed carries the household's changes too. A revoked card is
+    not found; each lookup is audited and held to the kiosk's lookup rate.
     """
     if not TOKEN_HASH.fullmatch(card_hash):
         raise ApiError(400, "invalid", "a card is looked up by the SHA-256 of its token (64 hex)")
-    found = store_feed.look_up_card(central(), g.store_id, card_hash)
+    wait = _limits().card_lookups.take(g.kiosk_id)
+    if wait:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many card lookups from this kiosk; it may try again after Retry-After seconds",
+            retry_after=wait,
+        )
+    found = store_feed.look_up_card(central(), g.kiosk_id, g.store_id, card_hash)
     if found is None:
         raise ApiError(404, "not_found", "no such card for this store")
     household_id, records = found

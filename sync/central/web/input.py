@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Map
 
 from core.domain import limits
+from sync.protocol import MAX_PUSH_BYTES
 
 # Record ids in URLs and forms fit PostgreSQL's INTEGER (stores.id is one; alert ids, BIGINT,
 # will not pass two thousand million): a larger number names no record. SQLite takes 64 bits.
@@ -22,24 +23,45 @@ UNSAFE_IN_PATH = re.compile(
 )
 
 
-# A claim carries up to four photos of 2 MB (a third more as base64 in JSON): its two routes
-# take more than the 8 MB every other request is held to.
-CLAIM_POSTS = re.compile(r"/(api/v1/)?claims")
+# Each route takes a body up to its own limit, checked from Content-Length before any of it is
+# read: a claim carries up to four photos of 2 MB (a third more as base64 in JSON), a roster CSV
+# up to 8 MB, an award CSV 2 MB (refused whole by its page, so its form may pass the limit), a
+# kiosk's push 4 MB; every other request is a form or a small JSON body.
 CLAIM_MAX_BYTES = limits.MAX_CLAIM_PHOTOS * limits.MAX_PHOTO_BYTES * 4 // 3 + 2**20
+SMALL_BODY = 256 * 1024
+BODY_LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"/(api/v1/)?claims"), CLAIM_MAX_BYTES),
+    (re.compile(r"/households/import"), 8 * 2**20),
+    (re.compile(r"/activities/[^/]+/award"), 3 * 2**20),
+    (re.compile(r"/api/v1/push"), MAX_PUSH_BYTES),
+)
+
+
+def body_limit(method: str, path: str) -> int:
+    """Return how many bytes of body a request to this route may carry."""
+    if method == "POST":
+        for pattern, limit in BODY_LIMITS:
+            if pattern.fullmatch(path):
+                return limit
+    return SMALL_BODY
 
 
 class CentralRequest(Request):
-    """A request of the central app: held to the app's size limit, a claim to its own."""
+    """A request of the central app: held to its route's body limit."""
 
     @property
     def max_content_length(self) -> int | None:
-        if self.method == "POST" and CLAIM_POSTS.fullmatch(self.path):
-            return CLAIM_MAX_BYTES
-        return Request.max_content_length.fget(self)
+        return body_limit(self.method, self.path)
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
         Request.max_content_length.fset(self, value)
+
+    def is_large(self) -> bool:
+        """Tell whether the body is beyond the small limit (or of a length not told)."""
+        if self.content_length is None:
+            return bool(self.environ.get("wsgi.input_terminated"))
+        return self.content_length > SMALL_BODY
 
 
 class RecordId(IntegerConverter):

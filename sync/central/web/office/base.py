@@ -157,6 +157,27 @@ def _csrf_token() -> str:
 
 
 @bp.before_app_request
+def _admit_body() -> None:
+    # A body over its route's limit is refused from its length alone. A large one (an upload)
+    # is read only for a signed-in user whose role may use the route and who sent the form's
+    # CSRF token in its address: no one else makes the server read or spool megabytes. The API
+    # checks its bearer token in each route before reading the body.
+    length, limit = request.content_length, request.max_content_length
+    if length is not None and limit is not None and length > limit:
+        abort(413)
+    if request.method != "POST" or request.path.startswith("/api/") or not request.is_large():
+        return
+    user = current_user()
+    sent = request.args.get("csrf_token", "").encode("utf-8", "replace")
+    expected = session.get("csrf", "").encode("utf-8", "replace")
+    if user is None or not sent or not hmac.compare_digest(sent, expected):
+        abort(400, description=_("The form has expired: go back, reload the page and try again."))
+    asks = getattr(current_app.view_functions.get(request.endpoint or ""), "asks", None)
+    if asks is None or not may(user.role, asks):
+        abort(403, description=_("Your account may not do this."))
+
+
+@bp.before_app_request
 def _refuse_nul() -> None:
     # Before the CSRF check: that reads the form, and a NUL in it is refused alike.
     if not request.path.startswith("/api/") and holds_nul(request):
