@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, literal, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from core.domain import errors, limits, quotas, rules
@@ -84,9 +84,18 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcome:
-    """Apply a validated batch from one kiosk in one transaction."""
+def push(
+    c: Central,
+    kiosk_id: str,
+    entries: list[dict[str, Any]],
+    encoded: list[bytes] | None = None,
+) -> PushOutcome:
+    """Apply a validated batch from one kiosk in one transaction.
+
+    encoded: each entry's payload in canonical bytes, as `encode_push` returned them.
+    """
     outcome = PushOutcome()
+    payloads = dict(zip(map(id, entries), encoded, strict=True)) if encoded is not None else {}
     entries = sorted(entries, key=lambda e: e["seq"])
     with c.uow() as uow:
         s = uow.session
@@ -121,7 +130,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         ctx = _Batch(s, kiosk, now, entries)
         sync_rows: list[dict[str, Any]] = []
         for entry in entries:
-            digest = entry_digest(entry)
+            digest = entry_digest(entry, payloads.get(id(entry)))
             known = by_id.get(entry["id"])
             if known is not None:
                 if known.kiosk_id == kiosk_id and (
@@ -250,10 +259,16 @@ class _Batch:
         self.moves: list[tuple[str, int]] = []  # (household, points) in the order applied
         self.balances: dict[str, int] = {}
         seqs = ints(x.get("seq") for x in ledgers)
+        # The chain's links held, in the books or outside them, in one round trip.
         self.ledger_seqs = set(
             s.scalars(
-                select(LedgerEntry.seq).where(
-                    LedgerEntry.kiosk_id == kiosk.id, among(s, LedgerEntry.seq, seqs)
+                union_all(
+                    *(
+                        select(table.seq).where(
+                            table.kiosk_id == kiosk.id, among(s, table.seq, seqs)
+                        )
+                        for table in (LedgerEntry, UncountedEntry)
+                    )
                 )
             )
         )
@@ -272,12 +287,12 @@ class _Batch:
                 )
             )
         }
-        self.checkin_ids = set(
-            s.scalars(
-                select(CheckIn.id).where(
-                    among(s, CheckIn.id, strings(p.get("checkin_id") for p in payloads))
-                )
-            )
+        # A lookup whose list is empty is not sent: each costs a round trip per batch.
+        checkin_ids = strings(p.get("checkin_id") for p in payloads)
+        self.checkin_ids = (
+            set(s.scalars(select(CheckIn.id).where(among(s, CheckIn.id, checkin_ids))))
+            if checkin_ids
+            else set()
         )
         moves = [
             m
@@ -304,16 +319,17 @@ class _Batch:
         self.batch_ids = set(self.batches)
         # What each exchange a void names handed out, so the void can only return exactly that.
         self.issued: dict[str, dict[tuple[int, str], int]] = {}
-        for exchange_id, batch_id, code, qty in s.execute(
-            select(
-                StockMove.exchange_id, StockMove.batch_id, StockMove.product_code, StockMove.qty
-            ).where(
-                StockMove.kind == StockMoveKind.ISSUE,
-                among(
-                    s,
-                    StockMove.exchange_id,
-                    uuids(p.get("exchange_id") for p in payloads if "reason" in p),
-                ),
+        voided_ids = uuids(p.get("exchange_id") for p in payloads if "reason" in p)
+        for exchange_id, batch_id, code, qty in (
+            ()
+            if not voided_ids
+            else s.execute(
+                select(
+                    StockMove.exchange_id, StockMove.batch_id, StockMove.product_code, StockMove.qty
+                ).where(
+                    StockMove.kind == StockMoveKind.ISSUE,
+                    among(s, StockMove.exchange_id, voided_ids),
+                )
             )
         ):
             moved = self.issued.setdefault(str(exchange_id), {})
@@ -322,18 +338,24 @@ class _Batch:
         activity_ids = strings(p.get("activity_id") for p in payloads)
         # Locked (in id order, before any household), so two kiosks' batches crediting one
         # activity count its cap and its residents one after the other.
-        self.activities: dict[str, Activity] = {
-            a.id: a
-            for a in s.scalars(
-                select(Activity)
-                .where(among(s, Activity.id, activity_ids))
-                .order_by(Activity.id)
-                .with_for_update()
-            )
-        }
+        self.activities: dict[str, Activity] = (
+            {
+                a.id: a
+                for a in s.scalars(
+                    select(Activity)
+                    .where(among(s, Activity.id, activity_ids))
+                    .order_by(Activity.id)
+                    .with_for_update()
+                )
+            }
+            if activity_ids
+            else {}
+        )
         # Read after the activities' locks, so a batch committed meanwhile is seen.
         self.checked_in = set(
-            s.execute(
+            ()
+            if not self.activities
+            else s.execute(
                 select(CheckIn.activity_id, CheckIn.resident_id).where(
                     among(s, CheckIn.activity_id, sorted(self.activities)),
                     among(
@@ -345,7 +367,9 @@ class _Batch:
             ).all()
         )
         self.activity_counts: dict[str, int] = dict(
-            s.execute(
+            ()
+            if not self.activities
+            else s.execute(
                 select(CheckIn.activity_id, func.count())
                 .where(among(s, CheckIn.activity_id, sorted(self.activities)))
                 .group_by(CheckIn.activity_id)
@@ -400,13 +424,6 @@ class _Batch:
                 )
             )
         }
-        self.ledger_seqs |= set(
-            s.scalars(
-                select(UncountedEntry.seq).where(
-                    UncountedEntry.kiosk_id == kiosk.id, among(s, UncountedEntry.seq, seqs)
-                )
-            )
-        )
         self.ledger_ids |= set(self.uncounted)
         self.rows: dict[type, list[dict[str, Any]]] = {
             model: []
@@ -1069,21 +1086,23 @@ class _Batch:
         following_seqs = [s + 1 for s in seqs if s + 1 not in seqs]
         held: dict[int, str] = {}
         following: dict[int, str] = {}
-        for table in (LedgerEntry, UncountedEntry):
-            held.update(
-                self.s.execute(
-                    select(table.seq, table.hash).where(
-                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, wanted)
+        # Both tables and both ends in one round trip: (seq, hash) of the links wanted before
+        # the batch's, (seq, prev_hash) of those held after them.
+        for is_before, seq, value in self.s.execute(
+            union_all(
+                *(
+                    select(literal(is_before), table.seq, column).where(
+                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, seqs)
                     )
-                ).all()
-            )
-            following.update(
-                self.s.execute(
-                    select(table.seq, table.prev_hash).where(
-                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, following_seqs)
+                    for table in (LedgerEntry, UncountedEntry)
+                    for is_before, column, seqs in (
+                        (True, table.hash, sorted(wanted)),
+                        (False, table.prev_hash, following_seqs),
                     )
-                ).all()
+                )
             )
+        ):
+            (held if is_before else following)[seq] = value
         own = {e["seq"]: e["hash"] for e in self.new_chain}
         for e in sorted(self.new_chain, key=lambda e: e["seq"]):
             if e["seq"] == 1:
