@@ -185,15 +185,20 @@ def push(
             used_seqs.add(entry["seq"])
             by_id[entry["id"]] = _Held(kiosk_id, digest, status, reason)
             outcome.results.append(_result(entry, status, reason))
-        ctx.lock_rows()
-        ctx.insert_rows()
+        # What is keyed by this kiosk alone (its entries, its ledger rows and their monthly
+        # totals, its chain) is written and checked before any household is locked: other
+        # kiosks' batches wait on those locks, so the less the batch does holding them the better.
+        ctx.insert_ledger()
         insert_rows(s, SyncEntry, sync_rows)
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
         kiosk.last_push = now
         kiosk.last_seen = now
+        ctx.check_chain()
+        ctx.lock_rows()
+        ctx.insert_rows()
         ctx.settle_balances()
         ctx.count_quotas()
-        ctx.check_chain()
+        ctx.flag_overdrafts()
         ctx.insert_alerts()
         ctx.emit_changes()
         outcome.contiguous_seq = kiosk.contiguous_seq
@@ -997,7 +1002,7 @@ class _Batch:
         )
 
     def lock_rows(self) -> None:
-        """Lock, before the batch writes anything, every row its writes contend on, in one order.
+        """Lock, before the batch writes rows keyed by household, every row they contend on.
 
         The summary triggers upsert rows keyed by kiosk (only ever written under that kiosk's
         push lock), by household (store_households, store_household_months, donor_households)
@@ -1045,8 +1050,15 @@ class _Batch:
                 {"kiosk": self.kiosk.id, "ids": donated_ids, "donors": new_donors},
             )
 
+    def insert_ledger(self) -> None:
+        """Write the batch's ledger entries: their summary (ledger_totals) is keyed by kiosk,
+        and their households are only referred to (a key share, which the households' locks
+        leave free)."""
+        insert_rows(self.s, LedgerEntry, self.rows[LedgerEntry])
+        self.rows[LedgerEntry].clear()
+
     def insert_rows(self) -> None:
-        """Write the batch's new rows, parents before children, one statement per table."""
+        """Write the batch's other new rows, parents before children, one statement per table."""
         self.s.flush()  # statuses and revocations of rows already held
         if self.voided:
             self.s.execute(
@@ -1122,6 +1134,9 @@ class _Batch:
                 self._alert(
                     AlertKind.CHAIN_TAMPER, f"ledger seq {seq}: previous hash does not match"
                 )
+
+    def flag_overdrafts(self) -> None:
+        """Flag the households the batch left short (balances settled by settle_balances)."""
         for household_id in sorted(self.overdrawn):
             balance = self.balances[household_id]
             if balance < 0:
