@@ -45,6 +45,16 @@ from sync.central.services.users import site_secret
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+# The tables a push writes rows to (summary tables, updated in place, aside).
+WRITTEN = (
+    "sync_entries",
+    "ledger_entries",
+    "exchanges",
+    "exchange_lines",
+    "stock_moves",
+    "changes",
+    "store_members",
+)
 BENCH_PRODUCT = goods_service.ProductRow(2, "RICE", "大米 10斤", "粮油", 40, "袋")
 
 
@@ -261,6 +271,12 @@ def bare_insert(url: str, entries: list[dict]) -> float:
         return time.perf_counter() - t
 
 
+def count_rows(url: str) -> dict[str, int]:
+    """Return how many rows each table a push writes holds."""
+    with psycopg.connect(url) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in WRITTEN}
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
@@ -326,6 +342,9 @@ def main() -> None:
         }
 
         server, base = serve(url, args.workers)
+        load_before = os.getloadavg()
+        plain = f"postgresql://postgres@127.0.0.1:5432/{name}"
+        setup_rows = count_rows(plain)
 
         t, cpu = time.perf_counter(), time.process_time()
         latencies, counts = push_all(base, tokens, batches)
@@ -347,6 +366,9 @@ def main() -> None:
                 "points), 0) FROM ledger_entries l WHERE l.household_id = h.id)"
             ).fetchone()[0]
             alerts = con.execute("SELECT kind, count(*) FROM alerts GROUP BY kind").fetchall()
+            # What the push wrote besides the ledger rows the bare insert writes (like for like?)
+            written = {t: n - setup_rows[t] for t, n in count_rows(plain).items()}
+            load = os.getloadavg()
         result = {
             "benchmark": "central_ingest",
             "when": datetime.now().isoformat(timespec="seconds"),
@@ -372,6 +394,10 @@ def main() -> None:
             "ledger_rows_held": held,
             "households_with_balance_not_ledger_sum": mismatched,
             "alerts": dict(alerts),
+            "rows_written": written,
+            "rows_written_per_entry": round(sum(written.values()) / total, 2),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in load],
             "target_entries_per_second": 5000,
             "meets_target": total / pushed >= 5000,
         }

@@ -292,20 +292,29 @@ _check_payload = {kind: compile_schema(schema) for kind, schema in PAYLOADS.item
 
 def validate_push(body: Any) -> dict[str, Any]:
     """Return a push request checked against the schema, entry payloads included."""
+    encode_push(body)
+    return body
+
+
+def encode_push(body: Any) -> list[bytes]:
+    """Check a push request as validate_push does; return each entry's payload in canonical
+    bytes, in the entries' order (the size check encodes them; `entry_digest` reuses them)."""
     _check_push(body)
     seen: set[str] = set()
+    encoded: list[bytes] = []
     for i, entry in enumerate(body["entries"]):
         if entry["id"] in seen:
             raise Invalid(f"$.entries[{i}].id", "appears twice in the batch")
         seen.add(entry["id"])
         try:
-            size = len(canonical(entry["payload"]))
+            payload = canonical(entry["payload"])
         except ValueError as error:
             raise Invalid(f"$.entries[{i}].payload", f"has no canonical form: {error}") from None
         most = entry_limit(entry["kind"])
-        if size > most:
+        if len(payload) > most:
             raise Invalid(f"$.entries[{i}].payload", f"is larger than {most} bytes")
-    return body
+        encoded.append(payload)
+    return encoded
 
 
 def entry_limit(kind: str) -> int:
@@ -342,9 +351,27 @@ def canonical(value: Any) -> bytes:
     return canonical_json.fast(value)
 
 
-def entry_digest(entry: dict[str, Any]) -> str:
-    """Return the digest that tells a duplicate from a conflicting entry with the same id."""
-    return hashlib.sha256(canonical(_digested(entry))).hexdigest()
+def entry_digest(entry: dict[str, Any], payload: bytes | None = None) -> str:
+    """Return the digest that tells a duplicate from a conflicting entry with the same id.
+
+    payload: the entry's payload in canonical bytes, if encoded already (`encode_push`).
+    """
+    if payload is None:
+        return hashlib.sha256(canonical(_digested(entry))).hexdigest()
+    # The digested object written member by member, its keys in canonical (sorted) order:
+    # created_at, id, kind, payload, seq.
+    digest = hashlib.sha256(b'{"created_at":')
+    digest.update(canonical(entry["created_at"]))
+    digest.update(b',"id":')
+    digest.update(canonical(entry["id"]))
+    digest.update(b',"kind":')
+    digest.update(canonical(entry["kind"]))
+    digest.update(b',"payload":')
+    digest.update(payload)
+    digest.update(b',"seq":')
+    digest.update(canonical(entry["seq"]))
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def earlier_digests(entry: dict[str, Any]) -> set[str]:

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from core.domain import canonical as canonical_json
@@ -110,12 +110,15 @@ def stored_entry(wire: Mapping[str, Any]) -> dict[str, Any]:
 
 def _values(entry: object, names: tuple[str, ...]) -> tuple[Any, ...]:
     """Return the named fields of a mapping or of an object's attributes."""
+    if type(entry) is dict:  # the common case, without the abstract class's isinstance
+        return _ITEMGETTERS[names](entry)
     if isinstance(entry, Mapping):
         return tuple(entry[name] for name in names)
     return _GETTERS[names](entry)
 
 
 _GETTERS = {names: attrgetter(*names) for names in (FACT_FIELDS, WIRE_FIELDS)}
+_ITEMGETTERS = {names: itemgetter(*names) for names in (FACT_FIELDS, WIRE_FIELDS)}
 
 
 def parse_wire_time(value: str) -> datetime:

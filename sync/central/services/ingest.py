@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, literal, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from core.domain import errors, limits, quotas, rules
@@ -95,9 +95,18 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcome:
-    """Apply a validated batch from one kiosk in one transaction."""
+def push(
+    c: Central,
+    kiosk_id: str,
+    entries: list[dict[str, Any]],
+    encoded: list[bytes] | None = None,
+) -> PushOutcome:
+    """Apply a validated batch from one kiosk in one transaction.
+
+    encoded: each entry's payload in canonical bytes, as `encode_push` returned them.
+    """
     outcome = PushOutcome()
+    payloads = dict(zip(map(id, entries), encoded, strict=True)) if encoded is not None else {}
     entries = sorted(entries, key=lambda e: e["seq"])
     with c.uow() as uow:
         s = uow.session
@@ -132,7 +141,7 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
         ctx = _Batch(s, kiosk, now, entries)
         sync_rows: list[dict[str, Any]] = []
         for entry in entries:
-            digest = entry_digest(entry)
+            digest = entry_digest(entry, payloads.get(id(entry)))
             known = by_id.get(entry["id"])
             if known is not None:
                 if known.kiosk_id == kiosk_id and (
@@ -187,15 +196,20 @@ def push(c: Central, kiosk_id: str, entries: list[dict[str, Any]]) -> PushOutcom
             used_seqs.add(entry["seq"])
             by_id[entry["id"]] = _Held(kiosk_id, digest, status, reason)
             outcome.results.append(_result(entry, status, reason))
-        ctx.lock_rows()
-        ctx.insert_rows()
+        # What is keyed by this kiosk alone (its entries, its ledger rows and their monthly
+        # totals, its chain) is written and checked before any household is locked: other
+        # kiosks' batches wait on those locks, so the less the batch does holding them the better.
+        ctx.insert_ledger()
         insert_rows(s, SyncEntry, sync_rows)
         kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
         kiosk.last_push = now
         kiosk.last_seen = now
+        ctx.check_chain()
+        ctx.lock_rows()
+        ctx.insert_rows()
         ctx.settle_balances()
         ctx.count_quotas()
-        ctx.check_chain()
+        ctx.flag_overdrafts()
         ctx.insert_alerts()
         ctx.emit_changes()
         outcome.contiguous_seq = kiosk.contiguous_seq
@@ -261,10 +275,16 @@ class _Batch:
         self.moves: list[tuple[str, int]] = []  # (household, points) in the order applied
         self.balances: dict[str, int] = {}
         seqs = ints(x.get("seq") for x in ledgers)
+        # The chain's links held, in the books or outside them, in one round trip.
         self.ledger_seqs = set(
             s.scalars(
-                select(LedgerEntry.seq).where(
-                    LedgerEntry.kiosk_id == kiosk.id, among(s, LedgerEntry.seq, seqs)
+                union_all(
+                    *(
+                        select(table.seq).where(
+                            table.kiosk_id == kiosk.id, among(s, table.seq, seqs)
+                        )
+                        for table in (LedgerEntry, UncountedEntry)
+                    )
                 )
             )
         )
@@ -283,12 +303,12 @@ class _Batch:
                 )
             )
         }
-        self.checkin_ids = set(
-            s.scalars(
-                select(CheckIn.id).where(
-                    among(s, CheckIn.id, strings(p.get("checkin_id") for p in payloads))
-                )
-            )
+        # A lookup whose list is empty is not sent: each costs a round trip per batch.
+        checkin_ids = strings(p.get("checkin_id") for p in payloads)
+        self.checkin_ids = (
+            set(s.scalars(select(CheckIn.id).where(among(s, CheckIn.id, checkin_ids))))
+            if checkin_ids
+            else set()
         )
         moves = [
             m
@@ -315,16 +335,17 @@ class _Batch:
         self.batch_ids = set(self.batches)
         # What each exchange a void names handed out, so the void can only return exactly that.
         self.issued: dict[str, dict[tuple[int, str], int]] = {}
-        for exchange_id, batch_id, code, qty in s.execute(
-            select(
-                StockMove.exchange_id, StockMove.batch_id, StockMove.product_code, StockMove.qty
-            ).where(
-                StockMove.kind == StockMoveKind.ISSUE,
-                among(
-                    s,
-                    StockMove.exchange_id,
-                    uuids(p.get("exchange_id") for p in payloads if "reason" in p),
-                ),
+        voided_ids = uuids(p.get("exchange_id") for p in payloads if "reason" in p)
+        for exchange_id, batch_id, code, qty in (
+            ()
+            if not voided_ids
+            else s.execute(
+                select(
+                    StockMove.exchange_id, StockMove.batch_id, StockMove.product_code, StockMove.qty
+                ).where(
+                    StockMove.kind == StockMoveKind.ISSUE,
+                    among(s, StockMove.exchange_id, voided_ids),
+                )
             )
         ):
             moved = self.issued.setdefault(str(exchange_id), {})
@@ -333,18 +354,24 @@ class _Batch:
         activity_ids = strings(p.get("activity_id") for p in payloads)
         # Locked (in id order, before any household), so two kiosks' batches crediting one
         # activity count its cap and its residents one after the other.
-        self.activities: dict[str, Activity] = {
-            a.id: a
-            for a in s.scalars(
-                select(Activity)
-                .where(among(s, Activity.id, activity_ids))
-                .order_by(Activity.id)
-                .with_for_update()
-            )
-        }
+        self.activities: dict[str, Activity] = (
+            {
+                a.id: a
+                for a in s.scalars(
+                    select(Activity)
+                    .where(among(s, Activity.id, activity_ids))
+                    .order_by(Activity.id)
+                    .with_for_update()
+                )
+            }
+            if activity_ids
+            else {}
+        )
         # Read after the activities' locks, so a batch committed meanwhile is seen.
         self.checked_in = set(
-            s.execute(
+            ()
+            if not self.activities
+            else s.execute(
                 select(CheckIn.activity_id, CheckIn.resident_id).where(
                     among(s, CheckIn.activity_id, sorted(self.activities)),
                     among(
@@ -356,7 +383,9 @@ class _Batch:
             ).all()
         )
         self.activity_counts: dict[str, int] = dict(
-            s.execute(
+            ()
+            if not self.activities
+            else s.execute(
                 select(CheckIn.activity_id, func.count())
                 .where(among(s, CheckIn.activity_id, sorted(self.activities)))
                 .group_by(CheckIn.activity_id)
@@ -411,13 +440,6 @@ class _Batch:
                 )
             )
         }
-        self.ledger_seqs |= set(
-            s.scalars(
-                select(UncountedEntry.seq).where(
-                    UncountedEntry.kiosk_id == kiosk.id, among(s, UncountedEntry.seq, seqs)
-                )
-            )
-        )
         self.ledger_ids |= set(self.uncounted)
         self.rows: dict[type, list[dict[str, Any]]] = {
             model: []
@@ -1109,7 +1131,7 @@ class _Batch:
         )
 
     def lock_rows(self) -> None:
-        """Lock, before the batch writes anything, every row its writes contend on, in one order.
+        """Lock, before the batch writes rows keyed by household, every row they contend on.
 
         The summary triggers upsert rows keyed by kiosk (only ever written under that kiosk's
         push lock), by household (store_households, store_household_months, donor_households)
@@ -1157,8 +1179,15 @@ class _Batch:
                 {"kiosk": self.kiosk.id, "ids": donated_ids, "donors": new_donors},
             )
 
+    def insert_ledger(self) -> None:
+        """Write the batch's ledger entries: their summary (ledger_totals) is keyed by kiosk,
+        and their households are only referred to (a key share, which the households' locks
+        leave free)."""
+        insert_rows(self.s, LedgerEntry, self.rows[LedgerEntry])
+        self.rows[LedgerEntry].clear()
+
     def insert_rows(self) -> None:
-        """Write the batch's new rows, parents before children, one statement per table."""
+        """Write the batch's other new rows, parents before children, one statement per table."""
         self.s.flush()  # statuses and revocations of rows already held
         if self.voided:
             self.s.execute(
@@ -1198,21 +1227,23 @@ class _Batch:
         following_seqs = [s + 1 for s in seqs if s + 1 not in seqs]
         held: dict[int, str] = {}
         following: dict[int, str] = {}
-        for table in (LedgerEntry, UncountedEntry):
-            held.update(
-                self.s.execute(
-                    select(table.seq, table.hash).where(
-                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, wanted)
+        # Both tables and both ends in one round trip: (seq, hash) of the links wanted before
+        # the batch's, (seq, prev_hash) of those held after them.
+        for is_before, seq, value in self.s.execute(
+            union_all(
+                *(
+                    select(literal(is_before), table.seq, column).where(
+                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, seqs)
                     )
-                ).all()
-            )
-            following.update(
-                self.s.execute(
-                    select(table.seq, table.prev_hash).where(
-                        table.kiosk_id == self.kiosk.id, among(self.s, table.seq, following_seqs)
+                    for table in (LedgerEntry, UncountedEntry)
+                    for is_before, column, seqs in (
+                        (True, table.hash, sorted(wanted)),
+                        (False, table.prev_hash, following_seqs),
                     )
-                ).all()
+                )
             )
+        ):
+            (held if is_before else following)[seq] = value
         own = {e["seq"]: e["hash"] for e in self.new_chain}
         for e in sorted(self.new_chain, key=lambda e: e["seq"]):
             if e["seq"] == 1:
@@ -1232,6 +1263,9 @@ class _Batch:
                 self._alert(
                     AlertKind.CHAIN_TAMPER, f"ledger seq {seq}: previous hash does not match"
                 )
+
+    def flag_overdrafts(self) -> None:
+        """Flag the households the batch left short (balances settled by settle_balances)."""
         for household_id in sorted(self.overdrawn):
             balance = self.balances[household_id]
             if balance < 0:

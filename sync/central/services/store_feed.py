@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
@@ -35,11 +34,27 @@ def join(s: Session, store_id: int, household_ids: set[str], at: datetime) -> se
     if not household_ids:
         return set()
     lock_feed(s)
+    if on_postgresql(s):
+        # One statement of fixed text binding an array: a multi-row VALUES of hundreds of
+        # households was compiled afresh for every batch, while the feed lock was held.
+        joined = set(
+            s.scalars(
+                text(
+                    "INSERT INTO store_members (store_id, household_id, joined_at, announced)"
+                    " SELECT :store, h, :at, true FROM unnest(CAST(:ids AS text[])) AS h"
+                    " ORDER BY h ON CONFLICT (store_id, household_id) DO NOTHING"
+                    " RETURNING household_id"
+                ),
+                {"store": store_id, "at": at, "ids": sorted(household_ids)},
+            ).all()
+        )
+        _emit_records(s, store_id, sorted(joined), at)
+        return joined
     rows = [
         {"store_id": store_id, "household_id": h, "joined_at": at, "announced": True}
         for h in sorted(household_ids)
     ]
-    insert = pg_insert if on_postgresql(s) else sqlite_insert
+    insert = sqlite_insert
     statement = (
         insert(StoreMember)
         .values(rows)

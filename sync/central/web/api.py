@@ -43,7 +43,7 @@ from sync.central.services.tokens import token_cache, verify_kiosk_token, verify
 from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may, needed
 from sync.central.web.input import CLAIM_MAX_BYTES
 from sync.central.web.reads import freshness, reader
-from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, validate_push
+from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, encode_push
 from sync.schema import Invalid, validate
 
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
@@ -205,12 +205,12 @@ def push():
     """Apply a batch of a kiosk's outbox entries, each at most once."""
     body = _json()
     try:
-        validate_push(body)
+        encoded = encode_push(body)
     except Invalid as exc:
         raise ApiError(400, "invalid", str(exc)) from None
     if body["kiosk_id"] != g.kiosk_id:
         raise ApiError(403, "forbidden", "a kiosk may push only its own entries")
-    outcome = ingest.push(central(), g.kiosk_id, body["entries"])
+    outcome = ingest.push(central(), g.kiosk_id, body["entries"], encoded)
     if body.get("version"):
         _touch(version=body["version"])
     answer = {"results": outcome.results, "contiguous_seq": outcome.contiguous_seq}
