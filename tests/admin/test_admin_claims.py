@@ -9,7 +9,7 @@ import base64
 
 import numpy as np
 import pytest
-from conftest import post
+from tests.admin.conftest import post
 from sqlalchemy import select
 
 from kiosk.camera import CameraLoop, SimulatedCamera
