@@ -9,13 +9,13 @@ import base64
 
 import numpy as np
 import pytest
-from tests.admin.conftest import post
 from sqlalchemy import select
 
 from kiosk.camera import CameraLoop, SimulatedCamera
 from kiosk.services import staff
 from kiosk.storage.models import Claim, OutboxRow
 from kiosk.sync.apply import apply_changes
+from tests.admin.conftest import post
 
 VOLUNTEER_PIN = "246802"
 RULES = [
