@@ -157,6 +157,18 @@ def announcements():
     return jsonify(notices.board(runtime().kiosk))
 
 
+@bp.get("/announcements/<announcement_id>/picture")
+def announcement_picture(announcement_id: str):
+    """Return an announcement's picture (JPEG or PNG) as the office sent it."""
+    data, media_type = notices.picture(runtime().kiosk, announcement_id)
+    headers = {
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+    return Response(data, mimetype=media_type, headers=headers)
+
+
 @bp.get("/board")
 def village_board():
     """Return the village's 公示 board for this month, as the idle screen rotates it."""

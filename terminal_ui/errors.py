@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from core.db.engine import storage_problem
 from core.domain import errors as domain
 from core.domain.errors import StorageUnavailable
-from kiosk.services import staff
+from kiosk.services import notices, staff
 from kiosk.services.print_jobs import AlreadyPrinted
 from kiosk.services.shop_settings import BadVolume
 from terminal_ui import camera, speech
@@ -78,6 +78,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     camera.UnreadableFrame: 400,
     camera.NotAnImageType: 415,
     camera.NoPreview: 404,
+    notices.NoPicture: 404,
     speech.PromptTooLong: 400,
     speech.UnknownPrompt: 404,
     speech.ForeignPage: 403,

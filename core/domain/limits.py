@@ -73,6 +73,8 @@ MAX_PHOTO_PIXELS = 30_000_000  # what a photo may decode to (a small file can cl
 # A still the kiosk's camera takes for a claim: small enough that four travel in one outbox entry.
 MAX_KIOSK_PHOTO_BYTES = 180 * 1024
 KIOSK_PHOTO_WIDTH = 1280
+# An announcement's picture: small, since every store's feed carries it to its kiosks.
+MAX_PICTURE_BYTES = 300 * 1024
 
 
 def is_code(text: object) -> bool:

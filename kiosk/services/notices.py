@@ -9,11 +9,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain import errors
 from kiosk.services.context import Kiosk
 from kiosk.services.receipts import local_time
 from kiosk.storage.models import Announcement, ExchangeDay
 
 SHOWN = 5  # announcements on the idle screen at once, newest first
+
+
+class NoPicture(errors.DomainError):
+    """An announcement not held here, or one without a picture."""
+
+    code = "no_picture"
+    message = "This announcement has no picture."
 
 
 def next_exchange_day(s: Session, k: Kiosk, now: datetime) -> dict[str, Any] | None:
@@ -60,11 +68,25 @@ def board(k: Kiosk) -> dict[str, Any]:
                     "text": a.text,
                     "starts": a.starts.isoformat(),
                     "ends": a.ends.isoformat(),
+                    "picture": f"/api/announcements/{a.id}/picture" if a.picture_type else None,
                 }
                 for a in rows
             ],
             "next_exchange_day": next_exchange_day(s, k, now),
         }
+
+
+def picture(k: Kiosk, announcement_id: str) -> tuple[bytes, str]:
+    """Return an announcement's picture and its media type, or raise NoPicture."""
+    with k.uow(write=False) as uow:
+        row = uow.session.execute(
+            select(Announcement.picture, Announcement.picture_type).where(
+                Announcement.id == announcement_id[:40]
+            )
+        ).first()
+    if row is None or row.picture is None or row.picture_type is None:
+        raise NoPicture()
+    return row.picture, row.picture_type
 
 
 def showing(k: Kiosk, text: str) -> bool:

@@ -383,6 +383,8 @@ class Announcement(Base):
     starts: Mapped[date] = mapped_column(Date)
     ends: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    picture_type: Mapped[str | None] = mapped_column(String(16))  # image/jpeg or image/png
+    picture: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class ExchangeDay(Base):

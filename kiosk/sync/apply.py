@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import date
 from typing import Any
@@ -239,13 +240,32 @@ def _quota_use(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
         row.used = int(d["used"])
 
 
+# The picture types the kiosk serves, told by their first bytes (central checked them too).
+PICTURE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+def _picture(text: object) -> tuple[bytes | None, str | None]:
+    """Return an announcement's picture from its base64 and its type; none unless acceptable."""
+    if not isinstance(text, str) or len(text) > limits.MAX_PICTURE_BYTES * 4 // 3 + 4:
+        return None, None
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError:
+        return None, None
+    kind = next((t for magic, t in PICTURE_MAGIC if data.startswith(magic)), None)
+    return (data, kind) if kind else (None, None)
+
+
 def _announcement(s: Session, k: Kiosk, d: dict[str, Any], now) -> None:
-    """Hold (or withdraw) an announcement of the office's for this store."""
+    """Hold (or withdraw) an announcement of the office's for this store, with its picture."""
+    picture, picture_type = _picture(d.get("picture"))
     values = dict(
         text=str(d["text"])[:500],
         starts=date.fromisoformat(d["starts"]),
         ends=date.fromisoformat(d["ends"]),
         active=bool(d["active"]),
+        picture=picture,
+        picture_type=picture_type,
     )
     row = s.get(Announcement, d["id"])
     if row is None:

@@ -139,6 +139,16 @@ def add_parser(sub) -> None:
     announce.add_argument("--from", dest="starts", required=True, help="first day, YYYY-MM-DD")
     announce.add_argument("--to", dest="ends", required=True, help="last day, YYYY-MM-DD")
     announce.add_argument("--store", action="append", default=[], help="a store (default: all)")
+    announce.add_argument(
+        "--village",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a village (县/镇/村) whose stores show it (default: all)",
+    )
+    announce.add_argument(
+        "--picture", type=Path, metavar="FILE", help="a JPEG or PNG picture (at most 300 KB)"
+    )
     announce.set_defaults(handler=_announce)
 
     parts = cmds.add_parser(
@@ -253,26 +263,46 @@ def _enroll(args: argparse.Namespace) -> int:
 
 def _notice(args: argparse.Namespace, post) -> int:
     from core.domain.errors import DomainError
+    from sync.central.services.errors import RegistryError
 
     central = _open(args)
     try:
         done = post(central)
-    except DomainError as exc:
+    except (DomainError, RegistryError) as exc:
         print(f"kiosk central: {exc}", file=sys.stderr)
         return 2
     finally:
         central.close()
     print(f"id {done.id}")
-    print(f"stores {', '.join(done.stores) or 'all'}")
+    print(f"stores {', '.join(done.stores) or ('none yet' if done.villages else 'all')}")
+    if done.villages:
+        print(f"villages {', '.join(done.villages)}")
     return 0
 
 
 def _announce(args: argparse.Namespace) -> int:
+    from core.domain import limits
     from sync.central.services import notices
 
+    picture = None
+    if args.picture is not None:
+        try:
+            with args.picture.open("rb") as f:
+                picture = f.read(limits.MAX_PICTURE_BYTES + 1)  # one byte more tells too large
+        except OSError as exc:
+            print(f"kiosk central: {args.picture}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     return _notice(
         args,
-        lambda c: notices.post_announcement(c, args.text, args.starts, args.ends, args.store),
+        lambda c: notices.post_announcement(
+            c,
+            args.text,
+            args.starts,
+            args.ends,
+            args.store,
+            villages=args.village,
+            picture=picture,
+        ),
     )
 
 

@@ -206,8 +206,11 @@ class Announcement(Base):
     starts: Mapped[date] = mapped_column(Date)
     ends: Mapped[date] = mapped_column(Date)
     store_ids: Mapped[list] = mapped_column(JSON, default=list)  # [] for every store
+    villages: Mapped[list] = mapped_column(JSON, default=list)  # area paths; their stores
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    picture_type: Mapped[str | None] = mapped_column(String(16))  # image/jpeg or image/png
+    picture: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class ExchangeDay(Base):

@@ -38,14 +38,16 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def check_photo(data: object) -> str:
+def check_photo(
+    data: object, max_bytes: int = MAX_BYTES, kinds: tuple[str, ...] = ("JPEG", "PNG", "WEBP")
+) -> str:
     """Return the media type of an acceptable photo, or raise PhotoRefused."""
     if not isinstance(data, bytes | bytearray):
         raise PhotoRefused(too_large=False)
-    if len(data) > MAX_BYTES:
+    if len(data) > max_bytes:
         raise PhotoRefused(too_large=True)
     kind = sniff(bytes(data[:16]))
-    if kind is None:
+    if kind not in kinds:
         raise PhotoRefused(too_large=False)
     from PIL import Image, UnidentifiedImageError
 
@@ -63,3 +65,8 @@ def check_photo(data: object) -> str:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning):
         raise PhotoRefused(too_large=False) from None
     return MEDIA_TYPES[kind]
+
+
+def check_picture(data: object) -> str:
+    """Return the media type of an acceptable announcement picture (a small JPEG or PNG)."""
+    return check_photo(data, limits.MAX_PICTURE_BYTES, ("JPEG", "PNG"))

@@ -726,7 +726,18 @@
     notices = board.announcements.map((a) => a.text);
     const list = $("announcements");
     list.replaceChildren();
-    for (const a of board.announcements) list.append(el("li", "announcement", a.text));
+    for (const a of board.announcements) {
+      if (!a.picture) { list.append(el("li", "announcement", a.text)); continue; }
+      // The picture beside its text, scaled to fit the screen; a picture that fails to load
+      // leaves the text alone.
+      const item = el("li", "announcement with-picture");
+      const img = el("img", "announcement-picture");
+      img.alt = "";
+      img.onerror = () => { img.remove(); item.classList.remove("with-picture"); };
+      img.src = a.picture;
+      item.append(img, el("span", "announcement-text", a.text));
+      list.append(item);
+    }
     const next = $("next-day");
     const d = board.next_exchange_day;
     next.hidden = !d;

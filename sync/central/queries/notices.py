@@ -23,6 +23,8 @@ def listing(c: Central) -> dict[str, Any]:
                 "starts": a.starts.isoformat(),
                 "ends": a.ends.isoformat(),
                 "stores": [stores.get(i, str(i)) for i in a.store_ids or []],
+                "villages": list(a.villages or []),
+                "picture": a.picture_type is not None,
             }
             for a in s.scalars(
                 select(Announcement).order_by(Announcement.created_at.desc()).limit(SHOWN)

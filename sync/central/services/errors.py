@@ -55,6 +55,9 @@ class Refusal(StrEnum):
     APPROVER_LEVEL = "approver_level"
     CLAIM_OWN = "claim_own"
     NO_AREA = "no_area"
+    NO_VILLAGE = "no_village"
+    PICTURE_TYPE = "picture_type"
+    PICTURE_SIZE = "picture_size"
     AREA_LEVEL = "area_level"
     AREA_OUTSIDE = "area_outside"
     ROSTER_GROUP = "roster_group"
@@ -138,6 +141,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.CLAIM_OWN: "a claim is approved by someone other than the person who recorded it",
     Refusal.NO_AREA: "no area {path} (import it first with kiosk central import-areas)",
     Refusal.AREA_LEVEL: "{path} is not a {level}",
+    Refusal.NO_VILLAGE: "no village {path} among the areas",
+    Refusal.PICTURE_TYPE: "the picture must be a JPEG or PNG image",
+    Refusal.PICTURE_SIZE: "the picture may be at most {kb} KB",
     Refusal.AREA_OUTSIDE: "{path} lies outside your area",
     Refusal.ROSTER_OUTSIDE: "line {line}: household {household} cannot be changed from your area",
     Refusal.USER_EXISTS: "a user named {username} exists outside your area",

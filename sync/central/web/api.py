@@ -41,7 +41,7 @@ from sync.central.services.rules import FIELDS as RULE_FIELDS
 from sync.central.services.rules import save_rule
 from sync.central.services.tokens import token_cache, verify_kiosk_token, verify_office_token
 from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may, needed
-from sync.central.web.input import CLAIM_MAX_BYTES
+from sync.central.web.input import ANNOUNCEMENT_MAX_BYTES, CLAIM_MAX_BYTES
 from sync.central.web.reads import freshness, reader
 from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, encode_push
 from sync.schema import Invalid, validate
@@ -493,19 +493,50 @@ def claim_reject(claim_id: str):
 @bp.post("/announcements")
 @office_auth(Role.ADMIN, whole_programme=True)
 def announce():
-    """Post an announcement for the stores' idle screens (no stores named: every store)."""
+    """Post an announcement for the idle screens of the stores and villages named (none: every
+    store), with an optional picture (a JPEG or PNG as base64)."""
     from sync.central.services import notices
 
-    body = _json()
-    if not isinstance(body, dict) or set(body) - {"text", "starts", "ends", "stores"}:
-        raise ApiError(400, "invalid", 'the body is {"text", "starts", "ends", "stores": [...]}')
-    stores = body.get("stores") or []
-    if not isinstance(stores, list) or not all(isinstance(x, str) for x in stores):
-        raise ApiError(400, "invalid", "stores is a list of store names")
-    done = notices.post_announcement(
-        central(), body.get("text"), body.get("starts"), body.get("ends"), stores, g.office_actor
-    )
-    return jsonify({"id": done.id, "stores": list(done.stores)}), 201
+    body = _json(ANNOUNCEMENT_MAX_BYTES)
+    fields = {"text", "starts", "ends", "stores", "villages", "picture"}
+    if not isinstance(body, dict) or set(body) - fields:
+        raise ApiError(
+            400,
+            "invalid",
+            'the body is {"text", "starts", "ends", "stores": [...], "villages": [...], '
+            '"picture": "<base64>"}',
+        )
+    names = {}
+    for field, what in (("stores", "store names"), ("villages", "village paths")):
+        names[field] = body.get(field) or []
+        if not isinstance(names[field], list) or not all(isinstance(x, str) for x in names[field]):
+            raise ApiError(400, "invalid", f"{field} is a list of {what}")
+    picture = body.get("picture")
+    if picture is not None:
+        try:
+            picture = base64.b64decode(picture, validate=True) if isinstance(picture, str) else 0
+        except (binascii.Error, ValueError):
+            picture = 0
+        if not isinstance(picture, bytes):
+            raise ApiError(400, "invalid", "picture is a JPEG or PNG image as base64, or null")
+    try:
+        done = notices.post_announcement(
+            central(),
+            body.get("text"),
+            body.get("starts"),
+            body.get("ends"),
+            names["stores"],
+            g.office_actor,
+            villages=names["villages"],
+            picture=picture,
+        )
+    except RegistryError as exc:
+        if exc.not_found:
+            raise _refused(exc) from None
+        raise ApiError(400, str(exc.code), _localised(exc)) from None
+    return jsonify(
+        {"id": done.id, "stores": list(done.stores), "villages": list(done.villages)}
+    ), 201
 
 
 @bp.post("/exchange-days")
