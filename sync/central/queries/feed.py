@@ -16,6 +16,20 @@ EVERY_STORE = text(
     + ", ".join(f"'{kind}'" for kind in EVERY_STORE_KINDS)
     + ")"
 )
+# A page stops once its changes pass this many characters (it always holds one): a few
+# announcements with pictures (up to 400 KB each as base64) then take a page or more of their
+# own rather than one page of many megabytes.
+PAGE_BYTES = 2 * 2**20
+
+
+def _budget(rows: list, size) -> tuple[list, bool]:
+    """Return the leading rows whose sizes fit a page (at least one), and whether some are left."""
+    total = 0
+    for n, row in enumerate(rows):
+        total += size(row)
+        if total > PAGE_BYTES and n > 0:
+            return rows[:n], True
+    return rows, False
 
 
 def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
@@ -43,6 +57,11 @@ def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
             .order_by(Change.id)
             .limit(limit)
         ).all()
+    full = len(rows) == limit
+    rows, cut = _budget(
+        rows,
+        lambda r: len(r[2]) if r[3] != kiosk_id and r[4] in (None, store_id) else 0,
+    )
     chosen = [
         (change_id, kind, data)
         for change_id, kind, data, origin, change_store in rows
@@ -51,7 +70,7 @@ def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
         and kind not in STORE_ONLY_KINDS
     ]
     cursor = rows[-1][0] if rows else after
-    return _page(chosen, cursor, len(rows) == limit)
+    return _page(chosen, cursor, full or cut)
 
 
 def store_changes_json(c: Central, kiosk_id: str, store_id: int, after: int, limit: int) -> bytes:
@@ -77,9 +96,11 @@ def store_changes_json(c: Central, kiosk_id: str, store_id: int, after: int, lim
     both = union_all(own.subquery().select(), everyone.subquery().select()).subquery()
     with c.uow(write=False) as uow:
         rows = uow.session.execute(select(both).order_by(both.c.id).limit(limit)).all()
+    full = len(rows) == limit
+    rows, cut = _budget(rows, lambda r: len(r[2]) if r[3] != kiosk_id else 0)
     chosen = [(i, kind, data) for i, kind, data, origin in rows if origin != kiosk_id]
     cursor = rows[-1][0] if rows else after
-    return _page(chosen, cursor, len(rows) == limit)
+    return _page(chosen, cursor, full or cut)
 
 
 def _page(rows: list[tuple[int, str, str]], cursor: int, more: bool) -> bytes:
