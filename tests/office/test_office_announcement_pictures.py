@@ -249,6 +249,9 @@ def test_the_api_takes_villages_and_a_base64_picture_and_refuses_bad_ones(office
     huge = base64.b64encode(picture("PNG", (600, 400), noise=True)).decode()
     beyond = client.post("/api/v1/announcements", json={**body, "picture": huge}, headers=admin)
     assert beyond.status_code == 413 and beyond.json["error"]["code"] == "too_large"
+    for nul in ({"villages": ["平江县/三市镇/东\x00村"]}, {"stores": ["东村\x00"]}):
+        answer = client.post("/api/v1/announcements", json={**body, **nul}, headers=admin)
+        assert answer.status_code in (400, 404), answer.json  # never a 500 on PostgreSQL
     for bad in ({"picture": "not base64!"}, {"picture": 5}, {"villages": "东村"}):
         answer = client.post("/api/v1/announcements", json={**body, **bad}, headers=admin)
         assert answer.status_code == 400 and answer.json["error"]["code"] == "invalid"

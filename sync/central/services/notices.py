@@ -48,7 +48,8 @@ def _day(value: object, field: str) -> date:
 def _stores(s: Session, names: list[str] | tuple[str, ...]) -> list[Store]:
     found = []
     for name in names:
-        store = s.scalar(select(Store).where(Store.name == name))
+        # PostgreSQL cannot compare text holding a NUL: such a name names no store.
+        store = None if "\x00" in name else s.scalar(select(Store).where(Store.name == name))
         if store is None:
             raise errors.BadValue(field="store", reason=f"no store is called {name}")
         found.append(store)
@@ -59,6 +60,8 @@ def _villages(s: Session, paths: list[str] | tuple[str, ...], scope: Scope) -> l
     found = []
     for path in paths:
         wanted = join_path(split_path(str(path)[:200]))
+        if "\x00" in wanted:  # PostgreSQL cannot compare it; no area holds one
+            raise RegistryError(Refusal.NO_VILLAGE, path=wanted.replace("\x00", "\ufffd"))
         area = s.scalar(select(Area).where(Area.path == wanted, Area.level == AreaLevel.VILLAGE))
         if area is None or not scope.covers_path(area.path):
             raise RegistryError(Refusal.NO_VILLAGE, path=wanted)
