@@ -3,6 +3,7 @@ its picture is kept and served by their kiosks for the idle screen."""
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 
@@ -11,6 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 from sync_helpers import EAST, quiet_sync
 
+from sync.central.context import emit
 from sync.central.models import Store
 from sync.central.queries import feed
 from sync.central.services import areas, notices
@@ -95,3 +97,33 @@ def test_pictures_spread_over_feed_pages_that_keep_to_their_budget(programme, mo
     client = create_app(k1, {}).test_client()
     served = sorted(client.get(a["picture"]).data for a in shown["announcements"])
     assert served == sorted(pictures)
+
+
+def test_a_kiosk_keeps_no_picture_that_is_not_a_jpeg_or_png(programme):
+    k1 = programme.kiosk("K1")
+    c = programme.central
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    with c.uow() as uow:
+        for n, (data, kind) in enumerate(
+            [(base64.b64encode(svg).decode(), "image/png"), ("%%% not base64", "image/jpeg")]
+        ):
+            change = {
+                "id": f"FORGED-{n}",
+                "text": f"伪造的图片{n}",
+                "starts": "2025-03-01",
+                "ends": "2025-03-10",
+                "active": True,
+                "villages": [],
+                "picture_type": kind,
+                "picture": data,
+            }
+            emit(uow.session, "announcement", change, c.clock.now())
+        uow.commit()
+    quiet_sync(k1)
+    client = create_app(k1, {}).test_client()
+    shown = client.get("/api/announcements").get_json()["announcements"]
+    assert sorted((a["text"], a["picture"]) for a in shown) == [
+        ("伪造的图片0", None),
+        ("伪造的图片1", None),
+    ]
+    assert client.get("/api/announcements/FORGED-0/picture").status_code == 404
