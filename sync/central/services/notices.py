@@ -142,9 +142,9 @@ def post_announcement(
         s.add(row)
         s.flush()
         # Nothing named reaches every store; villages without a store yet reach none.
-        aimed = bool(named or places)
+        aimed, change = bool(named or places), announcement_change(row)
         for store_id in [t.id for t in targets] if aimed else [None]:
-            emit(s, "announcement", announcement_change(row), now, store_id=store_id)
+            emit(s, "announcement", change, now, store_id=store_id)
         audit(
             s,
             now,
