@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from core.db.engine import storage_problem
 from core.domain import errors as domain
 from core.domain.errors import StorageUnavailable
-from kiosk.services import notices, staff
+from kiosk.services import claims, notices, staff
 from kiosk.services.print_jobs import AlreadyPrinted
 from kiosk.services.shop_settings import BadVolume
 from terminal_ui import camera, speech
@@ -84,6 +84,14 @@ STATUS: dict[type[domain.DomainError], int] = {
     speech.ForeignPage: 403,
     speech.SpeechUnavailable: 503,
     BadVolume: 400,
+    claims.NoRule: 404,
+    claims.NoHousehold: 404,
+    claims.NotAMember: 400,
+    claims.ResidentNeeded: 400,
+    claims.PhotoNeeded: 400,
+    claims.TooManyPhotos: 400,
+    claims.BadPhoto: 400,
+    claims.BadNote: 400,
 }
 
 

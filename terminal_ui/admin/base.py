@@ -65,6 +65,7 @@ ACTIONS = {
     "login_failed": "Wrong PIN",
     "login_refused_locked": "Sign-in while locked",
     "pin_locked": "PIN locked",
+    "pin_taken": "Tried a PIN already in use",
     "pin_set": "PIN set",
     "restock": "Goods received",
     "stocktake": "Stocktake",

@@ -25,7 +25,7 @@ def seeded(tmp_path) -> str:
         rules.save_rule(
             c, {"code": "CLEAN", "name": "庭院整洁", "category": "环境", "points": 20}, "t"
         )
-        claims.approve_claim(c, claims.record_claim(c, "CLEAN", "H000001", actor="t"), "t")
+        claims.approve_claim(c, claims.record_claim(c, "CLEAN", "H000001", actor="t"), "approver")
     finally:
         c.close()
     return url

@@ -49,12 +49,11 @@ def test_a_scarce_goods_card_says_how_many_the_household_may_still_take(
         before, after = QUOTA_TEXT[lang]
         expect(quota).to_have_text(before)
         expect(page.locator(".good[data-code='OIL18'] .quota")).to_have_count(0)
-        page.locator(".good[data-code='OIL5L']").scroll_into_view_if_needed()
-        page.locator(".good[data-code='OIL5L'] .add").click()
+        page.locator(".good[data-code='OIL5L'] .add").click()  # scrolls to it, waits out redraws
         expect(quota).to_contain_text(after)
         expect(page.locator(".good[data-code='OIL5L'] .add")).to_be_disabled()
-        # Read from the element the locator finds now: the card may redraw after a refresh.
-        assert quota.evaluate("e => e.getBoundingClientRect().height") > 0
+        # Visible means a box of some size, on the element shown now (the card may redraw).
+        expect(quota).to_be_visible()
         assert page.evaluate("() => document.scrollingElement.scrollWidth <= innerWidth")
         screenshot(page, f"counter-quota-{width}x{height}-{lang}")
     finally:

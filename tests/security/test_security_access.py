@@ -312,6 +312,7 @@ def test_every_kiosk_admin_form_without_its_csrf_token_is_refused(kiosk_admin):
             .replace("<int:member_id>", "1")
             .replace("<ref>", "1")
             .replace("<activity_id>", "ACT-1")
+            .replace("<int:index>", "0")
         )
         for method in methods:
             for form in ({}, {"csrf_token": "forged"}):

@@ -48,6 +48,8 @@ DOCUMENTS = {
     "office.donor_certificate": [
         "/reports/donors/certificate.pdf?donor={donor}&from=2025-03-01&to=2025-03-31"
     ],
+    # the village's 公示 sheet: its county named like a formula
+    "office.board_sheet": ["/notices/board.pdf?village={village}&month=2025-03"],
 }
 # What a PDF could do beyond showing text: links, scripts, launching, forms, embedded files.
 PDF_ACTIONS = (b"/URI", b"/JavaScript", b"/JS", b"/Launch", b"/AcroForm", b"/EmbeddedFile")
@@ -186,7 +188,10 @@ def test_names_typed_as_formulas_leave_every_document_download_inert(programme, 
         store.name, store_id = TYPED_ATTACKS[1], store.id
         uow.commit()
 
-    answer = office_client(c, "admin").get(path.format(store=store_id, donor=quote(donor)))
+    village = quote(f"{names[0]}/镇/村")
+    answer = office_client(c, "admin").get(
+        path.format(store=store_id, donor=quote(donor), village=village)
+    )
     assert answer.status_code == 200, answer.text[:300]
     assert "attachment" in answer.headers["Content-Disposition"]
     if path.split("?")[0].endswith(".csv"):
@@ -203,5 +208,8 @@ def test_names_typed_as_formulas_leave_every_document_download_inert(programme, 
         assert answer.data.startswith(b"%PDF")
         assert not any(action in answer.data for action in PDF_ACTIONS)
         text = _pdf_text(answer.data)
-        shown = donor if endpoint == "office.donor_certificate" else TYPED_ATTACKS[1]
+        shown = {
+            "office.donor_certificate": donor,
+            "office.board_sheet": "村",  # the sheet names the village, not its county
+        }.get(endpoint, TYPED_ATTACKS[1])
         assert shown in text.replace("\n", "")  # drawn as the text it is

@@ -111,6 +111,22 @@ WORDS: tuple[tuple[str, str], ...] = (
         r"household (?P<id>\S+) is (?P<short>\d+) points short",
         "Household {id} is {short} points short (spent at two offline kiosks)",
     ),
+    (r"claim id already held", "A claim with this id was already received"),
+    (r"unknown rule (?P<code>\S+)", "Unknown rule {code}"),
+    (r"rule (?P<code>\S+) is no longer in use", "Rule {code} is no longer in use"),
+    (
+        r"rule (?P<code>\S+) counts per resident: a resident must be named",
+        "Rule {code} counts each person: the claim must name who took part",
+    ),
+    (
+        r"photo (?P<n>\d+) is not a JPEG, PNG or WebP image",
+        "Photo {n} is not a JPEG, PNG or WebP image",
+    ),
+    (
+        r"photo (?P<n>\d+) is larger than (?P<most>\d+) bytes",
+        "Photo {n} is larger than {most} bytes",
+    ),
+    (r"rule (?P<code>\S+) needs a photo", "Rule {code} needs a photo"),
 )
 WORDS += (
     (r"unknown [a-z]+ (?P<id>\S+)", "Unknown resident {id}"),
