@@ -83,6 +83,7 @@ FORM_NAMES = (
     "household",
     "note",
     "photos",
+    "picture",
     "role",
     "area",
     "group",
@@ -191,6 +192,7 @@ def send(client: FlaskClient, method: str, url: str, body, kind: str | None, tok
             "resident": "H000001-1",
             "file": (io.BytesIO(body), "hostile.csv", "text/csv"),
             "photos": (io.BytesIO(body), "hostile.jpg", "image/jpeg"),
+            "picture": (io.BytesIO(body), "hostile.png", "image/png"),
         }
         return client.open(url, method=method, data=data, content_type=kind)
     return client.open(url, method=method, data=f"csrf_token={token}&{body}", content_type=kind)
