@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.domain import limits
 from core.domain.ledger import LedgerKind
@@ -105,6 +106,26 @@ def _resident_ids(residents: object) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def add_parts(
+    s: Session, claim_id: str, resident_ids: list[str], photos: list[tuple[bytes, str]], now
+) -> None:
+    """Add a claim's residents and its checked photos (data, media type), in their order."""
+    for rid in resident_ids:
+        s.add(ClaimResident(claim_id=claim_id, resident_id=rid))
+    for position, (data, media_type) in enumerate(photos, start=1):
+        s.add(
+            ClaimPhoto(
+                id=str(uuid.uuid4()),
+                claim_id=claim_id,
+                position=position,
+                media_type=media_type,
+                size=len(data),
+                data=data,
+                created_at=now,
+            )
+        )
+
+
 def record_claim(
     c: Central,
     rule_code: object,
@@ -163,20 +184,7 @@ def record_claim(
                 recorded_at=now,
             )
         )
-        for rid in resident_ids:
-            s.add(ClaimResident(claim_id=claim_id, resident_id=rid))
-        for position, (data, media_type) in enumerate(checked, start=1):
-            s.add(
-                ClaimPhoto(
-                    id=str(uuid.uuid4()),
-                    claim_id=claim_id,
-                    position=position,
-                    media_type=media_type,
-                    size=len(data),
-                    data=data,
-                    created_at=now,
-                )
-            )
+        add_parts(s, claim_id, resident_ids, checked, now)
         audit(
             s,
             now,

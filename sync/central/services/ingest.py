@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,8 +34,6 @@ from sync.central.models import (
     Card,
     CheckIn,
     Claim,
-    ClaimPhoto,
-    ClaimResident,
     Exchange,
     ExchangeLine,
     Household,
@@ -52,6 +49,7 @@ from sync.central.models import (
 )
 from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries.totals import programme_zone
+from sync.central.services import claims
 from sync.central.services.store_feed import join
 from sync.central.states import (
     AlertKind,
@@ -987,20 +985,7 @@ class _Batch:
                 kiosk_id=self.kiosk.id,
             )
         )
-        for rid in resident_ids:
-            self.s.add(ClaimResident(claim_id=claim_id, resident_id=rid))
-        for position, (data, media_type) in enumerate(photos, start=1):
-            self.s.add(
-                ClaimPhoto(
-                    id=str(uuid.uuid4()),
-                    claim_id=claim_id,
-                    position=position,
-                    media_type=media_type,
-                    size=len(data),
-                    data=data,
-                    created_at=self.now,
-                )
-            )
+        claims.add_parts(self.s, claim_id, resident_ids, photos, self.now)
         self.rows[AuditEntry].append(
             {
                 "at": at,
