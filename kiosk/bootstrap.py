@@ -50,6 +50,12 @@ class Runtime:
     # after a restart is the price.
     admin_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
+    def session_opened(self, scan_kind: str) -> None:
+        """A scan opened a resident's session (kind "card"): start pulling central's news now,
+        so that the checkout finds them fresh instead of waiting for central."""
+        if scan_kind == "card" and self.sync is not None:
+            self.sync.prefetch()
+
     def close(self) -> None:
         """Stop the camera, printing and syncing, and release the database connections."""
         if self.camera is not None:

@@ -49,6 +49,7 @@ def body() -> dict[str, Any]:
 def scan():
     """Resolve any scanned code (camera, wedge scanner or test) and return the session."""
     outcome = terminal.scan(runtime().kiosk, body().get("code"))
+    runtime().session_opened(outcome.kind)
     view = queries.session_view(runtime().kiosk)
     view["scan"] = {"kind": outcome.kind, **outcome.detail}
     if outcome.kind == "checkin" and outcome.detail.get("receipt_id"):
@@ -82,7 +83,9 @@ def beneficiary():
 @bp.post("/session/switch")
 def switch():
     """Answer "change to the card just shown?": confirm true replaces the session, else keeps it."""
-    terminal.switch_card(runtime().kiosk, body().get("confirm"))
+    confirm = body().get("confirm")
+    terminal.switch_card(runtime().kiosk, confirm)
+    runtime().session_opened("card" if confirm is True else "")
     return jsonify(queries.session_view(runtime().kiosk))
 
 
@@ -93,9 +96,13 @@ def checkout():
     if session_id is not None and not isinstance(session_id, str):
         raise errors.NoSession()
     rt = runtime()
-    # A kiosk that syncs asks central for news first: online, the household may spend its
-    # balance; offline, unconfirmed spending is held to the store's allowance.
-    online = rt.sync.refresh(timeout=2.0) if rt.sync is not None else None
+    # A kiosk that syncs has news from central first: online, the household may spend its
+    # balance; offline, unconfirmed spending is held to the store's allowance. The pull started
+    # when the card was shown serves, when it is recent; otherwise the checkout asks now.
+    online = None
+    if rt.sync is not None:
+        since = terminal.session_started(rt.kiosk, session_id)
+        online = rt.sync.refresh(timeout=2.0, since=since)
     result = terminal.checkout(rt.kiosk, session_id, online=online)
     if rt.sync is not None:
         rt.sync.wake()

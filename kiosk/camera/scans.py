@@ -29,6 +29,7 @@ class CameraScans:
         k = self.runtime.kiosk
         try:
             outcome = terminal.scan(k, code)
+            self.runtime.session_opened(outcome.kind)
             result: dict[str, Any] = {"ok": True, "kind": outcome.kind, **outcome.detail}
             if outcome.kind == "checkin" and outcome.detail.get("receipt_id"):
                 print_receipt(k, self.runtime.printer, outcome.detail["receipt_id"], wait=0)

@@ -296,6 +296,15 @@ def checkout(
         raise errors.AlreadyCheckedOut() from exc
 
 
+def session_started(k: Kiosk, session_id: str | None = None) -> datetime | None:
+    """Return when the exchange session a checkout would commit began (None: there is none)."""
+    with k.uow(write=False) as uow:
+        try:
+            return _session_to_check_out(uow.session, k, session_id).started_at
+        except errors.DomainError:
+            return None
+
+
 def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> CheckoutResult:
     with k.uow() as uow:
         s = uow.session

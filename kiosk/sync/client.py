@@ -42,6 +42,10 @@ class SyncError(Exception):
         self.retry_after = retry_after
 
 
+# News pulled since the resident's card was shown stand for the checkout's own pull while they
+# are no older than this: the card scan starts a pull in the background, so the checkout need not
+# wait for a round trip to central (a longer session pulls again at its checkout).
+NEWS_FRESH_FOR = 30.0  # seconds
 MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
 BACKOFF_CAP = 50.0  # seconds: with the round itself, a returning central hears from us in a minute
 
@@ -119,6 +123,12 @@ class SyncClient:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._offline_since: float | None = None  # monotonic time of the first failed round
+        # When the last pull that drained the feed began: kiosk clock (compared with a session's
+        # start) and monotonic (its age); None before the first.
+        self._news: tuple[datetime, float] | None = None
+        self._news_thread: threading.Thread | None = None
+        self._news_lock = threading.Lock()
+        self.news_fresh_for = NEWS_FRESH_FOR
         k.is_online = lambda: self.status.online
         k.lookup_card = self.lookup_card
         with k.uow(write=False) as uow:
@@ -181,6 +191,8 @@ class SyncClient:
         """Pull and apply the change feed until it is drained; return how many changes."""
         total = 0
         with self._lock:
+            began = (self.k.clock.now(), time.monotonic())
+            self._news = None  # until this pull drains the feed, no news stand for a checkout
             while True:
                 with self.k.uow(write=False) as uow:
                     cursor = int(get_state(uow.session, CURSOR, "0"))
@@ -193,6 +205,7 @@ class SyncClient:
                 total += apply_changes(self.k, page["changes"], page["cursor"])
                 if not page["more"]:
                     break
+            self._news = began
         self.status.pulled += total
         return total
 
@@ -247,8 +260,19 @@ class SyncClient:
         except SyncError as exc:
             log.warning("heartbeat failed: %s", exc)
 
-    def refresh(self, timeout: float = 2.0) -> bool:
-        """Pull what central knows now, quickly; return whether central answered."""
+    def refresh(self, timeout: float = 2.0, *, since: datetime | None = None) -> bool:
+        """Pull what central knows now, quickly; return whether central answered.
+
+        With since (when the resident's session began), a pull that began at or after it and is
+        no older than news_fresh_for stands for this one: a pull started at the card scan
+        (prefetch) is waited for, up to timeout, and then used instead of asking again.
+        """
+        if since is not None:
+            pending = self._news_thread
+            if pending is not None and pending.is_alive():
+                pending.join(timeout)
+            if self._news_since(since):
+                return True
         try:
             self.pull_once(timeout=timeout)
         except SyncError as exc:
@@ -256,6 +280,36 @@ class SyncClient:
             return False
         self._succeeded()
         return True
+
+    def _news_since(self, since: datetime) -> bool:
+        news = self._news
+        return (
+            news is not None
+            and news[0] >= since
+            and time.monotonic() - news[1] <= self.news_fresh_for
+        )
+
+    def prefetch(self) -> None:
+        """Start pulling central's news in the background, unless a pull is under way already.
+
+        A card was shown: its checkout will want news from central, and the resident takes
+        longer to choose than central takes to answer.
+        """
+        with self._news_lock:
+            if self._stop.is_set():
+                return
+            if self._news_thread is not None and self._news_thread.is_alive():
+                return
+            self._news_thread = threading.Thread(
+                target=self._prefetch, name="sync-news", daemon=True
+            )
+            self._news_thread.start()
+
+    def _prefetch(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # never let a background pull raise into nowhere: log it
+            log.exception("pulling news for a session failed")
 
     def backlog(self) -> int:
         """Return how many outbox rows wait to be sent."""
@@ -286,6 +340,10 @@ class SyncClient:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._news_lock:
+            pending = self._news_thread
+        if pending is not None:
+            pending.join(timeout)
         self.http.close()
 
     def _run(self, interval: float) -> None:

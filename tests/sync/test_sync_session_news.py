@@ -1,0 +1,115 @@
+"""A checkout needs fresh news from central: the card scan starts the pull, so the checkout,
+moments later, uses it instead of waiting for central again. News older than the session, or
+older than the kiosk allows, are asked for again at the checkout."""
+
+from __future__ import annotations
+
+import pytest
+from sync_helpers import household_id, wait_for
+
+from kiosk.services import terminal
+from sync.central.services import activities
+from terminal_ui import create_app
+
+H1 = household_id(1)  # 王建国家, 300 points
+CHANGES = "/api/v1/changes"
+
+
+@pytest.fixture
+def k1(programme):
+    runtime = programme.kiosk("K1", line=True)
+    yield runtime
+
+
+def pulls(programme, runtime) -> int:
+    proxy = programme.proxies[runtime.kiosk.kiosk_id]
+    proxy.settle()
+    return len(proxy.events(path=CHANGES))
+
+
+def scan(client, code: str) -> None:
+    answer = client.post("/api/scan", json={"code": code})
+    assert answer.status_code == 200, answer.get_json()
+
+
+def checkout(client) -> dict:
+    answer = client.post("/api/session/checkout", json={})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def settled(runtime) -> None:
+    thread = runtime.sync._news_thread
+    assert thread is not None, "the card scan started no pull"
+    thread.join(15)
+    assert not thread.is_alive()
+
+
+def test_the_card_scan_pulls_the_news_and_the_checkout_uses_them(programme, k1):
+    # The office credits the household before the resident comes in; the kiosk has not heard.
+    activities.award(programme.central, programme.activity_id, [programme.residents["王建国"]], actor="office")
+    client = create_app(k1).test_client()
+    before = pulls(programme, k1)
+
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+    assert pulls(programme, k1) == before + 1  # the scan asked central, in the background
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+    done = checkout(client)
+
+    assert pulls(programme, k1) == before + 1  # the checkout did not ask again
+    assert done["balance_after"] == 300 + 10 - 8  # the award the scan's pull brought counts
+    assert k1.sync.status.online
+
+
+def test_news_from_before_the_card_was_shown_do_not_stand_for_the_checkouts(programme, k1):
+    client = create_app(k1).test_client()
+    k1.sync.sync_once()  # a round of the worker, before anyone came
+    k1.kiosk.clock.advance(seconds=5)
+    terminal.scan(k1.kiosk, programme.codes["王建国"])  # a session opened without a pull
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+    before = pulls(programme, k1)
+
+    checkout(client)
+
+    assert pulls(programme, k1) == before + 1
+
+
+def test_news_older_than_the_kiosk_allows_are_asked_for_again(programme, k1):
+    client = create_app(k1).test_client()
+    k1.sync.news_fresh_for = 0.0  # a long session: the scan's news have aged
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+    before = pulls(programme, k1)
+
+    checkout(client)
+
+    assert pulls(programme, k1) == before + 1
+
+
+def test_a_pull_that_failed_at_the_scan_is_tried_again_at_the_checkout(programme, k1):
+    client = create_app(k1).test_client()
+    programme.proxies["K1"].offline = True
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+    assert not k1.sync.status.online
+    programme.proxies["K1"].offline = False  # the line is back before the resident pays
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+    before = pulls(programme, k1)
+
+    checkout(client)
+
+    assert pulls(programme, k1) == before + 1
+    assert k1.sync.status.online
+
+
+def test_a_camera_scan_of_a_card_starts_the_pull_too(programme, k1):
+    from kiosk.camera.scans import CameraScans
+
+    before = pulls(programme, k1)
+    result = CameraScans(k1)(programme.codes["王建国"])
+    assert result["ok"] and result["kind"] == "card"
+    settled(k1)
+    assert pulls(programme, k1) == before + 1
+    assert wait_for(lambda: k1.sync.status.online)
