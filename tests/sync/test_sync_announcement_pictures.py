@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+from datetime import timedelta
 
 import orjson
 from PIL import Image
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sync_helpers import EAST, quiet_sync
 
 from sync.central.context import emit
-from sync.central.models import Store
+from sync.central.models import Change, Store
 from sync.central.queries import feed
 from sync.central.services import areas, notices
 from terminal_ui import create_app
@@ -127,3 +128,37 @@ def test_a_kiosk_keeps_no_picture_that_is_not_a_jpeg_or_png(programme):
         ("伪造的图片1", None),
     ]
     assert client.get("/api/announcements/FORGED-0/picture").status_code == 404
+
+
+def test_a_store_placed_in_the_village_later_receives_its_announcements_still_showing(programme):
+    k1, k2 = programme.kiosk("K1"), programme.kiosk("K2")  # east, west
+    c = programme.central
+    today = c.clock.now().date()  # central's own clock; the kiosks are moved to it below
+    programme.clock.advance(seconds=(c.clock.now() - programme.clock.now()).total_seconds())
+    place_east_store(c)
+    village = notices.post_announcement(
+        c, "东村：周六集中兑换", today, today + timedelta(days=9), villages=[VILLAGE]
+    ).id
+    over = notices.post_announcement(
+        c, "东村：上月通知", today - timedelta(days=30), today - timedelta(days=20), villages=[VILLAGE]
+    ).id
+    quiet_sync(k1, k2)
+    west = create_app(k2, {}).test_client()
+    assert west.get("/api/announcements").get_json()["announcements"] == []
+
+    areas.set_store_area(c, "西村爱心超市", VILLAGE)  # the west store is in 东村 after all
+    areas.set_store_area(c, "西村爱心超市", VILLAGE)  # placed again where it is: nothing new
+    quiet_sync(k1, k2)
+
+    with c.uow(write=False) as uow:
+        west_id = uow.session.scalar(select(Store.id).where(Store.name == "西村爱心超市"))
+        sent = [
+            change.data["id"]
+            for change in uow.session.scalars(
+                select(Change).where(Change.store_id == west_id, Change.kind == "announcement")
+            )
+        ]
+    assert sent == [village]  # once, and not the one that has stopped showing
+    assert over not in sent
+    shown = [a["id"] for a in west.get("/api/announcements").get_json()["announcements"]]
+    assert shown == [village]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sync.central.context import Central
 from sync.central.models import Area, Household, Store
 from sync.central.scope import WHOLE, Scope, join_path, split_path
-from sync.central.services import store_feed
+from sync.central.services import notices, store_feed
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import LEVELS, AreaLevel
@@ -103,9 +103,12 @@ def set_store_area(
         if row is None or not scope.holds_store(s, row.id):
             raise RegistryError(Refusal.NO_STORE, store=store)
         area = find_area(s, path, AreaLevel.VILLAGE, scope)
+        moved = row.area_id != area.id
         row.area_id, path = area.id, area.path
         s.flush()
         store_feed.join_village(s, c.clock.now(), store_ids={row.id})
+        if moved:  # what the office posted to the village before the store was placed in it
+            notices.send_village_announcements(s, row, area.path, c.clock.now())
         audit(s, c.clock.now(), actor, "store_area", row.name, village=path)
         uow.commit()
     return path

@@ -159,6 +159,22 @@ def post_announcement(
         return Posted(row.id, tuple(t.name for t in targets), tuple(row.villages))
 
 
+def send_village_announcements(s: Session, store: Store, village: str, now) -> int:
+    """Send a store just placed in a village the announcements that name the village and still
+    show (posted before the store was there); return how many."""
+    sent = 0
+    rows = s.scalars(
+        select(Announcement)
+        .where(Announcement.active.is_(True), Announcement.ends >= now.date())
+        .order_by(Announcement.created_at)
+    )
+    for row in rows:
+        if village in (row.villages or []) and store.id not in (row.store_ids or []):
+            emit(s, "announcement", announcement_change(row), now, store_id=store.id)
+            sent += 1
+    return sent
+
+
 def exchange_day_change(d: ExchangeDay) -> dict[str, object]:
     """Return an exchange day as the feed carries it."""
     return {
