@@ -4,7 +4,9 @@
 
 The source is Debian's fonts-noto-cjk collection (SIL Open Font License 1.1). The font keeps
 what the screens, receipts and sheets can show: the whole of GB 2312 (its 6,763 hanzi, its
-punctuation, full-width forms and symbols), ASCII and Latin-1, the general and CJK punctuation
+punctuation, full-width forms and symbols), the 8,105 characters of 通用规范汉字表 (the 2013
+standard's table, which holds the rarer characters of people's and places' names that GB 2312
+lacks, such as 堃, 喆, 玥; tools/data/general-standard-chinese-characters.txt), ASCII and Latin-1, the general and CJK punctuation
 blocks, the half- and full-width forms, and every character in the product's own text
 (catalogues, templates, scripts, demo data). Outlines are converted from CFF to quadratic
 TrueType curves, because reportlab embeds only TrueType outlines in a PDF. The result is
@@ -23,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GENERAL_STANDARD = Path(__file__).resolve().parent / "data" / "general-standard-chinese-characters.txt"
 OUT = ROOT / "core" / "fonts"
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 SOURCE_FACE = "Noto Sans CJK SC"
@@ -50,8 +53,9 @@ NAMES = {
     4: FAMILY,
     6: POSTSCRIPT,
     10: (
-        "Kiosk Sans SC: a subset of Noto Sans CJK SC 2.004 (GB 2312 and the product's own "
-        "characters) with TrueType outlines, made for the exchange kiosk."
+        "Kiosk Sans SC: a subset of Noto Sans CJK SC 2.004 (GB 2312, the General Standard "
+        "Chinese Characters and the product's own characters) with TrueType outlines, made for "
+        "the exchange kiosk."
     ),
 }
 KEEP_NAMES = {0, 8, 9, 11, 12, 13, 14}  # copyright, authors and the licence stay as they were
@@ -69,6 +73,12 @@ def gb2312() -> set[str]:
     return found
 
 
+def general_standard() -> set[str]:
+    """Return the 8,105 characters of 通用规范汉字表 (2013)."""
+    lines = GENERAL_STANDARD.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
 def project_characters(root: Path = ROOT) -> set[str]:
     """Return every printable character in the product's text files (not its tests)."""
     found: set[str] = set()
@@ -82,7 +92,7 @@ def project_characters(root: Path = ROOT) -> set[str]:
 
 def wanted() -> set[str]:
     """Return the characters the shipped font must draw."""
-    chars = gb2312() | project_characters()
+    chars = gb2312() | general_standard() | project_characters()
     for first, last in RANGES:
         chars.update(chr(code) for code in range(first, last + 1))
     return chars
@@ -98,7 +108,8 @@ def build(source: Path = SOURCE, out: Path = OUT) -> tuple[Path, Path, list[str]
     cmap = face.getBestCmap()
     chars = wanted()
     # The filler ranges have gaps in any font; only the standard's and the product's count.
-    missing = sorted(c for c in gb2312() | project_characters() if ord(c) not in cmap)
+    standards = gb2312() | general_standard() | project_characters()
+    missing = sorted(c for c in standards if ord(c) not in cmap)
     options = subset.Options()
     options.layout_features = ["kern"]  # locl, vert and the like pull in thousands of glyphs
     options.drop_tables += ["BASE", "VORG", "vhea", "vmtx", "DSIG"]

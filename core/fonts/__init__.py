@@ -1,7 +1,8 @@
 """The Chinese font the product ships, so every screen, sheet and receipt shows Chinese anywhere.
 
 Kiosk Sans SC is a subset of Noto Sans CJK SC (SIL Open Font License 1.1, see OFL.txt beside
-it) built by tools/build_font.py: GB 2312 and every character of the product's own text, with
+it) built by tools/build_font.py: GB 2312, the 8,105 characters of 通用规范汉字表 (names with
+characters GB 2312 lacks, such as 王堃 or 李喆) and every character of the product's own text, with
 TrueType outlines (reportlab embeds only those). The WOFF2 copy is the same font for browsers.
 """
 

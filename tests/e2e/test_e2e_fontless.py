@@ -170,6 +170,8 @@ def test_the_idle_screen_draws_chinese_without_system_fonts(fontless_page, base_
     ink = glyphs(fontless_page, family)
     assert draws_chinese(ink), ink
     assert draws_chinese(glyphs(fontless_page, family, "积", "分"))
+    # Names with characters beyond GB 2312 (in 通用规范汉字表): 王堃, 李喆.
+    assert draws_chinese(glyphs(fontless_page, family, "堃", "喆"))
     assert fontless_page.evaluate(f"document.fonts.check('24px \"{fonts.FAMILY}\"', '积分')")
     assert f"{base_url}/fonts/{fonts.WOFF2.name}" in asked
     assert all(url.startswith((base_url, "data:")) for url in asked), asked

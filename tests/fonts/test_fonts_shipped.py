@@ -12,7 +12,7 @@ from core import fonts
 from sync.central.app import create_central_app
 from sync.central.server import open_central
 from terminal_ui import create_app
-from tools.build_font import gb2312, project_characters
+from tools.build_font import gb2312, general_standard, project_characters
 
 ROOT = Path(__file__).resolve().parents[2]
 # Symbols the product shows that the shipped font has no glyph for: none (the screens use √, ← and
@@ -39,6 +39,14 @@ def test_the_font_draws_every_character_of_gb2312(drawn):
     hanzi = {c for c in standard if "\u4e00" <= c <= "\u9fff"}
     assert len(hanzi) == 6763
     assert standard <= drawn
+
+
+def test_the_font_draws_every_character_of_the_general_standard_table(drawn):
+    # 通用规范汉字表 holds the rarer characters of names that GB 2312 lacks.
+    table = general_standard()
+    assert len(table) == 8105
+    assert {"堃", "喆", "玥", "珺", "昇", "犇"} <= table - gb2312()
+    assert table <= drawn, "".join(sorted(table - drawn))
 
 
 def test_the_font_draws_every_character_the_product_shows(drawn):
