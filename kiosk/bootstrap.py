@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
 from core.db.engine import make_engine
-from kiosk.camera.stills import Stills
+from kiosk.camera.stills import ClaimCardWait, Stills
 from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
 from kiosk.services.context import Kiosk
@@ -45,6 +45,7 @@ class Runtime:
     camera_scans: CameraScans | None = None
     speech: SpeechCache | None = None  # spoken prompts' audio (see make_speech_from)
     stills: Stills = field(default_factory=Stills)  # photos taken for claims being recorded
+    claim_card: ClaimCardWait = field(default_factory=ClaimCardWait)  # a claim page's card
     # Signs the shopkeeper's session cookie. Made afresh at each start and kept in memory only:
     # nothing on the disk (a copied SD card, a backup) can sign a session. Signing in again
     # after a restart is the price.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from core.domain.errors import DomainError
@@ -27,6 +28,8 @@ class CameraScans:
         from kiosk.services.print_jobs import print_receipt
 
         k = self.runtime.kiosk
+        if self.runtime.claim_card.waiting(time.monotonic()) and _is_card(code):
+            return self._claim_card(code)
         try:
             outcome = terminal.scan(k, code)
             self.runtime.session_opened(outcome.kind)
@@ -45,6 +48,31 @@ class CameraScans:
             self.last = result
         self.runtime.changes.publish("camera")
         return result
+
+
+    def _claim_card(self, code: str) -> dict[str, Any]:
+        """A card shown while a claim page waits for one: name the claim's household with it."""
+        from kiosk.services import claims
+
+        household, error = None, None
+        try:
+            found = claims.find_households(self.runtime.kiosk, code)
+        except DomainError as exc:
+            error = exc  # the page says it in its own language
+        else:
+            household = found[0]["id"] if len(found) == 1 else None
+        result = self.runtime.claim_card.found(household, error, time.monotonic())
+        self.runtime.changes.publish("claim_card")
+        return {"ok": household is not None, "kind": "claim_card", "seq": result["seq"]}
+
+
+def _is_card(code: str) -> bool:
+    from core.domain.codes import classify
+
+    try:
+        return classify(code).kind == "card"
+    except DomainError:
+        return False
 
 
 def start_camera(runtime: Runtime):

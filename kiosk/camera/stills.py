@@ -71,3 +71,55 @@ class Stills:
                 self._taken.pop(who, None)
             elif 0 <= index < len(taken):
                 del taken[index]
+
+
+class ClaimCardWait:
+    """The claim page waiting for a household's card at the camera.
+
+    While a signed-in person's claim page asks for the household (for WAIT_SECONDS after it was
+    shown), a card the camera sees names the claim's household instead of opening a resident's
+    session; the page learns the household (never the card's code) and moves on. Held in memory:
+    a restart forgets the wait, and the next card opens a session again.
+    """
+
+    WAIT_SECONDS = 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by: str | None = None
+        self._until = 0.0
+        self._seq = 0
+        self._found: dict[str, Any] | None = None
+
+    def arm(self, actor: str, now: float) -> None:
+        """The claim page of `actor` waits for a card from now on."""
+        with self._lock:
+            self._by, self._until, self._found = actor, now + self.WAIT_SECONDS, None
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._by, self._until = None, 0.0
+
+    def waiting(self, now: float) -> bool:
+        with self._lock:
+            return self._by is not None and now < self._until
+
+    def found(self, household_id: str | None, error: Exception | None, now: float) -> dict[str, Any]:
+        """Record what the card named (a household, or the refusal why none); the wait is over."""
+        with self._lock:
+            self._seq += 1
+            self._found = {
+                "seq": self._seq,
+                "by": self._by,
+                "household": household_id,
+                "error": error,
+            }
+            self._by, self._until = None, 0.0
+            return dict(self._found)
+
+    def result(self, actor: str) -> dict[str, Any] | None:
+        """Return what the last card named, to the person whose page waited for it."""
+        with self._lock:
+            if self._found is None or self._found["by"] != actor:
+                return None
+            return {k: v for k, v in self._found.items() if k != "by"}

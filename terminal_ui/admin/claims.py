@@ -7,7 +7,9 @@ approves it, as a check-in records a fact and central decides what it is worth.
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, request, url_for
+import time
+
+from flask import Response, flash, jsonify, redirect, request, url_for
 
 from core.domain import limits
 from core.domain.errors import DomainError
@@ -64,6 +66,14 @@ def claim_new():
                 error = _("No household found. Try another name or scan the card again.")
     household = claims.household(k, request.args.get("household", "")[:40])
     who = actor()
+    rt = runtime()
+    # Without a household yet, a card held to the camera names it (instead of opening a
+    # resident's session); with one, the camera is the resident's again.
+    camera_card = household is None and rt.camera is not None
+    if camera_card:
+        rt.claim_card.arm(who, time.monotonic())
+    else:
+        rt.claim_card.disarm()
     return _page(
         "admin/claim_new.html",
         400 if error else 200,
@@ -78,7 +88,25 @@ def claim_new():
         photos=len(runtime().stills.of(who)),
         max_photos=limits.MAX_CLAIM_PHOTOS,
         camera=runtime().camera is not None,
+        camera_card=camera_card,
     )
+
+
+@bp.get("/claims/camera-card")
+@signed_in(background=True)
+def claim_camera_card():
+    """Say which household the card last held to the camera named for this person's claim page
+    (`household`, or `error` in words), or nothing yet; never the card's code."""
+    found = runtime().claim_card.result(actor())
+    if found is None:
+        return jsonify({"seq": None, "household": None, "error": None})
+    if found["error"] is not None:
+        found["error"] = _problem(found["error"])
+    elif found["household"] is None:
+        found["error"] = _("No household found. Try another name or scan the card again.")
+    if found["household"] is not None:
+        found["url"] = url_for("admin.claim_new", household=found["household"])
+    return jsonify(found)
 
 
 @bp.post("/claims/photo")
@@ -141,6 +169,7 @@ def claim_record():
         flash(_("Not recorded: {reason}", reason=_problem(exc)), "error")
         return redirect(url_for("admin.claim_new", **args))
     rt.stills.drop(who)
+    rt.claim_card.disarm()
     if rt.sync is not None:
         rt.sync.wake()
     flash(_("Claim recorded. It goes to the office for approval."), "ok")

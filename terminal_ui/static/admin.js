@@ -143,6 +143,35 @@
     follow((kind, what) => { if (kind === "hello" || what === "staff_call") look(); });
   }
 
+  // Claim page: a card held to the camera names the household; the server says which (never
+  // the card's code) and the page moves on to the claim for it.
+  const cameraCard = document.getElementById("claim-camera-card");
+  if (cameraCard) {
+    let seen = null;
+    // Showing the page started a new wait (the server forgot earlier cards), so whatever the
+    // server holds now was seen for this page.
+    const look = async () => {
+      try {
+        const res = await fetch(cameraCard.dataset.src, { credentials: "same-origin" });
+        if (!res.ok) return;
+        const found = await res.json();
+        if (found.seq === null || found.seq === seen) return;
+        seen = found.seq;
+        if (found.url) { location.href = found.url; return; }
+        let note = document.getElementById("claim-camera-error");
+        if (!note) {
+          note = document.createElement("p");
+          note.id = "claim-camera-error";
+          note.className = "note error";
+          note.setAttribute("role", "alert");
+          cameraCard.after(note);
+        }
+        note.textContent = "⚠ " + (found.error || "");
+      } catch (e) { /* the next change tries again */ }
+    };
+    follow((kind, what) => { if (kind === "hello" || what === "claim_card") look(); });
+  }
+
   // One event stream per page, shared by all that follows the terminal's changes on it: each
   // stream holds one of the terminal's few stream slots, and a page reloaded while its old
   // streams are still counted must not find them all taken.

@@ -167,3 +167,75 @@ def test_claims_need_a_signed_in_person(client, with_rules):
     answer = post(client, "/admin/claims", {"household": "H000001", "rule": "SWEEP"})
     assert answer.status_code in (302, 401, 403)
     assert outbox_claims(with_rules) == []
+
+
+@pytest.fixture
+def camera_scans(rt):
+    """The camera as the kiosk runs it: what it decodes goes through the camera's scan path."""
+    from kiosk.camera.scans import CameraScans
+
+    apply_changes(rt.kiosk, [{"kind": "rule", "data": r} for r in RULES], 0)
+    rt.camera_scans = CameraScans(rt)
+    rt.camera = CameraLoop(SimulatedCamera(), on_code=rt.camera_scans)
+    yield rt
+    rt.camera = rt.camera_scans = None
+
+
+def test_a_card_held_to_the_camera_on_the_claim_page_names_the_household(
+    admin, camera_scans, cards
+):
+    from kiosk.camera.sim import render_card_frame
+    from kiosk.services import queries
+
+    rt = camera_scans
+    page = admin.get("/admin/claims/new").get_data(as_text=True)
+    assert "也可以把该户的积分卡对准摄像头" in page
+    assert admin.get("/admin/claims/camera-card").get_json()["seq"] is None
+
+    assert rt.camera.scan_frame(render_card_frame(cards[0]["code"], seed=3)) == [cards[0]["code"]]
+
+    found = admin.get("/admin/claims/camera-card").get_json()
+    assert found["household"] == household_of(admin, cards[0]["code"])
+    assert found["url"].endswith(f"household={found['household']}")
+    assert cards[0]["code"] not in str(found)  # the page learns the household, never the card
+    assert queries.session_view(rt.kiosk)["resident"] is None  # no resident's session opened
+    assert rt.camera_scans.last is None  # and the resident's screen heard of no scan
+
+
+def test_once_the_household_is_chosen_a_card_at_the_camera_opens_a_session_again(
+    admin, camera_scans, cards
+):
+    from kiosk.camera.sim import render_card_frame
+    from kiosk.services import queries
+
+    rt = camera_scans
+    household = household_of(admin, cards[0]["code"])
+    assert admin.get(f"/admin/claims/new?household={household}").status_code == 200
+    rt.camera.scan_frame(render_card_frame(cards[1]["code"], seed=4))
+    assert queries.session_view(rt.kiosk)["resident"] is not None
+    assert admin.get("/admin/claims/camera-card").get_json()["seq"] is None
+
+
+def test_an_unknown_card_at_the_claim_camera_is_told_in_words(admin, camera_scans):
+    from core.domain.codes import card_code
+    from kiosk.camera.sim import render_card_frame
+
+    rt = camera_scans
+    admin.get("/admin/claims/new")
+    stranger = card_code("A" * 26)
+    rt.camera.scan_frame(render_card_frame(stranger, seed=5))
+    found = admin.get("/admin/claims/camera-card").get_json()
+    assert found["household"] is None and "url" not in found
+    assert found["error"]  # in words: unknown card, or no household found
+    assert not found["error"].isascii()
+
+
+def test_another_persons_claim_page_does_not_learn_the_household(admin, camera_scans, cards, app):
+    from kiosk.camera.sim import render_card_frame
+
+    rt = camera_scans
+    admin.get("/admin/claims/new")
+    rt.camera.scan_frame(render_card_frame(cards[0]["code"], seed=6))
+    stranger = app.test_client()  # not signed in
+    assert stranger.get("/admin/claims/camera-card").status_code in (302, 401, 403)
+    assert admin.get("/admin/claims/camera-card").get_json()["household"]

@@ -69,8 +69,8 @@ def test_simulated_camera_blocks_until_a_frame_is_pushed():
     sim = SimulatedCamera()
     sim.open()
     frame = np.zeros((4, 4), np.uint8)
+    started = time.monotonic()  # before the timer starts: a busy machine may not run us at once
     threading.Timer(0.1, sim.push, [frame]).start()
-    started = time.monotonic()
     assert sim.read() is frame
     assert time.monotonic() - started >= 0.09
 

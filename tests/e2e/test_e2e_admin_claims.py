@@ -102,3 +102,31 @@ def test_a_claim_is_recorded_with_a_camera_photo(
     assert payload["rule_code"] == "SWEEP" and len(payload["photos"]) == 1
     assert payload["resident_ids"] == [holder["resident_id"]]
     context.close()
+
+
+def test_a_card_held_to_the_camera_fills_in_the_claims_household(
+    browser, base_url, runtime, cards, screenshot
+):
+    apply_changes(runtime.kiosk, [{"kind": "rule", "data": r} for r in (RULE, TOWN_RULE)], 0)
+    staff.set_pin(runtime.kiosk, staff.DEMO_PIN, actor="test")
+    holder = cards[1]
+    context = browser.new_context(viewport=SIZES["1024x768"], locale="zh-CN", base_url=base_url)
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    page.goto("/admin/login")
+    for digit in staff.DEMO_PIN:
+        page.locator(f".pinpad button[data-digit='{digit}']").click()
+    page.locator("#sign-in").click()
+    page.goto("/admin/claims/new")
+    expect(page.locator("#claim-camera-card")).to_contain_text("对准摄像头")
+    screenshot(page, "admin-claim-camera-card-1024x768")
+
+    # The card goes through the simulated camera's real decode path, as if held up to it.
+    shown = page.request.post("/api/camera/card", data={"code": holder["code"]})
+    assert shown.ok, shown.text()
+
+    expect(page.locator("#claim-household")).to_have_text(holder["household"])
+    assert holder["code"] not in page.url
+    session = page.request.get("/api/session").json()
+    assert session["resident"] is None  # no resident's session was opened by the card
+    context.close()
