@@ -243,3 +243,54 @@ def test_a_claim_whose_rule_central_retired_meanwhile_is_refused_and_shown_so(ru
     assert mine["status"] == "refused" and "LITTER" in mine["reason"]
     assert [r["code"] for r in kiosk_claims.rule_book(k1.kiosk)] == ["SWEEP"]  # retired here too
     assert [a.kind for a in alerts(programme.central)] == ["refused"]
+
+
+def test_a_kiosk_token_records_no_claim_for_a_household_its_store_does_not_serve(
+    central_server, tmp_path, kiosk_template
+):
+    from sync_helpers import EAST, WEST, Programme
+
+    from sync.central.services import store_feed
+
+    programme = Programme(central_server, tmp_path, kiosk_template=kiosk_template)
+    programme.seed({"K1": EAST, "K2": WEST}, assign=False)
+    try:
+        save_rules(
+            programme.central,
+            [check_rule({"code": "LITTER", "name": "乱扔垃圾", "category": "环境", "points": -5})],
+            actor="test",
+        )
+        wire = WireKiosk("K1")
+
+        def claim() -> dict:
+            payload = {
+                "claim_id": str(uuid.uuid4()),
+                "rule_code": "LITTER",
+                "household_id": H1,
+                "resident_ids": [],
+                "note": "",
+                "photos": [],
+                "staff": "店主",
+            }
+            answer = push(
+                programme.server.base,
+                programme.enrolments["K1"].token,
+                wire.body(wire.entry("claim", payload)),
+            )
+            assert answer.status_code == 200, answer.text
+            [result] = answer.json()["results"]
+            return result
+
+        # 王建国家 is in no store's set: a stolen or careless EAST token cannot fine it.
+        refused = claim()
+        assert refused["status"] == "rejected"
+        assert "not served by this kiosk's store" in refused["reason"]
+        assert central_claims(programme.central) == []
+
+        store_feed.assign(programme.central, WEST, [H1], actor="test")  # WEST's, not EAST's
+        assert claim()["status"] == "rejected"
+        store_feed.assign(programme.central, EAST, [H1], actor="test")
+        assert claim()["status"] == "applied"
+        assert [c.household_id for c in central_claims(programme.central)] == [H1]
+    finally:
+        programme.close()

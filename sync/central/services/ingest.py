@@ -44,6 +44,7 @@ from sync.central.models import (
     Resident,
     Rule,
     StockMove,
+    StoreMember,
     SyncEntry,
     UncountedEntry,
 )
@@ -62,7 +63,7 @@ from sync.central.states import (
     StockMoveKind,
     UncountedRole,
 )
-from sync.central.store_set import balance_rows
+from sync.central.store_set import balance_rows, store_households
 from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 
@@ -948,6 +949,13 @@ class _Batch:
         household_id = p["household_id"]
         if household_id not in self.households:
             raise _Refused(f"unknown household {household_id}")
+        # A kiosk records claims for the households its store serves (its village's, those that
+        # shop there, those the office put there): a kiosk's token names no household elsewhere.
+        served = self.s.scalar(
+            store_households(self.kiosk.store_id).where(StoreMember.household_id == household_id)
+        )
+        if served is None:
+            raise _Refused(f"household {household_id} is not served by this kiosk's store")
         resident_ids = list(dict.fromkeys(p["resident_ids"]))
         members = set(
             self.s.scalars(select(Resident.id).where(Resident.household_id == household_id))
