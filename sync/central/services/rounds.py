@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.db.uow import UnitOfWork
 from sync.central.context import Central
 from sync.central.queries import feed
 from sync.central.services import ingest, kiosks, store_feed
@@ -62,32 +61,31 @@ def page_and_heartbeat(
     seen: dict[str, Any] | None,
 ) -> tuple[bytes, int | None]:
     """Return a page of a store's feed and, given heartbeat fields, note the kiosk seen with them
-    in the same transaction (returning its contiguous sequence number).
+    (returning its contiguous sequence number).
 
-    One transaction when no household waits to be announced (the common case); else the
-    announcement is written first, in its own, as `store_feed.announce` writes it.
+    The households of the store's set waiting to be announced are written to the feed first,
+    as `store_feed.announce` writes them. When none waits (the common case) it is one
+    transaction: the heartbeat's UPDATE also says whether any waits, then the page is read.
     """
-    write = seen is not None
-    with c.uow(write=write) as uow:
-        if not store_feed.waiting(uow.session, store_id):
-            return _read(c, uow, kiosk_id, store_id, after, limit, seen)
-    store_feed.announce_waiting(c, store_id)
-    with c.uow(write=write) as uow:
-        return _read(c, uow, kiosk_id, store_id, after, limit, seen)
-
-
-def _read(
-    c: Central,
-    uow: UnitOfWork,
-    kiosk_id: str,
-    store_id: int,
-    after: int,
-    limit: int,
-    seen: dict[str, Any] | None,
-) -> tuple[bytes, int | None]:
-    page = feed.store_page(uow.session, kiosk_id, store_id, after, limit)
     if seen is None:
-        return page, None
-    contiguous = kiosks.seen(uow.session, kiosk_id, c.clock.now(), seen)
-    uow.commit()
-    return page, contiguous
+        with c.uow(write=False) as uow:
+            if not store_feed.waiting(uow.session, store_id):
+                return feed.store_page(uow.session, kiosk_id, store_id, after, limit), None
+        store_feed.announce_waiting(c, store_id)
+        with c.uow(write=False) as uow:
+            return feed.store_page(uow.session, kiosk_id, store_id, after, limit), None
+    with c.uow() as uow:
+        s = uow.session
+        statement = kiosks.seen_statement(
+            kiosk_id, c.clock.now(), seen, store_feed.waiting_clause(store_id)
+        )
+        row = s.execute(statement).one_or_none()
+        contiguous, waiting = row if row is not None else (None, False)
+        if not waiting:
+            page = feed.store_page(s, kiosk_id, store_id, after, limit)
+            uow.commit()
+            return page, contiguous
+        uow.commit()
+    store_feed.announce_waiting(c, store_id)
+    with c.uow(write=False) as uow:
+        return feed.store_page(uow.session, kiosk_id, store_id, after, limit), contiguous

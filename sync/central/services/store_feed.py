@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
@@ -87,6 +87,17 @@ WAITING = text("SELECT 1 FROM store_members WHERE store_id = :store AND NOT anno
 def waiting(s: Session, store_id: int) -> bool:
     """Tell whether a store's set holds households not yet announced to its feed."""
     return s.scalar(WAITING, {"store": store_id}) is not None
+
+
+def waiting_clause(store_id: int):
+    """Return whether a store's set holds households not yet announced, as a column to select
+    (the condition as ix_store_members_unannounced has it)."""
+    members = StoreMember.__table__
+    return (
+        exists()
+        .where(members.c.store_id == store_id, text("NOT store_members.announced"))
+        .label("waiting")
+    )
 
 
 def announce_waiting(c: Central, store_id: int) -> int:
