@@ -267,9 +267,9 @@ def sync_round():
             "too many requests from this kiosk; it may try again after Retry-After seconds",
             retry_after=wait,
         )
-    seen = dict(body.get("heartbeat") or {})
-    if body.get("version"):
-        seen["version"] = body["version"]
+    # The version as a push records it, then the heartbeat's fields, as the three requests do.
+    seen = {"version": body["version"]} if body.get("version") else {}
+    seen.update(body.get("heartbeat") or {})
     done = rounds.sync_round(
         central(),
         g.kiosk_id,
