@@ -14,10 +14,13 @@ every balance equal to its ledger sum. One asyncio client drives all kiosks (ent
 before the clock starts), so the load generator takes little of the two cores it shares.
 
     python benchmarks/load.py [--kiosks 1000] [--duration 180] [--interval 20] [--workers 4]
-                              [--entries-per-hour 60]
+                              [--entries-per-hour 60] [--three-requests]
                               [--db NAME]   # an existing central database (e.g. the dashboard's)
 
-Each kiosk reads its store's feed (`scope=store`): the households of its store's set and their
+Each round is one request by default, `POST /api/v1/sync` (the batch, a page of the store's feed,
+the heartbeat; repeated while entries or changes are left); --three-requests syncs as kiosks
+before it did: push (when it has entries), changes until drained, heartbeat. Each kiosk reads
+its store's feed (`scope=store`): the households of its store's set and their
 confirmed balances, not every other kiosk's entries, so what a kiosk receives follows its own
 store's work. The households are spread over the stores' sets; a kiosk's entries are for its
 store's households, and --elsewhere of them (2% by default) for households of other stores,
@@ -143,14 +146,7 @@ class SimKiosk:
         )
         if answer is None or answer.status_code != 200:
             return False
-        sent = {e["id"]: e for e in body["entries"]}
-        for result in answer.json()["results"]:
-            entry = sent[result["id"]]
-            if result["status"] not in ("applied", "duplicate"):
-                raise AssertionError(f"{self.kiosk_id}: {result}")
-            ledger = entry["payload"].get("ledger")  # a restock carries none
-            self.acknowledged[entry["id"]] = ledger["id"] if ledger else ""
-        self.pending = [e for e in self.pending if e["id"] not in self.acknowledged]
+        self._acknowledge(body["entries"], answer.json()["results"])
         return True
 
     async def pull(self, client: httpx.AsyncClient, rec: Recorder) -> None:
@@ -170,6 +166,45 @@ class SimKiosk:
             self.cursor = page["cursor"]
             if not page["more"]:
                 return
+
+    async def sync(self, client: httpx.AsyncClient, rec: Recorder) -> bool:
+        """One whole round per request (`POST /api/v1/sync`), repeated while anything is left."""
+        while True:
+            entries = self.pending[:500]
+            body = {
+                "kiosk_id": self.kiosk_id,
+                "version": "load",
+                "entries": entries,
+                "after": self.cursor,
+                "limit": 500,
+                "heartbeat": {
+                    "version": "load",
+                    "backlog": len(self.pending) - len(entries),
+                    "printer": "ok",
+                    "camera": "ok",
+                },
+            }
+            answer = await rec.call(
+                "POST /api/v1/sync", client, "POST", "/api/v1/sync", json=body, headers=self.headers
+            )
+            if answer is None or answer.status_code != 200:
+                return False
+            page = orjson.loads(answer.content)
+            self._acknowledge(entries, page["results"])
+            rec.changes += len(page["changes"])
+            self.cursor = page["cursor"]
+            if not page["more"] and len(self.pending) == 0:
+                return True
+
+    def _acknowledge(self, entries: list[dict], results: list[dict]) -> None:
+        sent = {e["id"]: e for e in entries}
+        for result in results:
+            entry = sent[result["id"]]
+            if result["status"] not in ("applied", "duplicate"):
+                raise AssertionError(f"{self.kiosk_id}: {result}")
+            ledger = entry["payload"].get("ledger")  # a restock carries none
+            self.acknowledged[entry["id"]] = ledger["id"] if ledger else ""
+        self.pending = [e for e in self.pending if e["id"] not in self.acknowledged]
 
     async def heartbeat(self, client: httpx.AsyncClient, rec: Recorder) -> None:
         body = {"version": "load", "backlog": len(self.pending), "printer": "ok", "camera": "ok"}
@@ -191,11 +226,14 @@ async def run_kiosk(
     until: float,
     rng: random.Random,
     per_round: float,
+    three_requests: bool,
 ) -> None:
     await asyncio.sleep(rng.uniform(0, interval))  # kiosks are switched on at different times
     while time.monotonic() < until:
         k.make(rng, per_round)
-        if await k.push(client, rec):
+        if not three_requests:
+            await k.sync(client, rec)
+        elif await k.push(client, rec):
             await k.pull(client, rec)
             await k.heartbeat(client, rec)
         k.rounds += 1
@@ -249,6 +287,7 @@ async def drive(args, base: str, kiosks: list[SimKiosk], office_token: str) -> t
                 until,
                 random.Random(rng.random()),
                 args.entries_per_hour * args.interval / 3600,
+                args.three_requests or args.whole_feed,
             )
             for k in kiosks
         ]
@@ -342,6 +381,11 @@ def main() -> None:
         "--whole-feed", action="store_true", help="kiosks read the whole feed (protocol 1)"
     )
     parser.add_argument(
+        "--three-requests",
+        action="store_true",
+        help="kiosks sync with push, changes and heartbeat (three requests a round), not /sync",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("results") / "load.json"
     )
     args = parser.parse_args()
@@ -396,6 +440,9 @@ def main() -> None:
             "sync_interval_seconds": args.interval,
             "entries_per_hour_per_kiosk": args.entries_per_hour,
             "feed": "whole (protocol 1)" if args.whole_feed else "store (scope=store)",
+            "round": "push, changes, heartbeat (three requests)"
+            if args.three_requests or args.whole_feed
+            else "POST /api/v1/sync (one request)",
             "entries_for_other_stores_households": 0 if args.whole_feed else args.elsewhere,
             "kiosk_rounds": sum(k.rounds for k in kiosks),
             "requests_per_second": round(

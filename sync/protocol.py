@@ -286,7 +286,32 @@ HEARTBEAT = _obj(
 )
 
 
+# A kiosk's whole round in one request (`POST /api/v1/sync`): its push (entries may be none),
+# one page of its store's feed after its cursor, and its heartbeat. Answered with the push's
+# answer and the page side by side (SYNC_RESPONSE).
+MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
+SYNC_REQUEST = _obj(
+    ["kiosk_id", "entries", "after"],
+    kiosk_id=_ID,
+    version={"type": "string", "maxLength": 40},
+    entries={"type": "array", "maxItems": MAX_BATCH, "items": ENTRY},
+    after={"type": "integer", "minimum": 0, "maximum": MAX_CURSOR},
+    # as /changes takes it: a page holds at most MAX_FEED_PAGE changes, whatever is asked
+    limit={"type": "integer", "minimum": 1, "maximum": MAX_CURSOR},
+    heartbeat=HEARTBEAT,
+)
+SYNC_RESPONSE = _obj(
+    ["results", "contiguous_seq", "changes", "cursor", "more"],
+    results={"type": "array", "items": PUSH_RESULT},
+    contiguous_seq={"type": "integer", "minimum": 0},
+    changes={"type": "array", "items": CHANGE},
+    cursor={"type": "integer", "minimum": 0},
+    more={"type": "boolean"},
+)
+
+
 _check_push = compile_schema(PUSH_REQUEST)
+_check_sync = compile_schema(SYNC_REQUEST)
 _check_payload = {kind: compile_schema(schema) for kind, schema in PAYLOADS.items()}
 
 
@@ -300,9 +325,21 @@ def encode_push(body: Any) -> list[bytes]:
     """Check a push request as validate_push does; return each entry's payload in canonical
     bytes, in the entries' order (the size check encodes them; `entry_digest` reuses them)."""
     _check_push(body)
+    return _encode_entries(body["entries"])
+
+
+def encode_sync(body: Any) -> list[bytes]:
+    """Check a combined sync round (`SYNC_REQUEST`): its entries as encode_push checks a push's
+    (none is allowed), its cursor, page size and heartbeat; return each entry's payload in
+    canonical bytes, in the entries' order."""
+    _check_sync(body)
+    return _encode_entries(body["entries"])
+
+
+def _encode_entries(entries: list[dict[str, Any]]) -> list[bytes]:
     seen: set[str] = set()
     encoded: list[bytes] = []
-    for i, entry in enumerate(body["entries"]):
+    for i, entry in enumerate(entries):
         if entry["id"] in seen:
             raise Invalid(f"$.entries[{i}].id", "appears twice in the batch")
         seen.add(entry["id"])

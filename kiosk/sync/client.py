@@ -42,12 +42,17 @@ class SyncError(Exception):
         self.retry_after = retry_after
 
 
+class _NoRoute(Exception):
+    """Central has no such route: a release older than the combined round."""
+
+
 # News pulled since the resident's card was shown stand for the checkout's own pull while they
 # are no older than this: the card scan starts a pull in the background, so the checkout need not
 # wait for a round trip to central (a longer session pulls again at its checkout).
 NEWS_FRESH_FOR = 30.0  # seconds
 MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
 BACKOFF_CAP = 50.0  # seconds: with the round itself, a returning central hears from us in a minute
+COMBINED_RETRY = 3600.0  # seconds before a central that lacked /api/v1/sync is asked again
 
 
 def backoff_seconds(offline_for: float) -> float:
@@ -129,6 +134,7 @@ class SyncClient:
         self._news_thread: threading.Thread | None = None
         self._news_lock = threading.Lock()
         self.news_fresh_for = NEWS_FRESH_FOR
+        self._no_combined_until = 0.0  # monotonic time before which central is known to lack /sync
         k.is_online = lambda: self.status.online
         k.lookup_card = self.lookup_card
         with k.uow(write=False) as uow:
@@ -141,51 +147,61 @@ class SyncClient:
     def push_once(self) -> int:
         """Push one batch of pending outbox rows; return how many central answered for."""
         with self._lock:
-            with self.k.uow(write=False) as uow:
-                rows = uow.session.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.status == OutboxStatus.PENDING)
-                    .order_by(OutboxRow.id)
-                    .limit(MAX_BATCH)
-                ).all()
-                entries = _within_push_limit(
-                    [
-                        {
-                            "id": r.entry_id,
-                            "seq": r.id,
-                            "kind": r.kind,
-                            "created_at": iso(r.created_at),
-                            "payload": r.payload,
-                        }
-                        for r in rows
-                    ]
-                )
-                self._more = len(rows) == MAX_BATCH or len(entries) < len(rows)
+            entries = self._pending()
             if not entries:
                 return 0
             body = {"kiosk_id": self.k.kiosk_id, "version": __version__, "entries": entries}
             answer = self._call("POST", "/api/v1/push", json=body, ok=(200, 409))
-            results = {r["id"]: r for r in answer.get("results", [])}
-            with self.k.uow() as uow:
-                now = self.k.clock.now()
-                for entry in entries:
-                    result = results.get(entry["id"])
-                    if result is None:
-                        continue
-                    fresh = uow.session.get(OutboxRow, entry["seq"])
-                    if result["status"] in ("applied", "duplicate"):
-                        fresh.status, fresh.sent_at = OutboxStatus.SENT, now
-                    else:
-                        fresh.status, fresh.reason = (
-                            OutboxStatus.REJECTED,
-                            result.get("reason", "")[:200],
-                        )
-                        log.warning("central rejected outbox row %s: %s", fresh.id, fresh.reason)
-                        if fresh.kind == EntryKind.CLAIM:  # the shopkeeper sees it refused
-                            refused_claim(uow.session, fresh.payload.get("claim_id"), fresh.reason)
-                uow.commit()
-            self.status.pushed += len(results)
-            return len(results)
+            return self._record_results(entries, answer.get("results", []))
+
+    def _pending(self) -> list[dict[str, Any]]:
+        """Return the next batch of pending outbox rows as entries (noting in _more whether
+        more are left behind, by count or size limit)."""
+        with self.k.uow(write=False) as uow:
+            rows = uow.session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.status == OutboxStatus.PENDING)
+                .order_by(OutboxRow.id)
+                .limit(MAX_BATCH)
+            ).all()
+            entries = _within_push_limit(
+                [
+                    {
+                        "id": r.entry_id,
+                        "seq": r.id,
+                        "kind": r.kind,
+                        "created_at": iso(r.created_at),
+                        "payload": r.payload,
+                    }
+                    for r in rows
+                ]
+            )
+            self._more = len(rows) == MAX_BATCH or len(entries) < len(rows)
+        return entries
+
+    def _record_results(self, entries: list[dict[str, Any]], answered: list[dict]) -> int:
+        """Mark the outbox rows central answered for sent or rejected; return how many."""
+        results = {r["id"]: r for r in answered}
+        with self.k.uow() as uow:
+            now = self.k.clock.now()
+            for entry in entries:
+                result = results.get(entry["id"])
+                if result is None:
+                    continue
+                fresh = uow.session.get(OutboxRow, entry["seq"])
+                if result["status"] in ("applied", "duplicate"):
+                    fresh.status, fresh.sent_at = OutboxStatus.SENT, now
+                else:
+                    fresh.status, fresh.reason = (
+                        OutboxStatus.REJECTED,
+                        result.get("reason", "")[:200],
+                    )
+                    log.warning("central rejected outbox row %s: %s", fresh.id, fresh.reason)
+                    if fresh.kind == EntryKind.CLAIM:  # the shopkeeper sees it refused
+                        refused_claim(uow.session, fresh.payload.get("claim_id"), fresh.reason)
+            uow.commit()
+        self.status.pushed += len(results)
+        return len(results)
 
     def pull_once(self, limit: int = 500, timeout: float | None = None) -> int:
         """Pull and apply the change feed until it is drained; return how many changes."""
@@ -244,21 +260,73 @@ class SyncClient:
     def sync_once(self) -> None:
         """Push everything pending, then pull, then report; raise SyncError on failure.
 
+        Each request is one whole round (`POST /api/v1/sync`: a batch, a page of the feed and
+        the heartbeat), repeated while entries or changes are left. A central that has no such
+        route (an older release answers 404 or 405) gets the three requests instead, and is
+        asked again after COMBINED_RETRY seconds (it may have been upgraded).
+
         Pushing comes first so that a feed change this kiosk cannot apply never keeps its own
         entries from central; a failed heartbeat is only logged.
         """
         try:
-            while self.push_once() and self._more:
-                pass
-            self.pull_once()
+            combined = self._combined_rounds()
+            if not combined:
+                while self.push_once() and self._more:
+                    pass
+                self.pull_once()
         except SyncError as exc:
             self._failed(str(exc))
             raise
         self._succeeded()
+        if combined:
+            return
         try:
             self.heartbeat()
         except SyncError as exc:
             log.warning("heartbeat failed: %s", exc)
+
+    def _combined_rounds(self) -> bool:
+        """Sync by whole rounds until nothing is left; return False if central has no /sync."""
+        if self._no_combined_until > time.monotonic():
+            return False
+        pulled = 0
+        try:
+            with self._lock:
+                began = (self.k.clock.now(), time.monotonic())
+                self._news = None  # until this round drains the feed
+                while True:
+                    entries = self._pending()
+                    with self.k.uow(write=False) as uow:
+                        cursor = int(get_state(uow.session, CURSOR, "0"))
+                    # What stays pending once central has answered for this batch.
+                    heartbeat = {
+                        "version": __version__,
+                        "backlog": max(0, self.backlog() - len(entries)),
+                        **self.device_state(),
+                    }
+                    body = {
+                        "kiosk_id": self.k.kiosk_id,
+                        "version": __version__,
+                        "entries": entries,
+                        "after": cursor,
+                        "limit": 500,
+                        "heartbeat": heartbeat,
+                    }
+                    answer = self._call("POST", "/api/v1/sync", json=body, ok=(200, 409))
+                    answered = 0
+                    if entries:
+                        answered = self._record_results(entries, answer.get("results", []))
+                    pulled += apply_changes(self.k, answer["changes"], answer["cursor"])
+                    if not (answer["more"] or (answered and self._more)):
+                        self._news = began
+                        break
+        except _NoRoute:
+            self._no_combined_until = time.monotonic() + COMBINED_RETRY
+            log.info("central has no /api/v1/sync; syncing with push, changes and heartbeat")
+            return False
+        finally:
+            self.status.pulled += pulled
+        return True
 
     def refresh(self, timeout: float = 2.0, *, since: datetime | None = None) -> bool:
         """Pull what central knows now, quickly; return whether central answered.
@@ -386,6 +454,8 @@ class SyncClient:
             response = self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise SyncError(f"central unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code in (404, 405) and path == "/api/v1/sync":
+            raise _NoRoute()
         if response.status_code not in ok:
             try:
                 reason = response.json()["error"]["message"]

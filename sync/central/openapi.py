@@ -20,6 +20,8 @@ def protocol_schemas() -> dict[str, dict[str, Any]]:
         "PushRequest": protocol.PUSH_REQUEST,
         "PushResponse": protocol.PUSH_RESPONSE,
         "FeedResponse": protocol.FEED_RESPONSE,
+        "SyncRequest": protocol.SYNC_REQUEST,
+        "SyncResponse": protocol.SYNC_RESPONSE,
         "CardLookup": protocol.CARD_LOOKUP,
         "Balance": protocol.BALANCE,
         "Heartbeat": protocol.HEARTBEAT,

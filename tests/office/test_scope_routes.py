@@ -35,6 +35,7 @@ ROUTES: dict[str, tuple[Permission | None, str]] = {
     "api_v1.changes": (None, "kiosk"),
     "api_v1.push": (None, "kiosk"),
     "api_v1.heartbeat": (None, "kiosk"),
+    "api_v1.sync_round": (None, "kiosk"),
     "api_v1.health": (None, "public"),
     "api_v1.openapi": (None, "public"),
     "fonts.font": (None, "public"),

@@ -163,11 +163,19 @@ def test_no_office_token_may_push_or_beat_for_a_kiosk(client, office, app):
         "api_v1.exchange_day",
     }
     routes = [r for r in write_rules(app, "/api/v1/") if r[0] not in own]
-    assert {endpoint for endpoint, _, _ in routes} >= {"api_v1.push", "api_v1.heartbeat"}
+    assert {endpoint for endpoint, _, _ in routes} >= {
+        "api_v1.push",
+        "api_v1.heartbeat",
+        "api_v1.sync_round",
+    }
     for token in (office.viewer_token, office.admin_token):
         for endpoint, url, methods in routes:
             for method in methods:
-                body = audit_entry("K001") if endpoint == "api_v1.push" else {"version": "x"}
+                body = {"version": "x"}
+                if endpoint == "api_v1.push":
+                    body = audit_entry("K001")
+                elif endpoint == "api_v1.sync_round":
+                    body = {**audit_entry("K001"), "after": 0, "heartbeat": {"backlog": 0}}
                 answer = client.open(url, method=method, json=body, headers=bearer(token))
                 assert answer.status_code in (401, 403), endpoint
     assert state_of(office.central) == before

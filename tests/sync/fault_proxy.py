@@ -77,6 +77,9 @@ class FaultProxy:
         hold_timeout: float = 15.0,
     ) -> None:
         self.upstream_port = upstream_port
+        # The path a kiosk's batches go on: the whole round (/sync), or /push from a kiosk
+        # syncing with three requests; events() reads it unless told another.
+        self.push_path = "/api/v1/push"
         self._restart, self._stop, self._start = restart, stop, start
         self.hold_timeout = hold_timeout
         self.delay = 0.5
@@ -109,8 +112,9 @@ class FaultProxy:
         with self._lock:
             self._plans.setdefault(path, deque()).extend(faults)
 
-    def events(self, what: str | None = None, path: str = "/api/v1/push") -> list[str]:
-        """Return what happened to the requests on a path, in order."""
+    def events(self, what: str | None = None, path: str | None = None) -> list[str]:
+        """Return what happened to the requests on a path (push_path), in order."""
+        path = path or self.push_path
         with self._lock:
             return [e for _m, p, e in self.log if p.startswith(path) and (what in (None, e))]
 

@@ -57,7 +57,7 @@ def test_the_load_benchmark_finds_every_pushed_entry_held_once(tmp_path):
     assert result["ok"] is True
     assert result["entries_pushed"] > 0
     assert result["feed_changes_received_per_second"] > 0  # each kiosk hears the others
-    assert result["endpoints"]["POST /api/v1/push"]["requests"] > 0
+    assert result["endpoints"]["POST /api/v1/sync"]["requests"] > 0
     assert set(result["endpoints"]["GET / (office)"]["statuses"]) == {"200"}
 
 

@@ -28,13 +28,19 @@ from kiosk.sync.client import SyncError
 from sync.central.services import ingest
 
 H1 = household_id(1)
-PUSH = "/api/v1/push"
 
 
-@pytest.fixture
-def day(programme, proxy):
-    """Return (programme, proxy, k1 behind the proxy, k2 direct) with some sales pending at K1."""
+@pytest.fixture(params=["/api/v1/sync", "/api/v1/push"])
+def day(programme, proxy, request):
+    """Return (programme, proxy, k1 behind the proxy, k2 direct) with some sales pending at K1.
+
+    K1 syncs by whole rounds (its batches on /api/v1/sync), or with three requests as it does
+    with an older central (its batches on /api/v1/push); the faults meet the batches' path.
+    """
     k1 = programme.kiosk("K1", url=proxy.base)
+    proxy.push_path = request.param
+    if request.param == "/api/v1/push":
+        k1.sync._no_combined_until = float("inf")  # as after an older central's 404
     k2 = programme.kiosk("K2")
     quiet_sync(k1, k2)
     for name, goods in [("王建国", {"OIL": 1}), ("李德福", {"SOAP": 3}), ("张伟", {"TISSUE": 1})]:
@@ -61,7 +67,7 @@ def finish(programme, proxy, k1, k2) -> None:
 def test_a_dropped_request_is_sent_again(day):
     programme, proxy, k1, k2 = day
     pending = set(outbox_ids(k1)) - held_ids(programme)
-    proxy.on(PUSH, "drop_request")
+    proxy.on(proxy.push_path, "drop_request")
     with pytest.raises(SyncError):
         k1.sync.sync_once()
     assert held_ids(programme).isdisjoint(pending)  # central never saw it
@@ -73,7 +79,7 @@ def test_a_dropped_request_is_sent_again(day):
 def test_a_response_lost_after_central_committed_is_a_harmless_duplicate(day):
     programme, proxy, k1, k2 = day
     pending = set(outbox_ids(k1)) - held_ids(programme)
-    proxy.on(PUSH, "drop_response")
+    proxy.on(proxy.push_path, "drop_response")
     with pytest.raises(SyncError):
         k1.sync.sync_once()
     assert pending <= held_ids(programme)  # central applied the batch...
@@ -90,7 +96,7 @@ def test_a_response_lost_after_central_committed_is_a_harmless_duplicate(day):
 @pytest.mark.parametrize("fault", ["duplicate", "duplicate_parallel"])
 def test_a_duplicated_request_is_applied_once(day, fault):
     programme, proxy, k1, k2 = day
-    proxy.on(PUSH, fault)
+    proxy.on(proxy.push_path, fault)
     k1.sync.sync_once()
     assert k1.sync.backlog() == 0
     if fault == "duplicate_parallel":
@@ -101,15 +107,15 @@ def test_a_duplicated_request_is_applied_once(day, fault):
 def test_a_delayed_request_is_applied_once_whether_or_not_the_kiosk_waited(day):
     programme, proxy, k1, k2 = day
     proxy.delay = 0.3
-    proxy.on(PUSH, "delay")
+    proxy.on(proxy.push_path, "delay")
     k1.sync.sync_once()  # waited it out
     buy(k1, programme.codes["王建国"], {"SOAP": 1}, online=True)
     proxy.delay = 1.0
     k1.sync.http.timeout = 0.4  # gave up: central applies the batch after the kiosk retried
-    proxy.on(PUSH, "delay")
+    proxy.on(proxy.push_path, "delay")
     with pytest.raises(SyncError):
-        k1.sync.push_once()
-    k1.sync.push_once()
+        k1.sync.sync_once()
+    k1.sync.sync_once()
     proxy.settle()
     k1.sync.http.timeout = 15
     assert central_balances(programme.central)[H1] == 300 - 60 - 8  # K2 has not pushed yet
@@ -122,7 +128,7 @@ def test_a_batch_that_arrives_after_its_retry_is_a_duplicate(day, monkeypatch):
     programme, proxy, k1, k2 = day
     monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     k1.sync.http.timeout = 0.5
-    proxy.on(PUSH, "hold")
+    proxy.on(proxy.push_path, "hold")
     with pytest.raises(SyncError):
         k1.sync.sync_once()  # the first batch is held; the kiosk gives up on it
     k1.sync.http.timeout = 15
@@ -138,7 +144,8 @@ def test_two_batches_applied_out_of_order_close_the_gap_without_alerts(day):
     first, second = dict(body, entries=body["entries"][:2]), dict(body, entries=body["entries"][2:])
     assert first["entries"] and second["entries"]
     held: list = []
-    proxy.on(PUSH, "hold")
+    proxy.push_path = "/api/v1/push"  # the batches go straight to /push, not through the client
+    proxy.on(proxy.push_path, "hold")
     late = threading.Thread(
         target=lambda: held.append(push(proxy.base, programme.token("K1"), first))
     )
@@ -159,7 +166,7 @@ def test_central_restarted_between_batches_loses_nothing(day, monkeypatch):
     programme, proxy, k1, k2 = day
     monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     before = programme.server.central
-    proxy.on(PUSH, "pass", "restart")
+    proxy.on(proxy.push_path, "pass", "restart")
     k1.sync.sync_once()
     assert programme.server.restarts == 1 and programme.server.central is not before
     finish(programme, proxy, k1, k2)
@@ -169,7 +176,7 @@ def test_central_down_in_the_middle_of_a_sync_loses_nothing(day, monkeypatch):
     programme, proxy, k1, k2 = day
     monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
     backlog = k1.sync.backlog()
-    proxy.on(PUSH, "pass", "down")
+    proxy.on(proxy.push_path, "pass", "down")
     with pytest.raises(SyncError) as failed:
         k1.sync.sync_once()
     assert "502" in str(failed.value)
@@ -212,7 +219,7 @@ def test_a_kiosk_killed_after_central_applied_but_before_it_marked_rows_sent(day
         DiesOnCommit(k1.kiosk.engine) if write else real_uow(write=False)
     )
     with pytest.raises(Killed):
-        k1.sync.push_once()
+        k1.sync.sync_once()
     assert pending <= held_ids(programme)
     k1.kiosk.uow = real_uow
     balance = central_balances(programme.central)
@@ -227,7 +234,7 @@ def test_a_kiosk_killed_after_central_applied_but_before_it_marked_rows_sent(day
 def test_a_run_of_faults_still_ends_in_exactly_once(day, monkeypatch):
     programme, proxy, k1, k2 = day
     monkeypatch.setattr(kiosk.sync.client, "MAX_BATCH", 2)
-    proxy.on(PUSH, "drop_response", "duplicate", "drop_request", "pass", "restart")
+    proxy.on(proxy.push_path, "drop_response", "duplicate", "drop_request", "pass", "restart")
     proxy.on("/api/v1/changes", "drop_response")
     codes = programme.codes
     for round_ in range(6):

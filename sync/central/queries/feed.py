@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import Text, cast, select, text, union_all
+from sqlalchemy import Text, cast, select, text
+from sqlalchemy.orm import Session
 
 from sync.central.context import Central
 from sync.central.models import Change, Kiosk
@@ -74,28 +75,44 @@ def changes_json(c: Central, kiosk_id: str, after: int, limit: int) -> bytes:
 
 
 def store_changes_json(c: Central, kiosk_id: str, store_id: int, after: int, limit: int) -> bytes:
+    """Return a store's feed after a cursor (protocol 2), read in a transaction of its own.
+
+    store_page says what the page holds.
+    """
+    with c.uow(write=False) as uow:
+        return store_page(uow.session, kiosk_id, store_id, after, limit)
+
+
+# The store's feed after a cursor: the store's own changes and those for every store, each an
+# index range scan (ix_changes_store_cursor; the partial index ix_changes_everyone, whose
+# condition is written out in EVERY_STORE), merged by id. Fixed text: nothing is built or
+# compiled per request. SQLite takes the parenthesised pages only as subqueries, so both are.
+STORE_PAGE = text(
+    "SELECT id, kind, data, origin_kiosk FROM ("
+    " SELECT * FROM (SELECT changes.id AS id, changes.kind AS kind,"
+    " CAST(changes.data AS TEXT) AS data, changes.origin_kiosk AS origin_kiosk FROM changes"
+    " WHERE changes.store_id = :store AND changes.id > :after"
+    " ORDER BY changes.id LIMIT :limit) AS own"
+    " UNION ALL"
+    " SELECT * FROM (SELECT changes.id AS id, changes.kind AS kind,"
+    " CAST(changes.data AS TEXT) AS data, changes.origin_kiosk AS origin_kiosk FROM changes"
+    f" WHERE {EVERY_STORE.text} AND changes.id > :after"
+    " ORDER BY changes.id LIMIT :limit) AS everyone"
+    ") AS both_feeds ORDER BY id LIMIT :limit"
+)
+
+
+def store_page(s: Session, kiosk_id: str, store_id: int, after: int, limit: int) -> bytes:
     """Return a store's feed after a cursor (protocol 2): what its kiosks need, nothing else.
 
     That is the changes written for the store (its households' records and confirmed balances,
     its settings, refusals of its entries) and those for every store that a store's feed
     carries (goods, activities); never other kiosks' ledger entries. Two index range scans
     (by store and cursor; the partial index of the changes for every store), so a page costs
-    what the store's own activity costs, not the programme's.
+    what the store's own activity costs, not the programme's. Read in the caller's transaction.
     """
     limit = max(1, min(limit, MAX_FEED_PAGE))
-    columns = (Change.id, Change.kind, cast(Change.data, Text).label("data"), Change.origin_kiosk)
-    own = (
-        select(*columns)
-        .where(Change.store_id == store_id, Change.id > after)
-        .order_by(Change.id)
-        .limit(limit)
-    )
-    everyone = (
-        select(*columns).where(EVERY_STORE, Change.id > after).order_by(Change.id).limit(limit)
-    )
-    both = union_all(own.subquery().select(), everyone.subquery().select()).subquery()
-    with c.uow(write=False) as uow:
-        rows = uow.session.execute(select(both).order_by(both.c.id).limit(limit)).all()
+    rows = s.execute(STORE_PAGE, {"store": store_id, "after": after, "limit": limit}).all()
     full = len(rows) == limit
     rows, cut = _budget(rows, lambda r: len(r[2]) if r[3] != kiosk_id else 0)
     chosen = [(i, kind, data) for i, kind, data, origin in rows if origin != kiosk_id]

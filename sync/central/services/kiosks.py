@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.orm import Session
 
 from core.domain import limits
@@ -124,9 +124,30 @@ HEARTBEAT_COLUMNS = (
 def record_heartbeat(c: Central, kiosk_id: str, **fields: Any) -> None:
     """Note that a kiosk was seen, with the version, backlog and device states it reported."""
     with c.uow() as uow:
-        kiosk = uow.session.get(Kiosk, kiosk_id)
-        kiosk.last_seen = c.clock.now()
-        for name, column in HEARTBEAT_COLUMNS:
-            if name in fields:
-                setattr(kiosk, column, fields[name])
+        seen(uow.session, kiosk_id, c.clock.now(), fields)
         uow.commit()
+
+
+def seen(s: Session, kiosk_id: str, at: datetime, fields: dict[str, Any]) -> int | None:
+    """Note in the caller's transaction that a kiosk was seen at `at`, with the heartbeat fields
+    given; return its contiguous sequence number (None for no such kiosk).
+
+    One UPDATE … RETURNING of the table (not the ORM's bulk update): no row is loaded first.
+    """
+    return s.execute(seen_statement(kiosk_id, at, fields)).scalar()
+
+
+def seen_statement(kiosk_id: str, at: datetime, fields: dict[str, Any], *returning) -> Update:
+    """Return the UPDATE that notes a kiosk seen with its heartbeat fields, returning its
+    contiguous sequence number and then whatever else is asked."""
+    values: dict[str, Any] = {"last_seen": at}
+    for name, column in HEARTBEAT_COLUMNS:
+        if name in fields:
+            values[column] = fields[name]
+    table = Kiosk.__table__
+    return (
+        update(table)
+        .where(table.c.id == kiosk_id)
+        .values(values)
+        .returning(table.c.contiguous_seq, *returning)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
@@ -73,13 +73,35 @@ def announce(c: Central, store_id: int) -> int:
     first time a kiosk of the store reads the store's feed.
     """
     with c.uow(write=False) as uow:
-        waiting = uow.session.scalar(
-            select(StoreMember.household_id)
-            .where(StoreMember.store_id == store_id, StoreMember.announced.is_(False))
-            .limit(1)
-        )
-    if waiting is None:
-        return 0
+        if not waiting(uow.session, store_id):
+            return 0
+    return announce_waiting(c, store_id)
+
+
+# Whether a store's set holds a household not yet announced: fixed text, run before every page
+# of a store's feed. The condition is written as the partial index ix_store_members_unannounced
+# has it, so that index (only the households waiting) answers.
+WAITING = text("SELECT 1 FROM store_members WHERE store_id = :store AND NOT announced LIMIT 1")
+
+
+def waiting(s: Session, store_id: int) -> bool:
+    """Tell whether a store's set holds households not yet announced to its feed."""
+    return s.scalar(WAITING, {"store": store_id}) is not None
+
+
+def waiting_clause(store_id: int):
+    """Return whether a store's set holds households not yet announced, as a column to select
+    (the condition as ix_store_members_unannounced has it)."""
+    members = StoreMember.__table__
+    return (
+        exists()
+        .where(members.c.store_id == store_id, text("NOT store_members.announced"))
+        .label("waiting")
+    )
+
+
+def announce_waiting(c: Central, store_id: int) -> int:
+    """Write to a store's feed the households of its set not yet announced; return how many."""
     with c.uow() as uow:
         s = uow.session
         lock_feed(s)

@@ -27,7 +27,7 @@ from sync.central.queries import feed, stats
 from sync.central.queries import rules as rule_queries
 from sync.central.replica import Source
 from sync.central.scope import Scope
-from sync.central.services import ingest, store_feed
+from sync.central.services import ingest, rounds, store_feed
 from sync.central.services.adjustments import adjust_points
 from sync.central.services.claims import (
     approve_claim,
@@ -43,7 +43,7 @@ from sync.central.services.tokens import token_cache, verify_kiosk_token, verify
 from sync.central.states import ClaimStatus, Permission, Role, TokenOwner, may, needed
 from sync.central.web.input import ANNOUNCEMENT_MAX_BYTES, CLAIM_MAX_BYTES
 from sync.central.web.reads import freshness, reader
-from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, encode_push
+from sync.protocol import HEARTBEAT, MAX_PUSH_BYTES, STORE_SCOPE, encode_push, encode_sync
 from sync.schema import Invalid, validate
 
 MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
@@ -232,11 +232,61 @@ def changes():
     if scope is None:  # a kiosk of protocol 1: the whole feed
         page = feed.changes_json(central(), g.kiosk_id, after, limit)
     elif scope == STORE_SCOPE:
-        store_feed.announce(central(), g.store_id)
-        page = feed.store_changes_json(central(), g.kiosk_id, g.store_id, after, limit)
+        # Households waiting to be announced are written to the feed first (store_feed).
+        page, _ = rounds.page_and_heartbeat(central(), g.kiosk_id, g.store_id, after, limit, None)
     else:
         raise ApiError(400, "invalid", f"scope must be {STORE_SCOPE!r} or left out")
     return current_app.response_class(page, mimetype="application/json")
+
+
+@bp.post("/sync")
+@kiosk_auth
+def sync_round():
+    """A kiosk's whole round: push its entries (if any), read a page of its store's feed after
+    its cursor, record its heartbeat; answer the push's results and the page together.
+
+    Checked as strictly as the three requests it stands for, all of it before anything is
+    written; held to the kiosk's rate as they are (it costs what they would: one for the page,
+    one more with entries, one more with a heartbeat). A push the three would have answered 409
+    (an id or sequence number pushed before with other content) is answered 409 here too,
+    with the same results, and the page and heartbeat are done as they would have been.
+    """
+    body = _json()
+    try:
+        encoded = encode_sync(body)
+    except Invalid as exc:
+        raise ApiError(400, "invalid", str(exc)) from None
+    if body["kiosk_id"] != g.kiosk_id:
+        raise ApiError(403, "forbidden", "a kiosk may push only its own entries")
+    extra = (1 if body["entries"] else 0) + (1 if "heartbeat" in body else 0)
+    wait = _limits().kiosk.take(g.kiosk_id, extra) if extra else 0.0
+    if wait:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many requests from this kiosk; it may try again after Retry-After seconds",
+            retry_after=wait,
+        )
+    # The version as a push records it, then the heartbeat's fields, as the three requests do.
+    seen = {"version": body["version"]} if body.get("version") else {}
+    seen.update(body.get("heartbeat") or {})
+    done = rounds.sync_round(
+        central(),
+        g.kiosk_id,
+        g.store_id,
+        body["entries"],
+        encoded,
+        body["after"],
+        body.get("limit", 500),
+        seen,
+    )
+    # The page is JSON bytes already ({"changes": …, "cursor": …, "more": …}): the push's
+    # answer goes in front of its members, nothing decoded and encoded again.
+    head = orjson.dumps({"results": done.results, "contiguous_seq": done.contiguous_seq})
+    answer = head[:-1] + b"," + done.page[1:]
+    return current_app.response_class(
+        answer, status=409 if done.conflict else 200, mimetype="application/json"
+    )
 
 
 @bp.get("/cards/<card_hash>")

@@ -26,8 +26,8 @@ UNSAFE_IN_PATH = re.compile(
 # Each route takes a body up to its own limit, checked from Content-Length before any of it is
 # read: a claim carries up to four photos of 2 MB (a third more as base64 in JSON), a roster CSV
 # up to 8 MB, an award CSV 2 MB (refused whole by its page, so its form may pass the limit), a
-# kiosk's push 4 MB, an announcement one picture of 300 KB (as base64 in JSON, or a form's
-# file); every other request is a form or a small JSON body.
+# kiosk's push (or its whole sync round) 4 MB, an announcement one picture of 300 KB (as base64
+# in JSON, or a form's file); every other request is a form or a small JSON body.
 CLAIM_MAX_BYTES = limits.MAX_CLAIM_PHOTOS * limits.MAX_PHOTO_BYTES * 4 // 3 + 2**20
 ANNOUNCEMENT_MAX_BYTES = limits.MAX_PICTURE_BYTES * 4 // 3 + 64 * 1024
 SMALL_BODY = 256 * 1024
@@ -35,7 +35,7 @@ BODY_LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"/(api/v1/)?claims"), CLAIM_MAX_BYTES),
     (re.compile(r"/households/import"), 8 * 2**20),
     (re.compile(r"/activities/[^/]+/award"), 3 * 2**20),
-    (re.compile(r"/api/v1/push"), MAX_PUSH_BYTES),
+    (re.compile(r"/api/v1/(push|sync)"), MAX_PUSH_BYTES),
     (re.compile(r"/api/v1/announcements|/notices/announcements"), ANNOUNCEMENT_MAX_BYTES),
 )
 
