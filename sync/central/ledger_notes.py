@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from core.domain.ledger import wire_time
 from sync.central.bulk import among
@@ -127,15 +127,29 @@ def notes_of(s: Session, entries: list[LedgerEntry]) -> dict[str, Note]:
 
 
 def household_notes(s: Session, household_ids: list[str]) -> list[dict[str, Any]]:
-    """Return the latest central entries of each household, described, oldest first."""
+    """Return the latest central entries of each household, described, oldest first.
+
+    One statement for all the households (a batch joining hundreds of households to a store's
+    set sent one query each, holding the feed lock).
+    """
+    ids = sorted(set(household_ids))
+    if not ids:
+        return []
+    newest_first = func.row_number().over(
+        partition_by=LedgerEntry.household_id,
+        order_by=(LedgerEntry.created_at.desc(), LedgerEntry.seq.desc()),
+    )
+    ranked = (
+        select(LedgerEntry, newest_first.label("rank"))
+        .where(LedgerEntry.kiosk_id == CENTRAL_CHAIN, among(s, LedgerEntry.household_id, ids))
+        .subquery()
+    )
+    latest = aliased(LedgerEntry, ranked)
+    by_household: dict[str, list[LedgerEntry]] = {}
+    for entry in s.scalars(select(latest).where(ranked.c.rank <= SENT_WITH_RECORDS)):
+        by_household.setdefault(entry.household_id, []).append(entry)
     entries: list[LedgerEntry] = []
-    for household_id in sorted(set(household_ids)):
-        latest = s.scalars(
-            select(LedgerEntry)
-            .where(LedgerEntry.household_id == household_id, LedgerEntry.kiosk_id == CENTRAL_CHAIN)
-            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.seq.desc())
-            .limit(SENT_WITH_RECORDS)
-        ).all()
-        entries += reversed(latest)
+    for household_id in ids:
+        entries += sorted(by_household.get(household_id, []), key=lambda e: (e.created_at, e.seq))
     notes = notes_of(s, entries)
     return [history_data(e, notes[e.id]) for e in entries]

@@ -24,7 +24,7 @@ from core.domain.ledger import (
 )
 from core.domain.quotas import QuotaPeriod
 from sync.central.bulk import among, insert_rows, on_postgresql, set_balances
-from sync.central.context import Central, emit_many
+from sync.central.context import Central, emit_many, lock_feed
 from sync.central.localtime import zone as zone_named
 from sync.central.models import (
     Activity,
@@ -63,7 +63,7 @@ from sync.central.states import (
     StockMoveKind,
     UncountedRole,
 )
-from sync.central.store_set import balance_rows, store_households
+from sync.central.store_set import insert_balances, store_households
 from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 
@@ -204,6 +204,7 @@ def push(
         kiosk.last_push = now
         kiosk.last_seen = now
         ctx.check_chain()
+        ctx.prepare_changes()
         ctx.lock_rows()
         ctx.insert_rows()
         ctx.settle_balances()
@@ -1294,17 +1295,45 @@ class _Batch:
             }
         )
 
+    def prepare_changes(self) -> None:
+        """Make, before any lock is taken, what the feed will carry that no lock decides: the
+        batch's ledger entries for the other kiosks, the highest sequence taken in for each
+        household, and which of them the store's set holds already (it never lets one go)."""
+        self.seqs: dict[str, int] = {}
+        for e in self.new_chain:
+            self.seqs[e["household_id"]] = max(self.seqs.get(e["household_id"], 0), e["seq"])
+        self.ledger_changes = [
+            {
+                "kind": "ledger",
+                "data": ledger_wire(e),
+                "origin_kiosk": self.kiosk.id,
+                "store_id": None,
+                "created_at": self.now,
+            }
+            for e in self.new_ledger
+        ]
+        self.members: set[str] = (
+            set(
+                self.s.scalars(
+                    select(StoreMember.household_id).where(
+                        StoreMember.store_id == self.kiosk.store_id,
+                        among(self.s, StoreMember.household_id, sorted(self.seqs)),
+                    )
+                )
+            )
+            if self.seqs
+            else set()
+        )
+
     def emit_changes(self) -> None:
-        """Announce the batch's changes and ledger entries to the other kiosks in one insert.
+        """Announce the batch's changes and ledger entries to the other kiosks.
 
         The households the batch names join the store's set (their records go to its feed the
         first time), and every store whose set holds one of them hears its confirmed balance,
         taking in this kiosk's entries up to the highest sequence the batch held for it.
         """
-        seqs: dict[str, int] = {}
-        for e in self.new_chain:
-            seqs[e["household_id"]] = max(seqs.get(e["household_id"], 0), e["seq"])
-        join(self.s, self.kiosk.store_id, set(seqs), self.now)
+        seqs = self.seqs
+        join(self.s, self.kiosk.store_id, set(seqs) - self.members, self.now)
         balances = {h: self.balances[h] for h in seqs if h in self.balances}
         missing = sorted(set(seqs) - set(balances))
         if missing:
@@ -1315,22 +1344,10 @@ class _Batch:
                     )
                 ).all()
             )
-        rows = (
-            self.changes
-            + [
-                {
-                    "kind": "ledger",
-                    "data": ledger_wire(e),
-                    "origin_kiosk": self.kiosk.id,
-                    "store_id": None,
-                    "created_at": self.now,
-                }
-                for e in self.new_ledger
-            ]
-            + balance_rows(self.s, balances, self.now, kiosk_id=self.kiosk.id, seqs=seqs)
-        )
-        if rows:
-            emit_many(self.s, rows)
+        emit_many(self.s, self.changes + self.ledger_changes)
+        if balances:
+            lock_feed(self.s)
+            insert_balances(self.s, balances, self.now, kiosk_id=self.kiosk.id, seqs=seqs)
 
 
 def _by_batch(moves: list[dict[str, Any]], sign: int) -> dict[tuple[int, str], int]:
