@@ -65,7 +65,9 @@ def base_url(central: Central) -> Iterator[str]:
 def page(browser: Any, base_url: str) -> Iterator[Any]:
     """Return a fresh page on the office web; fail the test on a JavaScript error or a 500."""
     context = browser.new_context(locale="zh-CN", base_url=base_url, accept_downloads=True)
-    context.set_default_timeout(5_000)
+    # Signing in hashes the password (scrypt) and draws the dashboard from PostgreSQL: on a
+    # machine loaded by the other test workers that alone took over 5 s.
+    context.set_default_timeout(10_000)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda exc: problems.append(str(exc)))

@@ -127,6 +127,10 @@ WORDS: tuple[tuple[str, str], ...] = (
         "Photo {n} is larger than {most} bytes",
     ),
     (r"rule (?P<code>\S+) needs a photo", "Rule {code} needs a photo"),
+    (
+        r"household (?P<id>\S+) is not served by this kiosk's store",
+        "Household {id} is not served by this kiosk's store",
+    ),
 )
 WORDS += (
     (r"unknown [a-z]+ (?P<id>\S+)", "Unknown resident {id}"),
