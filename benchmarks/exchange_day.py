@@ -156,7 +156,9 @@ def schedule(codes: dict[str, list[str]], hour: float, rng: random.Random) -> li
     return sorted(visits)
 
 
-def visit(client: httpx.Client, code: str, wants: dict[str, int], tally: Counter, lat) -> None:
+def visit(
+    client: httpx.Client, code: str, wants: dict[str, int], tally: Counter, lat, phase: str = ""
+) -> None:
     """Scan, fill the cart (leaving out what a quota or the balance refuses), check out."""
     r = client.post("/api/scan", json={"code": code})
     if r.status_code != 200:
@@ -173,6 +175,8 @@ def visit(client: httpx.Client, code: str, wants: dict[str, int], tally: Counter
         t = time.perf_counter()
         r = client.post("/api/session/checkout")
         lat["checkout"].append(time.perf_counter() - t)
+        if phase:
+            lat[f"checkout {phase}"].append(lat["checkout"][-1])
         if r.status_code == 200:
             tally["exchanges"] += 1
             return
@@ -267,13 +271,14 @@ def run(
         polls = Counter()
         boards = clients[0].get("/api/board").status_code == 200
         wall = time.perf_counter()
+        phase = "central up"
         while events:
             at, _, kind, args = heapq.heappop(events)
             for clock in clocks:
                 clock.current = max(clock.current, start + timedelta(seconds=at))
             if kind == "visit":
                 _household, code, k, wants = args
-                visit(clients[k], code, wants, tally, lat)
+                visit(clients[k], code, wants, tally, lat, phase)
             elif kind == "sync":
                 t = time.perf_counter()
                 try:
@@ -292,8 +297,10 @@ def run(
                     polls[f"{path} {r.status_code}"] += 1
             elif kind == "central_down":
                 central_server.stop()
+                phase = "central away"
             elif kind == "central_up":
                 central_server.start()
+                phase = "central up"
         seconds = time.perf_counter() - wall
         for c in clients:
             c.close()
@@ -328,6 +335,8 @@ def run(
         "outcomes": dict(sorted(tally.items())),
         "idle_polls": dict(sorted(polls.items())),
         "checkout_http": figures(lat["checkout"]),
+        "checkout_http_central_up": figures(lat["checkout central up"]),
+        "checkout_http_central_away": figures(lat["checkout central away"]),
         "sync_round": figures(lat["sync"]),
         "idle_poll_http": figures(lat["poll"]),
         "kiosk_doctor_problems": problems,
