@@ -6,14 +6,14 @@ The source is Debian's fonts-noto-cjk collection (SIL Open Font License 1.1). Th
 what the screens, receipts and sheets can show: the whole of GB 2312 (its 6,763 hanzi, its
 punctuation, full-width forms and symbols), the 8,105 characters of 通用规范汉字表 (the 2013
 standard's table, which holds the rarer characters of people's and places' names that GB 2312
-lacks, such as 堃, 喆, 玥; tools/data/general-standard-chinese-characters.txt), ASCII and Latin-1, the general and CJK punctuation
-blocks, the half- and full-width forms, and every character in the product's own text
-(catalogues, templates, scripts, demo data). Outlines are converted from CFF to quadratic
-TrueType curves, because reportlab embeds only TrueType outlines in a PDF. The result is
-renamed (a modified OFL font must not carry the original's names) and written twice: TrueType
-for PDFs and receipts, WOFF2 for browsers.
+lacks, such as 堃, 喆, 玥; tools/data/general-standard-chinese-characters.txt), ASCII and
+Latin-1, the general and CJK punctuation blocks, the half- and full-width forms, and every
+character in the product's own text (catalogues, templates, scripts, demo data). Outlines are
+converted from CFF to quadratic TrueType curves, because reportlab embeds only TrueType outlines
+in a PDF. The result is renamed (a modified OFL font must not carry the original's names) and
+written twice: TrueType for PDFs and receipts, WOFF2 for browsers.
 
-tests/sheets/test_shipped_font.py fails when the product's text gains a character the font
+tests/fonts/test_fonts_shipped.py fails when the product's text gains a character the font
 lacks: run this script again and commit its output.
 """
 
@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERAL_STANDARD = Path(__file__).resolve().parent / "data" / "general-standard-chinese-characters.txt"
+GENERAL_STANDARD = (
+    Path(__file__).resolve().parent / "data" / "general-standard-chinese-characters.txt"
+)
 OUT = ROOT / "core" / "fonts"
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 SOURCE_FACE = "Noto Sans CJK SC"

@@ -49,7 +49,6 @@ class CameraScans:
         self.runtime.changes.publish("camera")
         return result
 
-
     def _claim_card(self, code: str) -> dict[str, Any]:
         """A card shown while a claim page waits for one: name the claim's household with it."""
         from kiosk.services import claims

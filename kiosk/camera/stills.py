@@ -104,7 +104,9 @@ class ClaimCardWait:
         with self._lock:
             return self._by is not None and now < self._until
 
-    def found(self, household_id: str | None, error: Exception | None, now: float) -> dict[str, Any]:
+    def found(
+        self, household_id: str | None, error: Exception | None, now: float
+    ) -> dict[str, Any]:
         """Record what the card named (a household, or the refusal why none); the wait is over."""
         with self._lock:
             self._seq += 1

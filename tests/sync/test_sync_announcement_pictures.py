@@ -140,7 +140,11 @@ def test_a_store_placed_in_the_village_later_receives_its_announcements_still_sh
         c, "东村：周六集中兑换", today, today + timedelta(days=9), villages=[VILLAGE]
     ).id
     over = notices.post_announcement(
-        c, "东村：上月通知", today - timedelta(days=30), today - timedelta(days=20), villages=[VILLAGE]
+        c,
+        "东村：上月通知",
+        today - timedelta(days=30),
+        today - timedelta(days=20),
+        villages=[VILLAGE],
     ).id
     quiet_sync(k1, k2)
     west = create_app(k2, {}).test_client()

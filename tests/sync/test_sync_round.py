@@ -114,9 +114,10 @@ def test_a_round_returns_the_page_the_feed_returns(programme):
     validate(page, sync_client_schema())
     # without a limit, a page of 500 as /changes gives
     whole = sync(base, token, round_body("K1", [], after=0)).json()
-    assert whole["changes"] == get(base, token, "/api/v1/changes?after=0&scope=store").json()[
-        "changes"
-    ]
+    assert (
+        whole["changes"]
+        == get(base, token, "/api/v1/changes?after=0&scope=store").json()["changes"]
+    )
 
 
 def sync_client_schema() -> dict:
@@ -326,7 +327,7 @@ def test_the_client_syncs_by_whole_rounds_on_this_central(programme):
     k1 = programme.kiosk("K1")
     line = WithoutSync()
     line.status = 0  # forward everything
-    line.handle_request = lambda request, _l=line: (  # noqa: E731
+    line.handle_request = lambda request, _l=line: (
         _l.paths.append(request.url.path) or httpx.HTTPTransport.handle_request(_l, request)
     )
     client = k1.sync

@@ -47,7 +47,9 @@ def settled(runtime) -> None:
 
 def test_the_card_scan_pulls_the_news_and_the_checkout_uses_them(programme, k1):
     # The office credits the household before the resident comes in; the kiosk has not heard.
-    activities.award(programme.central, programme.activity_id, [programme.residents["王建国"]], actor="office")
+    activities.award(
+        programme.central, programme.activity_id, [programme.residents["王建国"]], actor="office"
+    )
     client = create_app(k1).test_client()
     before = pulls(programme, k1)
 
