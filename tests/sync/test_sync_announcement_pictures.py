@@ -20,6 +20,7 @@ from sync.central.services import areas, notices
 from terminal_ui import create_app
 
 VILLAGE = "平江县/三市镇/东村"
+WEST_VILLAGE = "平江县/三市镇/西村"
 
 
 def picture(kind: str = "PNG", side: int = 96, noise: bool = False) -> bytes:
@@ -166,3 +167,16 @@ def test_a_store_placed_in_the_village_later_receives_its_announcements_still_sh
     assert over not in sent
     shown = [a["id"] for a in west.get("/api/announcements").get_json()["announcements"]]
     assert shown == [village]
+
+    # Moved on to 西村: 东村's announcement leaves its idle screen; what names both stays.
+    both = notices.post_announcement(
+        c, "两村：联合义诊", today, today + timedelta(days=9), villages=[VILLAGE, WEST_VILLAGE]
+    ).id
+    quiet_sync(k2)
+    areas.set_store_area(c, "西村爱心超市", WEST_VILLAGE)
+    quiet_sync(k1, k2)
+    shown = [a["id"] for a in west.get("/api/announcements").get_json()["announcements"]]
+    assert shown == [both]
+    east = create_app(k1, {}).test_client()
+    shown = {a["id"] for a in east.get("/api/announcements").get_json()["announcements"]}
+    assert shown == {village, both}

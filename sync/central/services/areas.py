@@ -104,11 +104,12 @@ def set_store_area(
             raise RegistryError(Refusal.NO_STORE, store=store)
         area = find_area(s, path, AreaLevel.VILLAGE, scope)
         moved = row.area_id != area.id
+        left = s.get(Area, row.area_id).path if moved and row.area_id is not None else None
         row.area_id, path = area.id, area.path
         s.flush()
         store_feed.join_village(s, c.clock.now(), store_ids={row.id})
-        if moved:  # what the office posted to the village before the store was placed in it
-            notices.send_village_announcements(s, row, area.path, c.clock.now())
+        if moved:  # the village's announcements posted before, and the old village's withdrawn
+            notices.send_village_announcements(s, row, area.path, c.clock.now(), left)
         audit(s, c.clock.now(), actor, "store_area", row.name, village=path)
         uow.commit()
     return path

@@ -159,9 +159,12 @@ def post_announcement(
         return Posted(row.id, tuple(t.name for t in targets), tuple(row.villages))
 
 
-def send_village_announcements(s: Session, store: Store, village: str, now) -> int:
+def send_village_announcements(
+    s: Session, store: Store, village: str, now, left: str | None = None
+) -> int:
     """Send a store just placed in a village the announcements that name the village and still
-    show (posted before the store was there); return how many."""
+    show (posted before the store was there), and withdraw from it those it had only as a store
+    of the village it left; return how many changes were sent."""
     sent = 0
     rows = s.scalars(
         select(Announcement)
@@ -169,9 +172,14 @@ def send_village_announcements(s: Session, store: Store, village: str, now) -> i
         .order_by(Announcement.created_at)
     )
     for row in rows:
-        if village in (row.villages or []) and store.id not in (row.store_ids or []):
-            emit(s, "announcement", announcement_change(row), now, store_id=store.id)
-            sent += 1
+        named = row.villages or []
+        if store.id in (row.store_ids or []) or (village in named) == (left in named):
+            continue  # the store's own, or the move changes nothing for it
+        change = announcement_change(row)
+        if village not in named:
+            change = {**change, "active": False, "picture": None, "picture_type": None}
+        emit(s, "announcement", change, now, store_id=store.id)
+        sent += 1
     return sent
 
 
