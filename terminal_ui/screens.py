@@ -94,6 +94,7 @@ def screen_config() -> dict:
 @bp.get("/")
 def terminal():
     """Show the resident's touch screen."""
+    runtime().claim_card.disarm()  # a claim page waiting for a card has been left
     lang = language()
     page = render_template(
         "terminal/index.html",

@@ -76,13 +76,14 @@ class Stills:
 class ClaimCardWait:
     """The claim page waiting for a household's card at the camera.
 
-    While a signed-in person's claim page asks for the household (for WAIT_SECONDS after it was
-    shown), a card the camera sees names the claim's household instead of opening a resident's
-    session; the page learns the household (never the card's code) and moves on. Held in memory:
-    a restart forgets the wait, and the next card opens a session again.
+    While a signed-in person's claim page asks for the household, a card the camera sees names
+    the claim's household instead of opening a resident's session; the page learns the household
+    (never the card's code) and moves on. The page keeps the wait alive (renew) while it is open;
+    left alone for WAIT_SECONDS, or as soon as another page of the kiosk is shown, the wait ends
+    and a card opens a resident's session again. Held in memory: a restart forgets the wait.
     """
 
-    WAIT_SECONDS = 300.0
+    WAIT_SECONDS = 30.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -95,6 +96,12 @@ class ClaimCardWait:
         """The claim page of `actor` waits for a card from now on."""
         with self._lock:
             self._by, self._until, self._found = actor, now + self.WAIT_SECONDS, None
+
+    def renew(self, actor: str, now: float) -> None:
+        """The waiting page of `actor` is still open: keep waiting (nothing found yet)."""
+        with self._lock:
+            if self._by == actor and now < self._until:
+                self._until = now + self.WAIT_SECONDS
 
     def disarm(self) -> None:
         with self._lock:

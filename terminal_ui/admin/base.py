@@ -235,6 +235,8 @@ def idle_seconds() -> int:
 
 
 def _page(template: str, http_status: int = 200, **context: Any) -> Response:
+    if template != "admin/claim_new.html":  # left the claim page: the camera is residents' again
+        runtime().claim_card.disarm()
     return make_response(render_template(template, **context), http_status)
 
 

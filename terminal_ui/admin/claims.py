@@ -97,7 +97,9 @@ def claim_new():
 def claim_camera_card():
     """Say which household the card last held to the camera named for this person's claim page
     (`household`, or `error` in words), or nothing yet; never the card's code."""
-    found = runtime().claim_card.result(actor())
+    wait, who = runtime().claim_card, actor()
+    wait.renew(who, time.monotonic())  # the page asking is still open
+    found = wait.result(who)
     if found is None:
         return jsonify({"seq": None, "household": None, "error": None})
     if found["error"] is not None:

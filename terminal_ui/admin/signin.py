@@ -68,6 +68,7 @@ def login_submit():
 def logout():
     """Sign out; the session cannot be used again."""
     k = runtime().kiosk
+    runtime().claim_card.disarm()
     if session.get("admin"):
         audit_log.record(k, "logout", actor=_session_actor(), reason="asked")
         staff.end_sessions(k)

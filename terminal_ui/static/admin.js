@@ -170,6 +170,7 @@
       } catch (e) { /* the next change tries again */ }
     };
     follow((kind, what) => { if (kind === "hello" || what === "claim_card") look(); });
+    setInterval(look, 10_000);  // also keeps the wait alive while the page is open
   }
 
   // One event stream per page, shared by all that follows the terminal's changes on it: each

@@ -239,3 +239,33 @@ def test_another_persons_claim_page_does_not_learn_the_household(admin, camera_s
     stranger = app.test_client()  # not signed in
     assert stranger.get("/admin/claims/camera-card").status_code in (302, 401, 403)
     assert admin.get("/admin/claims/camera-card").get_json()["household"]
+
+
+@pytest.mark.parametrize("away", ["/admin/", "/"])
+def test_leaving_the_claim_page_gives_the_camera_back_to_residents(
+    admin, camera_scans, cards, away
+):
+    from kiosk.camera.sim import render_card_frame
+    from kiosk.services import queries
+
+    rt = camera_scans
+    admin.get("/admin/claims/new")
+    assert admin.get(away).status_code == 200  # the admin menu, or the resident's screen
+    rt.camera.scan_frame(render_card_frame(cards[0]["code"], seed=7))
+    assert queries.session_view(rt.kiosk)["resident"] is not None
+    assert admin.get("/admin/claims/camera-card").get_json()["seq"] is None
+
+
+def test_a_claim_page_left_alone_stops_waiting_and_an_open_one_keeps_waiting():
+    from kiosk.camera.stills import ClaimCardWait
+
+    wait = ClaimCardWait()
+    wait.arm("staff:1", now=100.0)
+    assert wait.waiting(100.0 + wait.WAIT_SECONDS - 1)
+    assert not wait.waiting(100.0 + wait.WAIT_SECONDS + 1)  # the page was closed: lapsed
+    wait.arm("staff:1", now=200.0)
+    wait.renew("staff:2", now=220.0)  # another person's page does not keep it
+    assert not wait.waiting(200.0 + wait.WAIT_SECONDS + 1)
+    wait.arm("staff:1", now=300.0)
+    wait.renew("staff:1", now=320.0)  # the page asks again: still open
+    assert wait.waiting(300.0 + wait.WAIT_SECONDS + 10)
