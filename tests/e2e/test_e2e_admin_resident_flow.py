@@ -133,8 +133,12 @@ def test_out_of_stock_goods_are_greyed_and_a_scanned_label_is_refused(open_kiosk
     expect(umbrella).to_have_class("good out")
     expect(umbrella.locator(".state")).to_have_text("已售完")
     expect(umbrella.locator(".add")).to_be_disabled()
-    colour = umbrella.evaluate("el => getComputedStyle(el).opacity")
-    assert colour == "1"  # greyed by colour and words, never by fading the text
+    # Greyed by colour and words, never by fading the text. Read on the card the page shows at
+    # that moment, found in the same script (a change event may redraw the grid in between).
+    faded = page.evaluate(
+        """() => getComputedStyle(document.querySelector(".good[data-code='UMBR']")).opacity"""
+    )
+    assert faded == "1"
 
     page.keyboard.type("EKP:UMBR", delay=5)
     page.keyboard.press("Enter")
