@@ -45,6 +45,18 @@ def lane_png() -> bytes:
     return png.tobytes()
 
 
+def signed_in(browser, base_url: str, viewport: dict) -> tuple:
+    """Return a new browser context and its page, signed in on the admin screen with the PIN."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base_url)
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    page.goto("/admin/login")
+    for digit in staff.DEMO_PIN:
+        page.locator(f".pinpad button[data-digit='{digit}']").click()
+    page.locator("#sign-in").click()
+    return context, page
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_claim_is_recorded_with_a_camera_photo(
     browser, base_url, runtime, cards, size, screenshot
@@ -52,13 +64,7 @@ def test_a_claim_is_recorded_with_a_camera_photo(
     apply_changes(runtime.kiosk, [{"kind": "rule", "data": r} for r in (RULE, TOWN_RULE)], 0)
     staff.set_pin(runtime.kiosk, staff.DEMO_PIN, actor="test")
     holder = cards[0]
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", base_url=base_url)
-    context.set_default_timeout(5_000)
-    page = context.new_page()
-    page.goto("/admin/login")
-    for digit in staff.DEMO_PIN:
-        page.locator(f".pinpad button[data-digit='{digit}']").click()
-    page.locator("#sign-in").click()
+    context, page = signed_in(browser, base_url, SIZES[size])
     page.goto("/admin/claims")
     expect(page.locator("h1")).to_have_text("积分申报")
     screenshot(page, f"admin-claims-empty-{size}")
@@ -110,13 +116,7 @@ def test_a_card_held_to_the_camera_fills_in_the_claims_household(
     apply_changes(runtime.kiosk, [{"kind": "rule", "data": r} for r in (RULE, TOWN_RULE)], 0)
     staff.set_pin(runtime.kiosk, staff.DEMO_PIN, actor="test")
     holder = cards[1]
-    context = browser.new_context(viewport=SIZES["1024x768"], locale="zh-CN", base_url=base_url)
-    context.set_default_timeout(5_000)
-    page = context.new_page()
-    page.goto("/admin/login")
-    for digit in staff.DEMO_PIN:
-        page.locator(f".pinpad button[data-digit='{digit}']").click()
-    page.locator("#sign-in").click()
+    context, page = signed_in(browser, base_url, SIZES["1024x768"])
     page.goto("/admin/claims/new")
     expect(page.locator("#claim-camera-card")).to_contain_text("对准摄像头")
     screenshot(page, "admin-claim-camera-card-1024x768")

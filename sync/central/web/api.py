@@ -199,17 +199,23 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-@bp.post("/push")
-@kiosk_auth
-def push():
-    """Apply a batch of a kiosk's outbox entries, each at most once."""
+def _own_batch(encode) -> tuple[dict[str, Any], list[bytes]]:
+    """Read a push's (or a round's) body, checked and encoded; the kiosk's own entries only."""
     body = _json()
     try:
-        encoded = encode_push(body)
+        encoded = encode(body)
     except Invalid as exc:
         raise ApiError(400, "invalid", str(exc)) from None
     if body["kiosk_id"] != g.kiosk_id:
         raise ApiError(403, "forbidden", "a kiosk may push only its own entries")
+    return body, encoded
+
+
+@bp.post("/push")
+@kiosk_auth
+def push():
+    """Apply a batch of a kiosk's outbox entries, each at most once."""
+    body, encoded = _own_batch(encode_push)
     outcome = ingest.push(central(), g.kiosk_id, body["entries"], encoded)
     if body.get("version"):
         _touch(version=body["version"])
@@ -251,13 +257,7 @@ def sync_round():
     (an id or sequence number pushed before with other content) is answered 409 here too,
     with the same results, and the page and heartbeat are done as they would have been.
     """
-    body = _json()
-    try:
-        encoded = encode_sync(body)
-    except Invalid as exc:
-        raise ApiError(400, "invalid", str(exc)) from None
-    if body["kiosk_id"] != g.kiosk_id:
-        raise ApiError(403, "forbidden", "a kiosk may push only its own entries")
+    body, encoded = _own_batch(encode_sync)
     extra = (1 if body["entries"] else 0) + (1 if "heartbeat" in body else 0)
     wait = _limits().kiosk.take(g.kiosk_id, extra) if extra else 0.0
     if wait:
