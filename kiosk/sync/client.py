@@ -333,12 +333,17 @@ class SyncClient:
 
         With since (when the resident's session began), a pull that began at or after it and is
         no older than news_fresh_for stands for this one: a pull started at the card scan
-        (prefetch) is waited for, up to timeout, and then used instead of asking again.
+        (prefetch) is waited for, up to timeout, and then used instead of asking again; one that
+        failed is tried once more within what is left of timeout.
         """
         if since is not None:
             pending = self._news_thread
             if pending is not None and pending.is_alive():
+                started = time.monotonic()
                 pending.join(timeout)
+                if pending.is_alive():  # central has not answered it within the checkout's wait
+                    return False
+                timeout = max(timeout - (time.monotonic() - started), 0.1)  # one wait in all
             if self._news_since(since):
                 return True
         try:
