@@ -8,11 +8,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from core.clock import FixedClock
 from kiosk import config, demo
 from kiosk.bootstrap import Runtime, bootstrap
 from printer.simulator import SimulatedPrinter
+
+# A browser test's retrying assertions wait up to 10 s: three test workers and Chromium share two
+# cores in the full suite, where a scan through the real decode path can take longer than the
+# default 5 s. A page that never gets there still fails, only later.
+expect.set_options(timeout=10_000)
 
 START = datetime(2025, 3, 1, 2, 0, 0)  # naive UTC, as stored: 10:00 in the store
 

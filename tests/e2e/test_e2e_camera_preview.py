@@ -54,6 +54,18 @@ def camera_kiosk(tmp_path: Path, seeded_store: Path):
     rt.close()
 
 
+def _loaded_width(page, seconds: float = 10) -> int:
+    """Return the preview picture's width once one has loaded (0 if none did in time)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        width = page.locator("#camera-preview").evaluate(
+            "img => (img.complete && img.naturalWidth) || 0"
+        )
+        if width or time.monotonic() > deadline:
+            return width
+        time.sleep(0.1)
+
+
 def test_the_idle_screen_shows_the_real_camera_mirrored(browser, camera_kiosk, tmp_path):
     with serving(create_app(camera_kiosk), camera_kiosk) as url:
         context = browser.new_context(base_url=url, viewport=VIEWPORT, locale="zh-CN")
@@ -62,7 +74,9 @@ def test_the_idle_screen_shows_the_real_camera_mirrored(browser, camera_kiosk, t
         # Waited for as a locator: a polled expression is evaluated by eval, which the page's
         # Content Security Policy refuses once the first look finds no picture yet.
         expect(page.locator("#camera-preview")).to_be_visible(timeout=10_000)
-        assert page.evaluate("document.getElementById('camera-preview').naturalWidth") > 0
+        # Shown once a picture has loaded; the next picture may still be on its way when read,
+        # so the width is read again until one is there (up to 10 s), not once.
+        assert _loaded_width(page) > 0
         assert page.locator("#idle .scan-art").is_hidden()
         box = page.locator("#camera-preview").bounding_box()
         assert box and box["width"] >= 200  # big enough to see the card in it
