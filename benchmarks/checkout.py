@@ -163,8 +163,18 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def measure(households: int, products: int, entries: int, checkouts: int) -> dict:
-    """Build a kiosk of this size, serve it, time checkouts and balance lookups; return figures."""
+def measure(
+    households: int,
+    products: int,
+    entries: int,
+    checkouts: int,
+    cart_sizes: list[int] | None = None,
+) -> dict:
+    """Build a kiosk of this size, serve it, time checkouts and balance lookups; return figures.
+
+    cart_sizes: the goods a cart holds, drawn from this list for each checkout (default: one
+    to three), so that another benchmark can compare like carts with like.
+    """
     from waitress import create_server
 
     from terminal_ui import create_app
@@ -191,7 +201,8 @@ def measure(households: int, products: int, entries: int, checkouts: int) -> dic
                 r = client.post("/api/scan", json={"code": code})
                 scan_s.append(time.perf_counter() - t)
                 r.raise_for_status()
-                for _ in range(rng.randrange(1, 4)):
+                lines = rng.choice(cart_sizes) if cart_sizes else rng.randrange(1, 4)
+                for _ in range(lines):
                     product = f"P{rng.randrange(products):04d}"
                     client.post(
                         "/api/session/cart",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import errors, rules
@@ -184,46 +184,43 @@ def resident(s: Session, resident_id: object) -> Resident:
 EARNING_KINDS = (EntryKind.CHECKIN, EntryKind.ADJUST)
 
 
-def unconfirmed_out(s: Session, household_id: str) -> int:
-    """Return the points this kiosk has taken from a household that central has not confirmed."""
-    net = s.scalar(
-        select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
-            OutboxRow.household_id == household_id,
-            OutboxRow.status == OutboxStatus.PENDING,
-            OutboxRow.kind.not_in(EARNING_KINDS),
-        )
-    )
-    return max(-(net or 0), 0)
+_EARNING = OutboxRow.kind.in_(EARNING_KINDS)
+_PENDING = OutboxRow.status == OutboxStatus.PENDING
+_CREDIT = and_(_EARNING, OutboxRow.points > 0)
+# Built once: asked at every cart change and checkout of a kiosk that syncs.
+_UNCONFIRMED = select(
+    func.coalesce(func.sum(case((and_(_PENDING, _CREDIT), OutboxRow.points))), 0),
+    func.coalesce(func.sum(case((and_(_PENDING, ~_EARNING), OutboxRow.points))), 0),
+    func.count(case((and_(OutboxRow.status == OutboxStatus.REJECTED, _CREDIT), 1))),
+).where(
+    OutboxRow.household_id == bindparam("household"),
+    OutboxRow.status.in_((OutboxStatus.PENDING, OutboxStatus.REJECTED)),
+)
 
 
-def unconfirmed_earned(s: Session, household_id: str) -> int:
-    """Return the points credited here that central has not confirmed: those still to be sent,
-    and those it refused whose reversal has not arrived yet."""
-    earned = s.scalar(
-        select(func.coalesce(func.sum(OutboxRow.points), 0)).where(
-            OutboxRow.household_id == household_id,
-            OutboxRow.status == OutboxStatus.PENDING,
-            OutboxRow.kind.in_(EARNING_KINDS),
-            OutboxRow.points > 0,
-        )
-    )
-    for row in s.scalars(  # refusals are rare: usually no row at all
-        select(OutboxRow).where(
-            OutboxRow.household_id == household_id,
-            OutboxRow.status == OutboxStatus.REJECTED,
-            OutboxRow.kind.in_(EARNING_KINDS),
-            OutboxRow.points > 0,
-        )
-    ):
-        ledger_id = ((row.payload or {}).get("ledger") or {}).get("id")
-        reversed_ = s.scalar(
-            select(LedgerEntry.id).where(
-                LedgerEntry.kind == LedgerKind.ADJUST, LedgerEntry.ref == ledger_id
+def unconfirmed(s: Session, household_id: str) -> tuple[int, int]:
+    """Return (earned, out) for a household: the points credited here that central has not
+    confirmed (those still to be sent, and those it refused whose reversal has not arrived
+    yet), and the points taken here that central has not confirmed. One query; refusals are
+    rare and only then read row by row."""
+    earned, net_out, refused = s.execute(_UNCONFIRMED, {"household": household_id}).one()
+    if refused:
+        for row in s.scalars(
+            select(OutboxRow).where(
+                OutboxRow.household_id == household_id,
+                OutboxRow.status == OutboxStatus.REJECTED,
+                _CREDIT,
             )
-        )
-        if reversed_ is None:
-            earned = (earned or 0) + row.points
-    return earned or 0
+        ):
+            ledger_id = ((row.payload or {}).get("ledger") or {}).get("id")
+            reversed_ = s.scalar(
+                select(LedgerEntry.id).where(
+                    LedgerEntry.kind == LedgerKind.ADJUST, LedgerEntry.ref == ledger_id
+                )
+            )
+            if reversed_ is None:
+                earned += row.points
+    return int(earned), max(-int(net_out), 0)
 
 
 def available_points(s: Session, k: Kiosk, household: Household, online: bool | None = None) -> int:
@@ -237,10 +234,11 @@ def available_points(s: Session, k: Kiosk, household: Household, online: bool | 
         return rules.spendable(
             household.balance, k.offline_allowance, 0, synced=False, online=False
         )
+    earned, out = unconfirmed(s, household.id)
     return rules.spendable(
-        household.balance - unconfirmed_earned(s, household.id),
+        household.balance - earned,
         k.offline_allowance,
-        unconfirmed_out(s, household.id),
+        out,
         synced=True,
         online=k.online() if online is None else online,
     )

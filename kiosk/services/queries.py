@@ -121,8 +121,14 @@ def products(k: Kiosk, *, include_inactive: bool = False) -> list[dict[str, Any]
         sess = current_session(s, k.kiosk_id)
         household_id = sess.household_id if sess is not None else None
         now = k.clock.now()
+        goods = s.scalars(stmt).all()
+        taken = (
+            quotas.used_of(s, k, household_id, [p for p in goods if quotas.has_quota(p)], now)
+            if household_id is not None
+            else None
+        )
         out = []
-        for p in s.scalars(stmt):
+        for p in goods:
             item = {
                 "code": p.code,
                 "name": p.name,
@@ -132,7 +138,7 @@ def products(k: Kiosk, *, include_inactive: bool = False) -> list[dict[str, Any]
                 "unit": p.unit,
                 "active": p.active,
             }
-            quota = quotas.view(s, k, household_id, p, now)
+            quota = quotas.view(s, k, household_id, p, now, taken)
             if quota is not None:
                 item["quota"] = quota
             out.append(item)

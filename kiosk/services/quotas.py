@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import quotas
@@ -31,50 +31,85 @@ def period_now(k: Kiosk, product: Product, now: datetime) -> str:
 
 def used(s: Session, k: Kiosk, household_id: str, product: Product, now: datetime) -> int:
     """Return how many of a quota'd good the household has taken in the current period."""
-    period = period_now(k, product, now)
-    elsewhere = s.scalar(
-        select(func.coalesce(func.sum(QuotaUse.used), 0)).where(
-            QuotaUse.household_id == household_id,
-            QuotaUse.product_code == product.code,
-            QuotaUse.period == period,
-            QuotaUse.kiosk_id != k.kiosk_id,
-        )
+    return used_of(s, k, household_id, [product], now)[product.code]
+
+
+# Built once: a cart change and a checkout ask these for every quota'd good in the cart, and
+# building the statement cost more than SQLite's answer.
+_ELSEWHERE = (
+    select(QuotaUse.product_code, QuotaUse.period, func.sum(QuotaUse.used))
+    .where(
+        QuotaUse.household_id == bindparam("household"),
+        QuotaUse.product_code.in_(bindparam("codes", expanding=True)),
+        QuotaUse.period.in_(bindparam("periods", expanding=True)),
+        QuotaUse.kiosk_id != bindparam("kiosk"),
     )
-    here = s.execute(
-        select(Exchange.created_at, ExchangeLine.qty)
-        .join(ExchangeLine, ExchangeLine.exchange_id == Exchange.id)
-        .where(
-            Exchange.household_id == household_id,
-            Exchange.kiosk_id == k.kiosk_id,
-            Exchange.status == ExchangeStatus.COMPLETED,
-            Exchange.created_at >= now - LONGEST_PERIOD,
-            ExchangeLine.product_code == product.code,
-        )
-    ).all()
-    mine = sum(
-        qty
-        for at, qty in here
-        if quotas.period_key(product.quota_period or "", local_time(k, at).date()) == period
+    .group_by(QuotaUse.product_code, QuotaUse.period)
+)
+_HERE = (
+    select(ExchangeLine.product_code, Exchange.created_at, ExchangeLine.qty)
+    .join(ExchangeLine, ExchangeLine.exchange_id == Exchange.id)
+    .where(
+        Exchange.household_id == bindparam("household"),
+        Exchange.kiosk_id == bindparam("kiosk"),
+        Exchange.status == ExchangeStatus.COMPLETED,
+        Exchange.created_at >= bindparam("since"),
+        ExchangeLine.product_code.in_(bindparam("codes", expanding=True)),
     )
-    return int(elsewhere or 0) + mine
+)
+
+
+def used_of(
+    s: Session, k: Kiosk, household_id: str, products: Iterable[Product], now: datetime
+) -> dict[str, int]:
+    """Return, by product code, how many of each good the household has taken in its current
+    period: two queries for all of them (what central counted elsewhere, what was taken here)."""
+    products = list(products)
+    periods = {p.code: period_now(k, p, now) for p in products}
+    if not periods:
+        return {}
+    taken = dict.fromkeys(periods, 0)
+    codes = sorted(periods)
+    asked = {"household": household_id, "kiosk": k.kiosk_id, "codes": codes}
+    for code, period, n in s.execute(
+        _ELSEWHERE, {**asked, "periods": sorted(set(periods.values()))}
+    ):
+        if periods[code] == period:
+            taken[code] += int(n or 0)
+    kinds = {p.code: p.quota_period or "" for p in products}
+    for code, at, qty in s.execute(_HERE, {**asked, "since": now - LONGEST_PERIOD}):
+        if quotas.period_key(kinds[code], local_time(k, at).date()) == periods[code]:
+            taken[code] += qty
+    return taken
 
 
 def has_quota(product: Product) -> bool:
     """Tell whether a product carries a quota."""
-    return bool(product.quota_limit) and product.quota_period in tuple(quotas.QuotaPeriod)
+    return bool(product.quota_limit) and product.quota_period in _PERIODS
+
+
+_PERIODS = tuple(quotas.QuotaPeriod)
 
 
 def view(
-    s: Session, k: Kiosk, household_id: str | None, product: Product, now: datetime
+    s: Session,
+    k: Kiosk,
+    household_id: str | None,
+    product: Product,
+    now: datetime,
+    taken: dict[str, int] | None = None,
 ) -> dict[str, Any] | None:
-    """Return a product's quota for the screen (left: for the household, None without one)."""
+    """Return a product's quota for the screen (left: for the household, None without one).
+
+    taken: what used_of counted for the household already (the product list counts all its
+    goods at once)."""
     if not has_quota(product):
         return None
-    left = (
-        None
-        if household_id is None
-        else quotas.left(product.quota_limit, used(s, k, household_id, product, now))
-    )
+    if household_id is None:
+        left = None
+    else:
+        n = taken[product.code] if taken is not None else used(s, k, household_id, product, now)
+        left = quotas.left(product.quota_limit, n)
     return {"limit": product.quota_limit, "period": product.quota_period, "left": left}
 
 
@@ -86,13 +121,16 @@ def check(
     now: datetime,
 ) -> None:
     """Refuse a cart that takes more of a quota'd good than the household has left."""
-    for line, product in lines:
-        if has_quota(product):
-            quotas.check_quota(
-                product.name,
-                product.unit,
-                product.quota_period,
-                product.quota_limit,
-                used(s, k, household_id, product, now),
-                line.qty,
-            )
+    limited = [(line, product) for line, product in lines if has_quota(product)]
+    if not limited:
+        return
+    taken = used_of(s, k, household_id, [product for _, product in limited], now)
+    for line, product in limited:
+        quotas.check_quota(
+            product.name,
+            product.unit,
+            product.quota_period,
+            product.quota_limit,
+            taken[product.code],
+            line.qty,
+        )

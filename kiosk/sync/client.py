@@ -378,6 +378,15 @@ class SyncClient:
             )
             self._news_thread.start()
 
+    def wait_for_news(self, timeout: float) -> bool:
+        """Wait up to timeout for a pull started by prefetch; return whether none is under way."""
+        with self._news_lock:
+            pending = self._news_thread
+        if pending is not None:
+            pending.join(timeout)
+            return not pending.is_alive()
+        return True
+
     def _prefetch(self) -> None:
         try:
             self.refresh()

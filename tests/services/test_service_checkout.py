@@ -326,3 +326,45 @@ def test_a_cart_of_every_good_in_the_store_fits_one_sync_entry_many_times_over(k
         )
     assert len(entry["lines"]) >= 8
     assert len(protocol.canonical(entry)) * 8 < protocol.MAX_ENTRY_BYTES
+
+
+def test_session_started_names_only_the_open_exchange_session_a_checkout_would_commit(
+    k, cards, clock
+):
+    assert terminal.session_started(k) is None  # no session yet
+    session_id = fill(k, cards, "H0001-1", SALT=1)
+    began = terminal.session_started(k)
+    assert began == clock.now()
+    assert terminal.session_started(k, session_id) == began
+    assert terminal.session_started(k, "no-such-session") is None
+    terminal.checkout(k)
+    assert terminal.session_started(k) is None  # checked out: nothing left to commit
+    assert terminal.session_started(k, session_id) is None
+    fill(k, cards, "H0001-1", SALT=1)
+    terminal.cancel(k)
+    assert terminal.session_started(k) is None
+    terminal.start_checkin(k, "ACT-SORT", "admin")
+    assert terminal.session_started(k) is None  # check-in mode: no checkout
+
+
+def test_the_quota_check_counts_every_quota_d_good_of_the_cart_at_once(k, cards):
+    with k.uow() as uow:
+        for code, limit in (("SALT", 2), ("SOAP", 1)):
+            product = uow.session.get(m.Product, code)
+            product.quota_limit, product.quota_period = limit, "month"
+        uow.commit()
+    fill(k, cards, "H0001-1", SALT=2, SOAP=1)
+    terminal.checkout(k)
+    products = {p["code"]: p for p in queries.products(k)}
+    assert products["SALT"].get("quota") == {"limit": 2, "period": "month", "left": None}
+    fill(k, cards, "H0001-1")
+    products = {p["code"]: p for p in queries.products(k)}
+    assert products["SALT"]["quota"]["left"] == 0
+    assert products["SOAP"]["quota"]["left"] == 0
+    with pytest.raises(errors.DomainError) as caught:
+        terminal.set_cart_line(k, "SOAP", 1)
+    assert caught.value.code == "quota_exceeded"
+    terminal.cancel(k)
+    fill(k, cards, "H0002-1")  # another household has all of both left
+    products = {p["code"]: p for p in queries.products(k)}
+    assert (products["SALT"]["quota"]["left"], products["SOAP"]["quota"]["left"]) == (2, 1)
