@@ -59,14 +59,21 @@ BENCH_PRODUCT = goods_service.ProductRow(2, "RICE", "大米 10斤", "粮油", 40
 
 
 def make_entries(
-    kiosk_id: str, count: int, households: list[str], rng: random.Random, ids: str = "v7"
+    kiosk_id: str,
+    count: int,
+    households: list[str],
+    rng: random.Random,
+    ids: str = "v7",
+    home: list[str] | None = None,
+    home_share: float = 0.0,
 ):
     """Return a kiosk's outbox entries with a valid ledger chain, as central's rules allow.
 
     The first entry receives a batch of rice; then three exchanges in four draw on it and the
     fourth voids the exchange before it (points back, goods back). Kiosks do not adjust
     points, so the credits in the mix are voids. Ids are made as the kiosk makes them at the
-    entry's time (v7), or random (v4).
+    entry's time (v7), or random (v4). With home, that share of the exchanges is by households
+    of the kiosk's own village (a quarter of all here), the rest by any household.
     """
     prev, out = GENESIS_HASH, []
     start = datetime(2026, 1, 1)
@@ -102,7 +109,8 @@ def make_entries(
         if kind == "void":
             household, points, ref = last["household_id"], last["total"], last["exchange_id"]
         else:
-            household = rng.choice(households)
+            local = home is not None and home_share > 0 and rng.random() < home_share
+            household = rng.choice(home if local else households)
             points, ref = -rng.randrange(5, 60), new_id()
         ledger_seq += 1
         ledger_kind = "spend" if kind == "exchange" else "void"
@@ -290,6 +298,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)  # 2 cores: PostgreSQL needs its share
     parser.add_argument("--households", type=int, default=5_000)
     parser.add_argument(
+        "--home-share",
+        type=float,
+        default=0.0,
+        help="share of a kiosk's exchanges by households of its own store's village (the rest"
+        " drawn from all households); 0, the default, draws every one from all households",
+    )
+    parser.add_argument(
         "--opening-points",
         type=int,
         default=1_000,
@@ -331,7 +346,19 @@ def main() -> None:
         rng = random.Random(5)
         per_kiosk = args.entries // args.kiosks
         t = time.perf_counter()
-        entries = {k: make_entries(k, per_kiosk, households, rng, args.ids) for k in tokens}
+        stores = {k: i % 4 for i, k in enumerate(tokens)}  # enrolled above: 门店{i % 4}
+        entries = {
+            k: make_entries(
+                k,
+                per_kiosk,
+                households,
+                rng,
+                args.ids,
+                home=households[stores[k] :: 4],
+                home_share=args.home_share,
+            )
+            for k in tokens
+        }
         print(f"generated {per_kiosk * args.kiosks:,} entries in {time.perf_counter() - t:.1f} s")
         batches = {
             k: [
@@ -378,6 +405,7 @@ def main() -> None:
             "server_workers": args.workers,
             "batch_size": 500,
             "ids": args.ids,
+            "home_share": args.home_share,
             "opening_points": args.opening_points,
             "push_seconds": round(pushed, 2),
             "entries_per_second": round(total / pushed),
