@@ -83,12 +83,12 @@ def used_of(
     return taken
 
 
+_PERIODS = tuple(quotas.QuotaPeriod)
+
+
 def has_quota(product: Product) -> bool:
     """Tell whether a product carries a quota."""
     return bool(product.quota_limit) and product.quota_period in _PERIODS
-
-
-_PERIODS = tuple(quotas.QuotaPeriod)
 
 
 def view(
