@@ -68,7 +68,8 @@ class Harness:
 
     def __init__(self, root: Path, seed: int) -> None:
         self.root = root
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # the harness's choices: when to kill, restocks
+        self.stream_rng = random.Random(seed + 1)  # the checkout stream's, in its own thread
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "CRASH_LOG_DIR": str(root)}
         self.data = root / "kiosk"
         self.data.mkdir()
@@ -154,11 +155,13 @@ class Harness:
         with httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10) as client:
             while not stop.is_set():
                 try:
-                    client.post("/api/scan", json={"code": self.rng.choice(self.codes)})
+                    client.post("/api/scan", json={"code": self.stream_rng.choice(self.codes)})
                     client.post(
                         "/api/session/cart",
                         json={
-                            "product_code": self.rng.choice(["SALT", "SOAP", "TOWEL", "NOODLE"]),
+                            "product_code": self.stream_rng.choice(
+                                ["SALT", "SOAP", "TOWEL", "NOODLE"]
+                            ),
                             "qty": 1,
                         },
                     )
@@ -169,7 +172,9 @@ class Harness:
                 except httpx.TransportError:
                     return  # the kiosk died under us
 
-    def one_kill(self) -> None:
+    def one_kill(self, after_an_ack: bool) -> None:
+        """Start the kiosk, stream checkouts, kill it; after_an_ack: only once this life has
+        acknowledged a checkout (or 30 s have passed), else at any moment, start-up included."""
         proc = self.start()
         stop = self.streaming = threading.Event()
         client = threading.Thread(target=self.stream, args=(stop,), daemon=True)
@@ -179,9 +184,9 @@ class Harness:
             restock = _kiosk(
                 ["restock", "--config", str(self.config), str(self.delivery)], self.env
             )
-        if self.rng.random() < 0.5:
-            # Half the kills come only after this life acknowledged a checkout, so the stream
-            # makes progress however slow the machine is; the other half may hit start-up.
+        if after_an_ack:
+            # Every other kill comes only after this life acknowledged a checkout, so the
+            # stream makes progress however slow the machine is; the others may hit start-up.
             seen = len(self.acked)
             deadline = time.monotonic() + 30
             while len(self.acked) == seen and time.monotonic() < deadline:
@@ -273,8 +278,8 @@ def run(kills: int, seed: int = 1, root: Path | None = None) -> dict:
         h.set_up()
         t = time.perf_counter()
         try:
-            for _ in range(kills):
-                h.one_kill()
+            for i in range(kills):
+                h.one_kill(after_an_ack=i % 2 == 0)
             report = h.verify()
         finally:
             h.tear_down()

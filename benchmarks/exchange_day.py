@@ -453,7 +453,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     day = run(args.households, args.hour, tuple(args.offline), args.sync_every, args.poll_every)
-    cart_sizes = day.pop("cart_lines_at_checkout")
+    cart_sizes = day.pop("cart_lines_at_checkout") or [1]  # a day without a checkout: one good
     # The plain benchmark's carts hold one to three goods; the day's hold more (oil, rice and
     # one more, less what a quota refused), and every good costs the checkout its stock and
     # receipt lines. Like is compared with like: the plain kiosk, carts drawn from the day's.
