@@ -50,6 +50,10 @@ class _NoRoute(Exception):
 # are no older than this: the card scan starts a pull in the background, so the checkout need not
 # wait for a round trip to central (a longer session pulls again at its checkout).
 NEWS_FRESH_FOR = 30.0  # seconds
+# A checkout whose session's own pull failed moments ago tries central once more, this long at
+# most: enough for a line that is back, short for one that swallows requests (the resident
+# would otherwise wait out a whole timeout at every checkout of an outage).
+RETRY_AFTER_FAILED = 0.5  # seconds
 MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
 BACKOFF_CAP = 50.0  # seconds: with the round itself, a returning central hears from us in a minute
 COMBINED_RETRY = 3600.0  # seconds before a central that lacked /api/v1/sync is asked again
@@ -133,6 +137,8 @@ class SyncClient:
         self._news: tuple[datetime, float] | None = None
         self._news_thread: threading.Thread | None = None
         self._news_lock = threading.Lock()
+        # When the last pull for news that failed began (kiosk clock, monotonic); None: none.
+        self._news_failed: tuple[datetime, float] | None = None
         self.news_fresh_for = NEWS_FRESH_FOR
         self._no_combined_until = 0.0  # monotonic time before which central is known to lack /sync
         k.is_online = lambda: self.status.online
@@ -333,8 +339,9 @@ class SyncClient:
 
         With since (when the resident's session began), a pull that began at or after it and is
         no older than news_fresh_for stands for this one: a pull started at the card scan
-        (prefetch) is waited for, up to timeout, and then used instead of asking again; one that
-        failed is tried once more within what is left of timeout.
+        (prefetch) is waited for, up to timeout, and then used instead of asking again. One that
+        failed is tried once more within what is left of timeout, and for RETRY_AFTER_FAILED
+        at most: central did not answer moments ago.
         """
         if since is not None:
             pending = self._news_thread
@@ -346,20 +353,28 @@ class SyncClient:
                 timeout = max(timeout - (time.monotonic() - started), 0.1)  # one wait in all
             if self._news_since(since):
                 return True
+            if self._fresh(self._news_failed, since):
+                timeout = min(timeout, RETRY_AFTER_FAILED)
+        began = (self.k.clock.now(), time.monotonic())
         try:
             self.pull_once(timeout=timeout)
         except SyncError as exc:
+            self._news_failed = began
             self._failed(str(exc))
             return False
         self._succeeded()
         return True
 
     def _news_since(self, since: datetime) -> bool:
-        news = self._news
+        return self._fresh(self._news, since)
+
+    def _fresh(self, pull: tuple[datetime, float] | None, since: datetime) -> bool:
+        """Tell whether a pull (kiosk clock, monotonic) began within the session and is no
+        older than news_fresh_for."""
         return (
-            news is not None
-            and news[0] >= since
-            and time.monotonic() - news[1] <= self.news_fresh_for
+            pull is not None
+            and pull[0] >= since
+            and time.monotonic() - pull[1] <= self.news_fresh_for
         )
 
     def prefetch(self) -> None:

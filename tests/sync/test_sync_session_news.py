@@ -4,10 +4,13 @@ older than the kiosk allows, are asked for again at the checkout."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sync_helpers import household_id, wait_for
 
 from kiosk.services import terminal
+from kiosk.sync.client import RETRY_AFTER_FAILED
 from sync.central.services import activities
 from terminal_ui import create_app
 
@@ -115,3 +118,44 @@ def test_a_camera_scan_of_a_card_starts_the_pull_too(programme, k1):
     settled(k1)
     assert pulls(programme, k1) == before + 1
     assert wait_for(lambda: k1.sync.status.online)
+
+
+def test_a_line_that_swallows_requests_holds_each_checkout_half_a_second_not_two(programme, k1):
+    # Central's answers stop coming (a dropped mobile line): requests hang, nothing is refused.
+    proxy = programme.proxies["K1"]
+    proxy.delay = 6
+    proxy.on(CHANGES, "delay", "delay")
+    client = create_app(k1).test_client()
+    scan(client, programme.codes["王建国"])
+    assert k1.sync.wait_for_news(10)  # the scan's pull gave up after its 2 s
+    assert not k1.sync.status.online
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+
+    t = time.monotonic()
+    done = checkout(client)
+    waited = time.monotonic() - t
+
+    # One more try, short (the pull for this session failed moments ago), then offline.
+    assert RETRY_AFTER_FAILED <= waited < 1.5, waited
+    assert done["exchange_id"] and not k1.sync.status.online
+
+
+def test_only_a_failure_within_the_session_shortens_the_next_try(programme, k1):
+    proxy = programme.proxies["K1"]
+    proxy.offline = True
+    assert not k1.sync.refresh()  # central away before the resident came in
+    proxy.offline = False
+    proxy.delay = 1.0  # slower than the short try, within the checkout's 2 s
+    proxy.on(CHANGES, "delay", "delay")
+    k1.kiosk.clock.advance(seconds=1)
+    came_in = k1.kiosk.clock.now()
+
+    assert k1.sync.refresh(since=came_in)  # the failure was before: the whole 2 s to answer
+
+    proxy.offline = True
+    assert not k1.sync.refresh()  # fails within the session (and its news go stale)
+    proxy.offline = False
+    proxy.on(CHANGES, "delay")
+    t = time.monotonic()
+    assert not k1.sync.refresh(since=came_in)  # the next try is the short one: given up
+    assert time.monotonic() - t < 0.9
