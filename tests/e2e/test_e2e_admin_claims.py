@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from admin_pin import type_pin
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -51,9 +52,7 @@ def signed_in(browser, base_url: str, viewport: dict) -> tuple:
     context.set_default_timeout(5_000)
     page = context.new_page()
     page.goto("/admin/login")
-    for digit in staff.DEMO_PIN:
-        page.locator(f".pinpad button[data-digit='{digit}']").click()
-    page.locator("#sign-in").click()
+    type_pin(page, staff.DEMO_PIN)
     return context, page
 
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from admin_pin import type_pin
 from playwright.sync_api import expect
 
 from kiosk.services import queries, staff, terminal
@@ -31,9 +32,7 @@ def base_url(runtime, cards):
 def sign_in(page, pin: str = PIN) -> None:
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/admin/login$"))
-    for digit in pin:
-        page.locator(f".pinpad button[data-digit='{digit}']").click()
-    page.locator("#sign-in").click()
+    type_pin(page, pin)
 
 
 def exchange(runtime, card_code: str, *lines: tuple[str, int]) -> str:

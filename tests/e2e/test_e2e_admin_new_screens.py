@@ -4,6 +4,7 @@ a restock by scanned label, a void's second step; large touch targets; kept as s
 from __future__ import annotations
 
 import pytest
+from admin_pin import type_pin
 from playwright.sync_api import expect
 
 from kiosk.services import staff, terminal
@@ -40,9 +41,7 @@ def test_new_admin_screens(browser, base_url, runtime, card, size, screenshot, s
     context.set_default_timeout(5_000)
     page = context.new_page()
     page.goto("/admin/login")
-    for digit in staff.DEMO_PIN:
-        page.locator(f".pinpad button[data-digit='{digit}']").click()
-    page.locator("#sign-in").click()
+    type_pin(page, staff.DEMO_PIN)
     expect(page.locator("#demo-pin-warning")).to_contain_text("演示密码")
     screenshot(page, f"admin-home-demo-pin-{size}")
 

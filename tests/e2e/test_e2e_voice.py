@@ -9,6 +9,7 @@ import contextlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from admin_pin import type_pin
 from playwright.sync_api import expect
 
 from kiosk.services import shop_settings, staff
@@ -133,9 +134,7 @@ def test_the_shopkeeper_hears_a_sample_at_the_volume_set_and_saves_it(open_scree
     staff.set_pin(runtime.kiosk, "246810", actor="test")
     page, asked = open_screen()
     page.goto("/admin/")
-    for digit in "246810":
-        page.locator(f".pinpad button[data-digit='{digit}']").click()
-    page.locator("#sign-in").click()
+    type_pin(page, "246810")
     page.goto("/admin/settings")
     page.locator("#volume").fill("30")
     expect(page.locator("#volume-value")).to_have_text("30")
