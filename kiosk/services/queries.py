@@ -138,7 +138,7 @@ def products(k: Kiosk, *, include_inactive: bool = False) -> list[dict[str, Any]
                 "unit": p.unit,
                 "active": p.active,
             }
-            quota = quotas.view(s, k, household_id, p, now, taken)
+            quota = quotas.view(p, taken)
             if quota is not None:
                 item["quota"] = quota
             out.append(item)

@@ -29,11 +29,6 @@ def period_now(k: Kiosk, product: Product, now: datetime) -> str:
     return quotas.period_key(product.quota_period or "", local_time(k, now).date())
 
 
-def used(s: Session, k: Kiosk, household_id: str, product: Product, now: datetime) -> int:
-    """Return how many of a quota'd good the household has taken in the current period."""
-    return used_of(s, k, household_id, [product], now)[product.code]
-
-
 # Built once: a cart change and a checkout ask these for every quota'd good in the cart, and
 # building the statement cost more than SQLite's answer.
 _ELSEWHERE = (
@@ -91,25 +86,12 @@ def has_quota(product: Product) -> bool:
     return bool(product.quota_limit) and product.quota_period in _PERIODS
 
 
-def view(
-    s: Session,
-    k: Kiosk,
-    household_id: str | None,
-    product: Product,
-    now: datetime,
-    taken: dict[str, int] | None = None,
-) -> dict[str, Any] | None:
-    """Return a product's quota for the screen (left: for the household, None without one).
-
-    taken: what used_of counted for the household already (the product list counts all its
-    goods at once)."""
+def view(product: Product, taken: dict[str, int] | None) -> dict[str, Any] | None:
+    """Return a product's quota for the screen: left, of what used_of counted for the open
+    session's household (taken; None without one: left is None)."""
     if not has_quota(product):
         return None
-    if household_id is None:
-        left = None
-    else:
-        n = taken[product.code] if taken is not None else used(s, k, household_id, product, now)
-        left = quotas.left(product.quota_limit, n)
+    left = None if taken is None else quotas.left(product.quota_limit, taken[product.code])
     return {"limit": product.quota_limit, "period": product.quota_period, "left": left}
 
 
