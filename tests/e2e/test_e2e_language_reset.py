@@ -12,6 +12,9 @@ def choose_english_and_start(page, card) -> None:
     page.goto("/")
     page.get_by_role("link", name="English").click()
     expect(page.locator("#idle .prompt")).to_have_text("Please show your points card")
+    # The prompt is on screen as soon as the page's text is; a tap before the kiosk's script has
+    # run (it is read at the end of the page) would go to a button without its handler yet.
+    page.wait_for_load_state()
     page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
     expect(page.locator("#shop")).to_be_visible()
     expect(page.locator("#confirm")).to_have_text("Confirm exchange")
