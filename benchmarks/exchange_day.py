@@ -1,14 +1,16 @@
 """A collective exchange day (集中兑换): households through the two kiosks of one store in an hour.
 
-Central runs on PostgreSQL (a database made for the run and dropped after), served by waitress
-on 127.0.0.1; two kiosks of one store run on SQLite in temporary folders, each served by waitress
-and driven over HTTP as the touch screen drives it: scan the card, fill the cart, check out.
+Central runs on PostgreSQL (a database made for the run and dropped after), served by gunicorn
+in a process of its own on 127.0.0.1, as it runs on a machine of its own in the field (its work
+does not share the kiosks' interpreter, and going away is a process ending). Two kiosks of one
+store run on SQLite in temporary folders, each served by waitress and driven over HTTP as the
+touch screen drives it: scan the card, fill the cart, check out.
 The hour is the schedule of arrivals, not wall time: the run goes as fast as the machine lets,
 each kiosk's clock set to the scheduled moment. Two goods carry quotas (食用油 1 and 大米 2 per
 household per month); some households come back later in the day at the other kiosk and ask for
 their oil again. Each kiosk syncs every --sync-every scheduled seconds and its idle screen polls
 the announcements (and the board, where the kiosk serves one) every --poll-every seconds.
-Central stops answering (its server is stopped, connections are refused) for the middle
+Central stops answering (its server process ends, connections are refused) for the middle
 twenty minutes of the schedule, then comes back on the same port.
 
 Checked and printed at the end, once both kiosks have synced what they hold: every exchange
@@ -27,9 +29,13 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
+import os
 import platform
 import random
 import secrets
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -52,10 +58,10 @@ from kiosk.services import doctor, inventory
 from kiosk.storage import models as km
 from printer.simulator import SimulatedPrinter
 from sync.central import models as cm
-from sync.central.app import create_central_app
 from sync.central.server import open_central
 from sync.central.services import cards, goods, roster, store_feed
 from sync.central.services import kiosks as kiosks_service
+from sync.central.services.users import site_secret
 from terminal_ui import create_app
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -115,6 +121,62 @@ class Served:
         except OSError:
             wasyncore.close_all(server._map, ignore_all=True)
         self.thread.join(10)
+
+
+class CentralProcess:
+    """Central under gunicorn in a process of its own, stoppable and restartable on its port."""
+
+    def __init__(self, url: str, workers: int = 2) -> None:
+        self.url = url
+        self.workers = workers
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "sync.central.wsgi:app",
+            ],
+            env={**os.environ, "KIOSK_CENTRAL_DATABASE_URL": self.url},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"central exited with {self.process.returncode}")
+            try:
+                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("central did not answer within 60 s")
+
+    def stop(self) -> None:
+        """Stop answering: gunicorn finishes running requests and closes its socket."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def seed(central, households: int, rng: random.Random) -> dict[str, list[str]]:
@@ -234,7 +296,8 @@ def run(
         central = open_central(PG_URL.format(name=name))
         enrolments = [kiosks_service.enroll(central, STORE, k, actor="bench") for k in KIOSKS]
         codes = seed(central, households, rng)
-        central_server = Served(lambda: create_central_app(central))
+        site_secret(central)  # made once here: gunicorn's workers starting together would race
+        central_server = CentralProcess(PG_URL.format(name=name))
         central_server.start()
 
         start = datetime.now(UTC).replace(tzinfo=None, hour=1, minute=0, second=0, microsecond=0)
