@@ -25,6 +25,7 @@ from core.domain.ledger import EntryKind
 from kiosk.services.claims import refused_claim
 from kiosk.services.common import iso
 from kiosk.services.context import Kiosk
+from kiosk.services.terminal import session_started
 from kiosk.storage.models import OutboxRow
 from kiosk.storage.states import OutboxStatus
 from kiosk.sync.apply import ALLOWANCE, CURSOR, apply_changes, apply_records, get_state
@@ -50,10 +51,16 @@ class _NoRoute(Exception):
 # are no older than this: the card scan starts a pull in the background, so the checkout need not
 # wait for a round trip to central (a longer session pulls again at its checkout).
 NEWS_FRESH_FOR = 30.0  # seconds
-# A checkout whose session's own pull failed moments ago tries central once more, this long at
-# most: enough for a line that is back, short for one that swallows requests (the resident
-# would otherwise wait out a whole timeout at every checkout of an outage).
+# A checkout whose session's own pull failed moments ago tries central once more (or waits for
+# the try under way), this long at most: enough for a line that is back, short for one that
+# swallows requests (the resident would otherwise wait out a whole timeout at every checkout of
+# an outage).
 RETRY_AFTER_FAILED = 0.5  # seconds
+# While a resident's session is open and its pull for news failed, the kiosk asks central again
+# this often in the background: a line that returns while they choose is heard before they pay,
+# and the checkout, finding a try moments old, does not try the line itself.
+SESSION_RETRY_EVERY = 2.0  # seconds
+SESSION_RETRY_FOR = 600.0  # seconds: a session left open longer asks no more (the worker goes on)
 MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
 BACKOFF_CAP = 50.0  # seconds: with the round itself, a returning central hears from us in a minute
 COMBINED_RETRY = 3600.0  # seconds before a central that lacked /api/v1/sync is asked again
@@ -137,6 +144,13 @@ class SyncClient:
         self._news: tuple[datetime, float] | None = None
         self._news_thread: threading.Thread | None = None
         self._news_lock = threading.Lock()
+        # The session's pull for news (prefetch): whether it is still asking (it asks again every
+        # SESSION_RETRY_EVERY while central does not answer), and whether no try of it is under
+        # way this moment (set) or one is (clear). _news_again asks it to try now.
+        self._news_running = False
+        self._news_idle = threading.Event()
+        self._news_idle.set()
+        self._news_again = threading.Event()
         # When the last pull for news that failed began (kiosk clock, monotonic); None: none.
         self._news_failed: tuple[datetime, float] | None = None
         self.news_fresh_for = NEWS_FRESH_FOR
@@ -339,21 +353,25 @@ class SyncClient:
 
         With since (when the resident's session began), a pull that began at or after it and is
         no older than news_fresh_for stands for this one: a pull started at the card scan
-        (prefetch) is waited for, up to timeout, and then used instead of asking again. One that
-        failed is tried once more within what is left of timeout, and for RETRY_AFTER_FAILED
-        at most: central did not answer moments ago.
+        (prefetch) is waited for, up to timeout, and then used instead of asking again. When it
+        failed, the session's pull asks again in the background every SESSION_RETRY_EVERY: the
+        checkout waits for a try under way (RETRY_AFTER_FAILED at most) and otherwise goes on
+        with what the last try found, moments ago. Without that (the session's pull has given
+        up), a failure within the session is tried once more, for RETRY_AFTER_FAILED at most.
         """
         if since is not None:
-            pending = self._news_thread
-            if pending is not None and pending.is_alive():
+            if not self._news_idle.is_set():  # a try of the session's pull is under way
+                # The session's first try is waited for; a try after a failure, briefly.
+                again = self._fresh(self._news_failed, since)
                 started = time.monotonic()
-                pending.join(timeout)
-                if pending.is_alive():  # central has not answered it within the checkout's wait
-                    return False
+                if not self._news_idle.wait(min(timeout, RETRY_AFTER_FAILED) if again else timeout):
+                    return False  # central has not answered it within the checkout's wait
                 timeout = max(timeout - (time.monotonic() - started), 0.1)  # one wait in all
             if self._news_since(since):
                 return True
             if self._fresh(self._news_failed, since):
+                if self._news_running:  # asking again in the background; the last try just failed
+                    return False
                 timeout = min(timeout, RETRY_AFTER_FAILED)
         began = (self.k.clock.now(), time.monotonic())
         try:
@@ -378,35 +396,67 @@ class SyncClient:
         )
 
     def prefetch(self) -> None:
-        """Start pulling central's news in the background, unless a pull is under way already.
+        """Start pulling central's news in the background (a session's pull already asking
+        is asked to try now instead).
 
         A card was shown: its checkout will want news from central, and the resident takes
-        longer to choose than central takes to answer.
+        longer to choose than central takes to answer. While central does not answer, the pull
+        asks again every SESSION_RETRY_EVERY until the session ends (SESSION_RETRY_FOR at most).
         """
         with self._news_lock:
             if self._stop.is_set():
                 return
-            if self._news_thread is not None and self._news_thread.is_alive():
+            if self._news_running:
+                self._news_again.set()
                 return
+            self._news_running = True
+            self._news_idle.clear()
+            self._news_again.clear()
             self._news_thread = threading.Thread(
-                target=self._prefetch, name="sync-news", daemon=True
+                target=self._session_news, name="sync-news", daemon=True
             )
             self._news_thread.start()
 
     def wait_for_news(self, timeout: float) -> bool:
-        """Wait up to timeout for a pull started by prefetch; return whether none is under way."""
-        with self._news_lock:
-            pending = self._news_thread
-        if pending is not None:
-            pending.join(timeout)
-            return not pending.is_alive()
-        return True
+        """Wait up to timeout for a try of the session's pull under way; return whether none
+        is under way."""
+        return self._news_idle.wait(timeout)
 
-    def _prefetch(self) -> None:
+    def _session_news(self) -> None:
+        began = time.monotonic()
+        while True:
+            try:
+                heard = self.refresh()
+            except Exception:  # never let a background pull raise into nowhere: log it
+                log.exception("pulling news for a session failed")
+                heard = False
+            with self._news_lock:
+                self._news_idle.set()
+                asked = self._news_again.is_set()
+                self._news_again.clear()
+                if self._stop.is_set() or (not asked and (heard or not self._asking(began))):
+                    self._news_running = False
+                    return
+            if not asked:
+                self._news_again.wait(SESSION_RETRY_EVERY)
+            with self._news_lock:
+                asked = asked or self._news_again.is_set()
+                self._news_again.clear()
+                if self._stop.is_set() or (not asked and not self._asking(began)):
+                    self._news_running = False
+                    return
+                self._news_idle.clear()
+
+    def _asking(self, began: float) -> bool:
+        """Tell whether the session's pull should ask central again: a resident's session is
+        still open, and it has not asked for SESSION_RETRY_FOR."""
+        if time.monotonic() - began > SESSION_RETRY_FOR:
+            return False
         try:
-            self.refresh()
-        except Exception:  # never let a background pull raise into nowhere: log it
-            log.exception("pulling news for a session failed")
+            return session_started(self.k) is not None
+        except Exception:  # the database is unwell: the worker's rounds go on without this
+            log.exception("reading whether a session is open failed")
+            return False
 
     def backlog(self) -> int:
         """Return how many outbox rows wait to be sent."""
@@ -435,6 +485,7 @@ class SyncClient:
         """Stop the worker and close the connection."""
         self._stop.set()
         self._wake.set()
+        self._news_again.set()
         if self._thread is not None:
             self._thread.join(timeout)
         with self._news_lock:
