@@ -67,7 +67,7 @@ def test_the_exchange_day_benchmark_lands_every_exchange_once_across_an_offline_
         "exchange_day.py",
         *("--households", "10", "--hour", "300", "--offline", "100", "200"),
         *("--baseline-households", "200", "--baseline-entries", "2000"),
-        *("--baseline-checkouts", "10", "--out", str(out)),
+        *("--baseline-checkouts", "10", "--days", "2", "--out", str(out)),
     )
     result = json.loads(out.read_text())
     checks = result["checks"]
@@ -80,3 +80,6 @@ def test_the_exchange_day_benchmark_lands_every_exchange_once_across_an_offline_
     assert result["outcomes"]["sync rounds"] > 0
     assert result["idle_polls"]["/api/announcements 200"] > 0
     assert result["checkout_p95_ratio_to_plain"] > 0
+    assert len(result["days"]) == result["days_run"] == 2  # pooled: each day's checks pass too
+    assert all(day["checks"]["ok"] for day in result["days"])
+    assert result["checkout_http"]["n"] == sum(d["checkout_http"]["n"] for d in result["days"])
