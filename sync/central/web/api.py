@@ -50,8 +50,42 @@ MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = limits.RECORD_ID
 MAX_CLAIM_PHOTOS = limits.MAX_CLAIM_PHOTOS
 TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
-DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits to 0, else space
-LONG_DIGITS = b"0" * 19
+# A number of 19 digits or more where JSON has a value: at the start, or after ":", "," or "["
+# (white space between, and a minus). The body is mapped to classes (digit "0", ":,[" "S", minus
+# "M", white space " ", anything else "x"), and each run of 19 digits is looked behind; digits
+# inside a string (a hash, a note) are not such a number. A string that looks like one only
+# sends its body the exact way, which reads it as well.
+SHAPES = bytes(
+    48
+    if 48 <= b <= 57
+    else 83
+    if b in b":,["
+    else 77
+    if b == 45
+    else 32
+    if b in b" \t\n\r"
+    else 120
+    for b in range(256)
+)
+DIGITS_19 = b"0" * 19
+
+
+def long_integer(raw: bytes) -> bool:
+    """Tell whether a JSON body may hold an integer of 19 digits or more (outside strings)."""
+    shape = raw.translate(SHAPES)
+    at = shape.find(DIGITS_19)
+    while at >= 0:
+        before = shape[max(at - 64, 0) : at].rstrip(b" ")
+        if not before and at > 64:  # more white space than that: look all the way back
+            before = shape[:at].rstrip(b" ")
+        if before.endswith(b"M"):
+            before = before[:-1].rstrip(b" ")
+        if not before or before.endswith(b"S"):
+            return True
+        at = shape.find(DIGITS_19, at + 19)
+    return False
+
+
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 
@@ -174,7 +208,7 @@ def _json(limit: int = MAX_PUSH_BYTES) -> Any:
         raise ApiError(400, "bad_request", "the body must be JSON (application/json)")
     raw = request.get_data(cache=False)
     # orjson reads integers of 19 digits or more as floats when they pass 64 bits; json does not.
-    if LONG_DIGITS in raw.translate(DIGITS_ONLY):
+    if long_integer(raw):
         data = _standard_json(raw)
     else:
         try:
