@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, event, select
 from sync_helpers import (
     WireKiosk,
     central_balances,
@@ -96,3 +98,36 @@ def test_a_push_tells_every_store_holding_a_household_its_balance_once_as_orjson
     assert [(store, orjson.loads(data)) for store, data in written] == wanted
     if c.engine.dialect.name == "postgresql":  # the feed hands the stored text on as it is
         assert [data for _store, data in written] == [orjson.dumps(d).decode() for _, d in wanted]
+
+
+def test_a_batch_pushed_again_after_its_answer_was_lost_reads_nothing_but_what_it_holds(
+    programme,
+):
+    # A village line drops the answer to a push: the kiosk sends the whole batch again. Held
+    # entries are answered from the entries central holds, without the lookups a new one needs.
+    c = programme.central
+    wire = WireKiosk("K1")
+    base, token = programme.server.base, programme.token("K1")
+    batch = wire.body(
+        wire.exchange(H1, "H000001-1", [("OIL", 1, 60)]),
+        wire.exchange(H2, "H000002-1", [("SOAP", 1, 8)]),
+    )
+    assert push(base, token, batch).status_code == 200
+    before = central_balances(c)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(c.engine, "before_cursor_execute", seen)
+    try:
+        again = push(base, token, batch)
+    finally:
+        event.remove(c.engine, "before_cursor_execute", seen)
+
+    assert again.status_code == 200, again.text
+    assert [r["status"] for r in again.json()["results"]] == ["duplicate", "duplicate"]
+    assert central_balances(c) == before
+    looked_up = [q for q in statements if re.search(r"\b(households|exchanges|products)\b", q)]
+    assert looked_up == []
+    assert any("sync_entries" in q for q in statements)  # what it holds was read

@@ -137,7 +137,9 @@ def push(
                 )
             )
         )
-        ctx = _Batch(s, kiosk, now, entries)
+        # Made (its lookups sent) at the first entry not held already: a batch pushed again
+        # after its answer was lost, all of it held, costs two lookups and its digests.
+        ctx: _Batch | None = None
         sync_rows: list[dict[str, Any]] = []
         for entry in entries:
             digest = entry_digest(entry, payloads.get(id(entry)))
@@ -170,6 +172,8 @@ def push(
                     )
                 )
                 continue
+            if ctx is None:
+                ctx = _Batch(s, kiosk, now, entries)
             try:
                 validate_payload(entry["kind"], entry["payload"], kiosk_id)
                 ctx.apply(entry)
@@ -195,23 +199,25 @@ def push(
             used_seqs.add(entry["seq"])
             by_id[entry["id"]] = _Held(kiosk_id, digest, status, reason)
             outcome.results.append(_result(entry, status, reason))
-        # What is keyed by this kiosk alone (its entries, its ledger rows and their monthly
-        # totals, its chain) is written and checked before any household is locked: other
-        # kiosks' batches wait on those locks, so the less the batch does holding them the better.
-        ctx.insert_ledger()
-        insert_rows(s, SyncEntry, sync_rows)
-        kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
         kiosk.last_push = now
         kiosk.last_seen = now
-        ctx.check_chain()
-        ctx.prepare_changes()
-        ctx.lock_rows()
-        ctx.insert_rows()
-        ctx.settle_balances()
-        ctx.count_quotas()
-        ctx.flag_overdrafts()
-        ctx.insert_alerts()
-        ctx.emit_changes()
+        if ctx is not None:
+            # What is keyed by this kiosk alone (its entries, its ledger rows and their monthly
+            # totals, its chain) is written and checked before any household is locked: other
+            # kiosks' batches wait on those locks, so the less the batch does holding them the
+            # better.
+            ctx.insert_ledger()
+            insert_rows(s, SyncEntry, sync_rows)
+            kiosk.contiguous_seq = _contiguous(s, kiosk_id, kiosk.contiguous_seq)
+            ctx.check_chain()
+            ctx.prepare_changes()
+            ctx.lock_rows()
+            ctx.insert_rows()
+            ctx.settle_balances()
+            ctx.count_quotas()
+            ctx.flag_overdrafts()
+            ctx.insert_alerts()
+            ctx.emit_changes()
         outcome.contiguous_seq = kiosk.contiguous_seq
         uow.commit()
     return outcome
