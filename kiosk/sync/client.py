@@ -36,11 +36,25 @@ log = logging.getLogger(__name__)
 
 
 class SyncError(Exception):
-    """Central could not be reached or refused the request; retry_after is central's ask."""
+    """Central could not be reached or refused the request; retry_after is central's ask,
+    status the HTTP status it answered with (None: it could not be reached)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status
+
+    @property
+    def passing(self) -> bool:
+        """Tell whether asking again in a moment may succeed: central was not reached, or
+        failed on its side without asking for a pause (not a refusal, not a Retry-After)."""
+        return self.retry_after is None and (self.status is None or self.status >= 500)
+
+
+class _Busy(SyncError):
+    """Another request to central held the line for longer than this one could wait."""
 
 
 class _NoRoute(Exception):
@@ -151,6 +165,7 @@ class SyncClient:
         self._news_idle = threading.Event()
         self._news_idle.set()
         self._news_again = threading.Event()
+        self._news_asked_at = 0.0  # monotonic time the last card was shown (prefetch)
         # When the last pull for news that failed began (kiosk clock, monotonic); None: none.
         self._news_failed: tuple[datetime, float] | None = None
         self.news_fresh_for = NEWS_FRESH_FOR
@@ -223,25 +238,39 @@ class SyncClient:
         self.status.pushed += len(results)
         return len(results)
 
-    def pull_once(self, limit: int = 500, timeout: float | None = None) -> int:
-        """Pull and apply the change feed until it is drained; return how many changes."""
+    def pull_once(
+        self, limit: int = 500, timeout: float | None = None, wait: float | None = None
+    ) -> int:
+        """Pull and apply the change feed until it is drained; return how many changes.
+
+        wait: how long to wait for another request to central to end first (None: as long as
+        it takes); past it, _Busy.
+        """
         total = 0
-        with self._lock:
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise _Busy("another request to central is under way")
+        try:
             began = (self.k.clock.now(), time.monotonic())
             self._news = None  # until this pull drains the feed, no news stand for a checkout
-            while True:
-                with self.k.uow(write=False) as uow:
-                    cursor = int(get_state(uow.session, CURSOR, "0"))
-                page = self._call(
-                    "GET",
-                    "/api/v1/changes",
-                    params={"after": cursor, "limit": limit, "scope": STORE_SCOPE},
-                    timeout=timeout if timeout is not None else self.http.timeout,
-                )
-                total += apply_changes(self.k, page["changes"], page["cursor"])
-                if not page["more"]:
-                    break
-            self._news = began
+            try:
+                while True:
+                    with self.k.uow(write=False) as uow:
+                        cursor = int(get_state(uow.session, CURSOR, "0"))
+                    page = self._call(
+                        "GET",
+                        "/api/v1/changes",
+                        params={"after": cursor, "limit": limit, "scope": STORE_SCOPE},
+                        timeout=timeout if timeout is not None else self.http.timeout,
+                    )
+                    total += apply_changes(self.k, page["changes"], page["cursor"])
+                    if not page["more"]:
+                        break
+            except SyncError:
+                self._news_failed = began
+                raise
+            self._news, self._news_failed = began, None
+        finally:
+            self._lock.release()
         self.status.pulled += total
         return total
 
@@ -338,7 +367,7 @@ class SyncClient:
                         answered = self._record_results(entries, answer.get("results", []))
                     pulled += apply_changes(self.k, answer["changes"], answer["cursor"])
                     if not (answer["more"] or (answered and self._more)):
-                        self._news = began
+                        self._news, self._news_failed = began, None
                         break
         except _NoRoute:
             self._no_combined_until = time.monotonic() + COMBINED_RETRY
@@ -352,32 +381,34 @@ class SyncClient:
         """Pull what central knows now, quickly; return whether central answered.
 
         With since (when the resident's session began), a pull that began at or after it and is
-        no older than news_fresh_for stands for this one: a pull started at the card scan
-        (prefetch) is waited for, up to timeout, and then used instead of asking again. When it
-        failed, the session's pull asks again in the background every SESSION_RETRY_EVERY: the
-        checkout waits for a try under way (RETRY_AFTER_FAILED at most) and otherwise goes on
-        with what the last try found, moments ago. Without that (the session's pull has given
-        up), a failure within the session is tried once more, for RETRY_AFTER_FAILED at most.
+        no older than news_fresh_for stands for this one. While the session's pull (prefetch) is
+        asking, its tries stand for the checkout's own: the session's first try is waited for,
+        up to timeout; a try after a failure for RETRY_AFTER_FAILED at most; and when the last
+        try failed the checkout goes on offline without trying the line itself. Otherwise a
+        failure within the session is tried once more, for RETRY_AFTER_FAILED at most. Waiting
+        for another request to central counts in the timeout.
         """
+        started = time.monotonic()
         if since is not None:
-            if not self._news_idle.is_set():  # a try of the session's pull is under way
-                # The session's first try is waited for; a try after a failure, briefly.
-                again = self._fresh(self._news_failed, since)
-                started = time.monotonic()
-                if not self._news_idle.wait(min(timeout, RETRY_AFTER_FAILED) if again else timeout):
-                    return False  # central has not answered it within the checkout's wait
-                timeout = max(timeout - (time.monotonic() - started), 0.1)  # one wait in all
+            if self._news_running or not self._news_idle.is_set():
+                failed = self._fresh(self._news_failed, since)
+                wait = min(timeout, RETRY_AFTER_FAILED) if failed else timeout
+                if not self._news_idle.wait(wait):
+                    return False  # central has not answered the try within the checkout's wait
+                if self._news_since(since):
+                    return True
+                if self._news_running and self._fresh(self._news_failed, since):
+                    return False  # the last try failed moments ago; the session's pull asks on
             if self._news_since(since):
                 return True
+            timeout = max(timeout - (time.monotonic() - started), 0.1)  # one wait in all
             if self._fresh(self._news_failed, since):
-                if self._news_running:  # asking again in the background; the last try just failed
-                    return False
                 timeout = min(timeout, RETRY_AFTER_FAILED)
-        began = (self.k.clock.now(), time.monotonic())
         try:
-            self.pull_once(timeout=timeout)
+            self.pull_once(timeout=timeout, wait=timeout)
+        except _Busy:
+            return False  # the line is taken; nothing was learnt of central
         except SyncError as exc:
-            self._news_failed = began
             self._failed(str(exc))
             return False
         self._succeeded()
@@ -397,60 +428,82 @@ class SyncClient:
 
     def prefetch(self) -> None:
         """Start pulling central's news in the background (a session's pull already asking
-        is asked to try now instead).
+        is asked to try now, for this session, instead).
 
         A card was shown: its checkout will want news from central, and the resident takes
-        longer to choose than central takes to answer. While central does not answer, the pull
-        asks again every SESSION_RETRY_EVERY until the session ends (SESSION_RETRY_FOR at most).
+        longer to choose than central takes to answer. While central cannot be reached (or
+        fails on its side), the pull asks again SESSION_RETRY_EVERY after each try, until the
+        session ends or SESSION_RETRY_FOR after the last card was shown; a refusal or a
+        Retry-After ends the asking (the worker's rounds keep to them).
         """
         with self._news_lock:
             if self._stop.is_set():
                 return
+            self._news_asked_at = time.monotonic()
+            self._news_idle.clear()  # a try for this session is due: a checkout waits for it
             if self._news_running:
                 self._news_again.set()
                 return
             self._news_running = True
-            self._news_idle.clear()
             self._news_again.clear()
-            self._news_thread = threading.Thread(
-                target=self._session_news, name="sync-news", daemon=True
-            )
-            self._news_thread.start()
+            thread = threading.Thread(target=self._session_news, name="sync-news", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # no thread to be had: the checkout asks central itself
+                log.exception("starting the pull for a session's news failed")
+                self._news_running = False
+                self._news_idle.set()
+                return
+            self._news_thread = thread
 
     def wait_for_news(self, timeout: float) -> bool:
-        """Wait up to timeout for a try of the session's pull under way; return whether none
-        is under way."""
+        """Wait up to timeout for a try of the session's pull that is under way or due; return
+        whether none is."""
         return self._news_idle.wait(timeout)
 
     def _session_news(self) -> None:
-        began = time.monotonic()
         while True:
-            try:
-                heard = self.refresh()
-            except Exception:  # never let a background pull raise into nowhere: log it
-                log.exception("pulling news for a session failed")
-                heard = False
+            heard, passing = self._try_news()
+            keep = passing and not heard and self._asking()  # read outside the lock
             with self._news_lock:
-                self._news_idle.set()
+                asked = self._news_again.is_set()  # a card shown since: try again now
+                self._news_again.clear()
+                if self._stop.is_set() or not (asked or keep):
+                    self._news_running = False
+                    self._news_idle.set()
+                    return
+                if asked:
+                    continue
+                self._news_idle.set()  # none under way or due until the next try
+            self._news_again.wait(SESSION_RETRY_EVERY)
+            keep = self._asking()
+            with self._news_lock:
                 asked = self._news_again.is_set()
                 self._news_again.clear()
-                if self._stop.is_set() or (not asked and (heard or not self._asking(began))):
+                if self._stop.is_set() or not (asked or keep):
                     self._news_running = False
-                    return
-            if not asked:
-                self._news_again.wait(SESSION_RETRY_EVERY)
-            with self._news_lock:
-                asked = asked or self._news_again.is_set()
-                self._news_again.clear()
-                if self._stop.is_set() or (not asked and not self._asking(began)):
-                    self._news_running = False
+                    self._news_idle.set()
                     return
                 self._news_idle.clear()
 
-    def _asking(self, began: float) -> bool:
+    def _try_news(self) -> tuple[bool, bool]:
+        """Try the session's pull once; return whether central answered, and whether asking
+        again in a moment may succeed."""
+        try:
+            self.pull_once(timeout=2.0)
+        except SyncError as exc:
+            self._failed(str(exc))
+            return False, exc.passing
+        except Exception:  # never let a background pull raise into nowhere: log it
+            log.exception("pulling news for a session failed")
+            return False, False
+        self._succeeded()
+        return True, False
+
+    def _asking(self) -> bool:
         """Tell whether the session's pull should ask central again: a resident's session is
-        still open, and it has not asked for SESSION_RETRY_FOR."""
-        if time.monotonic() - began > SESSION_RETRY_FOR:
+        open, and the last card was shown no longer than SESSION_RETRY_FOR ago."""
+        if time.monotonic() - self._news_asked_at > SESSION_RETRY_FOR:
             return False
         try:
             return session_started(self.k) is not None
@@ -544,11 +597,14 @@ class SyncClient:
             raise SyncError(
                 f"central answered {response.status_code}: {reason}",
                 retry_after_seconds(response.headers.get("Retry-After")),
+                response.status_code,
             )
         try:
             return response.json()
         except ValueError as exc:
-            raise SyncError("central answered with something that is not JSON") from exc
+            raise SyncError(
+                "central answered with something that is not JSON", status=response.status_code
+            ) from exc
 
     def _succeeded(self) -> None:
         s = self.status

@@ -12,6 +12,7 @@ Tell it what to do to the next matching requests with ``on(path, fault, ...)``:
   (the kiosk may have given up waiting by then: two batches reach central out of order).
 - ``restart``: restart central (same database) before forwarding.
 - ``down``: central is stopped; the request fails with 502; central is started again after.
+- ``busy``: answer 429 with ``Retry-After: 60`` without forwarding (central's rate limit).
 
 ``offline = True`` drops every request. Requests not matched go straight through. Every wait is
 bounded, and the proxy shuts itself down after ``lifetime`` seconds.
@@ -36,6 +37,7 @@ FAULTS = {
     "hold",
     "restart",
     "down",
+    "busy",
 }
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 LOOPBACK = "127.0.0.1"
@@ -170,6 +172,16 @@ class FaultProxy:
         if fault == "drop_request":
             self._record(method, path, fault)
             h.close_connection = True
+            return
+        if fault == "busy":
+            self._record(method, path, fault)
+            data = b'{"error": {"code": "rate_limited", "message": "too many requests"}}'
+            h.send_response(429)
+            h.send_header("Retry-After", "60")
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
             return
         if fault == "delay":
             time.sleep(self.delay)

@@ -194,3 +194,90 @@ def test_only_a_failure_within_the_session_shortens_the_next_try(programme, k1):
     t = time.monotonic()
     assert not k1.sync.refresh(since=came_in)  # the next try is the short one: given up
     assert time.monotonic() - t < 0.9
+
+
+def counted_tries(runtime) -> list[str]:
+    """Record which thread asks central for news from now on."""
+    tries: list[str] = []
+    pull_once = runtime.sync.pull_once
+
+    def counted(*args, **kwargs):
+        tries.append(threading.current_thread().name)
+        return pull_once(*args, **kwargs)
+
+    runtime.sync.pull_once = counted
+    return tries
+
+
+def test_a_refusal_with_retry_after_ends_the_asking(programme, k1):
+    # Central's rate limit answers 429 with Retry-After: the kiosk does not ask again sooner.
+    programme.proxies["K1"].on(CHANGES, *["busy"] * 5)
+    tries = counted_tries(k1)
+    client = create_app(k1).test_client()
+
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+
+    assert wait_for(lambda: not k1.sync._news_running, timeout=SESSION_RETRY_EVERY * 2)
+    time.sleep(SESSION_RETRY_EVERY * 1.5)
+    assert tries == ["sync-news"]
+
+
+def test_a_failure_the_asking_got_past_does_not_cut_a_later_try_short(programme, k1):
+    proxy = programme.proxies["K1"]
+    proxy.offline = True
+    client = create_app(k1).test_client()
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+    proxy.offline = False  # a blip: the asking hears central 2 s later and ends
+    assert wait_for(lambda: k1.sync.status.online and not k1.sync._news_running, timeout=8)
+    proxy.delay = 1.0  # central slow, well within the checkout's 2 s
+    proxy.on(CHANGES, "delay")
+    k1.sync.prefetch()  # the card shown again in the same session
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+
+    t = time.monotonic()
+    checkout(client)
+
+    # The try was waited for as a first one (up to 2 s), not given up as a retry after 0.5 s.
+    assert time.monotonic() - t >= 0.9
+    assert k1.sync.status.online
+
+
+def test_a_checkout_waits_its_two_seconds_at_most_and_leaves_the_line_to_the_asking(programme, k1):
+    proxy = programme.proxies["K1"]
+    proxy.delay = 6  # a line that swallows requests
+    proxy.on(CHANGES, *["delay"] * 10)
+    tries = counted_tries(k1)
+    client = create_app(k1).test_client()
+    scan(client, programme.codes["王建国"])  # its try hangs (2 s)
+    client.post("/api/session/cancel")
+    scan(client, programme.codes["李德福"])  # the next resident, while that try is under way
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+
+    t = time.monotonic()
+    done = checkout(client)
+    waited = time.monotonic() - t
+
+    assert waited < 2.5, waited
+    assert done["exchange_id"] and not k1.sync.status.online
+    assert set(tries) == {"sync-news"}
+
+
+def test_the_asking_lasts_from_the_last_card_shown(programme, k1, monkeypatch):
+    from kiosk.sync import client as sync_client
+
+    monkeypatch.setattr(sync_client, "SESSION_RETRY_EVERY", 0.3)
+    monkeypatch.setattr(sync_client, "SESSION_RETRY_FOR", 2.0)
+    programme.proxies["K1"].offline = True
+    tries = counted_tries(k1)
+    client = create_app(k1).test_client()
+    scan(client, programme.codes["王建国"])
+    time.sleep(1.5)
+    client.post("/api/session/cancel")
+    scan(client, programme.codes["李德福"])  # joins the asking under way
+    time.sleep(1.3)  # past 2 s from the first card, within 2 s of this one
+
+    assert k1.sync._news_running
+    asked = len(tries)
+    assert wait_for(lambda: len(tries) > asked, timeout=1.0)
