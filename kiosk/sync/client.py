@@ -70,11 +70,12 @@ NEWS_FRESH_FOR = 30.0  # seconds
 # swallows requests (the resident would otherwise wait out a whole timeout at every checkout of
 # an outage).
 RETRY_AFTER_FAILED = 0.5  # seconds
-# While a resident's session is open and its pull for news failed, the kiosk asks central again
-# this often in the background: a line that returns while they choose is heard before they pay,
-# and the checkout, finding a try moments old, does not try the line itself.
+# While a resident's session is open and its pull for news could not reach central (or central
+# failed on its side), the kiosk asks again this long after each try ends, in the background: a
+# line that returns while they choose is heard before they pay, and the checkout, finding a try
+# moments old, does not try the line itself. A refusal or a Retry-After ends the asking.
 SESSION_RETRY_EVERY = 2.0  # seconds
-SESSION_RETRY_FOR = 600.0  # seconds: a session left open longer asks no more (the worker goes on)
+SESSION_RETRY_FOR = 600.0  # seconds after the last card shown: then the worker's rounds alone
 MAX_RETRY_AFTER = 3600.0  # a Retry-After beyond an hour is taken as an hour
 BACKOFF_CAP = 50.0  # seconds: with the round itself, a returning central hears from us in a minute
 COMBINED_RETRY = 3600.0  # seconds before a central that lacked /api/v1/sync is asked again
