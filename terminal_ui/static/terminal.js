@@ -761,7 +761,7 @@
   }
   setInterval(() => { if (!$("idle").hidden) { loadNotices(); loadBoard(); } }, 300000);
   setInterval(readNotice, (C.announce_seconds || 240) * 1000);
-  loadNotices();
+  const noticesLoaded = loadNotices();
 
   // The village's notice board rotates on the idle screen, a page every board_seconds: this
   // month's awards, deductions by group, the ranking by honour points and the next exchange
@@ -821,7 +821,19 @@
   }
   function stopBoard() { clearTimeout(boardTimer); boardTimer = null; }
   window.kioskBoard = { pages: () => boardPages.length, turn: () => boardTurn, running: () => boardTimer !== null };
-  loadBoard();
+  const boardLoaded = loadBoard();
+  // What the idle screen loads on opening (the board, the notices and their pictures) moves
+  // what is below it down when it arrives; once it has, the page says so (body[data-settled]),
+  // and from then only the board's turning pages change its height.
+  function pictureShown(img) {
+    return img.complete ? null : new Promise((done) => {
+      img.addEventListener("load", done, { once: true });
+      img.addEventListener("error", done, { once: true });
+    });
+  }
+  Promise.allSettled([noticesLoaded, boardLoaded])
+    .then(() => Promise.all([...document.querySelectorAll("#announcements img")].map(pictureShown)))
+    .then(() => { document.body.dataset.settled = "1"; });
 
   for (const id of ["history-open", "closed-history"]) $(id).onclick = () => { openHistory().catch(fail); };
   $("history-back").onclick = closeHistory;

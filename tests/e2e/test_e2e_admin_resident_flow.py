@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from kiosk.services import queries, shop_settings
 from terminal_ui import create_app
+from tests.e2e.idle import tap_card as tap_demo_card
 from tests.e2e.kiosk_server import serving
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,7 @@ def _no_errors(problems: list[str]) -> None:
 
 
 def tap_card(page, card) -> None:
-    page.locator(f"#idle .demo-card[data-code='{card['code']}']").click()
+    tap_demo_card(page, card["code"])
     expect(page.locator("#shop")).to_be_visible()
 
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from kiosk.services import staff
 from terminal_ui import create_app
+from tests.e2e.idle import tap_card
 from tests.e2e.kiosk_server import serving
 from tests.e2e.test_e2e_elderly_layout import assert_elderly_friendly
 
@@ -46,7 +47,7 @@ def test_the_resident_screens_at_each_size(browser, base_url, card, size, screen
     screenshot(page, f"resident-idle-{size}")
     assert_elderly_friendly(page)
 
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#balance")).to_have_text("320")
     for code in ("OIL18", "TOWEL", "TOWEL"):
         page.locator(f".good[data-code='{code}'] .add").click()

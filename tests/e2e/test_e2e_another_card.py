@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.services import shop_settings
+from tests.e2e.idle import tap_card
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,7 @@ Object.defineProperty(window, "speechSynthesis", { value: {
 
 def start_with_soap(page, card) -> None:
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     page.locator(".good[data-code='SOAP'] .add").click()
     expect(page.locator("#cart-lines li")).to_have_count(1)
 

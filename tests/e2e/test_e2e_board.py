@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from kiosk.services import shop_settings
 from kiosk.storage.models import Announcement
 from terminal_ui import create_app
+from tests.e2e.idle import tap_card
 from tests.e2e.kiosk_server import serving
 
 pytestmark = pytest.mark.browser
@@ -92,7 +93,7 @@ def test_a_card_shown_stops_the_board_at_once_and_it_resumes_after(page, card):
     page.goto("/")
     expect(page.locator("#board")).to_be_visible()
     assert page.evaluate("kioskBoard.running()")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
     expect(page.locator("#board")).to_be_hidden()
     assert not page.evaluate("kioskBoard.running()")
@@ -149,7 +150,7 @@ def spoken(page, text: str) -> int:
 def test_announcements_are_read_on_the_idle_screen_and_never_during_a_session(announcing, card):
     page, text = announcing(True)
     page.wait_for_function("t => window.__spoken.includes(t)", arg=text, timeout=10_000)
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
     page.evaluate("window.__spoken.length = 0")
     page.wait_for_timeout(7_000)  # three turns of the reading-out timer

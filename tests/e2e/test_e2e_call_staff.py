@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from kiosk.services import staff
 from terminal_ui import create_app
+from tests.e2e.idle import tap_card
 from tests.e2e.kiosk_server import serving
 from tests.e2e.test_e2e_admin_flows import PIN, sign_in
 
@@ -48,7 +49,7 @@ def test_calling_the_shopkeeper_sounds_and_shows_on_the_admin_screen(
         button = screen.locator("#call-staff")
         expect(button).to_be_visible()
         expect(button).to_have_text("呼叫店员")
-        screen.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(screen, card("王建国")["code"])
         expect(screen.locator("#shop")).to_be_visible()
         box = button.bounding_box()
         assert box["height"] >= 64 and box["width"] >= 160

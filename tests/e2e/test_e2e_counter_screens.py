@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from kiosk.services import exchange_window
 from kiosk.services.receipts import local_time
 from kiosk.storage.models import Product
+from tests.e2e.idle import tap_card
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,7 @@ def test_a_scarce_goods_card_says_how_many_the_household_may_still_take(
     context, page = _page(browser, base_url, width, height, lang)
     try:
         page.goto(f"/?lang={lang}")
-        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(page, card("王建国")["code"])
         quota = page.locator(".good[data-code='OIL5L'] .quota")
         before, after = QUOTA_TEXT[lang]
         expect(quota).to_have_text(before)
@@ -88,7 +89,7 @@ def test_outside_the_exchange_hours_the_screen_says_when_to_come_back(
         expect(idle_note).to_be_visible()
         expect(idle_note).to_contain_text(hours)
         screenshot(page, f"counter-closed-idle-{width}x{height}-{lang}")
-        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(page, card("王建国")["code"])
         closed = page.locator("#closed")
         expect(closed).to_be_visible()
         expect(page.locator("#shop")).to_be_hidden()
@@ -124,7 +125,7 @@ def test_my_points_shows_the_households_history_in_words(
     context, page = _page(browser, base_url, width, height, lang)
     try:
         page.goto(f"/?lang={lang}")
-        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(page, card("王建国")["code"])
         opener = page.locator("#history-open")
         expect(opener).to_have_text(button)
         opener.click()

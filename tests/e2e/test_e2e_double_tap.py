@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.services import queries
+from tests.e2e.idle import tap_card
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,7 @@ ADD = ".good[data-code='SOAP'] .add"
 
 def start(page, card) -> None:
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.idle import tap_card
+
 pytestmark = pytest.mark.browser
 
 MIN_TEXT_PX = 24
@@ -70,7 +72,7 @@ def test_every_resident_screen_has_large_text_and_large_targets(page, card, lang
     expect(page.locator("#idle")).to_be_visible()
     assert_elderly_friendly(page)
 
-    page.locator(f"#idle .demo-card[data-code='{card('陈志明')['code']}']").click()
+    tap_card(page, card("陈志明")["code"])
     expect(page.locator("#shop")).to_be_visible()
     for code in ("OIL18", "TOWEL", "SOAP", "SALT"):
         page.locator(f".good[data-code='{code}'] .add").click()
@@ -84,7 +86,7 @@ def test_every_resident_screen_has_large_text_and_large_targets(page, card, lang
 
 def test_balance_total_and_confirm_stay_on_screen_with_a_full_cart(page, card):
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('陈志明')['code']}']").click()
+    tap_card(page, card("陈志明")["code"])
     for code in ("OIL18", "TOWEL", "SOAP", "SALT", "NOODLE", "SOY", "MUG"):
         page.locator(f".good[data-code='{code}'] .add").click()
         expect(page.locator(f"#cart-lines li[data-code='{code}']")).to_be_visible()
@@ -97,7 +99,7 @@ def test_balance_total_and_confirm_stay_on_screen_with_a_full_cart(page, card):
 
 def test_an_error_message_is_in_words_and_large(page, card):
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('宋明亮')['code']}']").click()
+    tap_card(page, card("宋明亮")["code"])
     page.locator(".good[data-code='OIL5L'] .add").click()
 
     message = page.locator("#message")
@@ -112,7 +114,7 @@ def test_an_error_message_is_in_words_and_large(page, card):
 
 def test_a_tap_on_a_button_under_a_message_is_not_lost(page, card):
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('宋明亮')['code']}']").click()
+    tap_card(page, card("宋明亮")["code"])
     page.locator(".good[data-code='OIL5L'] .add").click()
     expect(page.locator("#message")).to_be_visible()
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kiosk.services.times import today as local_today
 from kiosk.storage.models import ExpiryNotice, Household, Resident
+from tests.e2e.idle import tap_card
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def notice(runtime, resident: str, points: int, days: int):
 def test_the_household_is_told_how_many_points_go_and_when(page, card, runtime, screenshot):
     on = notice(runtime, "王建国", 500, days=20)  # more than the 320 left: only 320 can go
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     row = page.locator("#expiring-row")
     expect(row).to_be_visible()
     expect(row).to_have_text(f"您家有 320 分将于 {on.month} 月 {on.day} 日清零，请在此之前使用。")
@@ -41,7 +42,7 @@ def test_the_household_is_told_how_many_points_go_and_when(page, card, runtime, 
 
     page.locator("#shop .cancel").click()
     page.goto("/?lang=en")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#expiring-row")).to_have_text(
         f"320 points will be cleared on {on.month}/{on.day}."
     )
@@ -50,6 +51,6 @@ def test_the_household_is_told_how_many_points_go_and_when(page, card, runtime, 
 def test_a_notice_whose_day_has_passed_is_not_shown(page, card, runtime):
     notice(runtime, "王建国", 100, days=-1)
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#balance")).to_have_text("320")
     expect(page.locator("#expiring-row")).to_be_hidden()

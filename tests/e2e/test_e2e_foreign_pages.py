@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from kiosk.services import terminal
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from tests.e2e.idle import tap_card
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +113,7 @@ def test_the_resident_screen_works_on_the_kiosk_by_either_local_name(
     try:
         page = context.new_page()
         page.goto("/")
-        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(page, card("王建国")["code"])
         expect(page.locator("#household-name")).to_have_text("王建国家")
         page.locator(".good[data-code='SOAP'] .add").click()
         expect(page.locator("#total")).to_have_text("8")

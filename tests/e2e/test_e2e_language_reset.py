@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.idle import tap_card
+
 pytestmark = pytest.mark.browser
 
 
@@ -15,7 +17,7 @@ def choose_english_and_start(page, card) -> None:
     # The prompt is on screen as soon as the page's text is; a tap before the kiosk's script has
     # run (it is read at the end of the page) would go to a button without its handler yet.
     page.wait_for_load_state()
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
     expect(page.locator("#confirm")).to_have_text("Confirm exchange")
 

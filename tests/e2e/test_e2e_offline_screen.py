@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.idle import tap_card
+
 pytestmark = pytest.mark.browser
 
 
@@ -15,7 +17,7 @@ def test_offline_the_screen_shows_the_points_usable_now_and_marks_goods_above_th
     runtime.kiosk.is_online = lambda: False
     runtime.kiosk.offline_allowance = 100
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('郭永福')['code']}']").click()
+    tap_card(page, card("郭永福")["code"])
 
     expect(page.locator("#shop")).to_be_visible()
     expect(page.locator("#balance")).to_have_text("350")
@@ -44,7 +46,7 @@ def test_offline_the_screen_shows_the_points_usable_now_and_marks_goods_above_th
 
 def test_online_the_screen_shows_no_limit(page, card):
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('郭永福')['code']}']").click()
+    tap_card(page, card("郭永福")["code"])
 
     expect(page.locator("#balance")).to_have_text("350")
     expect(page.locator("#usable-row")).to_be_hidden()

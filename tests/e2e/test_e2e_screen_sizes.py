@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.idle import tap_card
+
 pytestmark = pytest.mark.browser
 
 LANDSCAPE = [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)]
@@ -51,7 +53,7 @@ def test_the_shop_shows_two_full_rows_and_says_more_are_below_and_done_shows_its
     page = context.new_page()
     try:
         page.goto("/")
-        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(page, card("王建国")["code"])
         expect(page.locator(".good[data-code='SOAP']")).to_be_visible()
         page.locator(".good[data-code='SOAP'] .add").click()
         expect(page.locator("#total")).to_have_text("8")
@@ -107,7 +109,7 @@ def test_the_card_prompt_and_the_another_card_question_fit_every_size(
         for selector in ("#idle .prompt", "#idle .hint", "#call-staff"):
             assert in_view(page, selector), selector
 
-        page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+        tap_card(page, card("王建国")["code"])
         page.locator(".good[data-code='SOAP'] .add").click()
         expect(page.locator("#cart-lines li")).to_have_count(1)
         page.evaluate("code => window.kioskScan(code)", card("张伟")["code"])

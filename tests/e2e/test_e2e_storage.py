@@ -6,6 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import event
 
+from tests.e2e.idle import tap_card
+
 pytestmark = pytest.mark.browser
 
 
@@ -13,7 +15,7 @@ def test_the_resident_sees_why_an_exchange_cannot_be_saved_and_can_finish_it_lat
     page, runtime, card, balance
 ):
     page.goto("/")
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     page.locator(".good[data-code='SOAP'] .add").click()
     expect(page.locator("#total")).to_have_text("8")
     # The database may not grow: SQLite answers "database or disk is full", as on a full disk.

@@ -8,12 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk.services import inventory, queries, terminal
+from tests.e2e.idle import tap_card as tap_demo_card
 
 pytestmark = pytest.mark.browser
 
 
 def tap_card(page, card) -> None:
-    page.locator(f"#idle .demo-card[data-code='{card['code']}']").click()
+    tap_demo_card(page, card["code"])
 
 
 def add(page, code: str) -> None:

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from kiosk.services import shop_settings, staff
 from terminal_ui import create_app
+from tests.e2e.idle import tap_card
 from tests.e2e.kiosk_server import serving
 
 pytestmark = pytest.mark.browser
@@ -87,7 +88,7 @@ def test_a_scan_is_greeted_aloud_with_audio_fetched_once_per_prompt(open_screen,
     page.wait_for_timeout(300)
     assert sorted(asked) == sorted(wanted)
 
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
     status = _said(page, GREETING)
     assert status["played"] == 1
@@ -112,7 +113,7 @@ def test_a_scan_is_greeted_aloud_with_audio_fetched_once_per_prompt(open_screen,
 def test_the_browsers_own_voice_is_kept_where_it_has_a_chinese_one(open_screen, runtime, card):
     shop_settings.save(runtime.kiosk, voice=True, low_stock=5, volume=40)
     page, asked = open_screen(SYSTEM_VOICE)
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     page.wait_for_function("() => window.__spoken.length > 0")
     lang, text, volume = page.evaluate("window.__spoken")[0]
     assert (lang, text) == ("zh-CN", GREETING)
@@ -124,7 +125,7 @@ def test_the_browsers_own_voice_is_kept_where_it_has_a_chinese_one(open_screen, 
 def test_no_audio_is_fetched_while_spoken_prompts_are_off(open_screen, runtime, card):
     shop_settings.save(runtime.kiosk, voice=False, low_stock=5)
     page, asked = open_screen()
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
     page.wait_for_timeout(1800)
     assert asked == []
@@ -154,7 +155,7 @@ def test_beeps_follow_the_shopkeepers_volume(open_screen, runtime, card, volume,
     shop_settings.save(runtime.kiosk, voice=False, low_stock=5, volume=volume)
     page, _ = open_screen()
     page.evaluate("code => window.kioskScan(code)", "EKC:NOT-A-CARD")  # refused: a low tone
-    page.locator(f"#idle .demo-card[data-code='{card('王建国')['code']}']").click()
+    tap_card(page, card("王建国")["code"])
     expect(page.locator("#shop")).to_be_visible()
     page.wait_for_function("kioskSound.beeps.length >= 2")  # the tone may follow the redraw
     beeps = page.evaluate("kioskSound.beeps")
