@@ -24,6 +24,9 @@
   let boardTurn = 0;
   let boardTimer = null;
   let boardData = null;
+  // The board keeps the height of its tallest page shown so far: a page with fewer or shorter
+  // rows would otherwise move everything below it up and down at every turn, under a finger.
+  let boardHeight = 0;
   // Views arrive from several requests at once (taps, scans, the event stream); one asked for
   // earlier never replaces one asked for later.
   let asked = 0;
@@ -792,6 +795,7 @@
     try { boardData = await call("GET", "/api/board"); } catch (e) { return; }
     boardPages = pagesOf(boardData);
     boardTurn = 0;
+    keepBoardHeight(0);
     if (!$("idle").hidden) rotateBoard();
   }
   function showBoardPage() {
@@ -812,7 +816,13 @@
     $("board-turn").textContent = (boardTurn % boardPages.length + 1) + " / " + boardPages.length;
     box.hidden = false;
     $("idle").classList.add("has-board");
+    keepBoardHeight(Math.max(boardHeight, box.offsetHeight));
   }
+  function keepBoardHeight(height) {
+    boardHeight = height;
+    $("board").style.minHeight = height ? height + "px" : "";
+  }
+  window.addEventListener("resize", () => { keepBoardHeight(0); if (boardTimer !== null) showBoardPage(); });
   function rotateBoard() {
     clearTimeout(boardTimer);
     if ($("idle").hidden) return;

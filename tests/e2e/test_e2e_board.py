@@ -89,6 +89,29 @@ def test_every_board_page_fits_in_large_type_at_every_size(
     assert problems == []
 
 
+def test_what_is_below_the_board_stays_put_as_its_pages_turn(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
+    try:
+        page = context.new_page()
+        page.clock.install()
+        page.goto("/")
+        expect(page.locator("body[data-settled='1']")).to_be_attached()
+        pages = page.evaluate("kioskBoard.pages()")
+        heights = set()
+        for _ in range(pages):  # once round: the board takes its tallest page's height
+            # (its rows' own height differs from page to page)
+            heights.add(page.evaluate("document.getElementById('board-rows').offsetHeight"))
+            page.clock.run_for(8_100)
+        assert len(heights) > 1  # the pages differ: without the kept height the cards would move
+        below = []
+        for _ in range(pages):  # round again: nothing below it moves
+            below.append(page.locator("#idle .hint").bounding_box()["y"])
+            page.clock.run_for(8_100)
+        assert len(set(below)) == 1, below
+    finally:
+        context.close()
+
+
 def test_a_card_shown_stops_the_board_at_once_and_it_resumes_after(page, card):
     page.goto("/")
     expect(page.locator("#board")).to_be_visible()
