@@ -179,9 +179,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(url: str, workers: int, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start central under gunicorn on a free port; return the process and its base URL."""
-    port = free_port()
+def serve(
+    url: str, workers: int, *extra: str, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start central under gunicorn (on port, or a free one); return the process and its base
+    URL once it answers."""
+    port = port or free_port()
     env = {**os.environ, "KIOSK_CENTRAL_DATABASE_URL": url}
     server = subprocess.Popen(
         [

@@ -32,12 +32,10 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
-import os
 import platform
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +45,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import central_ingest
 import checkout as plain_checkout
 import httpx
 import psycopg
@@ -132,9 +131,7 @@ class CentralProcess:
     def __init__(self, url: str, workers: int = 2) -> None:
         self.url = url
         self.workers = workers
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = central_ingest.free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -142,32 +139,9 @@ class CentralProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(self.workers),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-                "sync.central.wsgi:app",
-            ],
-            env={**os.environ, "KIOSK_CENTRAL_DATABASE_URL": self.url},
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"central exited with {self.process.returncode}")
-            try:
-                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("central did not answer within 60 s")
+        self.process, _ = central_ingest.serve(self.url, self.workers, port=self.port)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"central exited with {self.process.returncode}")
 
     def stop(self) -> None:
         """Stop answering: gunicorn finishes running requests and closes its socket."""

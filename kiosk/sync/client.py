@@ -465,27 +465,33 @@ class SyncClient:
     def _session_news(self) -> None:
         while True:
             heard, passing = self._try_news()
-            keep = passing and not heard and self._asking()  # read outside the lock
-            with self._news_lock:
-                asked = self._news_again.is_set()  # a card shown since: try again now
-                self._news_again.clear()
-                if self._stop.is_set() or not (asked or keep):
-                    self._news_running = False
-                    self._news_idle.set()
-                    return
-                if asked:
-                    continue
-                self._news_idle.set()  # none under way or due until the next try
+            # Whether to ask is read outside the lock; a card shown meanwhile asks anyway.
+            asked = self._next_try(passing and not heard and self._asking(), after_a_try=True)
+            if asked is None:
+                return
+            if asked:
+                continue
             self._news_again.wait(SESSION_RETRY_EVERY)
-            keep = self._asking()
-            with self._news_lock:
-                asked = self._news_again.is_set()
-                self._news_again.clear()
-                if self._stop.is_set() or not (asked or keep):
-                    self._news_running = False
-                    self._news_idle.set()
-                    return
+            if self._next_try(self._asking(), after_a_try=False) is None:
+                return
+
+    def _next_try(self, keep: bool, *, after_a_try: bool) -> bool | None:
+        """Decide, under the lock prefetch takes, whether the session's pull goes on: None when
+        it ends (stopped, or nothing to ask and no card shown since); otherwise whether a card
+        shown since asks for a try now. Marks a try due (after the wait) or none (after a try
+        with no card shown since) for the checkout."""
+        with self._news_lock:
+            asked = self._news_again.is_set()
+            self._news_again.clear()
+            if self._stop.is_set() or not (asked or keep):
+                self._news_running = False
+                self._news_idle.set()
+                return None
+            if not after_a_try:
                 self._news_idle.clear()
+            elif not asked:
+                self._news_idle.set()  # none under way or due until the next try
+            return asked
 
     def _try_news(self) -> tuple[bool, bool]:
         """Try the session's pull once; return whether central answered, and whether asking

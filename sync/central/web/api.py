@@ -50,23 +50,24 @@ MAX_CURSOR = 2**63 - 1  # change ids are BIGINT
 HOUSEHOLD_ID = limits.RECORD_ID
 MAX_CLAIM_PHOTOS = limits.MAX_CLAIM_PHOTOS
 TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
+
+
 # A number of 19 digits or more where JSON has a value: at the start, or after ":", "," or "["
 # (white space between, and a minus). The body is mapped to classes (digit "0", ":,[" "S", minus
 # "M", white space " ", anything else "x"), and each run of 19 digits is looked behind; digits
 # inside a string (a hash, a note) are not such a number. A string that looks like one only
 # sends its body the exact way, which reads it as well.
-SHAPES = bytes(
-    48
-    if 48 <= b <= 57
-    else 83
-    if b in b":,["
-    else 77
-    if b == 45
-    else 32
-    if b in b" \t\n\r"
-    else 120
-    for b in range(256)
-)
+def _shape(byte: int) -> bytes:
+    if 48 <= byte <= 57:
+        return b"0"  # a digit
+    if byte in b":,[":
+        return b"S"  # where a value may start
+    if byte == 45:
+        return b"M"  # a minus
+    return b" " if byte in b" \t\n\r" else b"x"
+
+
+SHAPES = b"".join(_shape(b) for b in range(256))
 DIGITS_19 = b"0" * 19
 
 
