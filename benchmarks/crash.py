@@ -14,6 +14,7 @@ central exactly once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -28,8 +29,13 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from kiosk import demo
+
+STREAMED = ["SALT", "SOAP", "TOWEL", "NOODLE"]  # what the stream puts in its carts, one each
+STOCK = 5_000  # of each, received before the first kill
+POINTS = 50_000  # given to every household before the first kill
 
 
 def free_port() -> int:
@@ -76,12 +82,14 @@ class Harness:
         self.central_url_db = f"sqlite:///{root / 'central.db'}"
         self.acked: dict[str, int] = {}  # exchange id -> total
         self.errors: list[str] = []
+        self.lives: list[dict] = []  # per kiosk life: what the stream was answered
 
     def set_up(self) -> None:
         from sync.central.server import open_central
 
         central = open_central(self.central_url_db)
         token = demo.seed_central(central, self.data)
+        self._fund(central)
         central.engine.dispose()
         self.central_port = free_port()
         self.central = _kiosk(
@@ -107,6 +115,25 @@ class Harness:
         self._sync_quietly(proc)
         self.codes = [c["code"] for c in demo.cards(self._runtime_view(), self.data)]
         self.stop(proc)
+        # Enough goods on the shelf for every life's stream: without them the stream soon
+        # meets only "out of stock" and the kills land on a kiosk that sells nothing.
+        first = self.root / "first-delivery.csv"
+        first.write_text(
+            "product_code,qty,source,donor,unit_value\n"
+            + "".join(f"{code},{STOCK},purchase,,1\n" for code in STREAMED),
+            encoding="utf-8",
+        )
+        _kiosk(["restock", "--config", str(self.config), str(first)], self.env).wait(120)
+
+    def _fund(self, central) -> None:
+        """Give every household enough points for the whole stream (an office correction)."""
+        from sync.central.models import Household
+        from sync.central.services.adjustments import adjust_points
+
+        with central.uow() as uow:
+            households = list(uow.session.scalars(select(Household.id)))
+        for household in households:
+            adjust_points(central, household, POINTS, "崩溃测试：足够的积分", actor="crash")
 
     def _runtime_view(self):
         from kiosk.bootstrap import bootstrap
@@ -150,26 +177,38 @@ class Harness:
             time.sleep(0.3)
         raise RuntimeError("the outbox did not drain")
 
-    def stream(self, stop: threading.Event) -> None:
-        """Check out small carts until told to stop; remember what the kiosk acknowledged."""
+    def stream(self, stop: threading.Event, life: dict) -> None:
+        """Check out small carts until told to stop; remember what the kiosk acknowledged,
+        and in life what each answer was (so a run that acknowledged little says why)."""
+        answers = life["answers"]
         with httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10) as client:
             while not stop.is_set():
                 try:
-                    client.post("/api/scan", json={"code": self.stream_rng.choice(self.codes)})
-                    client.post(
-                        "/api/session/cart",
-                        json={
-                            "product_code": self.stream_rng.choice(
-                                ["SALT", "SOAP", "TOWEL", "NOODLE"]
-                            ),
-                            "qty": 1,
-                        },
+                    steps = (
+                        ("scan", "/api/scan", {"code": self.stream_rng.choice(self.codes)}),
+                        (
+                            "cart",
+                            "/api/session/cart",
+                            {
+                                "product_code": self.stream_rng.choice(STREAMED),
+                                "qty": 1,
+                            },
+                        ),
+                        ("checkout", "/api/session/checkout", None),
                     )
-                    r = client.post("/api/session/checkout")
+                    for name, path, body in steps:
+                        r = client.post(path, json=body)
+                        key = f"{name} {r.status_code}"
+                        if r.status_code >= 400:
+                            with contextlib.suppress(ValueError):
+                                key += f" {r.json().get('error', {}).get('code', '')}"
+                        answers[key] = answers.get(key, 0) + 1
                     if r.status_code == 200:
                         body = r.json()
                         self.acked[body["exchange_id"]] = body["total"]
-                except httpx.TransportError:
+                        life["acked"] += 1
+                except httpx.TransportError as exc:
+                    life["ended"] = type(exc).__name__
                     return  # the kiosk died under us
 
     def one_kill(self, after_an_ack: bool) -> None:
@@ -177,7 +216,9 @@ class Harness:
         acknowledged a checkout (or 30 s have passed), else at any moment, start-up included."""
         proc = self.start()
         stop = self.streaming = threading.Event()
-        client = threading.Thread(target=self.stream, args=(stop,), daemon=True)
+        life = {"after_an_ack": after_an_ack, "acked": 0, "answers": {}, "ended": None}
+        self.lives.append(life)
+        client = threading.Thread(target=self.stream, args=(stop, life), daemon=True)
         client.start()
         restock = None
         if self.rng.random() < 0.3:
@@ -254,6 +295,7 @@ class Harness:
             "exchanges_at_kiosk": exchanges,
             "outbox_rows": outbox[0],
             "problems": problems,
+            "lives": self.lives,
         }
 
     def tear_down(self) -> None:
