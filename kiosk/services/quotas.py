@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import DateTime, bindparam, cast, func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from core.domain import quotas
@@ -29,18 +29,10 @@ def period_now(k: Kiosk, product: Product, now: datetime) -> str:
     return quotas.period_key(product.quota_period or "", local_time(k, now).date())
 
 
-# Built once: a cart change and a checkout ask these for every quota'd good in the cart, and
-# building the statement cost more than SQLite's answer.
-_ELSEWHERE = (
-    select(QuotaUse.product_code, QuotaUse.period, func.sum(QuotaUse.used))
-    .where(
-        QuotaUse.household_id == bindparam("household"),
-        QuotaUse.product_code.in_(bindparam("codes", expanding=True)),
-        QuotaUse.period.in_(bindparam("periods", expanding=True)),
-        QuotaUse.kiosk_id != bindparam("kiosk"),
-    )
-    .group_by(QuotaUse.product_code, QuotaUse.period)
-)
+# Built once: a cart change and a checkout ask it for every quota'd good in the cart, and
+# building the statement cost more than SQLite's answer. One statement, two parts: what was
+# taken here (each line with its time, kept apart to find its period) and what central counted
+# at the other kiosks (summed by good and period; its time is null).
 _HERE = (
     select(ExchangeLine.product_code, Exchange.created_at, ExchangeLine.qty)
     .join(ExchangeLine, ExchangeLine.exchange_id == Exchange.id)
@@ -52,28 +44,44 @@ _HERE = (
         ExchangeLine.product_code.in_(bindparam("codes", expanding=True)),
     )
 )
+_ELSEWHERE = (
+    select(
+        QuotaUse.product_code, cast(null(), DateTime), func.sum(QuotaUse.used), QuotaUse.period
+    )
+    .where(
+        QuotaUse.household_id == bindparam("household"),
+        QuotaUse.product_code.in_(bindparam("codes", expanding=True)),
+        QuotaUse.period.in_(bindparam("periods", expanding=True)),
+        QuotaUse.kiosk_id != bindparam("kiosk"),
+    )
+    .group_by(QuotaUse.product_code, QuotaUse.period)
+)
+_USED = union_all(_HERE.add_columns(null()), _ELSEWHERE)
 
 
 def used_of(
     s: Session, k: Kiosk, household_id: str, products: Iterable[Product], now: datetime
 ) -> dict[str, int]:
     """Return, by product code, how many of each good the household has taken in its current
-    period: two queries for all of them (what central counted elsewhere, what was taken here)."""
+    period: one query for all of them (what central counted elsewhere, what was taken here)."""
     products = list(products)
     periods = {p.code: period_now(k, p, now) for p in products}
     if not periods:
         return {}
     taken = dict.fromkeys(periods, 0)
-    codes = sorted(periods)
-    asked = {"household": household_id, "kiosk": k.kiosk_id, "codes": codes}
-    for code, period, n in s.execute(
-        _ELSEWHERE, {**asked, "periods": sorted(set(periods.values()))}
-    ):
-        if periods[code] == period:
-            taken[code] += int(n or 0)
     kinds = {p.code: p.quota_period or "" for p in products}
-    for code, at, qty in s.execute(_HERE, {**asked, "since": now - LONGEST_PERIOD}):
-        if quotas.period_key(kinds[code], local_time(k, at).date()) == periods[code]:
+    asked = {
+        "household": household_id,
+        "kiosk": k.kiosk_id,
+        "codes": sorted(periods),
+        "periods": sorted(set(periods.values())),
+        "since": now - LONGEST_PERIOD,
+    }
+    for code, at, qty, period in s.execute(_USED, asked):
+        if at is None:  # counted elsewhere, by period
+            if periods[code] == period:
+                taken[code] += int(qty or 0)
+        elif quotas.period_key(kinds[code], local_time(k, at).date()) == periods[code]:
             taken[code] += qty
     return taken
 
