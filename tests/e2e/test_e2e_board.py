@@ -103,11 +103,17 @@ def test_what_is_below_the_board_stays_put_as_its_pages_turn(browser, base_url):
             heights.add(page.evaluate("document.getElementById('board-rows').offsetHeight"))
             page.clock.run_for(8_100)
         assert len(heights) > 1  # the pages differ: without the kept height the cards would move
-        below = []
+        below, foot = [], []
         for _ in range(pages):  # round again: nothing below it moves
             below.append(page.locator("#idle .hint").bounding_box()["y"])
+            # and the board's own foot (check code, page count) keeps its place at the bottom:
+            # a short page leaves its spare height above the foot, not a blank band below it
+            box = page.locator("#board").bounding_box()
+            end = page.locator("#board .board-foot").bounding_box()
+            foot.append(round(box["y"] + box["height"] - (end["y"] + end["height"])))
             page.clock.run_for(8_100)
         assert len(set(below)) == 1, below
+        assert len(set(foot)) == 1 and foot[0] <= 12, foot
     finally:
         context.close()
 
