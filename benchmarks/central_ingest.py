@@ -282,6 +282,63 @@ def bare_insert(url: str, entries: list[dict]) -> float:
         return time.perf_counter() - t
 
 
+def floor_insert(url: str, entries: int, batch: int = 500, copy: bool = False) -> dict:
+    """Insert every row the push wrote again, bare: the database's own floor for the push.
+
+    Each written table gets an empty copy with its columns, indexes and checks (not its
+    foreign keys); its rows are read back and inserted with batched `INSERT`s as the bare
+    baseline inserts the ledger rows, a batch's share of every table per transaction (as many
+    transactions as the push had batches). No validation, no lookups, no summary rows, no
+    HTTP: what the push's own rows cost the database and the protocol, nothing else. With
+    copy, each batch's rows go in by `COPY … FROM STDIN` instead.
+    """
+    into = "floor_copy" if copy else "floor"
+    rows: dict[str, list[tuple]] = {}
+    with psycopg.connect(url) as con:
+        for table in WRITTEN:
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass"
+                    " AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                    (table,),
+                )
+            ]
+            con.execute(f"CREATE TABLE {into}_{table} (LIKE {table} INCLUDING ALL)")
+            # Read as text: the server casts each value back to its column's type on insert.
+            rows[table] = con.execute(
+                f"SELECT {', '.join(f'{c}::text' for c in columns)} FROM {table}"
+            ).fetchall()
+        con.commit()
+        count = sum(len(v) for v in rows.values())
+        batches = max(1, -(-entries // batch))
+        spent = dict.fromkeys(rows, 0.0)
+        t = time.perf_counter()
+        with con.cursor() as cur:
+            for i in range(batches):
+                for table, table_rows in rows.items():
+                    size = -(-len(table_rows) // batches)
+                    part = table_rows[i * size : (i + 1) * size]
+                    if part:
+                        begun = time.perf_counter()
+                        if copy:
+                            with cur.copy(f"COPY {into}_{table} FROM STDIN") as out:
+                                for row in part:
+                                    out.write_row(row)
+                        else:
+                            marks = ", ".join(["%s"] * len(part[0]))
+                            cur.executemany(f"INSERT INTO {into}_{table} VALUES ({marks})", part)
+                        spent[table] += time.perf_counter() - begun
+                con.commit()
+        seconds = time.perf_counter() - t
+    return {
+        "rows": count,
+        "seconds": round(seconds, 2),
+        "rows_by_table": {table: len(v) for table, v in rows.items()},
+        "seconds_by_table": {table: round(v, 2) for table, v in spent.items()},
+    }
+
+
 def count_rows(url: str) -> dict[str, int]:
     """Return how many rows each table a push writes holds."""
     with psycopg.connect(url) as con:
@@ -318,6 +375,11 @@ def main() -> None:
         choices=("v7", "v4"),
         default="v7",
         help="ids the kiosks make: time-ordered (v7, as kiosks do) or random (v4, older releases)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also insert every row the push wrote again, bare (the database's own floor)",
     )
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("results") / "central_ingest.json"
@@ -432,6 +494,15 @@ def main() -> None:
             "target_entries_per_second": 5000,
             "meets_target": total / pushed >= 5000,
         }
+        if args.floor:
+            for key, copy in (("floor_all_rows_bare", False), ("floor_all_rows_copy", True)):
+                floor = floor_insert(plain, total, copy=copy)
+                result[key] = {
+                    **floor,
+                    "entries_per_second": round(total / floor["seconds"]),
+                    # The most the push's ratio could be if all but its rows cost nothing.
+                    "ratio_to_bare_insert": round(bare / floor["seconds"], 3),
+                }
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -83,3 +83,20 @@ def test_the_exchange_day_benchmark_lands_every_exchange_once_across_an_offline_
     assert len(result["days"]) == result["days_run"] == 2  # pooled: each day's checks pass too
     assert all(day["checks"]["ok"] for day in result["days"])
     assert result["checkout_http"]["n"] == sum(d["checkout_http"]["n"] for d in result["days"])
+
+
+def test_the_ingest_benchmark_applies_every_entry_once_and_measures_the_floor(tmp_path):
+    out = tmp_path / "central_ingest.json"
+    run(
+        "central_ingest.py",
+        *("--entries", "2000", "--kiosks", "2", "--workers", "1", "--households", "50"),
+        *("--home-share", "0.5", "--floor", "--out", str(out)),
+    )
+    result = json.loads(out.read_text())
+    assert result["statuses"] == {"applied": 2000}
+    assert result["replay_applied"] == 0
+    assert result["households_with_balance_not_ledger_sum"] == 0
+    floor = result["floor_all_rows_bare"]
+    # Every row the push wrote, inserted again (and the set-up's few besides).
+    assert floor["rows"] >= sum(result["rows_written"].values())
+    assert 0 < floor["ratio_to_bare_insert"]
