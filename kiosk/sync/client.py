@@ -171,6 +171,9 @@ class SyncClient:
         self._news_failed: tuple[datetime, float] | None = None
         self.news_fresh_for = NEWS_FRESH_FOR
         self._no_combined_until = 0.0  # monotonic time before which central is known to lack /sync
+        # Monotonic time before which central asked not to be asked (its last Retry-After): no
+        # request goes until then, whoever would send it (worker, card scan, checkout).
+        self._quiet_until = 0.0
         k.is_online = lambda: self.status.online
         k.lookup_card = self.lookup_card
         with k.uow(write=False) as uow:
@@ -390,6 +393,8 @@ class SyncClient:
         for another request to central counts in the timeout.
         """
         started = time.monotonic()
+        if self.quiet():  # central asked for a pause: news pulled within the session still serve
+            return since is not None and self._news_since(since)
         if since is not None:
             if self._news_running or not self._news_idle.is_set():
                 failed = self._fresh(self._news_failed, since)
@@ -438,8 +443,8 @@ class SyncClient:
         Retry-After ends the asking (the worker's rounds keep to them).
         """
         with self._news_lock:
-            if self._stop.is_set():
-                return
+            if self._stop.is_set() or self.quiet():
+                return  # central asked for a pause: the checkout sells as offline meanwhile
             self._news_asked_at = time.monotonic()
             self._news_idle.clear()  # a try for this session is due: a checkout waits for it
             if self._news_running:
@@ -456,6 +461,10 @@ class SyncClient:
                 self._news_idle.set()
                 return
             self._news_thread = thread
+
+    def quiet(self) -> bool:
+        """Tell whether central's last Retry-After still holds: nothing is sent until it ends."""
+        return time.monotonic() < self._quiet_until
 
     def wait_for_news(self, timeout: float) -> bool:
         """Wait up to timeout for a try of the session's pull that is under way or due; return
@@ -559,7 +568,7 @@ class SyncClient:
             wait, not_before = self._round(interval)
             self._wake.wait(wait)
             self._wake.clear()
-            left = not_before - time.monotonic()
+            left = max(not_before, self._quiet_until) - time.monotonic()
             if left > 0:
                 self._stop.wait(left)
 
@@ -601,10 +610,11 @@ class SyncClient:
                 reason = response.json()["error"]["message"]
             except (ValueError, KeyError, TypeError):
                 reason = response.text[:200]
+            pause = retry_after_seconds(response.headers.get("Retry-After"))
+            if pause is not None:
+                self._quiet_until = max(self._quiet_until, time.monotonic() + pause)
             raise SyncError(
-                f"central answered {response.status_code}: {reason}",
-                retry_after_seconds(response.headers.get("Retry-After")),
-                response.status_code,
+                f"central answered {response.status_code}: {reason}", pause, response.status_code
             )
         try:
             return response.json()

@@ -223,6 +223,36 @@ def test_a_refusal_with_retry_after_ends_the_asking(programme, k1):
     assert tries == ["sync-news"]
 
 
+def test_while_central_asks_for_a_pause_neither_checkout_nor_card_scan_asks_it(programme, k1):
+    # Central's rate limit answers the scan's pull 429 with Retry-After: 60. For that minute the
+    # kiosk sells as it does offline (held to the allowance) and asks central nothing: not at
+    # the checkout, not at the next card, not through the worker the checkout wakes.
+    proxy = programme.proxies["K1"]
+    proxy.on(CHANGES, *["busy"] * 5)
+    tries = counted_tries(k1)
+    client = create_app(k1).test_client()
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+    asked = len(proxy.log)
+
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+    started = time.monotonic()
+    checkout(client)
+    assert time.monotonic() - started < RETRY_AFTER_FAILED  # no try of the line, no wait
+    scan(client, programme.codes["张伟"])
+    client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
+    checkout(client)
+    time.sleep(0.3)
+    proxy.settle()
+    assert tries == ["sync-news"]
+    assert len(proxy.log) == asked, proxy.log[asked:]
+
+    k1.sync._quiet_until = time.monotonic()  # the minute has passed
+    scan(client, programme.codes["王建国"])
+    settled(k1)
+    assert tries == ["sync-news", "sync-news"]  # the next card asks again
+
+
 def test_a_failure_the_asking_got_past_does_not_cut_a_later_try_short(programme, k1):
     proxy = programme.proxies["K1"]
     proxy.offline = True
