@@ -41,6 +41,9 @@ def test_the_household_is_told_how_many_points_go_and_when(page, card, runtime, 
     screenshot(page, "expiry-notice")
 
     page.locator("#shop .cancel").click()
+    # The cancel must reach the kiosk before the page goes: a navigation at once could drop
+    # the request, and the session left open would show the shop instead of the idle screen.
+    expect(page.locator("#idle")).to_be_visible()
     page.goto("/?lang=en")
     tap_card(page, card("王建国")["code"])
     expect(page.locator("#expiring-row")).to_have_text(
