@@ -53,25 +53,19 @@ class Runtime:
     # after a restart is the price.
     admin_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
-    # When a card last opened (or was shown again in) a resident's session, by the kiosk's
-    # clock, heard after the scan committed: never before the open session began.
-    card_shown_at: datetime | None = field(default=None, compare=False)
-
     def session_opened(self, scan_kind: str) -> None:
         """A scan opened a resident's session (kind "card"): start pulling central's news now,
         so that the checkout finds them fresh instead of waiting for central."""
-        if scan_kind == "card":
-            self.card_shown_at = self.kiosk.clock.now()
-            if self.sync is not None:
-                self.sync.prefetch()
+        if scan_kind == "card" and self.sync is not None:
+            self.sync.prefetch()
 
     def session_began(self, session_id: str | None = None) -> datetime | None:
         """Return a time no earlier than the start of the session a checkout would commit:
-        news pulled since then are the session's. Every session is opened by a card shown
-        (session_opened is told), so the last card's time serves without asking the database;
-        after a restart the database is asked (None: no open exchange session)."""
-        if self.card_shown_at is not None:
-            return self.card_shown_at
+        news pulled since then are the session's. The latest session opened in this process
+        was noted as it opened (Kiosk.session_opened_at), so that serves without asking the
+        database; after a restart the database is asked (None: no open exchange session)."""
+        if self.kiosk.session_opened_at is not None:
+            return self.kiosk.session_opened_at
         return terminal.session_started(self.kiosk, session_id)
 
     def close(self) -> None:

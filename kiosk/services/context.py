@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,13 @@ class Kiosk:
     staff_called_at: datetime | None = field(default=None, compare=False)
     # The started print worker: use cases wake it and wait on it through the kiosk they hold.
     print_worker: PrintWorker | None = field(default=None, compare=False, repr=False)
+    # The start of the latest exchange session opened in this process, noted as it is opened
+    # (before its commit) and only ever moved later: no session a checkout can commit began
+    # after it, so news pulled since serve that checkout. None after a start: ask the database.
+    session_opened_at: datetime | None = field(default=None, compare=False)
+    _session_noted: threading.Lock = field(
+        default_factory=threading.Lock, compare=False, repr=False
+    )
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on this kiosk's database."""
@@ -57,6 +65,12 @@ class Kiosk:
     def zone(self) -> ZoneInfo:
         """Return the store's local time zone (receipts show local time)."""
         return ZoneInfo(self.timezone)
+
+    def note_session_opened(self, at: datetime) -> None:
+        """Remember that an exchange session begins at this time (see session_opened_at)."""
+        with self._session_noted:
+            if self.session_opened_at is None or at > self.session_opened_at:
+                self.session_opened_at = at
 
     def online(self) -> bool:
         """Tell whether central was reachable at the last attempt."""

@@ -45,9 +45,7 @@ _HERE = (
     )
 )
 _ELSEWHERE = (
-    select(
-        QuotaUse.product_code, cast(null(), DateTime), func.sum(QuotaUse.used), QuotaUse.period
-    )
+    select(QuotaUse.product_code, cast(null(), DateTime), func.sum(QuotaUse.used), QuotaUse.period)
     .where(
         QuotaUse.household_id == bindparam("household"),
         QuotaUse.product_code.in_(bindparam("codes", expanding=True)),

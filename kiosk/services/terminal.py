@@ -179,6 +179,8 @@ def switch_card(k: Kiosk, confirm: object) -> None:
 
 def _start_exchange(s: Session, k: Kiosk, person: Resident, now: datetime) -> None:
     """Open an exchange session for a resident whose card was shown, and audit it."""
+    # Noted before the commit: a checkout of this session, however soon, finds it noted.
+    k.note_session_opened(now)
     _open(
         s,
         k,
