@@ -264,8 +264,24 @@ def _text(
         c.drawString(x, y, text)
 
 
+# Chinese line breaking (标点挤压, as in GB/T 15834 practice): a closing mark never starts a
+# line and an opening one never ends it; the character before a closing mark goes down with it.
+NO_START = frozenset("。，、；：？！）」』》〉】〕”’…—·%％)]}.,;:?!")
+NO_END = frozenset("（「『《〈【〔“‘([{")
+
+
+def _in_word(text: str, cut: int) -> bool:
+    """Tell whether a break before text[cut] would split a Latin word or number."""
+
+    def wordy(ch: str) -> bool:
+        return ch == "\u00a0" or (ch.isascii() and not ch.isspace())
+
+    return 0 < cut < len(text) and wordy(text[cut - 1]) and wordy(text[cut])
+
+
 def _wrap(text: str, size: float, room: float, lines: int) -> list[str]:
-    """Break text into at most lines lines that fit room (characters, or words if spaced)."""
+    """Break text into at most lines lines that fit room (characters, or words if spaced),
+    never starting a line with a closing mark nor ending one with an opening mark."""
     out: list[str] = []
     rest = text.strip()
     while rest and len(out) < lines - 1:
@@ -275,8 +291,17 @@ def _wrap(text: str, size: float, room: float, lines: int) -> list[str]:
         while cut > 1 and _width(rest[:cut], size) > room:
             cut -= 1
         space = rest.rfind(" ", 0, cut)
-        if space > 0:
+        if space > 0 and (_width(rest[:space], size) > room / 2 or _in_word(rest, cut)):
+            # At a space (名称 5升: the parts a space sets apart stay whole), unless that
+            # would leave the line half empty; a Latin word or a code held by no-break
+            # spaces goes down whole either way.
             cut = space
+        else:
+            held = cut
+            while held > 1 and (rest[held] in NO_START or rest[held - 1] in NO_END):
+                held -= 1
+            if rest[held] not in NO_START and rest[held - 1] not in NO_END:
+                cut = held  # else a run of marks longer than the line: break where it fits
         out.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

@@ -252,7 +252,8 @@ def board_pdf(b: dict[str, Any], out: IO[bytes], made: date) -> None:
     if y < BOTTOM:
         c.showPage()
         y = PAGE[1] - 30 * MM
-    for line in _wrap(CHECK_NOTE.format(digest=b["digest"]), 10, WIDTH, 7):
+    # The check code's groups are held together (no-break spaces): one code, one line.
+    for line in _wrap(CHECK_NOTE.format(digest=b["digest"].replace(" ", "\u00a0")), 10, WIDTH, 7):
         _text(c, line, LEFT, y, 10, WIDTH)
         y -= 6 * MM
     _footer(c, made)
