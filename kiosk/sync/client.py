@@ -288,7 +288,11 @@ class SyncClient:
         try:
             with self._lock:
                 answer = self._call(
-                    "GET", f"/api/v1/cards/{card_hash}", ok=(200, 404), timeout=timeout
+                    "GET",
+                    f"/api/v1/cards/{card_hash}",
+                    ok=(200, 404),
+                    timeout=timeout,
+                    waited_for=True,
                 )
         except SyncError as exc:
             self._failed(str(exc))
@@ -598,7 +602,19 @@ class SyncClient:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, *, ok=(200,), **kw) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, *, ok=(200,), waited_for: bool = False, **kw
+    ) -> dict[str, Any]:
+        """Send one request to central and return its JSON answer (SyncError: none).
+
+        While central's last Retry-After holds, nothing is sent: whichever thread would send
+        it (the worker, a card's pull for news, a checkout, the shopkeeper's "sync now") hears
+        at once that central asked for a pause. Only a request a person waits for at the
+        counter (waited_for: a card the kiosk does not know) still goes.
+        """
+        left = self._quiet_until - time.monotonic()
+        if left > 0 and not waited_for:
+            raise SyncError(f"central asked for a pause ({left:.0f} s left)", left)
         try:
             response = self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:
@@ -611,8 +627,8 @@ class SyncClient:
             except (ValueError, KeyError, TypeError):
                 reason = response.text[:200]
             pause = retry_after_seconds(response.headers.get("Retry-After"))
-            if pause is not None:
-                self._quiet_until = max(self._quiet_until, time.monotonic() + pause)
+            if pause is not None:  # central's last word on it holds, longer or shorter
+                self._quiet_until = time.monotonic() + pause
             raise SyncError(
                 f"central answered {response.status_code}: {reason}", pause, response.status_code
             )

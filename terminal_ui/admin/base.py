@@ -415,6 +415,13 @@ def sync_problem(error: str | None) -> str | None:
             "off). Exchanges go on; they are sent when it is back. Check the network cable or "
             "Wi-Fi."
         )
+    if error.startswith(
+        ("central asked for a pause", "central answered 429", "central answered 503")
+    ):
+        return (
+            "The central office is busy and asked the kiosk to wait a little. Exchanges go on; "
+            "they are sent by themselves later."
+        )
     if error.startswith(("central answered 401", "central answered 403")):
         return "The central office does not accept this kiosk's key. Please call the office."
     return "The central office had a problem. The kiosk tries again by itself."

@@ -137,3 +137,17 @@ def test_the_status_json_carries_the_problem_in_the_shopkeepers_words(admin, rt)
     rt.sync._succeeded()
     sync = admin.get("/admin/status.json").get_json()["sync"]
     assert sync["problem"] is None and sync["last_error"] is None
+
+
+def test_a_pause_central_asked_for_is_said_as_such(admin, rt):
+    def busy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "60"}, json={"error": {}})
+
+    rt.sync = SyncClient(rt.kiosk, "http://central.test", "t", transport=httpx.MockTransport(busy))
+    with contextlib.suppress(Exception):
+        rt.sync.sync_once()
+    page = text(admin.get("/admin/status"))
+    assert "中心那边正忙" in page and "429" not in page
+    with contextlib.suppress(Exception):
+        rt.sync.sync_once()  # within the pause: nothing sent, the same words
+    assert "中心那边正忙" in text(admin.get("/admin/status"))

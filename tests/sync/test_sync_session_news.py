@@ -12,7 +12,7 @@ import pytest
 from sync_helpers import household_id, wait_for
 
 from kiosk.services import terminal
-from kiosk.sync.client import RETRY_AFTER_FAILED, SESSION_RETRY_EVERY
+from kiosk.sync.client import RETRY_AFTER_FAILED, SESSION_RETRY_EVERY, SyncError
 from sync.central.services import activities
 from terminal_ui import create_app
 
@@ -251,6 +251,28 @@ def test_while_central_asks_for_a_pause_neither_checkout_nor_card_scan_asks_it(p
     scan(client, programme.codes["王建国"])
     settled(k1)
     assert tries == ["sync-news", "sync-news"]  # the next card asks again
+
+
+def test_nothing_goes_to_central_during_a_pause_but_a_card_a_resident_waits_for(programme, k1):
+    # However the pause began (a round, a lookup, a heartbeat), no thread sends within it:
+    # the worker's round, a pull queued behind another request, the session's asking.
+    proxy = programme.proxies["K1"]
+    proxy.settle()
+    before = len(proxy.log)
+    k1.sync._quiet_until = time.monotonic() + 60
+    with pytest.raises(SyncError) as refused:
+        k1.sync.sync_once()
+    assert refused.value.retry_after > 50 and not refused.value.passing
+    with pytest.raises(SyncError):
+        k1.sync.pull_once()
+    assert k1.sync.refresh(since=None) is False
+    _wait, not_before = k1.sync._round(20)
+    assert not_before - time.monotonic() > 50  # the worker waits the pause out
+    proxy.settle()
+    assert len(proxy.log) == before, proxy.log[before:]
+    assert k1.sync.lookup_card("0" * 64) is False  # asked: central does not know it
+    proxy.settle()
+    assert len(proxy.log) == before + 1
 
 
 def test_a_failure_the_asking_got_past_does_not_cut_a_later_try_short(programme, k1):
