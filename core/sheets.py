@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from core.domain.linebreak import held_back
+
 PROGRAMME = "湘妹子能量家园"
 FONT = "KioskSansSC"  # the shipped font (core.fonts), embedded: any viewer or printer shows it
 MM = 72 / 25.4  # points per millimetre
@@ -264,12 +266,6 @@ def _text(
         c.drawString(x, y, text)
 
 
-# Chinese line breaking (标点挤压, as in GB/T 15834 practice): a closing mark never starts a
-# line and an opening one never ends it; the character before a closing mark goes down with it.
-NO_START = frozenset("。，、；：？！）」』》〉】〕”’…—·%％)]}.,;:?!")
-NO_END = frozenset("（「『《〈【〔“‘([{")
-
-
 def _in_word(text: str, cut: int) -> bool:
     """Tell whether a break before text[cut] would split a Latin word or number."""
 
@@ -297,11 +293,7 @@ def _wrap(text: str, size: float, room: float, lines: int) -> list[str]:
             # spaces goes down whole either way.
             cut = space
         else:
-            held = cut
-            while held > 1 and (rest[held] in NO_START or rest[held - 1] in NO_END):
-                held -= 1
-            if rest[held] not in NO_START and rest[held - 1] not in NO_END:
-                cut = held  # else a run of marks longer than the line: break where it fits
+            cut = held_back(rest[:cut], rest[cut])  # no 。 starts a line, no （ ends one
         out.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

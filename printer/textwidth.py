@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from core.domain.linebreak import held_back
+
 # Ambiguous-width characters (·, é, ×, “, ①) print full-width on Chinese-mode printers,
 # so they count two: overestimating wastes a column, underestimating overflows the paper.
 _WIDE = frozenset("WFA")
@@ -28,7 +30,8 @@ def display_width(s: str) -> int:
 
 
 def wrap(s: str, width: int) -> list[str]:
-    """Split ``s`` into lines no wider than ``width`` columns, preferring breaks at spaces."""
+    """Split ``s`` into lines no wider than ``width`` columns, preferring breaks at spaces;
+    no line starts with a closing mark (。，) or ends with an opening one (（)."""
     if width < 2:
         raise ValueError("width must be at least 2 columns")
     lines: list[str] = []
@@ -44,6 +47,10 @@ def _wrap_paragraph(s: str, width: int) -> list[str]:
         w = char_width(c)
         if used + w > width:
             head, tail = (line, "") if c.isspace() else _split_before_word(line, width - w)
+            if not c.isspace() and not tail:  # no 。 starts a line, no （ ends one
+                end = held_back(line, c)
+                if display_width(line[end:]) + w <= width:
+                    head, tail = line[:end], line[end:]
             lines.append(head.rstrip())
             line = tail
             used = display_width(line)

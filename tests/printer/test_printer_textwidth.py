@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.domain.linebreak import NO_END, NO_START
 from printer.layout import display_width, wrap
 
 
@@ -28,6 +29,31 @@ def test_wrap_moves_a_trailing_latin_word_after_chinese_to_the_next_line() -> No
 
 def test_wrap_breaks_a_long_chinese_name_by_characters() -> None:
     assert wrap("老年人防滑拖鞋加厚款", 8) == ["老年人防", "滑拖鞋加", "厚款"]
+
+
+def test_wrap_never_starts_a_line_with_a_full_stop_nor_ends_one_with_an_opening_mark() -> None:
+    # 32 columns: 16 characters a line on 58 mm paper
+    assert wrap("如有疑问请向村委会或项目办反映。", 30) == ["如有疑问请向村委会或项目办反", "映。"]
+    assert wrap("下次集中兑换日为周六（上午九点）", 20) == ["下次集中兑换日为周六", "（上午九点）"]
+    assert wrap("下次集中兑换日周六（上午九点）", 20) == ["下次集中兑换日周六", "（上午九点）"]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(list("村委会积分兑换")),
+            st.sampled_from(list("村委会")).map(lambda c: c + "。"),
+            st.sampled_from(list("村委会")).map(lambda c: "（" + c),
+        ),
+        max_size=60,
+    ).map("".join),
+    st.integers(min_value=6, max_value=48),
+)
+def test_wrap_keeps_chinese_marks_off_the_wrong_end_of_a_line(text: str, width: int) -> None:
+    lines = wrap(text, width)
+    assert "".join(lines) == text
+    assert not any(line[:1] in NO_START for line in lines[1:]), lines
+    assert not any(line[-1:] in NO_END for line in lines[:-1]), lines
 
 
 def test_wrap_rejects_a_width_that_cannot_hold_a_chinese_character() -> None:

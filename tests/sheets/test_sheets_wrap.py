@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.sheets import NO_END, NO_START, _register_font, _width, _wrap
+from core.domain.linebreak import NO_END, NO_START
+from core.sheets import _register_font, _width, _wrap
 
 ROOM = 120.0
 
