@@ -92,8 +92,8 @@ def test_the_kiosks_board_carries_the_sheets_digest_and_a_new_entry_changes_both
     assert "东村" in printed and "2025-03" in printed and "王*国家" in printed
     assert "庭院整洁" in printed and "二组" in printed and "张*家" not in printed
 
-    approve(c, "CLEAN", "H000004")  # one entry more in the month
-    assert board.publish(c) >= 1
+    approve(c, "CLEAN", "H000004")  # one entry more in the month: posted at the approval
+    assert board.publish(c) == 0
     quiet_sync(k1)
     after = create_app(k1, {}).test_client().get("/api/board").get_json()
     again = board.sheet(c, VILLAGE, "2025-03")
@@ -169,3 +169,44 @@ def test_centrals_timed_jobs_post_the_board_to_the_villages_stores_only(programm
     b = create_app(k3, {}).test_client().get("/api/board").get_json()
     assert b["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"] == posted[0][1]
     assert b["awards"] == [{"label": "庭院整洁", "household": "李*福家", "points": 20}]
+
+
+def _postings(c) -> list[dict]:
+    from sqlalchemy import select
+
+    from sync.central.models import Change
+
+    with c.uow(write=False) as uow:
+        return list(
+            uow.session.scalars(
+                select(Change.data).where(Change.kind == "board").order_by(Change.id)
+            )
+        )
+
+
+def test_an_approved_claim_or_an_award_reaches_the_village_board_at_once(programme):
+    # Without the timed jobs (ten minutes apart): the office's decision posts its village's
+    # board, so the kiosk shows the award at its next sync.
+    from sync.central.services import activities
+
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    approve(c, "CLEAN", "H000001")
+    [first] = _postings(c)
+    assert first["awards"] == [{"label": "庭院整洁", "household": "王*国家", "points": 20}]
+    assert first["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"]
+
+    activities.award(c, programme.activity_id, [programme.residents["李德福"]], actor="office")
+    latest = _postings(c)[-1]
+    assert {"label": "垃圾分类积分日", "household": "李*福家", "points": 10} in latest["awards"]
+    assert latest["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"]
+
+    posted = len(_postings(c))
+    claim_id = claims.record_claim(c, "CLEAN", "H000002", actor="test")
+    claims.reject_claim(c, claim_id, "照片看不清", "approver")  # no points moved
+    assert len(_postings(c)) == posted
+    k1 = programme.kiosk("K1")
+    quiet_sync(k1)
+    shown = create_app(k1, {}).test_client().get("/api/board").get_json()
+    assert shown["digest"] == latest["digest"]

@@ -16,6 +16,7 @@ from sync.central.context import Central, emit
 from sync.central.ledger_notes import Note
 from sync.central.models import Activity, Card, CheckIn, Household, Resident, Rule
 from sync.central.scope import WHOLE, Scope
+from sync.central.services import board
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -175,6 +176,7 @@ def award(
     why each was skipped (`reasons`: resident id to an English message). Residents outside
     the scope of who awards count as unknown."""
     credited, skipped = [], []
+    moved: set[str] = set()  # whose points moved: their villages' boards are posted
     reasons: dict[str, str] = {}
     with c.uow() as uow:
         s = uow.session
@@ -243,8 +245,10 @@ def award(
             )
             done.add(rid)
             credited.append(rid)
+            moved.add(household.id)
         audit(s, now, actor, "award", activity_id, credited=len(credited), skipped=len(skipped))
         uow.commit()
+    board.post_at_once(c, moved)
     return {"credited": credited, "skipped": skipped, "reasons": reasons}
 
 

@@ -3,12 +3,15 @@
 Each store in a village receives its village's board for the current month as a `board`
 change in its feed (store-only, like a balance): the same read as the printed sheet, so the
 kiosk's screen and the sheet on the wall carry the same digest. The posting is refreshed by
-central's timed jobs and whenever the office changes the settings; a store's feed gets a new
-posting only when the board changed.
+central's timed jobs, whenever the office changes the settings, and at once for the villages
+whose households an office decision credited (a claim approved, an activity's award); a store's
+feed gets a new posting only when the board changed.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +20,14 @@ from sqlalchemy import select
 
 from core.domain import board as rules
 from sync.central.context import Central, emit
-from sync.central.models import Area, CentralSetting, Change, Store
+from sync.central.models import Area, CentralSetting, Change, Household, Store
 from sync.central.queries import board as query
 from sync.central.scope import WHOLE, Scope
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import AreaLevel
+
+log = logging.getLogger(__name__)
 
 AWARDS_POSTED = 60  # award lines a posting carries; the sheet prints every one
 
@@ -54,20 +59,32 @@ def set_settings(
     return chosen
 
 
-def publish(c: Central, now: datetime | None = None) -> int:
-    """Post the current month's board to each store in a village; return how many changed."""
+def publish(
+    c: Central, now: datetime | None = None, households: Collection[str] | None = None
+) -> int:
+    """Post the current month's board to each store in a village (with households, only in
+    their villages); return how many changed."""
     now = now or c.clock.now()
     posted = 0
     with c.uow() as uow:
         s = uow.session
         month = query.current_month(s, now)
         chosen = query.board_settings(s)
-        stores = s.execute(
+        wanted = (
             select(Store.id, Area)
             .join(Area, Area.id == Store.area_id)
             .where(Area.level == AreaLevel.VILLAGE)
             .order_by(Store.id)
-        ).all()
+        )
+        if households is not None:
+            wanted = wanted.where(
+                Area.id.in_(
+                    select(Area.parent_id)
+                    .join(Household, Household.area_id == Area.id)
+                    .where(Household.id.in_(sorted(households)))
+                )
+            )
+        stores = s.execute(wanted).all()
         boards: dict[int, dict[str, Any]] = {}
         for store_id, village in stores:
             if village.id not in boards:
@@ -84,6 +101,18 @@ def publish(c: Central, now: datetime | None = None) -> int:
                 posted += 1
         uow.commit()
     return posted
+
+
+def post_at_once(c: Central, households: Collection[str]) -> None:
+    """Post the boards of these households' villages now: an office decision moved their
+    points, and their kiosks show it at their next sync instead of within the jobs' ten
+    minutes. The decision is committed already; a failure here leaves it to the jobs."""
+    if not households:
+        return
+    try:
+        publish(c, households=households)
+    except Exception:
+        log.exception("posting the board after a decision failed; the timed jobs will")
 
 
 def posting(found: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from sync.central.models import (
 from sync.central.photos import PhotoRefused, check_photo
 from sync.central.queries import totals
 from sync.central.scope import WHOLE, Scope
+from sync.central.services import board
 from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.ledger import credit
@@ -332,6 +333,8 @@ def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE
         _tell_kiosk(s, claim, now)
         done = _decided(claim, household.balance)
         uow.commit()
+    if booked:
+        board.post_at_once(c, [done.household_id])
     return done
 
 
