@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,6 @@ from core.db.engine import make_engine
 from kiosk.camera.stills import ClaimCardWait, Stills
 from kiosk.config import ConfigError, Settings
 from kiosk.events import Changes
-from kiosk.services import terminal
 from kiosk.services.context import Kiosk
 from kiosk.storage.files import (
     SPEECH,
@@ -58,15 +56,6 @@ class Runtime:
         so that the checkout finds them fresh instead of waiting for central."""
         if scan_kind == "card" and self.sync is not None:
             self.sync.prefetch()
-
-    def session_began(self, session_id: str | None = None) -> datetime | None:
-        """Return a time no earlier than the start of the session a checkout would commit:
-        news pulled since then are the session's. The latest session opened in this process
-        was noted as it opened (Kiosk.session_opened_at), so that serves without asking the
-        database; after a restart the database is asked (None: no open exchange session)."""
-        if self.kiosk.session_opened_at is not None:
-            return self.kiosk.session_opened_at
-        return terminal.session_started(self.kiosk, session_id)
 
     def close(self) -> None:
         """Stop the camera, printing and syncing, and release the database connections."""

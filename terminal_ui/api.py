@@ -101,7 +101,7 @@ def checkout():
     # when the card was shown serves, when it is recent; otherwise the checkout asks now.
     online = None
     if rt.sync is not None:
-        online = rt.sync.refresh(timeout=2.0, since=rt.session_began(session_id))
+        online = rt.sync.refresh(timeout=2.0, since=terminal.session_began(rt.kiosk, session_id))
     result = terminal.checkout(rt.kiosk, session_id, online=online)
     if rt.sync is not None:
         rt.sync.wake()

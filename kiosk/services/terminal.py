@@ -321,6 +321,16 @@ def session_started(k: Kiosk, session_id: str | None = None) -> datetime | None:
         return conn.execute(_STARTED, {"session": session_id, "kiosk": k.kiosk_id}).scalar()
 
 
+def session_began(k: Kiosk, session_id: str | None = None) -> datetime | None:
+    """Return a time no earlier than the start of the session a checkout would commit: news
+    pulled since then are the session's. The latest session opened in this process was noted
+    as it opened (Kiosk.session_opened_at), so that serves without asking the database; after
+    a restart the database is asked (None: no open exchange session)."""
+    if k.session_opened_at is not None:
+        return k.session_opened_at
+    return session_started(k, session_id)
+
+
 def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> CheckoutResult:
     with k.uow() as uow:
         s = uow.session
