@@ -12,6 +12,7 @@ from core.clock import Clock, SystemClock
 from core.db.uow import UnitOfWork
 from sync.central.bulk import insert_rows
 from sync.central.models import Change
+from sync.central.soon import Soon
 from sync.central.store_set import fan_out
 from sync.central.tokens import TokenCache
 
@@ -30,6 +31,7 @@ class Central:
     clock: Clock = field(default_factory=SystemClock)
     tokens: TokenCache = field(default_factory=TokenCache)  # recently verified bearer tokens
     replica: Replica | None = None  # where the office's read-only views read, when there is one
+    soon: Soon = field(default_factory=Soon, repr=False, compare=False)  # work after decisions
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on the central database."""
@@ -42,7 +44,8 @@ class Central:
         return replace(self, engine=self.replica.engine, replica=None)
 
     def close(self) -> None:
-        """Close the database connections this server holds."""
+        """Close the database connections this server holds, after the work decisions left."""
+        self.soon.settle()
         self.engine.dispose()
         if self.replica is not None:
             self.replica.close()

@@ -7,12 +7,15 @@ after the posting travels the store's feed; an entry more changes both alike.
 from __future__ import annotations
 
 import subprocess
+import threading
 
 import pytest
+from sqlalchemy import select
 from sync_helpers import EAST, SQLITE_ONLY, quiet_sync
 
 from kiosk.services import checkin
 from sync.central.documents import board_pdf
+from sync.central.models import Claim
 from sync.central.services import areas, board, claims, rules
 from terminal_ui import create_app
 
@@ -186,7 +189,7 @@ def _postings(c) -> list[dict]:
 
 def test_an_approved_claim_or_an_award_reaches_the_village_board_at_once(programme):
     # Without the timed jobs (ten minutes apart): the office's decision posts its village's
-    # board, so the kiosk shows the award at its next sync.
+    # board within its request, so the kiosk shows the award at its next sync.
     from sync.central.services import activities
 
     c = programme.central
@@ -210,3 +213,62 @@ def test_an_approved_claim_or_an_award_reaches_the_village_board_at_once(program
     quiet_sync(k1)
     shown = create_app(k1, {}).test_client().get("/api/board").get_json()
     assert shown["digest"] == latest["digest"]
+
+
+def test_the_office_does_not_wait_for_the_boards_and_decisions_close_together_post_once(
+    programme, monkeypatch
+):
+    # The boards are worked out village by village; an award to many villages kept the office's
+    # request waiting for all of them. Past a few villages the request returns while the
+    # posting is held up, and the decisions made meanwhile are posted together in one run.
+    monkeypatch.setattr(board, "AT_ONCE_VILLAGES", 0)  # the programme has one village
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    held = threading.Event()
+    runs: list[set[str]] = []
+    publish = board.publish
+
+    def slow_publish(central, now=None, households=None):
+        runs.append(set(households))
+        assert held.wait(10)
+        return publish(central, now, households)
+
+    monkeypatch.setattr(board, "publish", slow_publish)
+    approve(c, "CLEAN", "H000001")  # returns although its posting is held
+    assert _postings(c) == []
+    approve(c, "CLEAN", "H000002")
+    approve(c, "CLEAN", "H000003")
+    assert not c.soon.settle(timeout=0.2)
+    held.set()
+    assert c.soon.settle()
+    assert runs == [{"H000001"}, {"H000002", "H000003"}]
+    [posted] = _postings(c)  # the first run saw all three; the second found nothing new
+    assert posted["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"]
+    assert len(posted["awards"]) == 3
+
+
+def test_a_failed_posting_after_a_decision_is_logged_and_left_to_the_jobs(
+    programme, monkeypatch, caplog
+):
+    monkeypatch.setattr(board, "AT_ONCE_VILLAGES", 0)
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    failing = [True]
+    publish = board.publish
+
+    def flaky(central, now=None, households=None):
+        if failing.pop(0) if failing else False:
+            raise RuntimeError("database went away")
+        return publish(central, now, households)
+
+    monkeypatch.setattr(board, "publish", flaky)
+    approve(c, "CLEAN", "H000001")  # the decision stands although its posting failed
+    assert c.soon.settle()
+    assert "timed jobs will do it" in caplog.text
+    assert _postings(c) == []
+    with c.uow(write=False) as uow:
+        assert uow.session.scalars(select(Claim.status)).all() == ["approved"]
+    assert board.publish(c) == 1  # what the jobs do: the award is on the board then
+    assert _postings(c)[-1]["awards"][0]["household"] == "王*国家"

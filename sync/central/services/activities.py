@@ -248,7 +248,7 @@ def award(
             moved.add(household.id)
         audit(s, now, actor, "award", activity_id, credited=len(credited), skipped=len(skipped))
         uow.commit()
-    board.post_at_once(c, moved)
+    board.post_soon(c, moved)
     return {"credited": credited, "skipped": skipped, "reasons": reasons}
 
 

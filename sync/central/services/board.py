@@ -3,9 +3,10 @@
 Each store in a village receives its village's board for the current month as a `board`
 change in its feed (store-only, like a balance): the same read as the printed sheet, so the
 kiosk's screen and the sheet on the wall carry the same digest. The posting is refreshed by
-central's timed jobs, whenever the office changes the settings, and at once for the villages
-whose households an office decision credited (a claim approved, an activity's award); a store's
-feed gets a new posting only when the board changed.
+central's timed jobs, whenever the office changes the settings, and when an office decision
+credited households (a claim approved, an activity's award) for their villages: within the
+request for a few villages, on central's own thread for more; a store's feed gets a new posting
+only when the board changed.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from sync.central.services.audit import audit
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import AreaLevel
 
-log = logging.getLogger(__name__)
-
 AWARDS_POSTED = 60  # award lines a posting carries; the sheet prints every one
+AT_ONCE_VILLAGES = 5  # a decision's villages whose boards are posted within its request
+
+log = logging.getLogger(__name__)
 
 
 def settings(c: Central) -> rules.BoardSettings:
@@ -77,13 +79,7 @@ def publish(
             .order_by(Store.id)
         )
         if households is not None:
-            wanted = wanted.where(
-                Area.id.in_(
-                    select(Area.parent_id)
-                    .join(Household, Household.area_id == Area.id)
-                    .where(Household.id.in_(sorted(households)))
-                )
-            )
+            wanted = wanted.where(Area.id.in_(_villages_of(households)))
         stores = s.execute(wanted).all()
         boards: dict[int, dict[str, Any]] = {}
         for store_id, village in stores:
@@ -103,16 +99,37 @@ def publish(
     return posted
 
 
-def post_at_once(c: Central, households: Collection[str]) -> None:
-    """Post the boards of these households' villages now: an office decision moved their
-    points, and their kiosks show it at their next sync instead of within the jobs' ten
-    minutes. The decision is committed already; a failure here leaves it to the jobs."""
+def post_soon(c: Central, households: Collection[str]) -> None:
+    """Post the boards of these households' villages now, or just after this request: an
+    office decision moved their points, and their kiosks show it at their next sync instead of
+    within the jobs' ten minutes.
+
+    The decision is committed already. A few villages' boards are posted within the request;
+    more (an award sheet across a county) are left to central's own thread (`Central.soon`),
+    so the office's request does not wait for each village. A failure leaves them to the jobs.
+    """
     if not households:
         return
     try:
-        publish(c, households=households)
+        with c.uow(write=False) as uow:
+            many = len(uow.session.scalars(_villages_of(households)).all()) > AT_ONCE_VILLAGES
+        if not many:
+            publish(c, households=households)
+            return
     except Exception:
         log.exception("posting the board after a decision failed; the timed jobs will")
+        return
+    c.soon.add(households, lambda waiting: publish(c, households=waiting))
+
+
+def _villages_of(households: Collection[str]):
+    """Select the ids of the villages these households live in (their groups' parents)."""
+    return (
+        select(Area.parent_id)
+        .join(Household, Household.area_id == Area.id)
+        .where(Household.id.in_(sorted(households)))
+        .distinct()
+    )
 
 
 def posting(found: dict[str, Any]) -> dict[str, Any]:

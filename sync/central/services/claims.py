@@ -334,7 +334,7 @@ def approve_claim(c: Central, claim_id: object, actor: str, scope: Scope = WHOLE
         done = _decided(claim, household.balance)
         uow.commit()
     if booked:
-        board.post_at_once(c, [done.household_id])
+        board.post_soon(c, [done.household_id])
     return done
 
 
