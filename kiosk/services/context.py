@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 from core.clock import Clock, SystemClock
 from core.db.uow import UnitOfWork
 
+SESSIONS_NOTED = 16  # sessions whose starts are kept: one screen has one open at a time
+
 if TYPE_CHECKING:
     from kiosk.services.print_queue import PrintWorker
 
@@ -49,10 +51,11 @@ class Kiosk:
     staff_called_at: datetime | None = field(default=None, compare=False)
     # The started print worker: use cases wake it and wait on it through the kiosk they hold.
     print_worker: PrintWorker | None = field(default=None, compare=False, repr=False)
-    # The start of the latest exchange session opened in this process, noted as it is opened
-    # (before its commit) and only ever moved later: no session a checkout can commit began
-    # after it, so news pulled since serve that checkout. None after a start: ask the database.
-    session_opened_at: datetime | None = field(default=None, compare=False)
+    # The starts of the exchange sessions lately opened in this process, by session id, noted
+    # as each is opened (before its commit): a checkout naming its session weighs central's news
+    # against that session's own start, whatever the order the sessions' threads ran in and
+    # wherever the clock was set meanwhile. A session not here (a restart): ask the database.
+    sessions_opened: dict[str, datetime] = field(default_factory=dict, compare=False, repr=False)
     _session_noted: threading.Lock = field(
         default_factory=threading.Lock, compare=False, repr=False
     )
@@ -66,11 +69,17 @@ class Kiosk:
         """Return the store's local time zone (receipts show local time)."""
         return ZoneInfo(self.timezone)
 
-    def note_session_opened(self, at: datetime) -> None:
-        """Remember that an exchange session begins at this time (see session_opened_at)."""
+    def note_session_opened(self, session_id: str, at: datetime) -> None:
+        """Remember that an exchange session begins at this time (see sessions_opened)."""
         with self._session_noted:
-            if self.session_opened_at is None or at > self.session_opened_at:
-                self.session_opened_at = at
+            self.sessions_opened[session_id] = at
+            while len(self.sessions_opened) > SESSIONS_NOTED:
+                del self.sessions_opened[next(iter(self.sessions_opened))]
+
+    def session_opened_at(self, session_id: str) -> datetime | None:
+        """Return when this exchange session was opened, if it was lately in this process."""
+        with self._session_noted:
+            return self.sessions_opened.get(session_id)
 
     def online(self) -> bool:
         """Tell whether central was reachable at the last attempt."""

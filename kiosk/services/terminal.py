@@ -180,12 +180,13 @@ def switch_card(k: Kiosk, confirm: object) -> None:
 def _start_exchange(s: Session, k: Kiosk, person: Resident, now: datetime) -> None:
     """Open an exchange session for a resident whose card was shown, and audit it."""
     # Noted before the commit: a checkout of this session, however soon, finds it noted.
-    k.note_session_opened(now)
+    session_id = new_id()
+    k.note_session_opened(session_id, now)
     _open(
         s,
         k,
         TerminalSession(
-            id=new_id(),
+            id=session_id,
             kiosk_id=k.kiosk_id,
             mode=SessionMode.EXCHANGE,
             status=SessionStatus.OPEN,
@@ -322,12 +323,14 @@ def session_started(k: Kiosk, session_id: str | None = None) -> datetime | None:
 
 
 def session_began(k: Kiosk, session_id: str | None = None) -> datetime | None:
-    """Return a time no earlier than the start of the session a checkout would commit: news
-    pulled since then are the session's. The latest session opened in this process was noted
-    as it opened (Kiosk.session_opened_at), so that serves without asking the database; after
-    a restart the database is asked (None: no open exchange session)."""
-    if k.session_opened_at is not None:
-        return k.session_opened_at
+    """Return when the session a checkout would commit began: news pulled since then are the
+    session's. A session the checkout names, opened lately in this process, was noted as it
+    opened (Kiosk.sessions_opened), so that serves without asking the database; otherwise
+    (no id given, a restart) the database is asked (None: no open exchange session)."""
+    if session_id is not None:
+        at = k.session_opened_at(session_id)
+        if at is not None:
+            return at
     return session_started(k, session_id)
 
 

@@ -254,8 +254,9 @@ class SyncClient:
         if not self._lock.acquire(timeout=-1 if wait is None else wait):
             raise _Busy("another request to central is under way")
         try:
+            # The last drain's news stand until this one drains: a pull that fails or is not
+            # sent (a pause central asked for) learns nothing, and loses nothing known.
             began = (self.k.clock.now(), time.monotonic())
-            self._news = None  # until this pull drains the feed, no news stand for a checkout
             try:
                 while True:
                     with self.k.uow(write=False) as uow:
@@ -349,8 +350,7 @@ class SyncClient:
         pulled = 0
         try:
             with self._lock:
-                began = (self.k.clock.now(), time.monotonic())
-                self._news = None  # until this round drains the feed
+                began = (self.k.clock.now(), time.monotonic())  # the last drain stands till then
                 while True:
                     entries = self._pending()
                     with self.k.uow(write=False) as uow:

@@ -187,8 +187,10 @@ def test_only_a_failure_within_the_session_shortens_the_next_try(programme, k1):
 
     assert k1.sync.refresh(since=came_in)  # the failure was before: the whole 2 s to answer
 
+    k1.sync.news_fresh_for = 0.5
+    time.sleep(0.6)  # the session's news have gone stale (a drain's news stand until then)
     proxy.offline = True
-    assert not k1.sync.refresh()  # fails within the session (and its news go stale)
+    assert not k1.sync.refresh()  # fails within the session
     proxy.offline = False
     proxy.on(CHANGES, "delay")
     t = time.monotonic()
