@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from core.domain.linebreak import held_back
+from core.domain.linebreak import NO_END, held_back
 
 # Ambiguous-width characters (·, é, ×, “, ①) print full-width on Chinese-mode printers,
 # so they count two: overestimating wastes a column, underestimating overflows the paper.
@@ -46,11 +46,7 @@ def _wrap_paragraph(s: str, width: int) -> list[str]:
     for c in s:
         w = char_width(c)
         if used + w > width:
-            head, tail = (line, "") if c.isspace() else _split_before_word(line, width - w)
-            if not c.isspace() and not tail:  # no 。 starts a line, no （ ends one
-                end = held_back(line, c)
-                if display_width(line[end:]) + w <= width:
-                    head, tail = line[:end], line[end:]
+            head, tail = (line, "") if c.isspace() else _break(line, c, width)
             lines.append(head.rstrip())
             line = tail
             used = display_width(line)
@@ -60,6 +56,23 @@ def _wrap_paragraph(s: str, width: int) -> list[str]:
         used += w
     lines.append(line.rstrip())
     return lines
+
+
+def _break(line: str, c: str, width: int) -> tuple[str, str]:
+    """Return where a full line ends when c does not fit after it, and what goes down: a
+    trailing Latin word whole, with the mark that opens it; no 。 starts a line, no （ ends one.
+    When a word cannot take its mark along (a narrow column), it is broken instead."""
+    w = char_width(c)
+    head, tail = _split_before_word(line, width - w)
+    end = held_back(head, tail[0] if tail else c)
+    if end < len(head) and display_width(head[end:] + tail) + w <= width:
+        return head[:end], head[end:] + tail
+    if tail and head.rstrip()[-1:] in NO_END:
+        head, tail = line, ""
+        end = held_back(line, c)
+        if end < len(line) and display_width(line[end:]) + w <= width:
+            return line[:end], line[end:]
+    return head, tail
 
 
 def _split_before_word(line: str, room: int) -> tuple[str, str]:

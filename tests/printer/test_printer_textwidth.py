@@ -36,6 +36,9 @@ def test_wrap_never_starts_a_line_with_a_full_stop_nor_ends_one_with_an_opening_
     assert wrap("如有疑问请向村委会或项目办反映。", 30) == ["如有疑问请向村委会或项目办反", "映。"]
     assert wrap("下次集中兑换日为周六（上午九点）", 20) == ["下次集中兑换日为周六", "（上午九点）"]
     assert wrap("下次集中兑换日周六（上午九点）", 20) == ["下次集中兑换日周六", "（上午九点）"]
+    # A Latin word that goes down whole takes the mark that opens it along.
+    assert wrap("商品规格（3kg）", 12) == ["商品规格", "（3kg）"]
+    assert wrap("兑换说明见“EKC码”", 14) == ["兑换说明见", "“EKC码”"]
 
 
 @given(
@@ -44,6 +47,7 @@ def test_wrap_never_starts_a_line_with_a_full_stop_nor_ends_one_with_an_opening_
             st.sampled_from(list("村委会积分兑换")),
             st.sampled_from(list("村委会")).map(lambda c: c + "。"),
             st.sampled_from(list("村委会")).map(lambda c: "（" + c),
+            st.sampled_from(["（3kg）", "“EKC”", "（500g", "rice"]),
         ),
         max_size=60,
     ).map("".join),
