@@ -272,3 +272,38 @@ def test_a_failed_posting_after_a_decision_is_logged_and_left_to_the_jobs(
         assert uow.session.scalars(select(Claim.status)).all() == ["approved"]
     assert board.publish(c) == 1  # what the jobs do: the award is on the board then
     assert _postings(c)[-1]["awards"][0]["household"] == "王*国家"
+
+
+def test_two_postings_at_once_take_turns_so_a_stale_board_is_never_posted_last(
+    programme, monkeypatch
+):
+    # The jobs and a decision's posting (or two workers') ran side by side: the one that worked
+    # out its board before an award committed could post it after the one that had the award.
+    c = programme.central
+    c.clock = programme.clock
+    place_east_village(c)
+    inside, release = threading.Event(), threading.Event()
+    village_board = board.query.village_board
+
+    def held_first(*args, **kwargs):
+        found = village_board(*args, **kwargs)
+        if not inside.is_set():  # the first posting has worked out its board: it waits here
+            inside.set()
+            assert release.wait(10)
+        return found
+
+    monkeypatch.setattr(board.query, "village_board", held_first)
+    first = threading.Thread(target=board.publish, args=(c,))
+    first.start()
+    assert inside.wait(10)  # worked out without the award below
+    decision = threading.Thread(target=approve, args=(c, "CLEAN", "H000001"))  # posts at once
+    decision.start()
+    decision.join(1.0)
+    waited = decision.is_alive()
+    release.set()
+    first.join(10)
+    decision.join(10)
+    assert waited  # its posting took its turn after the first
+    latest = _postings(c)[-1]
+    assert [a["household"] for a in latest["awards"]] == ["王*国家"]
+    assert latest["digest"] == board.sheet(c, VILLAGE, "2025-03")["digest"]

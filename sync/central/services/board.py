@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.domain import board as rules
 from sync.central.context import Central, emit
@@ -29,6 +29,7 @@ from sync.central.services.errors import Refusal, RegistryError
 from sync.central.states import AreaLevel
 
 AWARDS_POSTED = 60  # award lines a posting carries; the sheet prints every one
+POSTING_LOCK = 72_616_002  # advisory lock: one board posting at a time on PostgreSQL
 AT_ONCE_VILLAGES = 5  # a decision's villages whose boards are posted within its request
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,11 @@ def publish(
     posted = 0
     with c.uow() as uow:
         s = uow.session
+        if s.bind.dialect.name == "postgresql":
+            # One posting at a time (the jobs, a decision's, another worker's): a board worked
+            # out before an award committed could otherwise be posted after one that has it.
+            # SQLite writes one transaction at a time already (BEGIN IMMEDIATE).
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTING_LOCK})
         month = query.current_month(s, now)
         chosen = query.board_settings(s)
         wanted = (
