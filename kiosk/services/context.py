@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,16 @@ from core.clock import Clock, SystemClock
 from core.db.uow import UnitOfWork
 
 SESSIONS_NOTED = 16  # sessions whose starts are kept: one screen has one open at a time
+
+
+class SessionStart(NamedTuple):
+    """When an exchange session began: on the kiosk's clock, and on this process's monotonic
+    clock when it was opened here (None after a restart). News pulled in this process are
+    weighed against the monotonic time, which no clock setting moves."""
+
+    at: datetime
+    moment: float | None = None
+
 
 if TYPE_CHECKING:
     from kiosk.services.print_queue import PrintWorker
@@ -55,7 +66,9 @@ class Kiosk:
     # as each is opened (before its commit): a checkout naming its session weighs central's news
     # against that session's own start, whatever the order the sessions' threads ran in and
     # wherever the clock was set meanwhile. A session not here (a restart): ask the database.
-    sessions_opened: dict[str, datetime] = field(default_factory=dict, compare=False, repr=False)
+    sessions_opened: dict[str, SessionStart] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     _session_noted: threading.Lock = field(
         default_factory=threading.Lock, compare=False, repr=False
     )
@@ -72,11 +85,11 @@ class Kiosk:
     def note_session_opened(self, session_id: str, at: datetime) -> None:
         """Remember that an exchange session begins at this time (see sessions_opened)."""
         with self._session_noted:
-            self.sessions_opened[session_id] = at
+            self.sessions_opened[session_id] = SessionStart(at, time.monotonic())
             while len(self.sessions_opened) > SESSIONS_NOTED:
                 del self.sessions_opened[next(iter(self.sessions_opened))]
 
-    def session_opened_at(self, session_id: str) -> datetime | None:
+    def session_opened(self, session_id: str) -> SessionStart | None:
         """Return when this exchange session was opened, if it was lately in this process."""
         with self._session_noted:
             return self.sessions_opened.get(session_id)

@@ -35,7 +35,7 @@ from kiosk.services.common import (
     resident,
     spending,
 )
-from kiosk.services.context import Kiosk, PendingCard
+from kiosk.services.context import Kiosk, PendingCard, SessionStart
 from kiosk.services.receipts import items, local_time, store_receipt
 from kiosk.storage.models import (
     Activity,
@@ -322,16 +322,18 @@ def session_started(k: Kiosk, session_id: str | None = None) -> datetime | None:
         return conn.execute(_STARTED, {"session": session_id, "kiosk": k.kiosk_id}).scalar()
 
 
-def session_began(k: Kiosk, session_id: str | None = None) -> datetime | None:
+def session_began(k: Kiosk, session_id: str | None = None) -> SessionStart | None:
     """Return when the session a checkout would commit began: news pulled since then are the
     session's. A session the checkout names, opened lately in this process, was noted as it
-    opened (Kiosk.sessions_opened), so that serves without asking the database; otherwise
-    (no id given, a restart) the database is asked (None: no open exchange session)."""
+    opened (Kiosk.sessions_opened), on the monotonic clock too, so that serves without asking
+    the database; otherwise (no id given, a restart) the database is asked (None: no open
+    exchange session)."""
     if session_id is not None:
-        at = k.session_opened_at(session_id)
-        if at is not None:
-            return at
-    return session_started(k, session_id)
+        noted = k.session_opened(session_id)
+        if noted is not None:
+            return noted
+    at = session_started(k, session_id)
+    return None if at is None else SessionStart(at)
 
 
 def _checkout(k: Kiosk, session_id: str | None, online: bool | None) -> CheckoutResult:

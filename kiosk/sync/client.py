@@ -24,7 +24,7 @@ from core import __version__
 from core.domain.ledger import EntryKind
 from kiosk.services.claims import refused_claim
 from kiosk.services.common import iso
-from kiosk.services.context import Kiosk
+from kiosk.services.context import Kiosk, SessionStart
 from kiosk.services.terminal import session_started
 from kiosk.storage.models import OutboxRow
 from kiosk.storage.states import OutboxStatus
@@ -385,7 +385,9 @@ class SyncClient:
             self.status.pulled += pulled
         return True
 
-    def refresh(self, timeout: float = 2.0, *, since: datetime | None = None) -> bool:
+    def refresh(
+        self, timeout: float = 2.0, *, since: datetime | SessionStart | None = None
+    ) -> bool:
         """Pull what central knows now, quickly; return whether central answered.
 
         With since (when the resident's session began), a pull that began at or after it and is
@@ -404,7 +406,9 @@ class SyncClient:
                 failed = self._fresh(self._news_failed, since)
                 wait = min(timeout, RETRY_AFTER_FAILED) if failed else timeout
                 if not self._news_idle.wait(wait):
-                    return False  # central has not answered the try within the checkout's wait
+                    # The try has not ended within the checkout's wait: it has taken nothing
+                    # away, and news the session drained before it still stand.
+                    return self._news_since(since)
                 if self._news_since(since):
                     return True
                 if self._news_running and self._fresh(self._news_failed, since):
@@ -424,17 +428,18 @@ class SyncClient:
         self._succeeded()
         return True
 
-    def _news_since(self, since: datetime) -> bool:
+    def _news_since(self, since: datetime | SessionStart) -> bool:
         return self._fresh(self._news, since)
 
-    def _fresh(self, pull: tuple[datetime, float] | None, since: datetime) -> bool:
+    def _fresh(self, pull: tuple[datetime, float] | None, since: datetime | SessionStart) -> bool:
         """Tell whether a pull (kiosk clock, monotonic) began within the session and is no
-        older than news_fresh_for."""
-        return (
-            pull is not None
-            and pull[0] >= since
-            and time.monotonic() - pull[1] <= self.news_fresh_for
-        )
+        older than news_fresh_for. A session opened in this process is compared on the
+        monotonic clock, so a clock set back cannot make an earlier pull the session's."""
+        if pull is None or time.monotonic() - pull[1] > self.news_fresh_for:
+            return False
+        if isinstance(since, SessionStart):
+            return pull[1] >= since.moment if since.moment is not None else pull[0] >= since.at
+        return pull[0] >= since
 
     def prefetch(self) -> None:
         """Start pulling central's news in the background (a session's pull already asking

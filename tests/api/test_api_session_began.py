@@ -30,7 +30,7 @@ def _open(runtime):
 
 def _began(runtime):
     """When the open session began, as a checkout naming it asks (the screen always does)."""
-    return terminal.session_began(runtime.kiosk, _open(runtime).id)
+    return terminal.session_began(runtime.kiosk, _open(runtime).id).at
 
 
 def test_a_card_shown_gives_the_start_without_asking_the_database(
@@ -43,7 +43,7 @@ def test_a_card_shown_gives_the_start_without_asking_the_database(
         raise AssertionError("the database was asked")
 
     monkeypatch.setattr(terminal, "session_started", asked)
-    assert terminal.session_began(runtime.kiosk, session_id) == began
+    assert terminal.session_began(runtime.kiosk, session_id).at == began
 
 
 def test_each_new_session_moves_the_start_on(client, card, runtime):
@@ -56,14 +56,14 @@ def test_each_new_session_moves_the_start_on(client, card, runtime):
     client.post("/api/scan", json={"code": card("李德福")["code"]})
     client.post("/api/session/switch", json={"confirm": True})
     assert _began(runtime) == _open_started(runtime)
-    assert terminal.session_began(runtime.kiosk) == _open_started(runtime)  # no id: as committed
+    assert terminal.session_began(runtime.kiosk).at == _open_started(runtime)  # no id: as committed
 
 
 def test_after_a_restart_the_database_is_asked(client, card, runtime):
     client.post("/api/scan", json={"code": card("王建国")["code"]})
     session_id = _open(runtime).id
     runtime.kiosk.sessions_opened.clear()  # as a kiosk started again finds it
-    assert terminal.session_began(runtime.kiosk, session_id) == _open_started(runtime)
+    assert terminal.session_began(runtime.kiosk, session_id).at == _open_started(runtime)
     client.post("/api/session/cancel")
     assert terminal.session_began(runtime.kiosk) is None
     assert terminal.session_began(runtime.kiosk, session_id) is None

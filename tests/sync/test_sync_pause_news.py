@@ -175,3 +175,76 @@ def test_a_pull_that_fails_keeps_the_news_the_session_pulled_while_they_are_fres
     assert len(central.asked) == asked
     sync.news_fresh_for = 0.0  # once they are stale, the checkout does not sell on them
     assert sync.refresh(timeout=0.2, since=began) is False
+
+
+def test_news_pulled_in_the_last_session_do_not_count_for_the_next_after_a_clock_set_back(synced):
+    # Session A opens at 10:00:00 and its pull drains the feed at 10:00:01. NTP puts the
+    # clock back an hour; seconds later session B opens at 09:00:05. A's pull began before
+    # B's card was shown, though "within" B's session by the kiosk clock: it must not stand
+    # for B's checkout (sessions are weighed on the monotonic clock).
+    runtime, cards, sync, central = synced
+    k = runtime.kiosk
+    terminal.scan(k, cards[0]["code"])  # session A, 10:00:00
+    k.clock.advance(seconds=1)
+    sync.pull_once(timeout=2.0)  # A's pull, 10:00:01: drains the feed
+    terminal.cancel(k)
+    k.clock.current -= timedelta(hours=1)  # the clock is corrected
+    k.clock.advance(seconds=5)
+    terminal.scan(k, cards[1]["code"])  # session B opens at 09:00:05, after A's pull
+    before = central.pulls()
+
+    since = terminal.session_began(k, _open_id(k))
+    assert since.at == k.clock.now()
+    online = sync.refresh(timeout=2.0, since=since)
+    # B had no pull of its own: the checkout must ask central (or sell offline), not reuse A's.
+    assert central.pulls() > before or online is False
+
+
+def test_after_a_clock_set_back_a_failed_pull_of_the_new_session_leaves_it_online_on_the_last(
+    synced,
+):
+    # As above, but B's own pull (the card scan's prefetch) fails: the line is down. Before
+    # 7eaa4e8 the failed pull cleared the news, so B's checkout sold offline (held to the
+    # allowance). Now A's drain stands and B's checkout sells online, on news pulled before
+    # B's card was shown, while central cannot be reached at all.
+    runtime, cards, sync, central = synced
+    k = runtime.kiosk
+    terminal.scan(k, cards[0]["code"])  # session A, 10:00:00
+    k.clock.advance(seconds=1)
+    sync.pull_once(timeout=2.0)  # A's pull drains the feed
+    terminal.cancel(k)
+    k.clock.current -= timedelta(hours=1)  # NTP puts the clock back
+    k.clock.advance(seconds=5)
+    terminal.scan(k, cards[1]["code"])  # session B, 09:00:05
+    central.down = True
+    k.clock.advance(seconds=1)
+    with pytest.raises(SyncError):
+        sync.pull_once(timeout=2.0)  # B's own pull fails: nothing heard of central in B
+    online = sync.refresh(timeout=0.3, since=terminal.session_began(k, _open_id(k)))
+    assert online is False  # central was never heard within B's session
+
+
+def test_a_slow_later_try_takes_away_the_news_a_failed_one_leaves_standing(synced):
+    # A later try that is merely slow (the line hangs) takes nothing away either: past the
+    # checkout's wait for it, the session's news of a second ago still stand.
+    runtime, _cards, sync, central = synced
+    k = runtime.kiosk
+    began = k.clock.now()
+    k.clock.advance(seconds=1)
+    sync.pull_once(timeout=2.0)  # the session's pull drains the feed
+    hang = threading.Event()
+    answer = central.__call__
+
+    def slow(request):
+        if request.url.path == "/api/v1/changes":
+            hang.wait(3)
+            raise httpx.ConnectTimeout("the line hangs", request=request)
+        return answer(request)
+
+    sync.http._transport = httpx.MockTransport(slow)
+    try:
+        sync.prefetch()  # the card is shown again: another try, which hangs
+        assert sync.refresh(timeout=2.0, since=began) is True
+    finally:
+        hang.set()
+        sync.wait_for_news(5)

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, literal, select, text, union_all, update
@@ -68,6 +68,8 @@ from sync.protocol import earlier_digests, entry_digest, validate_payload, well_
 from sync.schema import Invalid, is_uuid
 
 parse_time = parse_wire_time
+CHECKIN_CLOCK_SLACK = timedelta(hours=1)  # how far ahead of central a kiosk's clock may be
+ALERT_AMOUNT_MOST = 2**31 - 1  # alerts.amount is an INTEGER: a larger figure is held at this
 
 
 @dataclass
@@ -578,7 +580,13 @@ class _Batch:
             return None
         moves = self.s.execute(
             select(AuditEntry.at, AuditEntry.details)
-            .where(AuditEntry.action == "resident_move", AuditEntry.target == resident_id)
+            .where(
+                AuditEntry.action == "resident_move",
+                AuditEntry.target == resident_id,
+                # The office's moves only: a kiosk's audit entry is its own words, and one
+                # naming this action could otherwise book other households' credits to its pick.
+                AuditEntry.kiosk_id.is_(None),
+            )
             .order_by(AuditEntry.at, AuditEntry.id)
         ).all()
         left = [(moved_at, (details or {}).get("from")) for moved_at, details in moves]
@@ -727,11 +735,13 @@ class _Batch:
             raise _Refused(
                 f"activity {activity.id} is worth {activity.points} points, not {ledger['points']}"
             )
+        at = parse_time(ledger["created_at"])
+        if at > self.now + CHECKIN_CLOCK_SLACK:
+            # Dated ahead of central's own time, it would claim an activity yet to be held.
+            raise _Refused(f"the check-in is dated {ledger['created_at'][:19]}, ahead of central")
         moved = self._member(p["resident_id"], p["household_id"], ledger["created_at"])
         taken = self.activity_counts.get(activity.id, 0)
-        local_day = (
-            parse_time(ledger["created_at"]).replace(tzinfo=UTC).astimezone(self.zone).date()
-        )
+        local_day = at.replace(tzinfo=UTC).astimezone(self.zone).date()
         try:
             rules.check_activity_open(activity.name, activity.active, taken, activity.cap)
             rules.check_activity_day(activity.name, activity.day, local_day)
@@ -833,6 +843,8 @@ class _Batch:
                 raise _Refused(f"a stock move names {move['product_code']}, not in the entry")
             held = self.batches.get(move["batch_id"])
             if held is None and move["qty"] > 0:
+                if any(f["batch_id"] == move["batch_id"] for f in found):
+                    raise _Refused(f"the stocktake names new batch {move['batch_id']} twice")
                 found.append(move)
             elif held != move["product_code"]:
                 raise _Refused(f"stock batch {move['batch_id']} was never received at this kiosk")
@@ -856,17 +868,18 @@ class _Batch:
 
     def _served(self, household_id: str) -> bool:
         """Say whether this kiosk's store has served a household: an exchange that took points
-        and is not voided (held, or earlier in this batch), or a check-in central credited.
+        and is not voided (held, or earlier in this batch).
 
         An exchange for no points vouches for nothing, so a stolen token must at least spend
-        the household's own points, in its history, to reach its cards.
+        the household's own points, in its history, to reach its cards. Nor does a check-in: a
+        stolen token could make one up for anyone (it only gives the household points).
         """
         if any(
             x["household_id"] == household_id
             and x["total"] > 0
             and x["status"] == ExchangeStatus.COMPLETED
             for x in self.new_exchanges.values()
-        ) or any(x["household_id"] == household_id for x in self.rows[CheckIn]):
+        ):
             return True
         key = (self.kiosk.store_id, household_id)
         if key not in self.served:
@@ -879,13 +892,16 @@ class _Batch:
             )
             if self.voided:  # voided earlier in this batch, not yet written
                 held_exchange = held_exchange.where(~among(self.s, Exchange.id, self.voided))
-            held_checkin = select(CheckIn.id).where(
-                CheckIn.store_id == store, CheckIn.household_id == household_id
-            )
-            exchange = self.s.scalar(held_exchange.limit(1))
-            checkin = self.s.scalar(held_checkin.limit(1))
-            self.served[key] = exchange is not None or checkin is not None
+            self.served[key] = self.s.scalar(held_exchange.limit(1)) is not None
         return self.served[key]
+
+    def _in_store_set(self, household_id: str) -> bool:
+        """Say whether the household is in this kiosk's store's set (its village's, those that
+        shop there, those the office put there): what the store's feed told its kiosks of."""
+        found = self.s.scalar(
+            store_households(self.kiosk.store_id).where(StoreMember.household_id == household_id)
+        )
+        return found is not None
 
     def _card_revoke(self, p: dict[str, Any], entry: dict[str, Any]) -> None:
         card = self.s.scalar(select(Card).where(Card.token_hash == p["token_hash"]))
@@ -914,8 +930,16 @@ class _Batch:
         person = self.s.get(Resident, p["resident_id"])
         if person is None:
             raise _Refused(f"unknown resident {p['resident_id']}")
+        served = self._served(person.household_id)
+        # A kiosk issues cards to the households its store serves (those its feed told it of):
+        # a card it made for anyone else would open that household's records to its store.
+        if not served and not self._in_store_set(person.household_id):
+            raise _Refused(
+                f"household {person.household_id} is not served by this kiosk's store: "
+                "its cards are issued by the office"
+            )
         replaced = None
-        if self._served(person.household_id):
+        if served:
             for old in self.s.scalars(
                 select(Card)
                 .where(Card.resident_id == p["resident_id"], Card.status == CardStatus.ACTIVE)
@@ -958,10 +982,7 @@ class _Batch:
             raise _Refused(f"unknown household {household_id}")
         # A kiosk records claims for the households its store serves (its village's, those that
         # shop there, those the office put there): a kiosk's token names no household elsewhere.
-        served = self.s.scalar(
-            store_households(self.kiosk.store_id).where(StoreMember.household_id == household_id)
-        )
-        if served is None:
+        if not self._in_store_set(household_id):
             raise _Refused(f"household {household_id} is not served by this kiosk's store")
         resident_ids = list(dict.fromkeys(p["resident_ids"]))
         members = set(
@@ -1119,6 +1140,8 @@ class _Batch:
         household_id: str | None = None,
         amount: int | None = None,
     ) -> None:
+        if amount is not None:  # the column is 32-bit; the detail says the whole figure
+            amount = max(-ALERT_AMOUNT_MOST, min(amount, ALERT_AMOUNT_MOST))
         self.rows[Alert].append(
             {
                 "kind": kind,
@@ -1334,12 +1357,16 @@ class _Batch:
     def emit_changes(self) -> None:
         """Announce the batch's changes and ledger entries to the other kiosks.
 
-        The households the batch names join the store's set (their records go to its feed the
-        first time), and every store whose set holds one of them hears its confirmed balance,
-        taking in this kiosk's entries up to the highest sequence the batch held for it.
+        The households of the entries the batch counted join the store's set (their records go
+        to its feed the first time), and every store whose set holds one of them hears its
+        confirmed balance, taking in this kiosk's entries up to the highest sequence the batch
+        held for it.
         """
         seqs = self.seqs
-        join(self.s, self.kiosk.store_id, set(seqs) - self.members, self.now)
+        # Only entries central counted bring a household into the store's set: a refused one
+        # (a stolen token's, say) would otherwise open any household's records to the store.
+        counted = {e["household_id"] for e in self.new_ledger}
+        join(self.s, self.kiosk.store_id, counted - self.members, self.now)
         balances = {h: self.balances[h] for h in seqs if h in self.balances}
         missing = sorted(set(seqs) - set(balances))
         if missing:
