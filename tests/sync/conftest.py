@@ -68,6 +68,16 @@ def programme(central_server: CentralServer, tmp_path: Path, kiosk_template: Pat
 
 
 @pytest.fixture
+def unassigned(central_server: CentralServer, tmp_path: Path, kiosk_template: Path):
+    """Return a programme whose households are in no store's set yet: K1 at the east store, K2
+    and K3 at the west."""
+    p = Programme(central_server, tmp_path, kiosk_template=kiosk_template)
+    p.seed({"K1": EAST, "K2": WEST, "K3": WEST}, assign=False)
+    yield p
+    p.close()
+
+
+@pytest.fixture
 def proxy(central_server: CentralServer):
     """Return a fault-injecting proxy in front of central."""
     fp = FaultProxy(

@@ -599,3 +599,42 @@ def pending_body(runtime: Runtime, limit: int = 500, skip: int = 0) -> dict[str,
             for r in rows
         ]
     return {"kiosk_id": runtime.kiosk.kiosk_id, "version": "test", "entries": entries}
+
+
+def checkin_entry(wire: WireKiosk, activity: str, resident: str, household: str, points: int):
+    """Return a hand-made check-in entry claiming `points`."""
+    ledger = wire.ledger(household, "earn", points, ref=str(uuid.uuid4()))
+    return wire.entry(
+        "checkin",
+        {
+            "checkin_id": ledger["ref"],
+            "activity_id": activity,
+            "resident_id": resident,
+            "household_id": household,
+            "points": points,
+            "ledger": ledger,
+        },
+    )
+
+
+def feed(base: str, token: str, after: int = 0, scope: str | None = "store") -> list[dict]:
+    query = f"/api/v1/changes?after={after}&limit=1000" + (f"&scope={scope}" if scope else "")
+    answer = get(base, token, query)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["changes"]
+
+
+def households_in(changes: list[dict]) -> set[str]:
+    """Return every household a page of changes says anything about."""
+    out = set()
+    for change in changes:
+        data = change["data"]
+        if change["kind"] == "household":
+            out.add(data["id"])
+        elif change["kind"] in ("resident",):
+            out.add(data["household_id"])
+        elif change["kind"] == "card":
+            out.add(data["resident_id"].split("-")[0])
+        elif "household_id" in data:
+            out.add(data["household_id"])
+    return out

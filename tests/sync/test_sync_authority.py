@@ -4,7 +4,6 @@ refused with a reason, alerted to the office, and reversed at the kiosk so both 
 from __future__ import annotations
 
 import copy
-import uuid
 from datetime import date
 
 import pytest
@@ -17,6 +16,7 @@ from sync_helpers import (
     buy,
     central_balances,
     central_count,
+    checkin_entry,
     household_id,
     push,
     quiet_sync,
@@ -30,22 +30,6 @@ from sync.central import models as cm
 from sync.central.services import activities
 
 H1, H2 = household_id(1), household_id(2)  # 王建国家 (300 points), 李德福家 (100 points)
-
-
-def checkin_entry(wire: WireKiosk, activity: str, resident: str, household: str, points: int):
-    """Return a hand-made check-in entry claiming `points`."""
-    ledger = wire.ledger(household, "earn", points, ref=str(uuid.uuid4()))
-    return wire.entry(
-        "checkin",
-        {
-            "checkin_id": ledger["ref"],
-            "activity_id": activity,
-            "resident_id": resident,
-            "household_id": household,
-            "points": points,
-            "ledger": ledger,
-        },
-    )
 
 
 def refused(answer) -> str:

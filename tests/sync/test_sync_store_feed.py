@@ -14,8 +14,10 @@ from sync_helpers import (
     assert_converged,
     buy,
     central_balances,
+    feed,
     get,
     household_id,
+    households_in,
     kiosk_balances,
     pending_body,
     push,
@@ -33,40 +35,6 @@ from sync.protocol import CHANGE_KINDS
 
 H1, H2, H3 = (household_id(n) for n in range(1, 4))
 ZH = Path(__file__).resolve().parents[2] / "terminal_ui" / "translations" / "zh_CN.json"
-
-
-@pytest.fixture
-def unassigned(central_server, tmp_path, kiosk_template):
-    """A programme whose households are in no store's set yet."""
-    from sync_helpers import Programme
-
-    p = Programme(central_server, tmp_path, kiosk_template=kiosk_template)
-    p.seed({"K1": EAST, "K2": WEST, "K3": WEST}, assign=False)
-    yield p
-    p.close()
-
-
-def feed(base: str, token: str, after: int = 0, scope: str | None = "store") -> list[dict]:
-    query = f"/api/v1/changes?after={after}&limit=1000" + (f"&scope={scope}" if scope else "")
-    answer = get(base, token, query)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["changes"]
-
-
-def households_in(changes: list[dict]) -> set[str]:
-    """Return every household a page of changes says anything about."""
-    out = set()
-    for change in changes:
-        data = change["data"]
-        if change["kind"] == "household":
-            out.add(data["id"])
-        elif change["kind"] in ("resident",):
-            out.add(data["household_id"])
-        elif change["kind"] == "card":
-            out.add(data["resident_id"].split("-")[0])
-        elif "household_id" in data:
-            out.add(data["household_id"])
-    return out
 
 
 def test_a_kiosk_of_one_store_never_receives_another_stores_households(unassigned):
