@@ -32,6 +32,8 @@ class Central:
     tokens: TokenCache = field(default_factory=TokenCache)  # recently verified bearer tokens
     replica: Replica | None = None  # where the office's read-only views read, when there is one
     soon: Soon = field(default_factory=Soon, repr=False, compare=False)  # work after decisions
+    # Kiosks this process has noted reading their store's feed (Kiosk.store_feed is set).
+    store_feed_noted: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on the central database."""

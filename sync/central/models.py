@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects import postgresql
@@ -88,6 +89,8 @@ class Kiosk(Base):
     printer_state: Mapped[str | None] = mapped_column(String(40))
     camera_state: Mapped[str | None] = mapped_column(String(40))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Has read its store's feed: from then on its token is refused the whole feed (c0024).
+    store_feed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OfficeToken(Base):

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, select, update
 from sync_helpers import (
     EAST,
     WireKiosk,
@@ -16,12 +18,17 @@ from sync_helpers import (
     get,
     households_in,
     push,
+    quiet_sync,
     store_set,
 )
 
+from core.db.engine import make_engine
 from core.domain.codes import new_card_token, token_hash
+from sync.central import localtime, server
 from sync.central import models as cm
-from sync.central.services import activities
+from sync.central.context import Central
+from sync.central.services import activities, kiosks
+from tests.pg import PG_URL, new_database, pg_admin
 
 H1, H2, H3, H4 = "H000001", "H000002", "H000003", "H000004"
 PG_ONLY = pytest.mark.parametrize("central_url", ["postgresql"], indirect=True)
@@ -228,3 +235,64 @@ def test_an_overdraft_past_32_bits_does_not_stop_every_other_kiosks_pushes(progr
         honest.body(honest.exchange(H1, "H000001-1", [("OIL", 1, 60)])),
     )
     assert answer.status_code == 200, answer.text[:300]
+
+
+# -- 6. the whole feed, kept for kiosks of protocol 1 -----------------------------------------
+
+
+def test_a_kiosk_that_reads_its_stores_feed_is_refused_the_whole_feed(unassigned):
+    # The whole feed carries every household, resident and card of the programme. A kiosk of
+    # this release reads its store's; a thief holding its token leaves `scope` out to read all.
+    p = unassigned
+    k1 = p.kiosk("K1")
+    quiet_sync(k1)  # the kiosk's own rounds read its store's feed
+    answer = get(p.server.base, p.token("K1"), "/api/v1/changes?after=0&limit=1000")
+    assert answer.status_code == 403, answer.text[:300]
+    assert answer.json()["error"]["code"] == "forbidden"
+    assert "scope=store" in answer.json()["error"]["message"]
+    assert len(store_feed(p, "K1")) > 0  # its store's feed goes on
+
+
+def test_a_kiosk_of_protocol_1_still_reads_the_whole_feed(unassigned):
+    p = unassigned
+    whole = get(p.server.base, p.token("K2"), "/api/v1/changes?after=0&limit=1000")
+    assert whole.status_code == 200
+    assert {H1, H2, H3} <= households_in(whole.json()["changes"])
+    store_feed(p, "K2")  # then it reads its store's feed once: the whole feed closes to it
+    again = get(p.server.base, p.token("K2"), "/api/v1/changes?after=0&limit=1000")
+    assert again.status_code == 403
+    # Another process of central (a new Central on the same database) knows it too.
+    fresh = Central(p.central.engine)
+    assert kiosks.whole_feed_closed(fresh, "K2")
+    assert not kiosks.whole_feed_closed(fresh, "K3")  # which never read its store's feed
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgresql"])
+def test_c0024_goes_up_and_down(where, tmp_path):
+    if where == "sqlite":
+        url = f"sqlite:///{tmp_path / 'central.db'}"
+        _c0024_round_trip(url)
+    else:
+        pg_admin().close()  # skips without a server (fails under CI)
+        with new_database("kt_c0024") as name:
+            _c0024_round_trip(PG_URL.format(name=name))
+
+
+def _c0024_round_trip(url: str) -> None:
+    engine = make_engine(url)
+    localtime.install(engine)
+    try:
+        with engine.connect() as conn:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(server.MIGRATIONS))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "c0024_kiosk_store_feed")
+            conn.commit()
+            assert "store_feed" in {c["name"] for c in inspect(conn).get_columns("kiosks")}
+            command.downgrade(cfg, "c0023_line_check")
+            conn.commit()
+            assert "store_feed" not in {c["name"] for c in inspect(conn).get_columns("kiosks")}
+            command.upgrade(cfg, "head")
+            conn.commit()
+    finally:
+        engine.dispose()

@@ -23,6 +23,30 @@ KIOSK_ID = limits.RECORD_ID  # as the protocol's kiosk_id
 MAX_ALLOWANCE = limits.ALLOWANCE.high  # the most a store's offline allowance may be
 
 
+def note_store_feed(c: Central, kiosk_id: str) -> None:
+    """Note that a kiosk reads its store's feed (written once, then remembered by this
+    process): from then on its token is refused the whole feed (see whole_feed_closed)."""
+    if kiosk_id in c.store_feed_noted:
+        return
+    with c.uow() as uow:
+        uow.session.execute(
+            update(Kiosk)
+            .where(Kiosk.id == kiosk_id, Kiosk.store_feed.is_(False))
+            .values(store_feed=True)
+        )
+        uow.commit()
+    c.store_feed_noted.add(kiosk_id)
+
+
+def whole_feed_closed(c: Central, kiosk_id: str) -> bool:
+    """Say whether a kiosk's token is refused the whole feed: the kiosk has read its store's
+    (a kiosk of protocol 1 never has; a thief holding a newer kiosk's token gets no more)."""
+    if kiosk_id in c.store_feed_noted:
+        return True
+    with c.uow(write=False) as uow:
+        return bool(uow.session.scalar(select(Kiosk.store_feed).where(Kiosk.id == kiosk_id)))
+
+
 def store_named(s: Session, name: str, at: datetime) -> Store:
     """Return the store of that name, creating it."""
     store = s.scalar(select(Store).where(Store.name == name))

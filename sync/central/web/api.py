@@ -27,7 +27,7 @@ from sync.central.queries import feed, stats
 from sync.central.queries import rules as rule_queries
 from sync.central.replica import Source
 from sync.central.scope import Scope
-from sync.central.services import ingest, rounds, store_feed
+from sync.central.services import ingest, kiosks, rounds, store_feed
 from sync.central.services.adjustments import adjust_points
 from sync.central.services.claims import (
     approve_claim,
@@ -271,8 +271,15 @@ def changes():
         raise ApiError(400, "invalid", f"after must be from 0 to {MAX_CURSOR} and limit ≥ 1")
     scope = request.args.get("scope")
     if scope is None:  # a kiosk of protocol 1: the whole feed
+        if kiosks.whole_feed_closed(central(), g.kiosk_id):
+            raise ApiError(
+                403,
+                "forbidden",
+                "this kiosk reads its store's feed (scope=store): the whole feed is closed to it",
+            )
         page = feed.changes_json(central(), g.kiosk_id, after, limit)
     elif scope == STORE_SCOPE:
+        kiosks.note_store_feed(central(), g.kiosk_id)
         # Households waiting to be announced are written to the feed first (store_feed).
         page, _ = rounds.page_and_heartbeat(central(), g.kiosk_id, g.store_id, after, limit, None)
     else:
@@ -305,6 +312,7 @@ def sync_round():
     # The version as a push records it, then the heartbeat's fields, as the three requests do.
     seen = {"version": body["version"]} if body.get("version") else {}
     seen.update(body.get("heartbeat") or {})
+    kiosks.note_store_feed(central(), g.kiosk_id)  # a round reads the store's feed
     done = rounds.sync_round(
         central(),
         g.kiosk_id,
