@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from hypothesis import strategies as st
@@ -69,11 +69,7 @@ def _strings(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     if fmt == "uuid":
         return st.uuids().map(str)
     if fmt == "date-time":
-        # Within years 2 to 9998: a time at the calendar's ends falls off it in another zone.
-        within = st.datetimes(datetime(2, 1, 1), datetime(9998, 12, 31, 23, 59, 59))
-        return within.map(lambda at: at.replace(tzinfo=UTC) if at.second % 2 else at).map(
-            lambda at: at.isoformat()
-        )
+        return st.datetimes(timezones=st.none() | st.just(UTC)).map(lambda at: at.isoformat())
     if "pattern" in schema:
         # Our patterns are one character class, repeated (+) or a fixed number of times.
         match = _CLASS_PATTERN.fullmatch(schema["pattern"])
@@ -139,7 +135,6 @@ def mutations(value: Any, schema: dict[str, Any], root: str = "$") -> list[Mutat
             found.append(_set(value, root, path, here + "\n", "trailing newline"))
         if sub.get("format") == "date-time":
             found.append(_set(value, root, path, "yesterday", "not a time"))
-            found.append(_set(value, root, path, "9999-12-31T20:00:00Z", "the calendar's end"))
         if sub.get("format") == "uuid" and isinstance(here, str):
             found.append(_set(value, root, path, here.upper(), "upper-case uuid"))
             found.append(_set(value, root, path, here + "\n", "uuid and a newline"))

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select, text, union_all, update
@@ -737,8 +737,8 @@ class _Batch:
         at = parse_time(ledger["created_at"])
         moved = self._member(p["resident_id"], p["household_id"], ledger["created_at"])
         taken = self.activity_counts.get(activity.id, 0)
-        local_day = at.replace(tzinfo=UTC).astimezone(self.zone).date()
-        today = self.now.replace(tzinfo=UTC).astimezone(self.zone).date()
+        local_day = _local_day(at, self.zone)
+        today = _local_day(self.now, self.zone)
         if activity.day is not None and activity.day > today:
             # Whatever time the entry says, an activity whose day has not come by central's
             # clock was not held (a kiosk's clock that runs fast loses nothing on the day).
@@ -953,10 +953,7 @@ class _Batch:
         # A kiosk issues cards to the households its store serves (those its feed told it of):
         # a card it made for anyone else would open that household's records to its store.
         if not served and not any(map(self._in_store_set, self._homes(person))):
-            raise _Refused(
-                f"household {person.household_id} is not served by this kiosk's store: "
-                "its cards are issued by the office"
-            )
+            raise _Refused(f"household {person.household_id} is not served by this kiosk's store")
         replaced = None
         if served:
             for old in self.s.scalars(
@@ -1090,7 +1087,7 @@ class _Batch:
         the period of the programme's local day it was made."""
         for code, qty in taken.items():
             if code in self.quotas:
-                day = at.replace(tzinfo=UTC).astimezone(self.zone).date()
+                day = _local_day(at, self.zone)
                 key = (household_id, code, quotas.period_key(self.quotas[code][1], day))
                 self.quota_moves[key] = self.quota_moves.get(key, 0) + qty
 
@@ -1400,6 +1397,15 @@ class _Batch:
         if balances:
             lock_feed(self.s)
             insert_balances(self.s, balances, self.now, kiosk_id=self.kiosk.id, seqs=seqs)
+
+
+def _local_day(at: datetime, zone) -> date:
+    """Return the programme's local day of a UTC time; a time the zone moves past the calendar
+    counts on its last (or first) day, as the monthly figures count it."""
+    try:
+        return at.replace(tzinfo=UTC).astimezone(zone).date()
+    except OverflowError:
+        return date.max if at.year > 1 else date.min
 
 
 def _by_batch(moves: list[dict[str, Any]], sign: int) -> dict[tuple[int, str], int]:

@@ -31,6 +31,10 @@ WORDS: tuple[tuple[str, str], ...] = (
         "Activity {id} is on {day}; the check-in was on {on}",
     ),
     (
+        r"activity (?P<id>\S+) is on (?P<day>[\d-]+), not yet come",
+        "Activity {id} is on {day}, a day that has not come yet",
+    ),
+    (
         r"(?P<resident>\S+) is already credited for (?P<id>\S+)",
         "{resident} already has points for activity {id}",
     ),
@@ -62,6 +66,10 @@ WORDS: tuple[tuple[str, str], ...] = (
         "Stock batch {batch} holds {held}, not {code}",
     ),
     (r"batch (?P<batch>\S+) already held", "Stock batch {batch} was already received"),
+    (
+        r"the stocktake names new batch (?P<batch>\S+) twice",
+        "The stocktake names new stock batch {batch} twice",
+    ),
     (
         r"the ledger entry does not match the exchange total",
         "The points entry does not match the exchange's total",
