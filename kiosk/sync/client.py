@@ -437,9 +437,8 @@ class SyncClient:
         monotonic clock, so a clock set back cannot make an earlier pull the session's."""
         if pull is None or time.monotonic() - pull[1] > self.news_fresh_for:
             return False
-        if isinstance(since, SessionStart):
-            return pull[1] >= since.moment if since.moment is not None else pull[0] >= since.at
-        return pull[0] >= since
+        start = since if isinstance(since, SessionStart) else SessionStart(since)
+        return pull[1] >= start.moment if start.moment is not None else pull[0] >= start.at
 
     def prefetch(self) -> None:
         """Start pulling central's news in the background (a session's pull already asking

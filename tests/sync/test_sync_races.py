@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sync_helpers import WireKiosk, central_balances, central_ledger_sums, household_id, push
+from sync_helpers import (
+    WireKiosk,
+    central_balances,
+    central_ledger_sums,
+    checkin_entry,
+    household_id,
+    push,
+)
 
 from sync.central.services import activities
 from sync.central.services.adjustments import adjust_points
@@ -20,18 +26,7 @@ H1 = household_id(1)  # two members: H000001-1, H000001-2
 
 
 def checkin(wire: WireKiosk, activity: str, resident: str, points: int) -> dict:
-    ledger = wire.ledger(H1, "earn", points, ref=str(uuid.uuid4()))
-    return wire.entry(
-        "checkin",
-        {
-            "checkin_id": ledger["ref"],
-            "activity_id": activity,
-            "resident_id": resident,
-            "household_id": H1,
-            "points": points,
-            "ledger": ledger,
-        },
-    )
+    return checkin_entry(wire, activity, resident, H1, points)
 
 
 def pushed_together(programme, bodies: dict[str, dict]) -> dict[str, object]:

@@ -577,18 +577,7 @@ class _Batch:
             raise _Refused(f"unknown {role} {resident_id}")
         if held == household_id:
             return None
-        moves = self.s.execute(
-            select(AuditEntry.at, AuditEntry.details)
-            .where(
-                AuditEntry.action == "resident_move",
-                AuditEntry.target == resident_id,
-                # The office's moves only: a kiosk's audit entry is its own words, and one
-                # naming this action could otherwise book other households' credits to its pick.
-                AuditEntry.kiosk_id.is_(None),
-            )
-            .order_by(AuditEntry.at, AuditEntry.id)
-        ).all()
-        left = [(moved_at, (details or {}).get("from")) for moved_at, details in moves]
+        left = self._moved_from(resident_id)
         if household_id not in {was for _at, was in left}:
             raise _Refused(f"{role} {resident_id} is not a member of household {household_id}")
         when = parse_time(at)
@@ -896,18 +885,28 @@ class _Batch:
             self.served[key] = self.s.scalar(held_exchange.limit(1)) is not None
         return self.served[key]
 
+    def _moved_from(self, resident_id: str) -> list[tuple[datetime, str | None]]:
+        """Return (when, from which household) of each move the office made of a resident.
+
+        The office's moves only: a kiosk's audit entry is its own words, and one naming this
+        action could otherwise book other households' credits to a household of its pick.
+        """
+        moves = self.s.execute(
+            select(AuditEntry.at, AuditEntry.details)
+            .where(
+                AuditEntry.action == "resident_move",
+                AuditEntry.target == resident_id,
+                AuditEntry.kiosk_id.is_(None),
+            )
+            .order_by(AuditEntry.at, AuditEntry.id)
+        ).all()
+        return [(moved_at, (details or {}).get("from")) for moved_at, details in moves]
+
     def _homes(self, person: Resident) -> list[str]:
         """Return the household a resident is of, then those the office moved them from (a
         kiosk offline at the move goes on knowing them as of the old one)."""
-        moved_from = self.s.scalars(
-            select(AuditEntry.details).where(
-                AuditEntry.action == "resident_move",
-                AuditEntry.target == person.id,
-                AuditEntry.kiosk_id.is_(None),
-            )
-        )
         return [person.household_id] + [
-            d["from"] for d in moved_from if isinstance(d, dict) and isinstance(d.get("from"), str)
+            was for _at, was in self._moved_from(person.id) if isinstance(was, str)
         ]
 
     def _in_store_set(self, household_id: str) -> bool:

@@ -66,7 +66,9 @@ def page_and_heartbeat(
     The households of the store's set waiting to be announced are written to the feed first,
     as `store_feed.announce` writes them. When none waits (the common case) it is one
     transaction: the heartbeat's UPDATE also says whether any waits, then the page is read.
+    The kiosk is noted as one that reads its store's feed (kiosks.note_store_feed).
     """
+    kiosks.note_store_feed(c, kiosk_id)
     if seen is None:
         with c.uow(write=False) as uow:
             if not store_feed.waiting(uow.session, store_id):

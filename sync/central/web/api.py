@@ -279,7 +279,6 @@ def changes():
             )
         page = feed.changes_json(central(), g.kiosk_id, after, limit)
     elif scope == STORE_SCOPE:
-        kiosks.note_store_feed(central(), g.kiosk_id)
         # Households waiting to be announced are written to the feed first (store_feed).
         page, _ = rounds.page_and_heartbeat(central(), g.kiosk_id, g.store_id, after, limit, None)
     else:
@@ -312,7 +311,6 @@ def sync_round():
     # The version as a push records it, then the heartbeat's fields, as the three requests do.
     seen = {"version": body["version"]} if body.get("version") else {}
     seen.update(body.get("heartbeat") or {})
-    kiosks.note_store_feed(central(), g.kiosk_id)  # a round reads the store's feed
     done = rounds.sync_round(
         central(),
         g.kiosk_id,
