@@ -35,6 +35,9 @@
     const n = ++asked;
     return call(method, path, data).then((v) => {
       if (n > applied) { applied = n; view = v; render(); }
+      // A read sent after this change may have been answered before the server made it (its
+      // answer is shown, this one is not): read again, now that the change is made.
+      else if (method !== "GET") refresh().catch(() => {});
       return v;
     });
   }

@@ -131,6 +131,40 @@ def test_taps_a_moment_apart_each_count(page, card, runtime):
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 2)]
 
 
+
+def test_a_tap_answered_after_a_later_reload_still_shows_in_the_cart(page, card, runtime):
+    """A change event (the camera's, say) reloads the session while a tap is on its way; the
+    server answers the reload first, with the cart as it was, and the tap's own answer arrives
+    behind it. The screen must still come to show the line, whether or not a later event
+    reloads it again: a busy kiosk had left the cart empty on screen with the good in it."""
+    streams = []  # the screen's event streams, held: no event reaches it but the one sent below
+    page.route("**/api/events*", lambda route: streams.append(route))
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    expect(page.locator("#shop")).to_be_visible()
+    taps = []
+    page.route("**/api/session/cart*", lambda route: taps.append(route))
+    add(page, "SOAP")
+    for _ in range(100):
+        if taps and streams:
+            break
+        page.wait_for_timeout(50)
+    assert taps and streams, "the tap or the event stream never left the page"
+    with page.expect_response(lambda r: "/api/session?" in r.url):
+        streams[0].fulfill(  # the screen reloads the session: the cart still empty
+            status=200,
+            headers={"Content-Type": "text/event-stream"},
+            body='event: change\ndata: {"version": 1, "what": "camera"}\n\n',
+        )
+    taps[0].continue_()
+
+    expect(page.locator("#cart-lines li[data-code='SOAP']")).to_be_visible(timeout=5_000)
+    expect(page.locator("#total")).to_have_text("8")
+    expect(page.locator("#confirm")).to_be_enabled()
+    cart = queries.session_view(runtime.kiosk)["cart"]
+    assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
+
+
 def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):
     page.goto("/")
     tap_card(page, card("宋明亮"))
