@@ -377,6 +377,12 @@ def main() -> None:
         help="ids the kiosks make: time-ordered (v7, as kiosks do) or random (v4, older releases)",
     )
     parser.add_argument(
+        "--close-whole-feed",
+        action="store_true",
+        help="close the programme's whole feed first (`kiosk central whole-feed close`), as a"
+        " programme whose kiosks are all of this release may: entries are not copied to it",
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="also insert every row the push wrote again, bare (the database's own floor)",
@@ -404,6 +410,8 @@ def main() -> None:
             done = kiosks_service.enroll(central, f"门店{i % 4}", f"K{i:03d}")
             tokens[done.kiosk_id] = done.token
         households = [f"H{i:06d}" for i in range(1, args.households + 1)]
+        if args.close_whole_feed:
+            kiosks_service.close_whole_feed(central)
         # Made here, once: gunicorn's workers starting together would race to create it.
         site_secret(central)
         central.engine.dispose()
@@ -472,6 +480,7 @@ def main() -> None:
             "ids": args.ids,
             "home_share": args.home_share,
             "opening_points": args.opening_points,
+            "whole_feed_closed": args.close_whole_feed,
             "push_seconds": round(pushed, 2),
             "entries_per_second": round(total / pushed),
             "batch_latency_p50_ms": pct(latencies, 0.50),

@@ -79,6 +79,20 @@ def add_parser(sub) -> None:
     revoke.add_argument("kiosk_id")
     revoke.set_defaults(handler=_revoke_kiosk)
 
+    whole = cmds.add_parser(
+        "whole-feed",
+        help="show whether the whole feed (protocol 1's) is open and who reads it, or close it"
+        " for good once every kiosk reads its store's feed",
+    )
+    _db(whole)
+    whole.add_argument("action", nargs="?", choices=("close",), help="close it, for good")
+    whole.add_argument(
+        "--anyway",
+        action="store_true",
+        help="close it although kiosks of an earlier release still read it",
+    )
+    whole.set_defaults(handler=_whole_feed)
+
     user = cmds.add_parser("add-user", help="create an office web user (password from stdin)")
     _db(user)
     user.add_argument("username")
@@ -449,6 +463,38 @@ def _revoke_kiosk(args: argparse.Namespace) -> int:
     finally:
         central.close()
     print(f"kiosk {args.kiosk_id} revoked: its token no longer syncs")
+    return 0
+
+
+def _whole_feed(args: argparse.Namespace) -> int:
+    from sync.central.services.errors import RegistryError
+    from sync.central.services.kiosks import close_whole_feed, whole_feed
+
+    central = _open(args)
+    try:
+        if args.action is None:
+            state = whole_feed(central)
+        else:
+            try:
+                state = close_whole_feed(central, anyway=args.anyway)
+            except RegistryError as exc:
+                print(f"kiosk central whole-feed: {exc}", file=sys.stderr)
+                return 2
+    finally:
+        central.close()
+    readers = ", ".join(state.readers) or "none"
+    if args.action is None:
+        if state.closed:
+            print("the whole feed is closed: every kiosk reads its store's feed")
+        else:
+            print(f"the whole feed is open; kiosks of an earlier release reading it: {readers}")
+    elif state.closed:
+        print("the whole feed was closed already")
+    else:
+        print(
+            "the whole feed is closed for good: every kiosk reads its store's feed, and kiosks'"
+            f" ledger entries are no longer copied to it (cut off: {readers})"
+        )
     return 0
 
 

@@ -131,7 +131,6 @@ def test_taps_a_moment_apart_each_count(page, card, runtime):
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 2)]
 
 
-
 def test_a_tap_answered_after_a_later_reload_still_shows_in_the_cart(page, card, runtime):
     """A change event (the camera's, say) reloads the session while a tap is on its way; the
     server answers the reload first, with the cart as it was, and the tap's own answer arrives

@@ -84,6 +84,7 @@ class Refusal(StrEnum):
     BOARD_MONTH = "board_month"
     BOARD_SECTION = "board_section"
     BOARD_RANKING = "board_ranking"
+    WHOLE_FEED_READERS = "whole_feed_readers"
 
 
 # Each message is also its id in the office's catalogues (sync/central/translations).
@@ -169,6 +170,10 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.BOARD_MONTH: "the month must be written YYYY-MM, such as 2026-11, not {month}",
     Refusal.BOARD_SECTION: "the board shows awards, deductions, ranking or exchange_day",
     Refusal.BOARD_RANKING: "the ranking shows 1 to {most} households",
+    Refusal.WHOLE_FEED_READERS: (
+        "kiosks of an earlier release still read the whole feed: {kiosks}; upgrade them first"
+        " (or close it anyway: they would sell on the balances they last heard)"
+    ),
 }
 
 # Refusals because the record is no longer in a state that allows it (the API answers 409).

@@ -49,6 +49,7 @@ from sync.central.models import (
     UncountedEntry,
 )
 from sync.central.photos import PhotoRefused, check_photo
+from sync.central.queries.settings import whole_feed_shut
 from sync.central.queries.totals import programme_zone
 from sync.central.services import claims
 from sync.central.services.store_feed import join
@@ -174,7 +175,7 @@ def push(
                 )
                 continue
             if ctx is None:
-                ctx = _Batch(s, kiosk, now, entries)
+                ctx = _Batch(s, kiosk, now, entries, whole_feed=not whole_feed_shut(s))
             try:
                 validate_payload(entry["kind"], entry["payload"], kiosk_id)
                 ctx.apply(entry)
@@ -252,8 +253,12 @@ class _Batch:
     gets one prefetch and one multi-row insert per batch.
     """
 
-    def __init__(self, s: Session, kiosk: Kiosk, now: datetime, entries: list[dict]) -> None:
+    def __init__(
+        self, s: Session, kiosk: Kiosk, now: datetime, entries: list[dict], *, whole_feed: bool
+    ) -> None:
+        """whole_feed: the programme's whole feed is open (it carries each ledger entry)."""
         self.s = s
+        self.whole_feed = whole_feed
         self.kiosk = kiosk
         self.now = now
         payloads = [e["payload"] for e in entries if isinstance(e.get("payload"), dict)]
@@ -1346,6 +1351,7 @@ class _Batch:
         self.seqs: dict[str, int] = {}
         for e in self.new_chain:
             self.seqs[e["household_id"]] = max(self.seqs.get(e["household_id"], 0), e["seq"])
+        # Each entry for the kiosks of protocol 1, which read the whole feed, while it is open.
         self.ledger_changes = [
             {
                 "kind": "ledger",
@@ -1354,7 +1360,7 @@ class _Batch:
                 "store_id": None,
                 "created_at": self.now,
             }
-            for e in self.new_ledger
+            for e in (self.new_ledger if self.whole_feed else ())
         ]
         self.members: set[str] = (
             set(

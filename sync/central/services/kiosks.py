@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from core.domain import limits
 from sync.central import tokens
 from sync.central.context import CENTRAL_CHAIN, Central, emit
-from sync.central.models import Kiosk, Store
+from sync.central.models import CentralSetting, Kiosk, Store
+from sync.central.queries.settings import CLOSED, WHOLE_FEED, whole_feed_shut
 from sync.central.services.audit import audit
 from sync.central.services.cards import undo_cards_of
 from sync.central.services.errors import Refusal, RegistryError
@@ -39,12 +40,68 @@ def note_store_feed(c: Central, kiosk_id: str) -> None:
 
 
 def whole_feed_closed(c: Central, kiosk_id: str) -> bool:
-    """Say whether a kiosk's token is refused the whole feed: the kiosk has read its store's
-    (a kiosk of protocol 1 never has; a thief holding a newer kiosk's token gets no more)."""
+    """Say whether a kiosk's token is refused the whole feed: the programme has closed it, or
+    the kiosk has read its store's (a kiosk of protocol 1 never has; a thief holding a newer
+    kiosk's token gets no more)."""
     if kiosk_id in c.store_feed_noted:
         return True
     with c.uow(write=False) as uow:
-        return bool(uow.session.scalar(select(Kiosk.store_feed).where(Kiosk.id == kiosk_id)))
+        s = uow.session
+        return whole_feed_shut(s) or bool(
+            s.scalar(select(Kiosk.store_feed).where(Kiosk.id == kiosk_id))
+        )
+
+
+@dataclass(frozen=True)
+class WholeFeed:
+    """The whole feed's state: closed or not, and the kiosks it still serves (enrolled, not
+    revoked, that have reached central and never read their store's feed: protocol 1)."""
+
+    closed: bool
+    readers: list[str]
+
+
+def whole_feed(c: Central) -> WholeFeed:
+    """Return the whole feed's state."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        return WholeFeed(whole_feed_shut(s), _readers(s))
+
+
+def _readers(s: Session) -> list[str]:
+    return list(
+        s.scalars(
+            select(Kiosk.id)
+            .where(
+                Kiosk.revoked.is_(False),
+                Kiosk.store_feed.is_(False),
+                Kiosk.last_seen.is_not(None),
+            )
+            .order_by(Kiosk.id)
+        )
+    )
+
+
+def close_whole_feed(c: Central, *, anyway: bool = False, actor: str = "cli") -> WholeFeed:
+    """Close the programme's whole feed, for good: every kiosk then reads its store's feed only,
+    and central stops writing each kiosk's ledger entries to the feed for the others (a kiosk
+    of protocol 1 pulled them; no kiosk of this release reads them).
+
+    Refused while a kiosk of protocol 1 still syncs, unless anyway: it would go on selling on
+    the balances it last heard. Returns the state before closing (readers: those cut off).
+    """
+    with c.uow() as uow:
+        s = uow.session
+        before = WholeFeed(whole_feed_shut(s), _readers(s))
+        if before.closed:
+            return before
+        if before.readers and not anyway:
+            raise RegistryError(Refusal.WHOLE_FEED_READERS, kiosks=", ".join(before.readers))
+        s.merge(CentralSetting(key=WHOLE_FEED, value=CLOSED))
+        s.info["whole_feed_shut"] = True
+        audit(s, c.clock.now(), actor, "whole_feed_close", cut_off=before.readers)
+        uow.commit()
+    return before
 
 
 def store_named(s: Session, name: str, at: datetime) -> Store:

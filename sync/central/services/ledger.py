@@ -12,6 +12,7 @@ from sync.central.bulk import insert_rows
 from sync.central.context import CENTRAL_CHAIN, emit, emit_many, lock_feed
 from sync.central.ledger_notes import Note, history_data
 from sync.central.models import ChainHead, Change, Household, LedgerEntry
+from sync.central.queries.settings import whole_feed_shut
 from sync.central.store_set import balance_rows, fan_out
 
 
@@ -52,7 +53,8 @@ def credit(
     head.last_seq, head.last_hash = entry.seq, entry.hash
     household.balance += points
     s.add(entry)
-    emit(s, "ledger", ledger_wire(entry), at)
+    if not whole_feed_shut(s):  # for the kiosks of protocol 1, while the programme serves them
+        emit(s, "ledger", ledger_wire(entry), at)
     if not new:
         emit_many(s, balance_rows(s, {household.id: household.balance}, at))
         if note is not None:

@@ -275,7 +275,8 @@ def changes():
             raise ApiError(
                 403,
                 "forbidden",
-                "this kiosk reads its store's feed (scope=store): the whole feed is closed to it",
+                "the whole feed is closed to this kiosk (it reads its store's feed, or the"
+                " programme closed it): read the store's feed (scope=store)",
             )
         page = feed.changes_json(central(), g.kiosk_id, after, limit)
     elif scope == STORE_SCOPE:

@@ -1,0 +1,137 @@
+"""The programme closes its whole feed once every kiosk reads its store's: no token reads every
+household from then on, and central stops copying each kiosk's ledger entries into the feed."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sync_helpers import (
+    WireKiosk,
+    central_balances,
+    central_ledger_sums,
+    feed,
+    get,
+    push,
+    quiet_sync,
+)
+
+from kiosk.cli import main
+from sync.central import models as cm
+from sync.central.services import adjustments, kiosks
+from sync.central.services.errors import RegistryError
+
+H1, H2 = "H000001", "H000002"
+WHOLE = "/api/v1/changes?after=0&limit=1000"
+
+
+def ledger_changes(c) -> int:
+    with c.uow(write=False) as uow:
+        return uow.session.scalar(
+            select(func.count()).select_from(cm.Change).where(cm.Change.kind == "ledger")
+        )
+
+
+def seen(c, *kiosk_ids: str) -> None:
+    """Mark kiosks as having reached central (a push or a heartbeat)."""
+    with c.uow() as uow:
+        uow.session.execute(
+            update(cm.Kiosk)
+            .where(cm.Kiosk.id.in_(kiosk_ids))
+            .values(last_seen=cm.Kiosk.enrolled_at)
+        )
+        uow.commit()
+
+
+def test_closing_refuses_the_whole_feed_to_every_kiosk_even_one_that_never_synced(unassigned):
+    # A token taken between enrolment and the kiosk's first sync read every household of the
+    # programme: the whole feed closed to a kiosk only once it had read its store's.
+    p = unassigned
+    before = get(p.server.base, p.token("K3"), WHOLE)
+    assert before.status_code == 200  # open: a kiosk of protocol 1 may read it
+
+    state = kiosks.close_whole_feed(p.central)
+    assert not state.closed and state.readers == []
+
+    for kiosk in ("K1", "K2", "K3"):
+        answer = get(p.server.base, p.token(kiosk), WHOLE)
+        assert answer.status_code == 403, answer.text[:300]
+        assert answer.json()["error"]["code"] == "forbidden"
+        assert "scope=store" in answer.json()["error"]["message"]
+    assert kiosks.whole_feed(p.central).closed
+    # Closing again changes nothing; the stores' feeds go on.
+    assert kiosks.close_whole_feed(p.central).closed
+    k1 = p.kiosk("K1")
+    quiet_sync(k1)
+    assert feed(p.server.base, p.token("K1"))
+
+
+def test_closing_is_refused_while_a_kiosk_of_an_earlier_release_reads_it(unassigned):
+    p = unassigned
+    quiet_sync(p.kiosk("K1"))  # this release: reads its store's feed
+    seen(p.central, "K2")  # reached central and never read its store's feed: protocol 1
+    try:
+        kiosks.close_whole_feed(p.central)
+        raise AssertionError("closed while K2 reads the whole feed")
+    except RegistryError as exc:
+        assert "K2" in str(exc) and "K1" not in str(exc)
+    assert get(p.server.base, p.token("K2"), WHOLE).status_code == 200  # nothing changed
+    assert not kiosks.whole_feed(p.central).closed
+
+    state = kiosks.close_whole_feed(p.central, anyway=True)
+    assert state.readers == ["K2"]  # the kiosks cut off, as the command prints them
+    assert get(p.server.base, p.token("K2"), WHOLE).status_code == 403
+
+
+def test_while_closed_no_entry_is_copied_to_the_feed_and_the_stores_still_hear_balances(
+    unassigned,
+):
+    p = unassigned
+    c = p.central
+    east = WireKiosk("K1")
+    answer = push(p.server.base, p.token("K1"), east.body(east.restock(1, "OIL", 10)))
+    assert answer.status_code == 200
+    answer = push(
+        p.server.base, p.token("K1"), east.body(east.exchange(H1, "H000001-1", [("OIL", 1, 60)]))
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"]
+    assert ledger_changes(c) >= 1  # open: each entry is copied for the kiosks of protocol 1
+    copied = ledger_changes(c)
+
+    feed(p.server.base, p.token("K1"))  # a kiosk of this release reads its store's feed
+    kiosks.close_whole_feed(c)
+    answer = push(
+        p.server.base, p.token("K1"), east.body(east.exchange(H1, "H000001-1", [("OIL", 2, 60)]))
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"]
+    adjustments.adjust_points(c, H2, 15, "补录", "office")  # central's own chain too
+    assert ledger_changes(c) == copied
+
+    # Every balance is its ledger's sum, and the store's feed tells it.
+    assert central_balances(c) == central_ledger_sums(c)
+    balances = {
+        ch["data"]["household_id"]: ch["data"]["balance"]
+        for ch in feed(p.server.base, p.token("K1"))
+        if ch["kind"] == "balance"
+    }
+    assert balances[H1] == central_balances(c)[H1]
+
+
+def test_the_command_shows_the_feed_and_its_readers_and_closes_it(unassigned, capsys):
+    p = unassigned
+    url = ["--database-url", p.server.url]
+    seen(p.central, "K3")
+    assert main(["central", "whole-feed", *url]) == 0
+    assert "open" in capsys.readouterr().out.split(";")[0]
+    assert main(["central", "whole-feed", "close", *url]) == 2
+    err = capsys.readouterr().err
+    assert "K3" in err and "upgrade" in err
+    assert not kiosks.whole_feed(p.central).closed
+
+    assert main(["central", "whole-feed", "close", "--anyway", *url]) == 0
+    out = capsys.readouterr().out
+    assert "closed for good" in out and "K3" in out
+    assert main(["central", "whole-feed", *url]) == 0
+    assert "is closed" in capsys.readouterr().out
+    assert get(p.server.base, p.token("K3"), WHOLE).status_code == 403
+    with p.central.uow(write=False) as uow:
+        actions = uow.session.scalars(select(cm.AuditEntry.action)).all()
+    assert "whole_feed_close" in actions
