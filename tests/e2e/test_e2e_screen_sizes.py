@@ -123,3 +123,48 @@ def test_the_card_prompt_and_the_another_card_question_fit_every_size(
         assert not page.evaluate("document.scrollingElement.scrollHeight > innerHeight + 1")
     finally:
         context.close()
+
+
+# Each good's name, by the lines its parts are drawn on: a measure ("400毫升", "10斤") split
+# across two lines reads as two things; a name wider than its card is cut off.
+NAME_LINES = """() => [...document.querySelectorAll("#goods .good .name")].map((el) => {
+  const text = el.firstChild;
+  const name = text.textContent;
+  const lines = (from, to) => {
+    const range = document.createRange();
+    range.setStart(text, from);
+    range.setEnd(text, to);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  };
+  const words = [];
+  let at = 0;
+  for (const word of name.split(" ")) {
+    words.push([word, lines(at, at + word.length)]);
+    at += word.length + 1;
+  }
+  const card = el.closest(".good").getBoundingClientRect(), box = el.getBoundingClientRect();
+  const inside = box.right <= card.right + 0.5 && el.scrollWidth <= el.clientWidth + 1;
+  return { name, words, inside };
+})"""
+
+
+def test_a_goods_measure_stays_on_one_line_at_every_size(browser, base_url, card):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=base_url)
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        tap_card(page, card("王建国")["code"])
+        expect(page.locator(".good[data-code='SHAMP']")).to_be_visible()
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(50)
+            names = page.evaluate(NAME_LINES)
+            assert any(" " in n["name"] for n in names)
+            for n in names:
+                assert n["inside"], (width, height, n["name"])
+                # Every word that fits on a line is drawn on one ("云南白药牙膏" alone may not).
+                split = [w for w, lines in n["words"][1:] if lines > 1]
+                assert not split, (width, height, n["name"], split)
+    finally:
+        context.close()
