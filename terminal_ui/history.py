@@ -44,7 +44,10 @@ def _words(entry: points_history.HistoryEntry, lang: str) -> str:
         store=entry.store,
         count=entry.count,
         points=abs(entry.points),
-        why=translate(WHY, lang, reason=entry.reason) if entry.reason else "",
+        # A claim's note that only repeats its rule's name is not said twice.
+        why=translate(WHY, lang, reason=entry.reason)
+        if entry.reason and entry.reason.strip() != entry.activity.strip()
+        else "",
     )
 
 
