@@ -35,9 +35,10 @@
     const n = ++asked;
     return call(method, path, data).then((v) => {
       if (n > applied) { applied = n; view = v; render(); }
-      // A read sent after this change may have been answered before the server made it (its
-      // answer is shown, this one is not): read again, now that the change is made.
-      else if (method !== "GET") refresh().catch(() => {});
+      // A read asked after this change may have been answered before the server made it, and
+      // its answer may come before or after this one: either way it would be the one shown.
+      // Read again, now that the change is made.
+      if (method !== "GET" && asked > n) refresh().catch(() => {});
       return v;
     });
   }

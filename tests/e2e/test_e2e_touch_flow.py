@@ -164,6 +164,54 @@ def test_a_tap_answered_after_a_later_reload_still_shows_in_the_cart(page, card,
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
 
 
+def wait(page, condition) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("never happened")
+
+
+def test_a_read_answered_before_a_tap_but_arriving_after_it_does_not_hide_the_tap(
+    page, card, runtime
+):
+    """The mirror case: a read asked after the tap, answered by the server before the tap was
+    made, reaches the page after the tap's answer. It is the newest asked, so it is shown: the
+    screen must read again rather than leave the cart empty with the good in it."""
+    streams = []  # the screen's event streams, held
+    page.route("**/api/events*", lambda route: streams.append(route))
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    expect(page.locator("#shop")).to_be_visible()
+    taps, reads = [], []
+    page.route("**/api/session/cart*", lambda route: taps.append(route))
+
+    def session_read(url: str) -> bool:
+        return "/api/session?" in url
+
+    page.route(session_read, lambda route: reads.append(route))
+    add(page, "SOAP")
+    wait(page, lambda: taps and streams)
+    streams[0].fulfill(  # a camera event: the screen reads the session (asked after the tap)
+        status=200,
+        headers={"Content-Type": "text/event-stream"},
+        body='event: change\ndata: {"version": 1, "what": "camera"}\n\n',
+    )
+    wait(page, lambda: reads)
+    stale = reads[0].fetch()  # the server answers the read now: the tap is not made yet
+    page.unroute(session_read)  # later reads go straight through
+    with page.expect_response(lambda r: "/api/session/cart" in r.url):
+        taps[0].continue_()
+    reads[0].fulfill(response=stale)  # then the read's answer reaches the page
+
+    expect(page.locator("#cart-lines li[data-code='SOAP']")).to_be_visible(timeout=5_000)
+    page.wait_for_timeout(300)
+    expect(page.locator("#cart-lines li[data-code='SOAP']")).to_be_visible()
+    expect(page.locator("#total")).to_have_text("8")
+    cart = queries.session_view(runtime.kiosk)["cart"]
+    assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
+
+
 def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):
     page.goto("/")
     tap_card(page, card("宋明亮"))

@@ -3,8 +3,12 @@ household from then on, and central stops copying each kiosk's ledger entries in
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from sqlalchemy import func, select, update
 from sync_helpers import (
+    EAST,
     WireKiosk,
     central_balances,
     central_ledger_sums,
@@ -16,10 +20,12 @@ from sync_helpers import (
 
 from kiosk.cli import main
 from sync.central import models as cm
-from sync.central.services import adjustments, kiosks
+from sync.central.services import adjustments, kiosks, store_feed
+from sync.central.services import ledger as ledger_service
 from sync.central.services.errors import RegistryError
 
 H1, H2 = "H000001", "H000002"
+PG_ONLY = pytest.mark.parametrize("central_url", ["postgresql"], indirect=True)
 WHOLE = "/api/v1/changes?after=0&limit=1000"
 
 
@@ -135,3 +141,114 @@ def test_the_command_shows_the_feed_and_its_readers_and_closes_it(unassigned, ca
     with p.central.uow(write=False) as uow:
         actions = uow.session.scalars(select(cm.AuditEntry.action)).all()
     assert "whole_feed_close" in actions
+
+
+def store_balance(c, store: str, household: str) -> int | None:
+    """The last balance a store's feed tells for a household."""
+    with c.uow(write=False) as uow:
+        s = uow.session
+        store_id = s.scalar(select(cm.Store.id).where(cm.Store.name == store))
+        rows = s.scalars(
+            select(cm.Change.data)
+            .where(cm.Change.store_id == store_id, cm.Change.kind == "balance")
+            .order_by(cm.Change.id)
+        ).all()
+    told = [r["balance"] for r in rows if r["household_id"] == household]
+    return told[-1] if told else None
+
+
+@PG_ONLY
+@pytest.mark.parametrize("how", ["card_lookup", "office_assign"])
+def test_a_store_joining_during_an_office_credit_hears_the_credited_balance(
+    unassigned, how, monkeypatch
+):
+    # The ledger change an office credit wrote took the feed lock before the stores' sets were
+    # read; with the whole feed closed nothing did, and a store joining the household meanwhile
+    # announced its balance without the credit, which went only to the stores it had seen.
+    p = unassigned
+    c = p.central
+    with c.uow(write=False) as uow:
+        card_hash = uow.session.scalar(
+            select(cm.Card.token_hash)
+            .join(cm.Resident, cm.Resident.id == cm.Card.resident_id)
+            .where(cm.Resident.household_id == H2)
+            .limit(1)
+        )
+    kiosks.close_whole_feed(c, anyway=True)
+
+    real = ledger_service.balance_rows
+    sets_read, joined = threading.Event(), threading.Event()
+
+    def balance_rows(s, balances, at, **kw):
+        rows = real(s, balances, at, **kw)  # which stores hold the household, read
+        sets_read.set()
+        joined.wait(timeout=2)  # the store joins here, unless the feed lock holds it back
+        return rows
+
+    monkeypatch.setattr(ledger_service, "balance_rows", balance_rows)
+    errors: list[BaseException] = []
+
+    def office():
+        try:
+            adjustments.adjust_points(c, H2, 15, "补录", "office")
+        except BaseException as exc:
+            errors.append(exc)
+
+    def join():
+        try:
+            sets_read.wait(timeout=10)
+            if how == "office_assign":
+                store_feed.assign(c, EAST, [H2], actor="office")
+            else:  # H2's card shown at the east store: its kiosk asks central
+                answer = get(p.server.base, p.token("K1"), f"/api/v1/cards/{card_hash}")
+                assert answer.status_code == 200, answer.text[:300]
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            joined.set()
+
+    threads = [threading.Thread(target=office), threading.Thread(target=join)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+
+    balance = central_balances(c)[H2]
+    assert store_balance(c, EAST, H2) == balance, "the store's feed tells a stale balance"
+    told = [
+        ch["data"]["balance"]
+        for ch in feed(p.server.base, p.token("K1"))
+        if ch["kind"] == "balance" and ch["data"]["household_id"] == H2
+    ]
+    assert told and told[-1] == balance
+
+
+@PG_ONLY
+def test_two_closings_at_once_both_answer(unassigned, monkeypatch):
+    c = unassigned.central
+    real = kiosks._readers
+    both = threading.Barrier(2, timeout=5)
+
+    def readers(s):
+        out = real(s)
+        both.wait()  # both have read the setting (open) and the readers
+        return out
+
+    monkeypatch.setattr(kiosks, "_readers", readers)
+    errors: list[BaseException] = []
+
+    def close():
+        try:
+            kiosks.close_whole_feed(c)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=close) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert errors == [], [repr(e)[:300] for e in errors]
+    monkeypatch.setattr(kiosks, "_readers", real)
+    assert kiosks.whole_feed(c).closed

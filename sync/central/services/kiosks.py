@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Update, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.domain import limits
@@ -90,17 +91,19 @@ def close_whole_feed(c: Central, *, anyway: bool = False, actor: str = "cli") ->
     Refused while a kiosk of protocol 1 still syncs, unless anyway: it would go on selling on
     the balances it last heard. Returns the state before closing (readers: those cut off).
     """
-    with c.uow() as uow:
-        s = uow.session
-        before = WholeFeed(whole_feed_shut(s), _readers(s))
-        if before.closed:
-            return before
-        if before.readers and not anyway:
-            raise RegistryError(Refusal.WHOLE_FEED_READERS, kiosks=", ".join(before.readers))
-        s.merge(CentralSetting(key=WHOLE_FEED, value=CLOSED))
-        s.info["whole_feed_shut"] = True
-        audit(s, c.clock.now(), actor, "whole_feed_close", cut_off=before.readers)
-        uow.commit()
+    try:
+        with c.uow() as uow:
+            s = uow.session
+            before = WholeFeed(whole_feed_shut(s), _readers(s))
+            if before.closed:
+                return before
+            if before.readers and not anyway:
+                raise RegistryError(Refusal.WHOLE_FEED_READERS, kiosks=", ".join(before.readers))
+            s.merge(CentralSetting(key=WHOLE_FEED, value=CLOSED))
+            audit(s, c.clock.now(), actor, "whole_feed_close", cut_off=before.readers)
+            uow.commit()
+    except IntegrityError:  # closed at the same moment by another: closed already
+        return WholeFeed(True, before.readers)
     return before
 
 

@@ -53,6 +53,9 @@ def credit(
     head.last_seq, head.last_hash = entry.seq, entry.hash
     household.balance += points
     s.add(entry)
+    # The feed lock before the stores' sets are read (balance_rows): a store joining the
+    # household meanwhile waits, then hears the new balance.
+    lock_feed(s)
     if not whole_feed_shut(s):  # for the kiosks of protocol 1, while the programme serves them
         emit(s, "ledger", ledger_wire(entry), at)
     if not new:
