@@ -34,6 +34,8 @@ class Central:
     soon: Soon = field(default_factory=Soon, repr=False, compare=False)  # work after decisions
     # Kiosks this process has noted reading their store's feed (Kiosk.store_feed is set).
     store_feed_noted: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Kiosks this process has noted reading the whole feed (their Kiosk.last_seen is set).
+    whole_feed_noted: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Return a new unit of work on the central database."""

@@ -51,9 +51,7 @@ def test_closing_refuses_the_whole_feed_to_every_kiosk_even_one_that_never_synce
     # A token taken between enrolment and the kiosk's first sync read every household of the
     # programme: the whole feed closed to a kiosk only once it had read its store's.
     p = unassigned
-    before = get(p.server.base, p.token("K3"), WHOLE)
-    assert before.status_code == 200  # open: a kiosk of protocol 1 may read it
-
+    assert not kiosks.whole_feed(p.central).closed  # open: a kiosk of protocol 1 may read it
     state = kiosks.close_whole_feed(p.central)
     assert not state.closed and state.readers == []
 
@@ -73,7 +71,9 @@ def test_closing_refuses_the_whole_feed_to_every_kiosk_even_one_that_never_synce
 def test_closing_is_refused_while_a_kiosk_of_an_earlier_release_reads_it(unassigned):
     p = unassigned
     quiet_sync(p.kiosk("K1"))  # this release: reads its store's feed
-    seen(p.central, "K2")  # reached central and never read its store's feed: protocol 1
+    # K2 only reads the whole feed (no push, no heartbeat yet): it is a reader all the same.
+    assert get(p.server.base, p.token("K2"), WHOLE).status_code == 200
+    assert kiosks.whole_feed(p.central).readers == ["K2"]
     try:
         kiosks.close_whole_feed(p.central)
         raise AssertionError("closed while K2 reads the whole feed")

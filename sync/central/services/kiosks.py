@@ -40,6 +40,22 @@ def note_store_feed(c: Central, kiosk_id: str) -> None:
     c.store_feed_noted.add(kiosk_id)
 
 
+def note_whole_feed_read(c: Central, kiosk_id: str) -> None:
+    """Note that a kiosk reads the whole feed, so `kiosk central whole-feed` names it even if
+    it never pushed nor sent a heartbeat (its first read marks it seen; then this process
+    remembers)."""
+    if kiosk_id in c.whole_feed_noted:
+        return
+    with c.uow() as uow:
+        uow.session.execute(
+            update(Kiosk)
+            .where(Kiosk.id == kiosk_id, Kiosk.last_seen.is_(None))
+            .values(last_seen=c.clock.now())
+        )
+        uow.commit()
+    c.whole_feed_noted.add(kiosk_id)
+
+
 def whole_feed_closed(c: Central, kiosk_id: str) -> bool:
     """Say whether a kiosk's token is refused the whole feed: the programme has closed it, or
     the kiosk has read its store's (a kiosk of protocol 1 never has; a thief holding a newer

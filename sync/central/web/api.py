@@ -278,6 +278,7 @@ def changes():
                 "the whole feed is closed to this kiosk (it reads its store's feed, or the"
                 " programme closed it): read the store's feed (scope=store)",
             )
+        kiosks.note_whole_feed_read(central(), g.kiosk_id)
         page = feed.changes_json(central(), g.kiosk_id, after, limit)
     elif scope == STORE_SCOPE:
         # Households waiting to be announced are written to the feed first (store_feed).
