@@ -13,7 +13,7 @@ from core.db.uow import UnitOfWork
 from sync.central.bulk import insert_rows
 from sync.central.models import Change
 from sync.central.soon import Soon
-from sync.central.store_set import fan_out
+from sync.central.store_set import fan_out, for_someone
 from sync.central.tokens import TokenCache
 
 if TYPE_CHECKING:
@@ -76,10 +76,11 @@ def emit(
     order, so writers of the feed serialise on an advisory lock held until commit.
     """
     lock_feed(s)
-    s.add(Change(kind=kind, data=data, origin_kiosk=origin_kiosk, store_id=store_id, created_at=at))
+    row = {"kind": kind, "data": data, "origin_kiosk": origin_kiosk, "store_id": store_id}
+    if for_someone(s, [row]):
+        s.add(Change(**row, created_at=at))
     if not copies:  # a household new in this transaction: no store's set holds it yet
         return
-    row = {"kind": kind, "data": data, "origin_kiosk": origin_kiosk, "store_id": store_id}
     made = fan_out(s, [{**row, "created_at": at}])
     if made:
         insert_rows(s, Change, made)
@@ -91,7 +92,7 @@ def emit_many(s: Session, rows: list[dict[str, Any]]) -> None:
         return
     lock_feed(s)
     s.flush()  # changes added one by one earlier in the transaction keep their order
-    insert_rows(s, Change, rows + fan_out(s, rows))
+    insert_rows(s, Change, for_someone(s, rows) + fan_out(s, rows))
 
 
 def lock_feed(s: Session) -> None:

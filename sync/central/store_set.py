@@ -16,9 +16,38 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from sync.central.bulk import among, insert_rows, on_postgresql
-from sync.central.models import Card, Change, Household, Resident, StoreMember
+from sync.central.models import Card, CentralSetting, Change, Household, Resident, StoreMember
 
 HOUSEHOLD_KINDS = ("household", "resident", "card", "expiry_notice", "quota_use", "history")
+
+# The setting that says the programme's whole feed is closed: to every kiosk, and for good
+# (services.kiosks.close_whole_feed).
+WHOLE_FEED = "whole_feed"
+CLOSED = "closed"
+
+
+def whole_feed_shut(s: Session) -> bool:
+    """Say whether the programme has closed its whole feed (read once per session: it never
+    opens again)."""
+    if "whole_feed_shut" not in s.info:
+        value = s.scalar(select(CentralSetting.value).where(CentralSetting.key == WHOLE_FEED))
+        s.info["whole_feed_shut"] = value == CLOSED
+    return s.info["whole_feed_shut"]
+
+
+def for_someone(s: Session, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the changes some feed reads. With the whole feed closed, a ledger entry (kiosks
+    of protocol 1 pulled them) and a change to a household meant for every store (the stores
+    read their own copies, fan_out) are read by no one, so they are dropped."""
+    if not whole_feed_shut(s):
+        return changes
+    return [c for c in changes if not _whole_feed_only(c)]
+
+
+def _whole_feed_only(change: dict[str, Any]) -> bool:
+    if change["kind"] == "ledger":
+        return True
+    return change["kind"] in HOUSEHOLD_KINDS and change.get("store_id") is None
 
 
 def store_households(store_id: int) -> Select:

@@ -20,7 +20,7 @@ from sync_helpers import (
 
 from kiosk.cli import main
 from sync.central import models as cm
-from sync.central.services import adjustments, kiosks, store_feed
+from sync.central.services import adjustments, kiosks, records, store_feed
 from sync.central.services import ledger as ledger_service
 from sync.central.services.errors import RegistryError
 
@@ -119,6 +119,37 @@ def test_while_closed_no_entry_is_copied_to_the_feed_and_the_stores_still_hear_b
         if ch["kind"] == "balance"
     }
     assert balances[H1] == central_balances(c)[H1]
+
+
+def test_while_closed_a_household_change_goes_only_to_the_stores_that_hold_it(unassigned):
+    p = unassigned
+    c = p.central
+    east = WireKiosk("K1")
+    push(p.server.base, p.token("K1"), east.body(east.restock(1, "OIL", 10)))
+    answer = push(
+        p.server.base, p.token("K1"), east.body(east.exchange(H1, "H000001-1", [("OIL", 1, 60)]))
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"]  # H1 joins east's set
+    feed(p.server.base, p.token("K1"))
+    kiosks.close_whole_feed(c)
+
+    def for_every_store() -> int:
+        with c.uow(write=False) as uow:
+            return uow.session.scalar(
+                select(func.count())
+                .select_from(cm.Change)
+                .where(cm.Change.kind == "household", cm.Change.store_id.is_(None))
+            )
+
+    before = for_every_store()
+    records.rename_household(c, H1, "王建国新家")
+    assert for_every_store() == before  # none for the whole feed, which no one reads now
+    names = [
+        ch["data"]["name"]
+        for ch in feed(p.server.base, p.token("K1"))
+        if ch["kind"] == "household" and ch["data"]["id"] == H1
+    ]
+    assert names[-1] == "王建国新家"  # the store's own copy
 
 
 def test_the_command_shows_the_feed_and_its_readers_and_closes_it(unassigned, capsys):

@@ -49,7 +49,6 @@ from sync.central.models import (
     UncountedEntry,
 )
 from sync.central.photos import PhotoRefused, check_photo
-from sync.central.queries.settings import whole_feed_shut
 from sync.central.queries.totals import programme_zone
 from sync.central.services import claims
 from sync.central.services.store_feed import join
@@ -64,7 +63,7 @@ from sync.central.states import (
     StockMoveKind,
     UncountedRole,
 )
-from sync.central.store_set import insert_balances, store_households
+from sync.central.store_set import insert_balances, store_households, whole_feed_shut
 from sync.protocol import earlier_digests, entry_digest, validate_payload, well_formed_ledger
 from sync.schema import Invalid, is_uuid
 

@@ -14,12 +14,12 @@ from core.domain import limits
 from sync.central import tokens
 from sync.central.context import CENTRAL_CHAIN, Central, emit
 from sync.central.models import CentralSetting, Kiosk, Store
-from sync.central.queries.settings import CLOSED, WHOLE_FEED, whole_feed_shut
 from sync.central.services.audit import audit
 from sync.central.services.cards import undo_cards_of
 from sync.central.services.errors import Refusal, RegistryError
 from sync.central.services.tokens import stamp_revocation
 from sync.central.states import TokenOwner
+from sync.central.store_set import CLOSED, WHOLE_FEED, whole_feed_shut
 
 KIOSK_ID = limits.RECORD_ID  # as the protocol's kiosk_id
 MAX_ALLOWANCE = limits.ALLOWANCE.high  # the most a store's offline allowance may be

@@ -12,7 +12,6 @@ from sync.central.bulk import insert_rows
 from sync.central.context import CENTRAL_CHAIN, emit, emit_many, lock_feed
 from sync.central.ledger_notes import Note, history_data
 from sync.central.models import ChainHead, Change, Household, LedgerEntry
-from sync.central.queries.settings import whole_feed_shut
 from sync.central.store_set import balance_rows, fan_out
 
 
@@ -56,8 +55,7 @@ def credit(
     # The feed lock before the stores' sets are read (balance_rows): a store joining the
     # household meanwhile waits, then hears the new balance.
     lock_feed(s)
-    if not whole_feed_shut(s):  # for the kiosks of protocol 1, while the programme serves them
-        emit(s, "ledger", ledger_wire(entry), at)
+    emit(s, "ledger", ledger_wire(entry), at)  # for kiosks of protocol 1, while the feed is open
     if not new:
         emit_many(s, balance_rows(s, {household.id: household.balance}, at))
         if note is not None:
