@@ -28,32 +28,23 @@ MAX_ALLOWANCE = limits.ALLOWANCE.high  # the most a store's offline allowance ma
 def note_store_feed(c: Central, kiosk_id: str) -> None:
     """Note that a kiosk reads its store's feed (written once, then remembered by this
     process): from then on its token is refused the whole feed (see whole_feed_closed)."""
-    if kiosk_id in c.store_feed_noted:
-        return
-    with c.uow() as uow:
-        uow.session.execute(
-            update(Kiosk)
-            .where(Kiosk.id == kiosk_id, Kiosk.store_feed.is_(False))
-            .values(store_feed=True)
-        )
-        uow.commit()
-    c.store_feed_noted.add(kiosk_id)
+    _note_once(c, c.store_feed_noted, kiosk_id, Kiosk.store_feed.is_(False), store_feed=True)
 
 
 def note_whole_feed_read(c: Central, kiosk_id: str) -> None:
     """Note that a kiosk reads the whole feed, so `kiosk central whole-feed` names it even if
-    it never pushed nor sent a heartbeat (its first read marks it seen; then this process
-    remembers)."""
-    if kiosk_id in c.whole_feed_noted:
+    it never pushed nor sent a heartbeat (its first read marks it seen)."""
+    _note_once(c, c.whole_feed_noted, kiosk_id, Kiosk.last_seen.is_(None), last_seen=c.clock.now())
+
+
+def _note_once(c: Central, noted: set[str], kiosk_id: str, where, **values: Any) -> None:
+    """Write values on a kiosk's row if its row matches where (once per process)."""
+    if kiosk_id in noted:
         return
     with c.uow() as uow:
-        uow.session.execute(
-            update(Kiosk)
-            .where(Kiosk.id == kiosk_id, Kiosk.last_seen.is_(None))
-            .values(last_seen=c.clock.now())
-        )
+        uow.session.execute(update(Kiosk).where(Kiosk.id == kiosk_id, where).values(**values))
         uow.commit()
-    c.whole_feed_noted.add(kiosk_id)
+    noted.add(kiosk_id)
 
 
 def whole_feed_closed(c: Central, kiosk_id: str) -> bool:
