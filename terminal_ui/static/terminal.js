@@ -447,7 +447,16 @@
     return t(limited ? "More than usable now" : "Not enough points");
   }
 
+  // What the goods area last drew: a redraw with nothing changed would replace the button under
+  // a finger still pressing it, and a press that ends on another element is no tap.
+  let goodsDrawn = "";
+
   function renderGoods() {
+    const inCart = Object.fromEntries(view.cart.map((l) => [l.product_code, l.qty]));
+    const left = usableLeft();
+    const drawn = JSON.stringify([products, category, inCart, left, view.household.limited_by, lang]);
+    if (drawn === goodsDrawn) { showMore(); return; }
+    goodsDrawn = drawn;
     const cats = [...new Set(products.map((p) => p.category))];
     const bar = $("categories");
     bar.replaceChildren();
@@ -457,8 +466,6 @@
       b.onclick = () => { category = c; renderGoods(); };
       bar.append(b);
     }
-    const inCart = Object.fromEntries(view.cart.map((l) => [l.product_code, l.qty]));
-    const left = usableLeft();
     const grid = $("goods");
     grid.replaceChildren();
     for (const p of products) {
@@ -513,8 +520,21 @@
   $("goods").addEventListener("scroll", showMore, { passive: true });
   window.addEventListener("resize", () => { if (view) showMore(); });
 
+  let cartDrawn = "";
+
   function renderCart() {
     const list = $("cart-lines");
+    const drawn = JSON.stringify([view.cart, lang]);
+    if (drawn !== cartDrawn) { cartDrawn = drawn; drawCartLines(list); }
+    $("cart-empty").hidden = view.cart.length > 0;
+    $("total").textContent = view.total;
+    $("remaining").textContent = view.remaining;
+    $("usable-after-row").hidden = !view.household.limited_by;
+    $("usable-after").textContent = usableLeft();
+    $("confirm").disabled = view.cart.length === 0;
+  }
+
+  function drawCartLines(list) {
     list.replaceChildren();
     for (const line of view.cart) {
       const li = document.createElement("li");
@@ -534,12 +554,6 @@
     }
     const touched = lastCode && list.querySelector(`li[data-code="${CSS.escape(lastCode)}"]`);
     if (touched) touched.scrollIntoView({ block: "nearest" });
-    $("cart-empty").hidden = view.cart.length > 0;
-    $("total").textContent = view.total;
-    $("remaining").textContent = view.remaining;
-    $("usable-after-row").hidden = !view.household.limited_by;
-    $("usable-after").textContent = usableLeft();
-    $("confirm").disabled = view.cart.length === 0;
   }
 
   // A trembling finger taps twice: a repeat on the same button (the same action on the same

@@ -212,6 +212,28 @@ def test_a_read_answered_before_a_tap_but_arriving_after_it_does_not_hide_the_ta
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
 
 
+def test_a_tap_held_while_the_screen_reloads_still_counts(page, card, runtime):
+    """A finger is down on 加一件 when an event reloads the session and the goods (nothing in
+    them changed). Redrawing the goods then replaced the button under the finger, and a press
+    that ends on another element is no click: the tap was lost."""
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    button = page.locator(".good[data-code='SOAP'] .add")
+    expect(button).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(lambda r: "/api/products" in r.url):
+        runtime.changes.publish("camera")  # the screen reloads the session and the goods
+    page.wait_for_timeout(100)
+    page.mouse.up()
+
+    expect(page.locator("#cart-lines li[data-code='SOAP']")).to_be_visible(timeout=5_000)
+    expect(page.locator("#total")).to_have_text("8")
+
+
 def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):
     page.goto("/")
     tap_card(page, card("宋明亮"))
