@@ -489,13 +489,13 @@
       if (chosen) {
         const less = el("button", "less", "－");
         less.setAttribute("aria-label", t("Remove") + " " + p.name);
-        less.onclick = once("goods-less:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) - 1));
+        onTap(less, "goods-less:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) - 1));
         buy.append(less, el("span", "count", chosen));
       }
       const add = el("button", "add", chosen ? "＋1" : "＋ " + t("Add one"));
       add.setAttribute("aria-label", t("Add one") + " " + p.name);
       add.disabled = out || usedUp;
-      add.onclick = once("goods-add:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) + 1));
+      onTap(add, "goods-add:" + p.code, () => setQty(p.code, qtyOf(p.code, chosen) + 1));
       buy.append(add);
       card.append(top, price, state);
       if (limited) {
@@ -543,11 +543,11 @@
       const qty = el("div", "qty");
       const minus = el("button", "", "－");
       minus.setAttribute("aria-label", t("Remove") + " " + line.name);
-      minus.onclick = once("cart-less:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1));
+      onTap(minus, "cart-less:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) - 1));
       const n = el("span", "", line.qty);
       const plus = el("button", "", "＋");
       plus.setAttribute("aria-label", t("Add one") + " " + line.name);
-      plus.onclick = once("cart-add:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1));
+      onTap(plus, "cart-add:" + line.product_code, () => setQty(line.product_code, qtyOf(line.product_code, line.qty) + 1));
       qty.append(minus, n, plus);
       li.append(name, qty);
       list.append(li);
@@ -568,6 +568,32 @@
       action();
     };
   }
+
+  // A cart button: its action, once per REPEAT_MS, by click or by the release below.
+  function onTap(button, key, action) {
+    button.dataset.tap = key;
+    button.onclick = once(key, action);
+  }
+
+  // A press and its release on the same action for the same good is a tap even when the goods
+  // were redrawn in between (a stock or quota figure arrived): the button under the finger is
+  // then a new one, and the browser calls no click on it. The release on the new button does
+  // the tap; a release on another action or another good is no tap. The button is the one at
+  // the release point (a touch's events keep going to the pressed button, now gone).
+  let pressed = null;
+  document.addEventListener("pointerdown", (e) => {
+    const b = e.target instanceof Element ? e.target.closest("button[data-tap]") : null;
+    pressed = b ? { key: b.dataset.tap, button: b, pointer: e.pointerId } : null;
+  }, true);
+  document.addEventListener("pointercancel", () => { pressed = null; }, true);
+  document.addEventListener("pointerup", (e) => {
+    const was = pressed;
+    pressed = null;
+    if (!was || was.pointer !== e.pointerId || was.button.isConnected) return;  // a click follows
+    const at = document.elementFromPoint(e.clientX, e.clientY);
+    const b = at ? at.closest("button[data-tap]") : null;
+    if (b && b.dataset.tap === was.key && !b.disabled) b.onclick();
+  }, true);
 
   // Quantities asked for and not yet answered, per product: a second tap before the screen has
   // caught up counts from the first tap's quantity, not from the one shown. Cart changes go to

@@ -234,6 +234,84 @@ def test_a_tap_held_while_the_screen_reloads_still_counts(page, card, runtime):
     expect(page.locator("#total")).to_have_text("8")
 
 
+class Finger:
+    """A press and a release apart, by mouse or by a touch screen's own touch events. A mouse's
+    click needs the press and the release on one element; a touch's tap is made into a click on
+    what is under the finger at the release. The screen must count either once."""
+
+    def __init__(self, page, kind: str):
+        self.page, self.kind = page, kind
+        self.cdp = page.context.new_cdp_session(page) if kind == "touch" else None
+        self.at = (0.0, 0.0)
+
+    def down(self, x: float, y: float) -> None:
+        self.at = (x, y)
+        if self.cdp is None:
+            self.page.mouse.move(x, y)
+            self.page.mouse.down()
+        else:
+            self.cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+
+    def up(self) -> None:
+        if self.cdp is None:
+            self.page.mouse.up()
+        else:
+            self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+@pytest.mark.parametrize("kind", ["mouse", "touch"])
+def test_a_tap_held_while_the_goods_really_change_still_counts(page, card, runtime, kind):
+    """The same press, but what the goods show changes under the finger: the shopkeeper restocks
+    the good being pressed (its stock figure changes), so the goods must be redrawn and the button
+    under the finger is a new one when it is released. The press began and ended on 加一件 of the
+    same good: it is a tap, and counts once."""
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    button = page.locator(".good[data-code='SOAP'] .add")
+    expect(button).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    button.scroll_into_view_if_needed()
+    stock_before = page.locator(".good[data-code='SOAP'] .stock").inner_text()
+    box = button.bounding_box()
+    finger = Finger(page, kind)
+    finger.down(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    with page.expect_response(lambda r: "/api/products" in r.url):
+        in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
+    expect(page.locator(".good[data-code='SOAP'] .stock")).not_to_have_text(stock_before)
+    finger.up()
+
+    expect(page.locator("#cart-lines li[data-code='SOAP']")).to_be_visible(timeout=5_000)
+    page.wait_for_timeout(400)
+    expect(page.locator("#cart-lines li[data-code='SOAP'] .qty span")).to_have_text("1")
+    expect(page.locator("#total")).to_have_text("8")
+    cart = queries.session_view(runtime.kiosk)["cart"]
+    assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
+
+
+def test_a_press_that_slides_off_to_another_good_is_no_tap(page, card, runtime):
+    """A finger pressed on one good's 加一件 and lifted on another's is not a tap on either,
+    whether or not the screen redrew in between."""
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    soap = page.locator(".good[data-code='SOAP'] .add")
+    expect(soap).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    soap.scroll_into_view_if_needed()
+    codes = page.locator("#goods .good").evaluate_all("cards => cards.map((c) => c.dataset.code)")
+    other = next(c for c in codes if c != "SOAP")
+    a = soap.bounding_box()
+    b = page.locator(f".good[data-code='{other}'] .add").bounding_box()
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(lambda r: "/api/products" in r.url):
+        in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=4)
+    page.mouse.up()
+    page.wait_for_timeout(600)
+    assert queries.session_view(runtime.kiosk)["cart"] == []
+    expect(page.locator("#total")).to_have_text("0")
+
+
 def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):
     page.goto("/")
     tap_card(page, card("宋明亮"))
