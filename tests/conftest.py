@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +30,79 @@ def make_runtime(data_dir: Path, clock: FixedClock | None = None) -> Runtime:
         None, env={}, kiosk={"data_dir": str(data_dir), "id": "T01", "store": "测试超市"}
     )
     return bootstrap(settings, clock=clock or FixedClock(START), printer=SimulatedPrinter())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_sqlite_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Give a new SQLite central file the pages of one migrated once in this test process.
+
+    Migrating an empty central database runs every migration (a fifth of a second); the suite
+    opens hundreds. The template is the real migration's own work, made on first use in the
+    same process, and what follows migration on a new database (the zone the environment
+    names) still runs for each one. A file that holds anything already, an in-memory database
+    and PostgreSQL (whose tests copy a migrated template database) go through the migrations.
+    """
+    from core.db.engine import make_engine, sqlite_url
+    from core.db.migrate import upgrade
+    from sync.central import localtime, server
+
+    real = server.migrate
+    made: list[Path] = []
+
+    def template() -> Path:
+        if not made:
+            path = tmp_path_factory.mktemp("central-template") / "central.db"
+            engine = make_engine(sqlite_url(path))
+            localtime.install(engine)
+            assert upgrade(engine, server.MIGRATIONS) is None
+            engine.dispose()
+            made.append(path)
+        return made[0]
+
+    def migrate(engine) -> None:
+        name = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not name or name == ":memory:" or (Path(name).exists() and Path(name).stat().st_size):
+            real(engine)
+            return
+        localtime.install(engine)  # before any connection is made: each needs the function
+        source = sqlite3.connect(template())
+        target = engine.raw_connection()
+        try:
+            source.backup(target.driver_connection)
+        finally:
+            target.close()
+            source.close()
+        server._seed_zone(engine)  # what a new database's migration is followed by
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(server, "migrate", migrate)
+        yield
+
+
+# The scrypt cost PINs and passwords are hashed with in production, read before the suite lowers it.
+from core.domain import passwords  # noqa: E402
+
+PRODUCTION_PASSWORD_COST = passwords.COST
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes() -> Iterator[None]:
+    """Hash PINs and passwords at a sixteenth of the production scrypt cost in tests.
+
+    Each hash names its own cost and every check reads it from there, so nothing else changes:
+    a hash made here is checked as one made in production is. Tests of the cost itself ask for
+    `production_password_cost`.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "COST", 2**10)
+        yield
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Hash PINs and passwords at the production cost in this test; return it."""
+    monkeypatch.setattr(passwords, "COST", PRODUCTION_PASSWORD_COST)
+    return PRODUCTION_PASSWORD_COST
 
 
 @pytest.fixture

@@ -7,11 +7,14 @@ import hashlib
 import hmac
 import secrets
 
-_N, _R, _P = 2**14, 8, 1
+COST = 2**14  # scrypt N for PINs and passwords: tens of milliseconds a hash
+_R, _P = 8, 1
 
 
-def hash_secret(text: str, *, cost: int = _N) -> str:
-    """Return a salted scrypt hash of a PIN or password (cost: scrypt's N, a power of two)."""
+def hash_secret(text: str, *, cost: int | None = None) -> str:
+    """Return a salted scrypt hash of a PIN or password (cost: scrypt's N, a power of two;
+    COST unless given). Each hash names its own cost, so a check needs no setting."""
+    cost = cost or COST
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(text.encode("utf-8"), salt=salt, n=cost, r=_R, p=_P, dklen=32)
     b64 = base64.b64encode

@@ -19,14 +19,6 @@ PIN = "135790"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def quick_pin_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash PINs with a cheaper scrypt cost in tests (each hash stores its own cost)."""
-    from core.domain import passwords
-
-    monkeypatch.setattr(passwords, "_N", 2**10)
-
-
 @pytest.fixture
 def rt(seeded) -> Runtime:
     """Return the demo store's runtime (its clock is the settable `clock` fixture)."""

@@ -17,14 +17,6 @@ from sync.central.services import tokens as tokens_service
 from sync.central.services.users import add_user
 
 
-@pytest.fixture(autouse=True)
-def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash with a cheaper scrypt cost in tests (each hash stores its own cost)."""
-    from core.domain import passwords
-
-    monkeypatch.setattr(passwords, "_N", 2**10)
-
-
 @pytest.fixture
 def office(tmp_path: Path) -> Office:
     """Return central with K001 at the east store, K002 at the west, users and tokens."""

@@ -22,6 +22,7 @@ from sync.central.context import Central
 from sync.central.server import MIGRATIONS, open_central
 from sync.central.services import kiosks as kiosks_service
 from sync.central.services import tokens as tokens_service
+from sync.central.services import users
 
 
 @pytest.fixture
@@ -322,7 +323,9 @@ def test_the_enrol_command_keeps_its_output_and_its_token_works(tmp_path, capsys
         c.engine.dispose()
 
 
-def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
+def test_pins_and_office_passwords_are_salted_scrypt_hashes(
+    office, seeded, production_password_cost
+):
 
     from kiosk.services import staff
 
@@ -340,6 +343,14 @@ def test_pins_and_office_passwords_are_salted_scrypt_hashes(office, seeded):
     assert stored.startswith("scrypt$") and ADMIN_PASSWORD not in stored
     assert passwords.secret_matches(ADMIN_PASSWORD, stored)
     assert not passwords.secret_matches(ADMIN_PASSWORD + "x", stored)
+    # At the production cost (the suite hashes more cheaply elsewhere): a guess costs as much.
+    assert passwords.hash_cost(first) == passwords.hash_cost(second) == 2**14
+    users.add_user(office.central, "costly", "a password of some length", "viewer", actor="test")
+    with office.central.uow(write=False) as uow:
+        stored = uow.session.scalar(
+            select(cm.OfficeUser.password_hash).where(cm.OfficeUser.username == "costly")
+        )
+    assert passwords.hash_cost(stored) == production_password_cost == 2**14
 
 
 def _stored_pin(rt) -> str:

@@ -56,14 +56,6 @@ PDF_ACTIONS = (b"/URI", b"/JavaScript", b"/JS", b"/Launch", b"/AcroForm", b"/Emb
 CODES = [f"EVIL{i}" for i in range(len(TYPED_ATTACKS))]
 
 
-@pytest.fixture(autouse=True)
-def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash the office user's password with a cheaper scrypt cost (each hash keeps its cost)."""
-    from core.domain import passwords
-
-    monkeypatch.setattr(passwords, "_N", 2**10)
-
-
 def office_client(central, role: str = "viewer"):
     """Return a test client of the office web, signed in as a user of this role."""
     add_user(central, "viewer", "viewer-password", role)
