@@ -79,6 +79,16 @@ def migrated_sqlite_central(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long tests (marked slow) first, so no worker is left with one at the end.
+
+    With `--dist worksteal` (pyproject) the first worker starts on them and the others take
+    the rest of its share as they run out; in order, the suite's end waited on whichever long
+    test came last.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # The scrypt cost PINs and passwords are hashed with in production, read before the suite lowers it.
 from core.domain import passwords  # noqa: E402
 

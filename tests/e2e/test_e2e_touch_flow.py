@@ -250,7 +250,10 @@ class Finger:
             self.page.mouse.move(x, y)
             self.page.mouse.down()
         else:
-            self.cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+            self.cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]},
+            )
 
     def up(self) -> None:
         if self.cdp is None:

@@ -206,6 +206,7 @@ def fresh_browser(app: Flask, endpoint: str) -> FlaskClient:
 
 
 # Every route times every hostile value: on PostgreSQL, on a shared machine, past the default.
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_every_office_route_answers_hostile_input_without_a_5xx(app, admin):
     token = csrf(admin, "/")

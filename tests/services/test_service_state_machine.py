@@ -8,6 +8,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -273,5 +274,6 @@ def expect_ok(use_case, *args, **kwargs):
         return None
 
 
+@pytest.mark.slow
 def test_random_use_of_the_kiosk_keeps_the_books_straight(seeded_template, tmp_path):
     run_state_machine_as_test(lambda: KioskMachine(seeded_template, tmp_path), settings=SETTINGS)

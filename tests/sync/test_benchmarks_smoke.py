@@ -61,6 +61,7 @@ def test_the_load_benchmark_finds_every_pushed_entry_held_once(tmp_path):
     assert set(result["endpoints"]["GET / (office)"]["statuses"]) == {"200"}
 
 
+@pytest.mark.slow
 def test_the_exchange_day_benchmark_lands_every_exchange_once_across_an_offline_window(tmp_path):
     out = tmp_path / "exchange_day.json"
     run(

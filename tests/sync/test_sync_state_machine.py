@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -266,5 +267,6 @@ class SyncMachine(RuleBasedStateMachine):
             assert doctor.check(runtime.kiosk) == []
 
 
+@pytest.mark.slow
 def test_kiosks_and_central_agree_whatever_happens(tmp_path: Path, kiosk_template: Path):
     run_state_machine_as_test(lambda: SyncMachine(tmp_path, kiosk_template), settings=SETTINGS)
