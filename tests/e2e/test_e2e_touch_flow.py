@@ -212,18 +212,28 @@ def test_a_read_answered_before_a_tap_but_arriving_after_it_does_not_hide_the_ta
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
 
 
+def shop_at_rest(page, card) -> None:
+    """Open 王建国's session and wait until the page has nothing more on its way."""
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    expect(page.locator(".good[data-code='SOAP'] .add")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+
+
+def middle_of(page, code: str) -> tuple[float, float]:
+    """Return the middle of a good's 加一件 button, scrolled into view."""
+    button = page.locator(f".good[data-code='{code}'] .add")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 def test_a_tap_held_while_the_screen_reloads_still_counts(page, card, runtime):
     """A finger is down on 加一件 when an event reloads the session and the goods (nothing in
     them changed). Redrawing the goods then replaced the button under the finger, and a press
     that ends on another element is no click: the tap was lost."""
-    page.goto("/")
-    tap_card(page, card("王建国"))
-    button = page.locator(".good[data-code='SOAP'] .add")
-    expect(button).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    button.scroll_into_view_if_needed()
-    box = button.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    shop_at_rest(page, card)
+    page.mouse.move(*middle_of(page, "SOAP"))
     page.mouse.down()
     with page.expect_response(lambda r: "/api/products" in r.url):
         runtime.changes.publish("camera")  # the screen reloads the session and the goods
@@ -240,12 +250,10 @@ class Finger:
     what is under the finger at the release. The screen must count either once."""
 
     def __init__(self, page, kind: str):
-        self.page, self.kind = page, kind
+        self.page = page
         self.cdp = page.context.new_cdp_session(page) if kind == "touch" else None
-        self.at = (0.0, 0.0)
 
     def down(self, x: float, y: float) -> None:
-        self.at = (x, y)
         if self.cdp is None:
             self.page.mouse.move(x, y)
             self.page.mouse.down()
@@ -268,16 +276,11 @@ def test_a_tap_held_while_the_goods_really_change_still_counts(page, card, runti
     the good being pressed (its stock figure changes), so the goods must be redrawn and the button
     under the finger is a new one when it is released. The press began and ended on 加一件 of the
     same good: it is a tap, and counts once."""
-    page.goto("/")
-    tap_card(page, card("王建国"))
-    button = page.locator(".good[data-code='SOAP'] .add")
-    expect(button).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    button.scroll_into_view_if_needed()
+    shop_at_rest(page, card)
+    where = middle_of(page, "SOAP")
     stock_before = page.locator(".good[data-code='SOAP'] .stock").inner_text()
-    box = button.bounding_box()
     finger = Finger(page, kind)
-    finger.down(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    finger.down(*where)
     with page.expect_response(lambda r: "/api/products" in r.url):
         in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
     expect(page.locator(".good[data-code='SOAP'] .stock")).not_to_have_text(stock_before)
@@ -291,20 +294,26 @@ def test_a_tap_held_while_the_goods_really_change_still_counts(page, card, runti
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
 
 
+SHOWN_BESIDE = """(code) => {
+  const grid = document.getElementById("goods").getBoundingClientRect();
+  for (const card of document.querySelectorAll("#goods .good")) {
+    const r = card.querySelector(".add").getBoundingClientRect();
+    if (card.dataset.code !== code && r.top >= grid.top && r.bottom <= grid.bottom) {
+      return card.dataset.code;
+    }
+  }
+  return null;
+}"""
+
+
 def test_a_press_that_slides_off_to_another_good_is_no_tap(page, card, runtime):
     """A finger pressed on one good's 加一件 and lifted on another's is not a tap on either,
     whether or not the screen redrew in between."""
-    page.goto("/")
-    tap_card(page, card("王建国"))
-    soap = page.locator(".good[data-code='SOAP'] .add")
-    expect(soap).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    soap.scroll_into_view_if_needed()
-    codes = page.locator("#goods .good").evaluate_all("cards => cards.map((c) => c.dataset.code)")
-    other = next(c for c in codes if c != "SOAP")
-    a = soap.bounding_box()
+    shop_at_rest(page, card)
+    page.mouse.move(*middle_of(page, "SOAP"))
+    other = page.evaluate(SHOWN_BESIDE, "SOAP")  # another good's button, in full view
+    assert other, "no other good's button is in view beside SOAP's"
     b = page.locator(f".good[data-code='{other}'] .add").bounding_box()
-    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
     page.mouse.down()
     with page.expect_response(lambda r: "/api/products" in r.url):
         in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
