@@ -576,20 +576,27 @@
   }
 
   // A press and its release on the same action for the same good is a tap even when the goods
-  // were redrawn in between (a stock or quota figure arrived): the button under the finger is
-  // then a new one, and the browser calls no click on it. The release on the new button does
-  // the tap; a release on another action or another good is no tap. The button is the one at
-  // the release point (a touch's events keep going to the pressed button, now gone).
+  // were redrawn in between (a stock or quota figure arrived): the button under the pointer is
+  // then a new one, and the browser makes no click of a mouse press that ends on another
+  // element. The release on the new button does the tap; a release on another action or another
+  // good is no tap. Only a mouse-like pointer's main button (a touch frame that presents itself as
+  // a mouse, say): a touch's tap is clicked by the browser where the finger lifts, redraw or not,
+  // and another button's press is a context menu, never a tap. The button is the one at the
+  // release point, wherever the release event is aimed.
   let pressed = null;
   document.addEventListener("pointerdown", (e) => {
-    const b = e.target instanceof Element ? e.target.closest("button[data-tap]") : null;
+    if (!e.isPrimary) return;
+    const b = e.pointerType === "mouse" && e.button === 0 && e.target instanceof Element
+      ? e.target.closest("button[data-tap]") : null;
     pressed = b ? { key: b.dataset.tap, button: b, pointer: e.pointerId } : null;
   }, true);
-  document.addEventListener("pointercancel", () => { pressed = null; }, true);
+  document.addEventListener("pointercancel", (e) => { if (e.isPrimary) pressed = null; }, true);
   document.addEventListener("pointerup", (e) => {
+    if (!e.isPrimary) return;
     const was = pressed;
     pressed = null;
-    if (!was || was.pointer !== e.pointerId || was.button.isConnected) return;  // a click follows
+    if (!was || e.button !== 0 || was.pointer !== e.pointerId) return;
+    if (was.button.isConnected) return;  // not redrawn: the browser's own click follows
     const at = document.elementFromPoint(e.clientX, e.clientY);
     const b = at ? at.closest("button[data-tap]") : null;
     if (b && b.dataset.tap === was.key && !b.disabled) b.onclick();

@@ -294,6 +294,53 @@ def test_a_tap_held_while_the_goods_really_change_still_counts(page, card, runti
     assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
 
 
+def cart_posts(page) -> list[str]:
+    """Return the list the page's cart changes are counted into, as they are sent."""
+    posts: list[str] = []
+    page.on(
+        "request", lambda r: posts.append(r.post_data) if "/api/session/cart" in r.url else None
+    )
+    return posts
+
+
+def test_a_right_button_press_held_while_the_goods_change_is_no_tap(page, card, runtime):
+    """A press of another mouse button opens a context menu and is no click, with or without a
+    redraw under it: the release on the redrawn 加一件 must not add the good."""
+    shop_at_rest(page, card)
+    posts = cart_posts(page)
+    page.mouse.move(*middle_of(page, "SOAP"))
+    page.mouse.down(button="right")
+    with page.expect_response(lambda r: "/api/products" in r.url):
+        in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
+    page.mouse.up(button="right")
+    page.wait_for_timeout(600)
+    assert posts == []
+    assert queries.session_view(runtime.kiosk)["cart"] == []
+
+
+def test_a_touch_held_while_the_goods_change_counts_once_on_a_slow_screen(page, card, runtime):
+    """The browser clicks a touch's tap where the finger lifts, redrawn button or not; the
+    screen must not tap it again itself. With the page's processor slowed a hundredfold the
+    click comes well after the quarter second that takes a repeat for a trembling finger."""
+    shop_at_rest(page, card)
+    posts = cart_posts(page)
+    finger = Finger(page, "touch")
+    finger.down(*middle_of(page, "SOAP"))
+    with page.expect_response(lambda r: "/api/products" in r.url):
+        in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
+    finger.cdp.send("Emulation.setCPUThrottlingRate", {"rate": 100})
+    try:
+        finger.up()
+        page.wait_for_timeout(3_000)
+    finally:
+        finger.cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    expect(page.locator("#total")).to_have_text("8")
+    page.wait_for_timeout(300)
+    assert posts == ['{"product_code":"SOAP","qty":1}']
+    cart = queries.session_view(runtime.kiosk)["cart"]
+    assert [(line["product_code"], line["qty"]) for line in cart] == [("SOAP", 1)]
+
+
 SHOWN_BESIDE = """(code) => {
   const grid = document.getElementById("goods").getBoundingClientRect();
   for (const card of document.querySelectorAll("#goods .good")) {
