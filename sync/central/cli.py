@@ -495,6 +495,13 @@ def _whole_feed(args: argparse.Namespace) -> int:
             "the whole feed is closed for good: every kiosk reads its store's feed, and kiosks'"
             f" ledger entries are no longer copied to it (cut off: {readers})"
         )
+    if state.unseen and not (args.action is None and state.closed):
+        # Not a reason to refuse: a kiosk of this release, enrolled and not yet started, is the
+        # usual case. One of an earlier release would be refused the feed at its first sync.
+        print(
+            "enrolled, never in contact with central (release not known yet; one of an earlier"
+            f" release cannot sync once the feed is closed): {', '.join(state.unseen)}"
+        )
     return 0
 
 

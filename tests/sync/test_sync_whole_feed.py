@@ -156,16 +156,20 @@ def test_the_command_shows_the_feed_and_its_readers_and_closes_it(unassigned, ca
     p = unassigned
     url = ["--database-url", p.server.url]
     seen(p.central, "K3")
+    kiosks.enroll(p.central, EAST, "K9", actor="test")  # enrolled, not yet started
     assert main(["central", "whole-feed", *url]) == 0
-    assert "open" in capsys.readouterr().out.split(";")[0]
+    out = capsys.readouterr().out.splitlines()
+    assert "open" in out[0].split(";")[0] and "K3" in out[0] and "K9" not in out[0]
+    assert "never in contact" in out[1] and out[1].endswith(": K1, K2, K9")  # not a refusal
     assert main(["central", "whole-feed", "close", *url]) == 2
     err = capsys.readouterr().err
-    assert "K3" in err and "upgrade" in err
+    assert "K3" in err and "upgrade" in err and "K9" not in err
     assert not kiosks.whole_feed(p.central).closed
 
     assert main(["central", "whole-feed", "close", "--anyway", *url]) == 0
     out = capsys.readouterr().out
     assert "closed for good" in out and "K3" in out
+    assert "never in contact" in out and "K9" in out
     assert main(["central", "whole-feed", *url]) == 0
     assert "is closed" in capsys.readouterr().out
     assert get(p.server.base, p.token("K3"), WHOLE).status_code == 403
@@ -261,9 +265,10 @@ def test_two_closings_at_once_both_answer(unassigned, monkeypatch):
     real = kiosks._readers
     both = threading.Barrier(2, timeout=5)
 
-    def readers(s):
-        out = real(s)
-        both.wait()  # both have read the setting (open) and the readers
+    def readers(s, *, seen=True):
+        out = real(s, seen=seen)
+        if seen:
+            both.wait()  # both have read the setting (open) and the readers
         return out
 
     monkeypatch.setattr(kiosks, "_readers", readers)

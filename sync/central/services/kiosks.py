@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -62,29 +62,29 @@ def whole_feed_closed(c: Central, kiosk_id: str) -> bool:
 
 @dataclass(frozen=True)
 class WholeFeed:
-    """The whole feed's state: closed or not, and the kiosks it still serves (enrolled, not
-    revoked, that have reached central and never read their store's feed: protocol 1)."""
+    """The whole feed's state: closed or not, the kiosks it still serves (enrolled, not
+    revoked, that have reached central and never read their store's feed: protocol 1), and
+    the kiosks enrolled that have never reached central (their release is not known yet: one
+    of an earlier release would read the whole feed at its first sync)."""
 
     closed: bool
     readers: list[str]
+    unseen: list[str] = field(default_factory=list)
 
 
 def whole_feed(c: Central) -> WholeFeed:
     """Return the whole feed's state."""
     with c.uow(write=False) as uow:
         s = uow.session
-        return WholeFeed(whole_feed_shut(s), _readers(s))
+        return WholeFeed(whole_feed_shut(s), _readers(s), _readers(s, seen=False))
 
 
-def _readers(s: Session) -> list[str]:
+def _readers(s: Session, *, seen: bool = True) -> list[str]:
+    contact = Kiosk.last_seen.is_not(None) if seen else Kiosk.last_seen.is_(None)
     return list(
         s.scalars(
             select(Kiosk.id)
-            .where(
-                Kiosk.revoked.is_(False),
-                Kiosk.store_feed.is_(False),
-                Kiosk.last_seen.is_not(None),
-            )
+            .where(Kiosk.revoked.is_(False), Kiosk.store_feed.is_(False), contact)
             .order_by(Kiosk.id)
         )
     )
@@ -101,16 +101,23 @@ def close_whole_feed(c: Central, *, anyway: bool = False, actor: str = "cli") ->
     try:
         with c.uow() as uow:
             s = uow.session
-            before = WholeFeed(whole_feed_shut(s), _readers(s))
+            before = WholeFeed(whole_feed_shut(s), _readers(s), _readers(s, seen=False))
             if before.closed:
                 return before
             if before.readers and not anyway:
                 raise RegistryError(Refusal.WHOLE_FEED_READERS, kiosks=", ".join(before.readers))
             s.merge(CentralSetting(key=WHOLE_FEED, value=CLOSED))
-            audit(s, c.clock.now(), actor, "whole_feed_close", cut_off=before.readers)
+            audit(
+                s,
+                c.clock.now(),
+                actor,
+                "whole_feed_close",
+                cut_off=before.readers,
+                never_seen=before.unseen,
+            )
             uow.commit()
     except IntegrityError:  # closed at the same moment by another: closed already
-        return WholeFeed(True, before.readers)
+        return WholeFeed(True, before.readers, before.unseen)
     return before
 
 
