@@ -340,13 +340,20 @@
   $("switch-yes").onclick = () => answerSwitch(true);
   $("switch-no").onclick = () => answerSwitch(false);
 
+  // What the member buttons last drew: redrawn only when what they show changes (a redraw
+  // replaces the button under a finger still pressing it, and the press is then no tap).
+  let membersDrawn = "";
+
   function renderMembers() {
     const row = $("for-row");
     const members = view.members || [];
     row.hidden = members.length < 2;
+    const current = view.beneficiary ? view.beneficiary.id : view.resident.id;
+    const drawn = JSON.stringify([members, current, view.resident.id, lang]);
+    if (drawn === membersDrawn) return;
+    membersDrawn = drawn;
     const box = $("members");
     box.replaceChildren();
-    const current = view.beneficiary ? view.beneficiary.id : view.resident.id;
     for (const m of members) {
       const b = document.createElement("button");
       b.textContent = m.id === view.resident.id ? f("{name} (myself)", { name: m.name }) : m.name;

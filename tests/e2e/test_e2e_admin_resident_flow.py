@@ -13,6 +13,7 @@ from kiosk.services import queries, shop_settings
 from terminal_ui import create_app
 from tests.e2e.idle import tap_card as tap_demo_card
 from tests.e2e.kiosk_server import serving
+from tests.e2e.wedge import wedge
 
 pytestmark = pytest.mark.browser
 
@@ -143,8 +144,7 @@ def test_out_of_stock_goods_are_greyed_and_a_scanned_label_is_refused(open_kiosk
     )
     assert faded == "1"
 
-    page.keyboard.type("EKP:UMBR", delay=5)
-    page.keyboard.press("Enter")
+    wedge(page, "EKP:UMBR")
 
     expect(page.locator("#message")).to_have_text("雨伞 库存只剩 0 件。")
     expect(page.locator("#cart-lines li")).to_have_count(0)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from kiosk.services import inventory, queries, terminal
 from tests.e2e.idle import tap_card as tap_demo_card
+from tests.e2e.wedge import wedge
 
 pytestmark = pytest.mark.browser
 
@@ -371,6 +372,36 @@ def test_a_press_that_slides_off_to_another_good_is_no_tap(page, card, runtime):
     expect(page.locator("#total")).to_have_text("0")
 
 
+def test_goods_taken_for_another_member_are_chosen_with_a_tap(page, card, runtime):
+    """王建国 takes goods on behalf of 李秀英, of his household: the member buttons say whose
+    turn it is, and the session records her."""
+    page.goto("/")
+    tap_card(page, card("王建国"))
+    members = page.locator("#members button")
+    expect(members).to_have_count(3)
+    expect(page.locator("#members button.current")).to_have_text("王建国（本人）")
+    members.filter(has_text="李秀英").click()
+    expect(page.locator("#members button.current")).to_have_text("李秀英")
+    expect(members.filter(has_text="李秀英")).to_have_attribute("aria-pressed", "true")
+    assert queries.session_view(runtime.kiosk)["beneficiary"]["name"] == "李秀英"
+
+
+def test_a_member_tap_held_while_the_screen_reloads_still_counts(page, card, runtime):
+    """The member buttons were drawn afresh at every reload of the session, as the goods were:
+    a finger on 李秀英 when a camera event reloaded the screen pressed a button that was gone."""
+    shop_at_rest(page, card)
+    button = page.locator("#members button", has_text="李秀英")
+    box = button.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(lambda r: "/api/session?" in r.url):
+        runtime.changes.publish("camera")  # the screen reloads the session
+    page.wait_for_timeout(100)
+    page.mouse.up()
+    expect(page.locator("#members button.current")).to_have_text("李秀英")
+    assert queries.session_view(runtime.kiosk)["beneficiary"]["name"] == "李秀英"
+
+
 def test_too_few_points_is_said_in_words_and_changes_nothing(page, card, balance, stock):
     page.goto("/")
     tap_card(page, card("宋明亮"))
@@ -392,8 +423,7 @@ def test_a_keyboard_wedge_scanner_starts_a_session(page, card):
     page.goto("/")
     expect(page.locator("#idle")).to_be_visible()
 
-    page.keyboard.type(card("李德福")["code"], delay=5)
-    page.keyboard.press("Enter")
+    wedge(page, card("李德福")["code"])
 
     expect(page.locator("#shop")).to_be_visible()
     expect(page.locator("#household-name")).to_have_text("李德福家")
@@ -405,8 +435,7 @@ def test_a_keyboard_wedge_scan_of_a_label_adds_it_to_the_cart(page, card):
     tap_card(page, card("王建国"))
     expect(page.locator("#shop")).to_be_visible()
 
-    page.keyboard.type("EKP:SALT", delay=5)
-    page.keyboard.press("Enter")
+    wedge(page, "EKP:SALT")
 
     expect(page.locator("#cart-lines li[data-code='SALT'] .qty span")).to_have_text("1")
     expect(page.locator("#total")).to_have_text("5")
@@ -415,8 +444,7 @@ def test_a_keyboard_wedge_scan_of_a_label_adds_it_to_the_cart(page, card):
 def test_keys_with_long_pauses_are_not_taken_for_a_scan(page):
     page.goto("/")
 
-    page.keyboard.type("SALT", delay=350)
-    page.keyboard.press("Enter")
+    wedge(page, "SALT", gap=0.35)  # a person typing, not a scanner
 
     page.wait_for_timeout(300)
     expect(page.locator("#idle")).to_be_visible()
@@ -460,8 +488,7 @@ def test_a_card_seen_by_the_camera_appears_without_reloading(page, card, runtime
 
 def test_an_activity_code_at_the_resident_screen_is_refused_in_words(page, runtime):
     page.goto("/")
-    page.keyboard.type("EKA:SORT", delay=5)
-    page.keyboard.press("Enter")
+    wedge(page, "EKA:SORT")
     expect(page.locator("#message")).to_have_text(
         "活动签到要由店长在管理页面开启，这里不能扫活动码。"
     )
