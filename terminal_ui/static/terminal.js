@@ -470,7 +470,7 @@
     for (const c of [null, ...cats]) {
       const b = el("button", c === category ? "current" : "", c === null ? t("all") : c);
       b.setAttribute("aria-pressed", c === category ? "true" : "false");
-      b.onclick = () => { category = c; renderGoods(); };
+      onTap(b, "category:" + (c === null ? "" : c), () => { category = c; renderGoods(); });
       bar.append(b);
     }
     const grid = $("goods");
@@ -576,20 +576,21 @@
     };
   }
 
-  // A cart button: its action, once per REPEAT_MS, by click or by the release below.
+  // A button drawn with the goods or the cart (a category, a cart change): its action, once per
+  // REPEAT_MS, by click or by the release below.
   function onTap(button, key, action) {
     button.dataset.tap = key;
     button.onclick = once(key, action);
   }
 
-  // A press and its release on the same action for the same good is a tap even when the goods
-  // were redrawn in between (a stock or quota figure arrived): the button under the pointer is
-  // then a new one, and the browser makes no click of a mouse press that ends on another
-  // element. The release on the new button does the tap; a release on another action or another
-  // good is no tap. Only a mouse-like pointer's main button (a touch frame that presents itself as
-  // a mouse, say): a touch's tap is clicked by the browser where the finger lifts, redraw or not,
-  // and another button's press is a context menu, never a tap. The button is the one at the
-  // release point, wherever the release event is aimed.
+  // A press and its release on the same action for the same good (or category) is a tap even
+  // when the goods were redrawn in between (a stock or quota figure arrived): the button under
+  // the pointer is then a new one, and the browser makes no click of a mouse press that ends on
+  // another element. The release on the new button does the tap; a release on another action
+  // or another good is no tap. Only a mouse-like pointer's main button (a touch frame that
+  // presents itself as a mouse, say): a touch's tap is clicked by the browser where the finger
+  // lifts, redraw or not, and another button's press is a context menu, never a tap. The button
+  // is the one at the release point, wherever the release event is aimed.
   let pressed = null;
   document.addEventListener("pointerdown", (e) => {
     if (!e.isPrimary) return;

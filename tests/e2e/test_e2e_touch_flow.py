@@ -372,6 +372,22 @@ def test_a_press_that_slides_off_to_another_good_is_no_tap(page, card, runtime):
     expect(page.locator("#total")).to_have_text("0")
 
 
+def test_a_category_press_held_while_the_goods_change_still_counts(page, card, runtime):
+    """The category bar is drawn with the goods: a press on 粮油 while a restock redraws them
+    ended on a new button, and the category was not chosen."""
+    shop_at_rest(page, card)
+    button = page.locator("#categories button", has_text="粮油")
+    box = button.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(lambda r: "/api/products" in r.url):
+        in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
+    page.wait_for_timeout(100)
+    page.mouse.up()
+    expect(page.locator("#categories button.current")).to_have_text("粮油")
+    expect(page.locator("#goods .good[data-code='SOAP']")).to_have_count(0)
+
+
 def test_goods_taken_for_another_member_are_chosen_with_a_tap(page, card, runtime):
     """王建国 takes goods on behalf of 李秀英, of his household: the member buttons say whose
     turn it is, and the session records her."""
