@@ -221,12 +221,16 @@ def shop_at_rest(page, card) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def middle_of(page, code: str) -> tuple[float, float]:
-    """Return the middle of a good's 加一件 button, scrolled into view."""
-    button = page.locator(f".good[data-code='{code}'] .add")
+def middle(button) -> tuple[float, float]:
+    """Return the middle of a button (a locator), scrolled into view."""
     button.scroll_into_view_if_needed()
     box = button.bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def middle_of(page, code: str) -> tuple[float, float]:
+    """Return the middle of a good's 加一件 button, scrolled into view."""
+    return middle(page.locator(f".good[data-code='{code}'] .add"))
 
 
 def test_a_tap_held_while_the_screen_reloads_still_counts(page, card, runtime):
@@ -376,9 +380,7 @@ def test_a_category_press_held_while_the_goods_change_still_counts(page, card, r
     """The category bar is drawn with the goods: a press on 粮油 while a restock redraws them
     ended on a new button, and the category was not chosen."""
     shop_at_rest(page, card)
-    button = page.locator("#categories button", has_text="粮油")
-    box = button.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*middle(page.locator("#categories button", has_text="粮油")))
     page.mouse.down()
     with page.expect_response(lambda r: "/api/products" in r.url):
         in_thread(inventory.restock, runtime.kiosk, "SOAP", 10, "purchase")
@@ -406,9 +408,7 @@ def test_a_member_tap_held_while_the_screen_reloads_still_counts(page, card, run
     """The member buttons were drawn afresh at every reload of the session, as the goods were:
     a finger on 李秀英 when a camera event reloaded the screen pressed a button that was gone."""
     shop_at_rest(page, card)
-    button = page.locator("#members button", has_text="李秀英")
-    box = button.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*middle(page.locator("#members button", has_text="李秀英")))
     page.mouse.down()
     with page.expect_response(lambda r: "/api/session?" in r.url):
         runtime.changes.publish("camera")  # the screen reloads the session
