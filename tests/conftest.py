@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.clock import FixedClock
+from core.domain import passwords
 from kiosk import config, demo
 from kiosk.bootstrap import Runtime, bootstrap
 from printer.simulator import SimulatedPrinter
@@ -90,8 +91,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # The scrypt cost PINs and passwords are hashed with in production, read before the suite lowers it.
-from core.domain import passwords  # noqa: E402
-
 PRODUCTION_PASSWORD_COST = passwords.COST
 
 
