@@ -340,18 +340,23 @@
   $("switch-yes").onclick = () => answerSwitch(true);
   $("switch-no").onclick = () => answerSwitch(false);
 
-  // What the member buttons last drew: redrawn only when what they show changes (a redraw
-  // replaces the button under a finger still pressing it, and the press is then no tap).
-  let membersDrawn = "";
+  // What each part of the shop screen last drew. A part is drawn again only when what it shows
+  // changes: a redraw replaces the buttons, and one under a finger still pressing it is gone,
+  // so the press is then no tap.
+  const drawnAs = {};
+  function changed(part, ...shown) {
+    const now = JSON.stringify(shown);
+    if (drawnAs[part] === now) return false;
+    drawnAs[part] = now;
+    return true;
+  }
 
   function renderMembers() {
     const row = $("for-row");
     const members = view.members || [];
     row.hidden = members.length < 2;
     const current = view.beneficiary ? view.beneficiary.id : view.resident.id;
-    const drawn = JSON.stringify([members, current, view.resident.id, lang]);
-    if (drawn === membersDrawn) return;
-    membersDrawn = drawn;
+    if (!changed("members", members, current, view.resident.id, lang)) return;
     const box = $("members");
     box.replaceChildren();
     for (const m of members) {
@@ -454,16 +459,13 @@
     return t(limited ? "More than usable now" : "Not enough points");
   }
 
-  // What the goods area last drew: a redraw with nothing changed would replace the button under
-  // a finger still pressing it, and a press that ends on another element is no tap.
-  let goodsDrawn = "";
-
   function renderGoods() {
     const inCart = Object.fromEntries(view.cart.map((l) => [l.product_code, l.qty]));
     const left = usableLeft();
-    const drawn = JSON.stringify([products, category, inCart, left, view.household.limited_by, lang]);
-    if (drawn === goodsDrawn) { showMore(); return; }
-    goodsDrawn = drawn;
+    if (!changed("goods", products, category, inCart, left, view.household.limited_by, lang)) {
+      showMore();
+      return;
+    }
     const cats = [...new Set(products.map((p) => p.category))];
     const bar = $("categories");
     bar.replaceChildren();
@@ -527,12 +529,8 @@
   $("goods").addEventListener("scroll", showMore, { passive: true });
   window.addEventListener("resize", () => { if (view) showMore(); });
 
-  let cartDrawn = "";
-
   function renderCart() {
-    const list = $("cart-lines");
-    const drawn = JSON.stringify([view.cart, lang]);
-    if (drawn !== cartDrawn) { cartDrawn = drawn; drawCartLines(list); }
+    if (changed("cart", view.cart, lang)) drawCartLines($("cart-lines"));
     $("cart-empty").hidden = view.cart.length > 0;
     $("total").textContent = view.total;
     $("remaining").textContent = view.remaining;
