@@ -18,10 +18,11 @@ def wedge(page: Page, text: str, *, gap: float = 0.005, start: float | None = No
     """Send text then Enter as a scanner would, keys `gap` seconds apart from start (now by
     default); return the time stamp of the Enter (a later burst may start from it)."""
     cdp = page.context.new_cdp_session(page)
-    at = time.time() if start is None else start
+    first = time.time() if start is None else start
+    at = first
     try:
         for i, key in enumerate([*text, "Enter"]):
-            at = (time.time() if start is None else start) if i == 0 else at + gap
+            at = first + i * gap
             down = {"type": "keyDown", "key": key, "timestamp": at}
             if key == "Enter":
                 down.update(code="Enter", windowsVirtualKeyCode=13, text="\r")
