@@ -413,7 +413,16 @@ class StockMove(Base):
     exchange_id: Mapped[str | None] = mapped_column(UuidText)
     household_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_stock_moves_batch", "kiosk_id", "batch_id"),)
+    __table_args__ = (
+        Index("ix_stock_moves_batch", "kiosk_id", "batch_id"),
+        # A pushed void's goods are checked against its exchange's moves.
+        Index(
+            "ix_stock_moves_exchange",
+            "exchange_id",
+            postgresql_where=text("exchange_id IS NOT NULL"),
+            sqlite_where=text("exchange_id IS NOT NULL"),
+        ),
+    )
 
 
 class CheckIn(Base):

@@ -545,6 +545,20 @@ class WireKiosk:
             },
         )
 
+    def void(self, exchange: dict[str, Any], reason: str = "拿错了") -> dict[str, Any]:
+        """Return the void of an exchange this kiosk made: its points and goods back."""
+        p = exchange["payload"]
+        return self.entry(
+            "void",
+            {
+                "exchange_id": p["exchange_id"],
+                "number": p["number"],
+                "reason": reason,
+                "stock": [{**move, "qty": -move["qty"]} for move in p["stock"]],
+                "ledger": self.ledger(p["household_id"], "void", p["total"], ref=p["exchange_id"]),
+            },
+        )
+
     def restock(self, batch_id: int, code: str = "OIL", qty: int = 5, donor: str = "县妇联"):
         return self.entry(
             "restock",
