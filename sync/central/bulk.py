@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, JSON, ColumnElement, any_, bindparam, insert, text, update
+from sqlalchemy import ARRAY, JSON, ColumnElement, any_, bindparam, cast, insert, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from sync.central.models import Household
 
@@ -27,8 +28,29 @@ def among(s: Session, column, values: Iterable[Any]) -> ColumnElement[bool]:
     """Return `column IN values`, bound as one array on PostgreSQL."""
     values = list(values)
     if on_postgresql(s):
+        written = _array_text(values)
+        if written is not None:  # one text: several times cheaper to send than a list's items
+            # Bound without a type of its own, the text is read as the array when the statement
+            # is planned, as a list would be: the planner sees the keys.
+            return column == any_(
+                cast(bindparam(None, written, type_=NullType()), ARRAY(column.type))
+            )
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def _array_text(values: list[Any]) -> str | None:
+    """Return strings or integers as a PostgreSQL array's text (`{"a","b\\"c"}`, `{1,2}`); None
+    for values of any other type."""
+    if all(type(v) is str for v in values):
+        return "{" + ",".join(_quoted(v) for v in values) + "}"
+    if all(type(v) is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return None
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def insert_rows(s: Session, model: type, rows: list[dict[str, Any]]) -> None:
