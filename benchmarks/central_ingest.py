@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -39,6 +39,7 @@ from core.domain.ledger import GENESIS_HASH, EntryFacts, chain_hash
 from sync.central.server import open_central
 from sync.central.services import goods as goods_service
 from sync.central.services import kiosks as kiosks_service
+from sync.central.services import partitions as partitions_service
 from sync.central.services import roster as roster_service
 from sync.central.services.users import site_secret
 
@@ -383,6 +384,13 @@ def main() -> None:
         " programme whose kiosks are all of this release may: entries are not copied to it",
     )
     parser.add_argument(
+        "--months",
+        type=int,
+        default=0,
+        help="make the monthly partitions of this many months before the current one first, as"
+        " a central that has run that long holds them (the entries' own month among them)",
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="also insert every row the push wrote again, bare (the database's own floor)",
@@ -412,6 +420,10 @@ def main() -> None:
         households = [f"H{i:06d}" for i in range(1, args.households + 1)]
         if args.close_whole_feed:
             kiosks_service.close_whole_feed(central)
+        if args.months:
+            this_month = date.today().replace(day=1)
+            first = partitions_service.month_after(this_month, -args.months)
+            partitions_service.ensure_months(central, first, this_month)
         # Made here, once: gunicorn's workers starting together would race to create it.
         site_secret(central)
         central.engine.dispose()
@@ -461,6 +473,9 @@ def main() -> None:
             held = con.execute(
                 "SELECT count(*) FROM ledger_entries WHERE kiosk_id <> 'CENTRAL'"
             ).fetchone()[0]
+            partitions = con.execute(
+                "SELECT count(*) FROM pg_inherits WHERE inhparent = 'ledger_entries'::regclass"
+            ).fetchone()[0]
             mismatched = con.execute(
                 "SELECT count(*) FROM households h WHERE h.balance <> (SELECT coalesce(sum("
                 "points), 0) FROM ledger_entries l WHERE l.household_id = h.id)"
@@ -481,6 +496,8 @@ def main() -> None:
             "home_share": args.home_share,
             "opening_points": args.opening_points,
             "whole_feed_closed": args.close_whole_feed,
+            "months_before_partitioned": args.months,
+            "partitions": partitions,
             "push_seconds": round(pushed, 2),
             "entries_per_second": round(total / pushed),
             "batch_latency_p50_ms": pct(latencies, 0.50),
