@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import orjson
+import pytest
 from sqlalchemy import Text, cast, event, select
 from sync_helpers import (
     WireKiosk,
@@ -131,3 +132,26 @@ def test_a_batch_pushed_again_after_its_answer_was_lost_reads_nothing_but_what_i
     looked_up = [q for q in statements if re.search(r"\b(households|exchanges|products)\b", q)]
     assert looked_up == []
     assert any("sync_entries" in q for q in statements)  # what it holds was read
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["household_id", "resident_id", "checkin_id", "refused_id", "activity_id", "product_code"],
+)
+def test_a_key_holding_a_nul_is_refused_with_an_answer_not_a_server_error(programme, field):
+    # PostgreSQL text holds no NUL: a batch's lookups of such a key failed the whole push.
+    wire = WireKiosk("K1")
+    base, token = programme.server.base, programme.token("K1")
+    entry = wire.exchange(H1, "H000001-1", [("OIL", 1, 60)])
+    if field == "product_code":
+        entry["payload"]["lines"][0]["product_code"] = "OIL\x00"
+    else:
+        entry["payload"][field] = "H\x00001"
+    before = central_balances(programme.central)
+    answer = push(base, token, wire.body(entry))
+    assert answer.status_code == 200, answer.text
+    (result,) = answer.json()["results"]
+    assert result["status"] == "rejected"
+    assert central_balances(programme.central) == before
+    following = wire.exchange(H1, "H000001-1", [("OIL", 1, 60)])
+    assert push(base, token, wire.body(following)).json()["results"][0]["status"] == "applied"

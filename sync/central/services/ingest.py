@@ -282,9 +282,16 @@ class _Batch:
         payloads = [e["payload"] for e in entries if isinstance(e.get("payload"), dict)]
         ledgers = [p["ledger"] for p in payloads if isinstance(p.get("ledger"), dict)]
 
-        # Prefetching happens before each entry is validated: take only values of a sane form.
+        # Prefetching happens before each entry is validated: take only values of a sane form
+        # (no key holds a NUL, which PostgreSQL's text cannot: its lookup would fail the batch).
         def strings(values) -> list[str]:
-            return sorted({v for v in values if isinstance(v, str) and len(v) <= limits.MAX_ID})
+            return sorted(
+                {
+                    v
+                    for v in values
+                    if isinstance(v, str) and len(v) <= limits.MAX_ID and "\x00" not in v
+                }
+            )
 
         def ints(values) -> list[int]:
             return sorted({v for v in values if type(v) is int and 0 < v <= 2**53})

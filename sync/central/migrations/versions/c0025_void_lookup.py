@@ -7,6 +7,10 @@ Create Date: 2026-12-05 18:40:00
 A void pushed by a kiosk may return only the goods its exchange handed out; ingest reads the
 exchange's stock moves to check it. With no index on the moves' exchange, every batch holding a
 void read the whole table (each month of it): at a million moves, most of a batch's time.
+
+Building the index holds off writes to the stock moves until it is built (longer the more
+moves central holds): on a large central, upgrade while the kiosks are quiet; their pushes
+wait, none is lost.
 """
 
 import sqlalchemy as sa
