@@ -244,6 +244,28 @@ def test_a_row_of_a_month_without_a_partition_is_kept_and_moved_into_its_month(p
     assert _state(c) == before  # moved, not counted again
 
 
+def test_every_month_made_later_holds_the_indexes_ingest_reads_through(programme):
+    # A push reads its tables only through their keys (test_ingest_plans): a month made after
+    # the migrations must hold the same indexes as the months the migrations made.
+    c = programme.central
+    partitions.ensure_months(c, date(2031, 7, 1), date(2031, 7, 1))
+    with c.uow(write=False) as uow:
+        indexed = {
+            table: set(
+                uow.session.scalars(
+                    text("SELECT indexdef FROM pg_indexes WHERE tablename = :t ORDER BY indexname"),
+                    {"t": table},
+                )
+            )
+            for table in ("stock_moves_default", "stock_moves_2031_07")
+        }
+    for table, defs in indexed.items():
+        assert any("(exchange_id) WHERE (exchange_id IS NOT NULL)" in d for d in defs), (
+            f"{table}: {defs}"
+        )
+        assert any("(kiosk_id, batch_id)" in d for d in defs), f"{table}: {defs}"
+
+
 def test_an_entry_dated_where_no_month_was_made_lands_in_the_default_partition(programme):
     c = programme.central
     wire = WireKiosk("K3")
