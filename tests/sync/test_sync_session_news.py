@@ -130,13 +130,12 @@ def test_in_an_outage_the_checkout_goes_on_with_the_last_try_and_the_asking_ends
     assert set(tries) == {"sync-news"}
     assert k1.sync.wait_for_news(5)
 
-    t = time.monotonic()
+    waits = timed_waits(k1)
     done = checkout(client)
 
-    assert set(tries) == {"sync-news"}  # the checkout did not try the line itself ...
-    # ... nor waited out a request: a bound of RETRY_AFTER_FAILED (0.5 s) failed on a loaded CI
-    # machine where this checkout, trying nothing, took 1.2 s.
-    assert time.monotonic() - t < 2.0
+    assert set(tries) == {"sync-news"}  # the checkout did not try the line itself
+    (waited,) = waits
+    assert waited < RETRY_AFTER_FAILED + MARGIN, waited
     assert done["exchange_id"] and not k1.sync.status.online
     # The session is over: the background stops asking (the worker's rounds go on).
     assert wait_for(lambda: not k1.sync._news_running, timeout=SESSION_RETRY_EVERY * 3)
@@ -167,13 +166,13 @@ def test_a_line_that_swallows_requests_holds_a_checkout_half_a_second_at_most(pr
     assert not k1.sync.status.online
     client.post("/api/session/cart", json={"product_code": "SOAP", "qty": 1})
 
-    t = time.monotonic()
+    waits = timed_waits(k1)
     done = checkout(client)
-    waited = time.monotonic() - t
 
     # The session's pull asks again in the background: the checkout waits for a try under way
     # for RETRY_AFTER_FAILED at most, and otherwise goes on with the last one, then offline.
-    assert waited < RETRY_AFTER_FAILED + 0.5, waited
+    (waited,) = waits
+    assert waited < RETRY_AFTER_FAILED + MARGIN, waited
     assert done["exchange_id"] and not k1.sync.status.online
 
 
@@ -198,6 +197,27 @@ def test_only_a_failure_within_the_session_shortens_the_next_try(programme, k1):
     t = time.monotonic()
     assert not k1.sync.refresh(since=came_in)  # the next try is the short one: given up
     assert time.monotonic() - t < 0.9
+
+
+# Timed is the checkout's wait for news alone (the rest of a checkout took 1.2 s by itself on a
+# loaded CI machine, where a bound on the whole checkout failed); the margin is for waking up.
+MARGIN = 0.3
+
+
+def timed_waits(runtime) -> list[float]:
+    """Record how long each wait for news from central (`refresh`, as a checkout asks) takes."""
+    waits: list[float] = []
+    refresh = runtime.sync.refresh
+
+    def timed(*args, **kwargs):
+        started = time.monotonic()
+        try:
+            return refresh(*args, **kwargs)
+        finally:
+            waits.append(time.monotonic() - started)
+
+    runtime.sync.refresh = timed
+    return waits
 
 
 def counted_tries(runtime) -> list[str]:
