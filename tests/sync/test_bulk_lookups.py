@@ -42,28 +42,14 @@ def test_a_lookup_finds_exactly_the_keys_asked_for_whatever_they_hold(central_ur
             uow.commit()
         with c.uow(write=False) as uow:
             s = uow.session
-            found = set(
-                s.scalars(select(cm.Household.id).where(among(s, cm.Household.id, AWKWARD)))
-            )
-            assert found == set(AWKWARD)
-            assert (
-                set(s.scalars(select(cm.Household.id).where(among(s, cm.Household.id, []))))
-                == set()
-            )
-            assert set(
-                s.scalars(select(cm.Household.id).where(among(s, cm.Household.id, ["NULL", "x"])))
-            ) == {"NULL"}
-            ids = [str(uuid.uuid4()), str(uuid.uuid4())]
-            assert (
-                list(s.scalars(select(cm.SyncEntry.id).where(among(s, cm.SyncEntry.id, ids)))) == []
-            )
-            assert (
-                list(
-                    s.scalars(
-                        select(cm.SyncEntry.seq).where(among(s, cm.SyncEntry.seq, [1, 2**53]))
-                    )
-                )
-                == []
-            )
+
+            def found(column, keys) -> set:
+                return set(s.scalars(select(column).where(among(s, column, keys))))
+
+            assert found(cm.Household.id, AWKWARD) == set(AWKWARD)
+            assert found(cm.Household.id, []) == set()
+            assert found(cm.Household.id, ["NULL", "x"]) == {"NULL"}
+            assert found(cm.SyncEntry.id, [str(uuid.uuid4()), str(uuid.uuid4())]) == set()
+            assert found(cm.SyncEntry.seq, [1, 2**53]) == set()
     finally:
         c.engine.dispose()

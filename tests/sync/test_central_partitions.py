@@ -253,7 +253,7 @@ def test_every_month_made_later_holds_the_indexes_ingest_reads_through(programme
         indexed = {
             table: set(
                 uow.session.scalars(
-                    text("SELECT indexdef FROM pg_indexes WHERE tablename = :t ORDER BY indexname"),
+                    text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"),
                     {"t": table},
                 )
             )

@@ -17,16 +17,16 @@ from sync_helpers import WireKiosk, household_id, push
 GROWING = ("sync_entries", "ledger_entries", "uncounted_entries", "exchanges", "stock_moves")
 
 
-def _scans(plan: dict):
+def _nodes(plan: dict):
     yield plan
     for child in plan.get("Plans", ()):
-        yield from _scans(child)
+        yield from _nodes(child)
 
 
 def _whole_reads(plan: dict) -> list[str]:
     """Return the plan's reads of a growing table that are not bounded by a key."""
     out = []
-    for node in _scans(plan):
+    for node in _nodes(plan):
         relation = node.get("Relation Name") or node.get("Index Name") or ""
         if not relation.startswith(GROWING):
             continue

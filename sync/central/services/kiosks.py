@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -75,8 +75,11 @@ class WholeFeed:
 def whole_feed(c: Central) -> WholeFeed:
     """Return the whole feed's state."""
     with c.uow(write=False) as uow:
-        s = uow.session
-        return WholeFeed(whole_feed_shut(s), _readers(s), _readers(s, seen=False))
+        return _whole_feed(uow.session)
+
+
+def _whole_feed(s: Session) -> WholeFeed:
+    return WholeFeed(whole_feed_shut(s), _readers(s), _readers(s, seen=False))
 
 
 def _readers(s: Session, *, seen: bool = True) -> list[str]:
@@ -101,7 +104,7 @@ def close_whole_feed(c: Central, *, anyway: bool = False, actor: str = "cli") ->
     try:
         with c.uow() as uow:
             s = uow.session
-            before = WholeFeed(whole_feed_shut(s), _readers(s), _readers(s, seen=False))
+            before = _whole_feed(s)
             if before.closed:
                 return before
             if before.readers and not anyway:
@@ -117,7 +120,7 @@ def close_whole_feed(c: Central, *, anyway: bool = False, actor: str = "cli") ->
             )
             uow.commit()
     except IntegrityError:  # closed at the same moment by another: closed already
-        return WholeFeed(True, before.readers, before.unseen)
+        return replace(before, closed=True)
     return before
 
 
